@@ -1,0 +1,66 @@
+"""Shared helpers: device choice, threads, resumable checkpoints, JSON-lines logs, fp16 state dicts."""
+from __future__ import annotations
+
+import json
+import os
+import time
+
+import torch
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+RUNS = os.path.join(HERE, "runs")
+
+
+def pick_device(name: str = "auto") -> torch.device:
+    if name != "auto":
+        return torch.device(name)
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def setup_threads(n: int) -> None:
+    if n > 0:
+        torch.set_num_threads(n)
+
+
+def save_ckpt(path: str, **state) -> None:
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    tmp = path + ".tmp"
+    torch.save(state, tmp)
+    os.replace(tmp, path)  # atomic: a kill mid-save never corrupts the last checkpoint
+
+
+def load_ckpt(path: str, device="cpu"):
+    return torch.load(path, map_location=device) if os.path.exists(path) else None
+
+
+def fp16_state(model: torch.nn.Module) -> dict:
+    return {k: (v.half() if v.is_floating_point() else v) for k, v in model.state_dict().items()}
+
+
+def load_fp16_state(model: torch.nn.Module, sd: dict) -> None:
+    ref = model.state_dict()
+    model.load_state_dict({k: v.to(ref[k].dtype) for k, v in sd.items()})
+
+
+class Log:
+    """Appends one JSON object per line; read back for loss curves in the report."""
+
+    def __init__(self, path: str):
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        self.path = path
+
+    def __call__(self, **row) -> None:
+        row.setdefault("time", time.time())
+        with open(self.path, "a") as fh:
+            fh.write(json.dumps(row) + "\n")
+        print(" ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in row.items()
+                       if k != "time"), flush=True)
+
+    def rows(self) -> list[dict]:
+        if not os.path.exists(self.path):
+            return []
+        return [json.loads(l) for l in open(self.path) if l.strip()]
+
+
+def n_params(m: torch.nn.Module) -> int:
+    return sum(p.numel() for p in m.parameters())
