@@ -1,0 +1,76 @@
+/**
+ * The inference engine: a loaded model pack and the fill pipeline over it. No Electron import; the CLI,
+ * the Electron main process and the serve bridge all use this class (through `service.ts` for the last two).
+ */
+import { ApiError, type EngineInfo, type FillSettings, type MaskImage, type Method } from '../shared/contract.js';
+import { MAX_PIXELS, MIN_SIDE } from './image/codec.js';
+import type { Pixels } from './image/pixels.js';
+import { PackModels } from './ort/models.js';
+import type { Device } from './ort/providers.js';
+import { loadPack, releasePack } from './packs/load.js';
+import { fillMethod, validateSettings, type FillOptions, type PipelineOutput } from './pipeline.js';
+
+export class Engine {
+  private constructor(readonly models: PackModels) {}
+
+  /** Loads and validates a pack (every file, checksum and graph signature) and creates its sessions. */
+  static async open(packDir: string, device: Device = 'auto'): Promise<Engine> {
+    return new Engine(new PackModels(await loadPack(packDir, device)));
+  }
+
+  get manifest() {
+    return this.models.pack.manifest;
+  }
+
+  info(): EngineInfo {
+    const m = this.manifest;
+    return {
+      packDir: this.models.pack.dir,
+      packName: m.name,
+      description: m.description,
+      codebookSize: m.K,
+      grid: m.grid,
+      grids: m.grids,
+      downsample: m.downsample,
+      T: m.T,
+      defaultSteps: m.defaultSteps,
+      provider: this.models.pack.provider,
+      maxPixels: MAX_PIXELS,
+    };
+  }
+
+  /** Settings with the pack's defaults for anything not given. */
+  settings(overrides: Partial<FillSettings> = {}): FillSettings {
+    return {
+      methods: ['vqddm', 'transformer'],
+      steps: this.manifest.defaultSteps,
+      samples: 1,
+      seed: 1,
+      temperature: 1,
+      truncation: 1,
+      topK: 100,
+      ...overrides,
+    };
+  }
+
+  /** Throws the ApiError a fill of this request would hit, before any work is queued. */
+  validate(image: { width: number; height: number }, mask: MaskImage, settings: FillSettings): void {
+    const { width, height } = image;
+    if (width * height > MAX_PIXELS) throw new ApiError('IMAGE_TOO_LARGE', `the image is ${width}x${height}, above the limit of ${MAX_PIXELS / 1e6} MP`);
+    if (Math.min(width, height) < MIN_SIDE) throw new ApiError('BAD_IMAGE', `the image is ${width}x${height}; images must be at least ${MIN_SIDE}x${MIN_SIDE} pixels`);
+    if (mask.width !== width || mask.height !== height || mask.data.length !== width * height) {
+      throw new ApiError('MASK_SIZE_MISMATCH', `the mask is ${mask.width}x${mask.height} but the image is ${width}x${height}`);
+    }
+    if (!mask.data.some((v) => v >= 128)) throw new ApiError('EMPTY_MASK', 'nothing to fill: the mask is empty');
+    validateSettings(settings, this.manifest.T);
+  }
+
+  async fill(image: Pixels, mask: MaskImage, settings: FillSettings, method: Method, opts: FillOptions = {}): Promise<PipelineOutput> {
+    this.validate(image, mask, settings);
+    return fillMethod(this.models, image, mask, settings, method, opts);
+  }
+
+  async dispose(): Promise<void> {
+    await releasePack(this.models.pack);
+  }
+}

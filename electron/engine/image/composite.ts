@@ -1,0 +1,70 @@
+/**
+ * Pasting a tile's fill into the image: only masked pixels change, blended with a feather on the inside
+ * of the mask's edge; alpha is never touched.
+ */
+import { maxValue, type Pixels } from './pixels.js';
+
+/**
+ * Blend weights for a size x size tile: 0 outside the mask; inside, min(1, d / (radius + 1)) where d is the
+ * chamfer distance (in pixels) to the nearest unmasked pixel of the tile. The tile's border does not count
+ * as unmasked, so a mask that reaches the crop edge is not feathered there.
+ */
+export function featherWeights(tileMask: Uint8Array, size: number, radius: number): Float32Array {
+  const INF = 1e9;
+  const d = new Float32Array(size * size);
+  for (let i = 0; i < d.length; i++) d[i] = tileMask[i] ? INF : 0;
+  const D1 = 1;
+  const D2 = Math.SQRT2;
+  // Two-pass chamfer distance transform.
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < size; x++) {
+      const i = y * size + x;
+      if (d[i] === 0) continue;
+      let v = d[i];
+      if (x > 0) v = Math.min(v, d[i - 1] + D1);
+      if (y > 0) {
+        v = Math.min(v, d[i - size] + D1);
+        if (x > 0) v = Math.min(v, d[i - size - 1] + D2);
+        if (x < size - 1) v = Math.min(v, d[i - size + 1] + D2);
+      }
+      d[i] = v;
+    }
+  }
+  for (let y = size - 1; y >= 0; y--) {
+    for (let x = size - 1; x >= 0; x--) {
+      const i = y * size + x;
+      if (d[i] === 0) continue;
+      let v = d[i];
+      if (x < size - 1) v = Math.min(v, d[i + 1] + D1);
+      if (y < size - 1) {
+        v = Math.min(v, d[i + size] + D1);
+        if (x < size - 1) v = Math.min(v, d[i + size + 1] + D2);
+        if (x > 0) v = Math.min(v, d[i + size - 1] + D2);
+      }
+      d[i] = v;
+    }
+  }
+  for (let i = 0; i < d.length; i++) d[i] = d[i] === 0 ? 0 : Math.min(1, d[i] / (radius + 1));
+  return d;
+}
+
+/**
+ * Blends `fill` (size x size RGB, 8-bit) into `target` where weights > 0. The tile's top-left corner is at
+ * (tileX, tileY) in target coordinates (target may be a patch buffer offset from the image origin).
+ */
+export function compositeTile(target: Pixels, tileX: number, tileY: number, size: number, fill: Uint8Array, weights: Float32Array): void {
+  const scale = maxValue(target) / 255;
+  for (let y = 0; y < size; y++) {
+    const ty = tileY + y;
+    if (ty < 0 || ty >= target.height) continue;
+    for (let x = 0; x < size; x++) {
+      const w = weights[y * size + x];
+      if (w === 0) continue;
+      const tx = tileX + x;
+      if (tx < 0 || tx >= target.width) continue;
+      const t = (ty * target.width + tx) * 4;
+      const f = (y * size + x) * 3;
+      for (let c = 0; c < 3; c++) target.data[t + c] = Math.round(target.data[t + c] * (1 - w) + fill[f + c] * scale * w);
+    }
+  }
+}

@@ -1,0 +1,168 @@
+/**
+ * The crop strategy for a fixed-size model on a photo of any size (DESIGN.md convention 7): the mask's
+ * connected regions, each covered by square crops with context around it, shifted inward at the borders,
+ * merged when their crops would overlap, and tiled along the long side when a region is wider than the
+ * photo's short side. Pure and deterministic.
+ */
+import type { MaskImage } from '../../shared/contract.js';
+
+export interface Box {
+  x0: number;
+  y0: number;
+  /** Exclusive. */
+  x1: number;
+  y1: number;
+}
+
+/** A square crop of side `size` at (x, y). */
+export interface Tile {
+  x: number;
+  y: number;
+  size: number;
+}
+
+export interface Region {
+  /** Bounding box of the region's masked pixels. */
+  box: Box;
+  /** Square crops filled in order; each covers masked pixels earlier tiles left. */
+  tiles: Tile[];
+}
+
+export interface CropOptions {
+  /** Crop side = longest bbox side * context, so the mask has context on every side. */
+  context: number;
+  /** Smallest crop side in pixels (the pack's image size: smaller crops would be upscaled). */
+  minSize: number;
+}
+
+export const DEFAULT_CROP: CropOptions = { context: 2, minSize: 64 };
+
+export function isMasked(mask: MaskImage, i: number): boolean {
+  return mask.data[i] >= 128;
+}
+
+/** Square tiles covering box, inside a width x height image. */
+export function tilesFor(box: Box, width: number, height: number, opts: CropOptions): Tile[] {
+  const maxSide = Math.min(width, height);
+  const bw = box.x1 - box.x0;
+  const bh = box.y1 - box.y0;
+  const long = Math.max(bw, bh);
+  if (long <= maxSide) {
+    const size = Math.min(maxSide, Math.max(Math.ceil(long * opts.context), opts.minSize, long));
+    return [centred(box, size, width, height)];
+  }
+  // Wider than the short side: squares of the short side along the long axis, overlapping by half.
+  const size = maxSide;
+  const alongX = bw > bh;
+  const start = alongX ? box.x0 : box.y0;
+  const end = alongX ? box.x1 : box.y1;
+  const tiles: Tile[] = [];
+  for (let a = start; ; a += size >> 1) {
+    const sub: Box = alongX ? { x0: a, y0: box.y0, x1: Math.min(a + size, end), y1: box.y1 } : { x0: box.x0, y0: a, x1: box.x1, y1: Math.min(a + size, end) };
+    tiles.push(centred(sub, size, width, height));
+    if (a + size >= end) break;
+  }
+  return tiles;
+}
+
+function centred(box: Box, size: number, width: number, height: number): Tile {
+  const cx = (box.x0 + box.x1) / 2;
+  const cy = (box.y0 + box.y1) / 2;
+  const x = Math.min(Math.max(Math.round(cx - size / 2), 0), width - size);
+  const y = Math.min(Math.max(Math.round(cy - size / 2), 0), height - size);
+  return { x, y, size };
+}
+
+function overlaps(a: Tile, b: Tile): boolean {
+  return a.x < b.x + b.size && b.x < a.x + a.size && a.y < b.y + b.size && b.y < a.y + a.size;
+}
+
+function union(a: Box, b: Box): Box {
+  return { x0: Math.min(a.x0, b.x0), y0: Math.min(a.y0, b.y0), x1: Math.max(a.x1, b.x1), y1: Math.max(a.y1, b.y1) };
+}
+
+/**
+ * Bounding boxes of the mask's 8-connected components, found on a grid of blocks (at most ~1024 per side)
+ * so a 24 MP mask costs one pass; boxes are then tightened to the exact masked pixels.
+ */
+export function componentBoxes(mask: MaskImage): Box[] {
+  const { width, height } = mask;
+  const block = Math.max(1, Math.ceil(Math.max(width, height) / 1024));
+  const bw = Math.ceil(width / block);
+  const bh = Math.ceil(height / block);
+  const occupied = new Uint8Array(bw * bh);
+  for (let y = 0; y < height; y++) {
+    const row = y * width;
+    const brow = Math.floor(y / block) * bw;
+    for (let x = 0; x < width; x++) if (mask.data[row + x] >= 128) occupied[brow + Math.floor(x / block)] = 1;
+  }
+  const label = new Int32Array(bw * bh).fill(-1);
+  const boxes: Box[] = [];
+  const stack: number[] = [];
+  for (let start = 0; start < occupied.length; start++) {
+    if (!occupied[start] || label[start] >= 0) continue;
+    const id = boxes.length;
+    const b: Box = { x0: Infinity, y0: Infinity, x1: -Infinity, y1: -Infinity };
+    label[start] = id;
+    stack.push(start);
+    while (stack.length > 0) {
+      const cur = stack.pop() as number;
+      const cx = cur % bw;
+      const cy = (cur - cx) / bw;
+      b.x0 = Math.min(b.x0, cx);
+      b.y0 = Math.min(b.y0, cy);
+      b.x1 = Math.max(b.x1, cx + 1);
+      b.y1 = Math.max(b.y1, cy + 1);
+      for (let dy = -1; dy <= 1; dy++) {
+        for (let dx = -1; dx <= 1; dx++) {
+          const nx = cx + dx;
+          const ny = cy + dy;
+          if (nx < 0 || ny < 0 || nx >= bw || ny >= bh) continue;
+          const n = ny * bw + nx;
+          if (occupied[n] && label[n] < 0) {
+            label[n] = id;
+            stack.push(n);
+          }
+        }
+      }
+    }
+    boxes.push(tightBox(mask, { x0: b.x0 * block, y0: b.y0 * block, x1: Math.min(width, b.x1 * block), y1: Math.min(height, b.y1 * block) }));
+  }
+  return boxes;
+}
+
+function tightBox(mask: MaskImage, box: Box): Box {
+  const t: Box = { x0: box.x1, y0: box.y1, x1: box.x0, y1: box.y0 };
+  for (let y = box.y0; y < box.y1; y++) {
+    for (let x = box.x0; x < box.x1; x++) {
+      if (mask.data[y * mask.width + x] >= 128) {
+        if (x < t.x0) t.x0 = x;
+        if (x + 1 > t.x1) t.x1 = x + 1;
+        if (y < t.y0) t.y0 = y;
+        if (y + 1 > t.y1) t.y1 = y + 1;
+      }
+    }
+  }
+  return t;
+}
+
+/** Regions to fill, with their tiles; regions whose tiles would overlap are merged until none do. */
+export function planRegions(mask: MaskImage, opts: CropOptions = DEFAULT_CROP): Region[] {
+  let regions: Region[] = componentBoxes(mask).map((box) => ({ box, tiles: tilesFor(box, mask.width, mask.height, opts) }));
+  for (let merged = true; merged; ) {
+    merged = false;
+    outer: for (let i = 0; i < regions.length; i++) {
+      for (let j = i + 1; j < regions.length; j++) {
+        if (regions[i].tiles.some((a) => regions[j].tiles.some((b) => overlaps(a, b)))) {
+          const box = union(regions[i].box, regions[j].box);
+          regions[i] = { box, tiles: tilesFor(box, mask.width, mask.height, opts) };
+          regions.splice(j, 1);
+          merged = true;
+          break outer;
+        }
+      }
+    }
+  }
+  regions = regions.sort((a, b) => a.box.y0 - b.box.y0 || a.box.x0 - b.box.x0);
+  return regions;
+}

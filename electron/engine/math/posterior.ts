@@ -1,0 +1,111 @@
+/**
+ * Posteriors of the uniform-transition discrete diffusion (METHOD.md eq. 20-21 and the exact skip-step
+ * form), for one latent cell at a time. Pure functions over typed arrays; float64 arithmetic.
+ *
+ * With a = abar_t / abar_s (s < t):
+ *   q(z_s | z_t, z_0) = N[ (a z_t + (1 - a)/K) (.) (abar_s z_0 + (1 - abar_s)/K) ]
+ * The model's p(z_s | z_t) plugs its soft p(z_0 | z_t) in place of the one-hot z_0.
+ */
+
+/**
+ * Writes p(z_s | z_t) for one cell into `out` (length K, sums to 1).
+ * @param logP0 log p(z_0 | z_t) for this cell: K values starting at `offset` (already tempered/truncated).
+ * @param zt the cell's current code.
+ * @param abarT abar at t; @param abarS abar at s (abar_0 = 1 gives the last step).
+ */
+export function posteriorFromLogP0(
+  logP0: ArrayLike<number>,
+  offset: number,
+  K: number,
+  zt: number,
+  abarT: number,
+  abarS: number,
+  out: Float64Array,
+): Float64Array {
+  const a = abarT / abarS;
+  // First factor takes two values: at k = z_t and elsewhere (log of 0 is -Infinity when a = 1).
+  const logFirstHit = Math.log(a + (1 - a) / K);
+  const logFirstMiss = Math.log((1 - a) / K);
+  const floor = (1 - abarS) / K;
+  let max = -Infinity;
+  for (let k = 0; k < K; k++) {
+    const lp = logP0[offset + k];
+    // log(abar_s p0 + (1 - abar_s)/K): exact in linear space while the floor is positive.
+    const logSecond = floor > 0 ? Math.log(abarS * Math.exp(lp) + floor) : lp;
+    const v = logSecond + (k === zt ? logFirstHit : logFirstMiss);
+    out[k] = v;
+    if (v > max) max = v;
+  }
+  return normaliseLog(out, K, max);
+}
+
+/** The exact posterior q(z_s | z_t, z_0) with a one-hot z_0 (used by tests and the loss). */
+export function posteriorFromZ0(z0: number, K: number, zt: number, abarT: number, abarS: number, out: Float64Array): Float64Array {
+  const logOneHot = new Float64Array(K).fill(-Infinity);
+  logOneHot[z0] = 0;
+  return posteriorFromLogP0(logOneHot, 0, K, zt, abarT, abarS, out);
+}
+
+/** q(z_t | z_0) = abar_t z_0 + (1 - abar_t)/K, written into `out`. */
+export function forwardMarginal(z0: number, K: number, abarT: number, out: Float64Array): Float64Array {
+  out.fill((1 - abarT) / K);
+  out[z0] += abarT;
+  return out;
+}
+
+/** exp(v - max) normalised in place over the first K entries. */
+function normaliseLog(v: Float64Array, K: number, max: number): Float64Array {
+  let sum = 0;
+  for (let k = 0; k < K; k++) {
+    const e = Math.exp(v[k] - max);
+    v[k] = e;
+    sum += e;
+  }
+  for (let k = 0; k < K; k++) v[k] /= sum;
+  return v;
+}
+
+/**
+ * Applies temperature and truncation to one cell's log p(z_0 | z_t) (K values at `offset`) into `out`,
+ * renormalised in log space. Truncation r keeps the smallest set of most likely classes whose mass reaches r.
+ */
+export function temperLogP0(
+  logP0: ArrayLike<number>,
+  offset: number,
+  K: number,
+  temperature: number,
+  truncation: number,
+  out: Float64Array,
+  scratch: Uint32Array,
+): Float64Array {
+  let max = -Infinity;
+  for (let k = 0; k < K; k++) {
+    const v = logP0[offset + k] / temperature;
+    out[k] = v;
+    if (v > max) max = v;
+  }
+  let sum = 0;
+  for (let k = 0; k < K; k++) sum += Math.exp(out[k] - max);
+  const logZ = max + Math.log(sum);
+  for (let k = 0; k < K; k++) out[k] -= logZ;
+  if (truncation >= 1) return out;
+
+  for (let k = 0; k < K; k++) scratch[k] = k;
+  const order = scratch.subarray(0, K).sort((i, j) => out[j] - out[i]);
+  let mass = 0;
+  let kept = 0;
+  while (kept < K && mass < truncation) mass += Math.exp(out[order[kept++]]);
+  for (let i = kept; i < K; i++) out[order[i]] = -Infinity;
+  const logMass = Math.log(mass);
+  for (let i = 0; i < kept; i++) out[order[i]] -= logMass;
+  return out;
+}
+
+/** KL(q || p) in nats for two distributions over K classes. */
+export function klDivergence(q: ArrayLike<number>, p: ArrayLike<number>, K: number): number {
+  let kl = 0;
+  for (let k = 0; k < K; k++) {
+    if (q[k] > 0) kl += q[k] * (Math.log(q[k]) - Math.log(p[k]));
+  }
+  return kl;
+}

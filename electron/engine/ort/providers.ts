@@ -1,0 +1,51 @@
+/**
+ * Execution providers: which onnxruntime-node providers to try on this platform, in order, with CPU as the
+ * fallback; the provider that actually created the sessions is reported to the UI.
+ */
+import { availableParallelism } from 'node:os';
+import * as ort from 'onnxruntime-node';
+
+export type Device = 'auto' | 'cpu' | 'cuda' | 'dml' | 'coreml';
+export const DEVICES: readonly Device[] = ['auto', 'cpu', 'cuda', 'dml', 'coreml'];
+
+/** Providers `auto` tries, best first, per platform. */
+const AUTO_TABLE: Record<string, string[]> = {
+  linux: ['cuda', 'cpu'],
+  win32: ['cuda', 'dml', 'cpu'],
+  darwin: ['coreml', 'cpu'],
+};
+
+export function providerCandidates(device: Device, platform: string = process.platform): string[] {
+  if (device !== 'auto') return device === 'cpu' ? ['cpu'] : [device, 'cpu'];
+  const available = new Set(ort.listSupportedBackends().map((b) => b.name));
+  return (AUTO_TABLE[platform] ?? ['cpu']).filter((ep) => ep === 'cpu' || available.has(ep));
+}
+
+export function sessionOptions(provider: string): ort.InferenceSession.SessionOptions {
+  return {
+    executionProviders: [provider],
+    graphOptimizationLevel: 'all',
+    // The engine runs one job at a time, so one session may use every core.
+    intraOpNumThreads: Math.max(1, availableParallelism()),
+    interOpNumThreads: 1,
+  };
+}
+
+/**
+ * Creates one session per model file on the first provider that accepts all of them.
+ * @returns the sessions (same order as `files`) and the provider name that created them.
+ */
+export async function createSessions(files: string[], device: Device): Promise<{ sessions: ort.InferenceSession[]; provider: string }> {
+  const failures: string[] = [];
+  for (const provider of providerCandidates(device)) {
+    const sessions: ort.InferenceSession[] = [];
+    try {
+      for (const file of files) sessions.push(await ort.InferenceSession.create(file, sessionOptions(provider)));
+      return { sessions, provider };
+    } catch (err) {
+      await Promise.all(sessions.map((s) => s.release()));
+      failures.push(`${provider}: ${(err as Error).message.split('\n')[0]}`);
+    }
+  }
+  throw new Error(`no execution provider could load the models (${failures.join('; ')})`);
+}

@@ -1,0 +1,113 @@
+/**
+ * Loads a model pack from a folder: reads and validates the manifest, checks each file exists and matches
+ * its sha256, creates the ONNX sessions, and checks every graph's inputs and outputs against the manifest,
+ * all before any work starts. Every failure is a `BAD_PACK` error naming the problem.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type * as ort from 'onnxruntime-node';
+import { ApiError } from '../../shared/contract.js';
+import { createSessions, type Device } from '../ort/providers.js';
+import { ManifestError, ROLES, parseManifest, type Manifest, type Role, type TensorSpec } from './manifest.js';
+
+export interface LoadedPack {
+  dir: string;
+  manifest: Manifest;
+  sessions: Record<Role, ort.InferenceSession>;
+  provider: string;
+}
+
+function badPack(dir: string, message: string): ApiError {
+  return new ApiError('BAD_PACK', `model pack ${dir}: ${message}`);
+}
+
+export async function sha256File(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/** Reads and validates manifest.json only (no sessions): for `vqddm info` and the pack picker. */
+export async function readManifest(dirIn: string): Promise<Manifest> {
+  const dir = resolve(dirIn);
+  let text: string;
+  try {
+    text = await readFile(join(dir, 'manifest.json'), 'utf8');
+  } catch {
+    throw badPack(dir, 'no readable manifest.json in this folder');
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw badPack(dir, `manifest.json is not valid JSON (${(err as Error).message})`);
+  }
+  try {
+    return parseManifest(raw);
+  } catch (err) {
+    if (err instanceof ManifestError) throw badPack(dir, `manifest.json: ${err.message}`);
+    throw err;
+  }
+}
+
+/** Checks every declared file exists and matches its checksum. */
+export async function verifyFiles(dir: string, manifest: Manifest): Promise<void> {
+  for (const role of ROLES) {
+    const spec = manifest.files[role];
+    const path = join(dir, spec.path);
+    try {
+      if (!(await stat(path)).isFile()) throw new Error('not a file');
+    } catch {
+      throw badPack(dir, `${role} file ${spec.path} is missing`);
+    }
+    const digest = await sha256File(path);
+    if (digest !== spec.sha256) throw badPack(dir, `${role} file ${spec.path} fails its checksum (sha256 ${digest.slice(0, 12)}..., manifest says ${spec.sha256.slice(0, 12)}...)`);
+  }
+}
+
+function checkGraphIo(dir: string, role: Role, declared: TensorSpec[], actual: readonly ort.InferenceSession.ValueMetadata[], kind: string): void {
+  for (const t of declared) {
+    const meta = actual.find((m) => m.name === t.name);
+    if (!meta) throw badPack(dir, `${role} graph has no ${kind} named "${t.name}" (it has ${actual.map((m) => m.name).join(', ')})`);
+    if (!meta.isTensor) throw badPack(dir, `${role} ${kind} "${t.name}" is not a tensor`);
+    if (meta.type !== t.dtype) throw badPack(dir, `${role} ${kind} "${t.name}" is ${meta.type} in the graph, the manifest says ${t.dtype}`);
+    if (meta.shape.length > 0 && meta.shape.length !== t.shape.length) {
+      throw badPack(dir, `${role} ${kind} "${t.name}" has rank ${meta.shape.length} in the graph, the manifest says ${t.shape.length}`);
+    }
+    meta.shape.forEach((d, i) => {
+      const want = t.shape[i];
+      if (typeof d === 'number' && d >= 0 && typeof want === 'number' && d !== want) {
+        throw badPack(dir, `${role} ${kind} "${t.name}" dimension ${i} is ${d} in the graph, the manifest says ${want}`);
+      }
+    });
+  }
+}
+
+export async function loadPack(dirIn: string, device: Device = 'auto'): Promise<LoadedPack> {
+  const dir = resolve(dirIn);
+  const manifest = await readManifest(dir);
+  await verifyFiles(dir, manifest);
+  let created: { sessions: ort.InferenceSession[]; provider: string };
+  try {
+    created = await createSessions(ROLES.map((r) => join(dir, manifest.files[r].path)), device);
+  } catch (err) {
+    throw badPack(dir, (err as Error).message);
+  }
+  const sessions = Object.fromEntries(ROLES.map((r, i) => [r, created.sessions[i]])) as Record<Role, ort.InferenceSession>;
+  try {
+    for (const role of ROLES) {
+      checkGraphIo(dir, role, manifest.files[role].inputs, sessions[role].inputMetadata, 'input');
+      checkGraphIo(dir, role, manifest.files[role].outputs, sessions[role].outputMetadata, 'output');
+    }
+  } catch (err) {
+    await Promise.all(created.sessions.map((s) => s.release()));
+    throw err;
+  }
+  return { dir, manifest, sessions, provider: created.provider };
+}
+
+export async function releasePack(pack: LoadedPack): Promise<void> {
+  await Promise.all(ROLES.map((r) => pack.sessions[r].release()));
+}

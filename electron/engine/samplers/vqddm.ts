@@ -1,0 +1,79 @@
+/**
+ * VQ-DDM masked reverse diffusion (METHOD.md, "Masked inpainting"). Unknown cells start uniform and follow
+ * the model's p(z_s | z_t); known cells are re-noised from their true code by q(z_s | z_0) at every step and
+ * are exactly their code at the end. An async generator: it yields once per model call so the caller can
+ * report progress and cancel between calls.
+ */
+import { posteriorFromLogP0, temperLogP0 } from '../math/posterior.js';
+import { Rng, sampleCategorical } from '../math/rng.js';
+import { timeSequence, type Schedule } from '../math/schedule.js';
+
+/** log p(z_0 | z_t) for a batch: z_t [B, G, G] -> [B, G, G, K]. */
+export type Denoiser = (zt: Int32Array, t: number, B: number, G: number) => Promise<Float32Array>;
+
+export interface VqddmJob {
+  /** Known codes per sample [B, G*G] (values at unknown cells are ignored). */
+  known: Int32Array;
+  /** 1 where the cell is regenerated [G*G], shared by all samples. */
+  unknown: Uint8Array;
+  B: number;
+  G: number;
+  K: number;
+  schedule: Schedule;
+  steps: number;
+  temperature: number;
+  truncation: number;
+  /** One seed per sample, so sample b depends only on its own seed. */
+  seeds: number[];
+}
+
+export interface StepProgress {
+  step: number;
+  total: number;
+}
+
+export async function* sampleVqddm(denoise: Denoiser, job: VqddmJob): AsyncGenerator<StepProgress, Int32Array> {
+  const { B, G, K, schedule, known, unknown } = job;
+  const cells = G * G;
+  const rngs = job.seeds.map((s) => new Rng(s));
+  const times = timeSequence(schedule.T, job.steps);
+  const z = new Int32Array(B * cells);
+  // z_T: unknown cells uniform; known cells from q(z_T | z_0).
+  for (let b = 0; b < B; b++) {
+    const rng = rngs[b];
+    for (let c = 0; c < cells; c++) {
+      const i = b * cells + c;
+      z[i] = unknown[c] ? rng.int(K) : renoise(known[i], schedule.abar[schedule.T], K, rng);
+    }
+  }
+  const tempered = new Float64Array(K);
+  const post = new Float64Array(K);
+  const scratch = new Uint32Array(K);
+  for (let n = 0; n < job.steps; n++) {
+    const t = times[n];
+    const s = times[n + 1];
+    const logP0 = await denoise(z, t, B, G); // [B, G, G, K]
+    const abarT = schedule.abar[t];
+    const abarS = schedule.abar[s];
+    for (let b = 0; b < B; b++) {
+      const rng = rngs[b];
+      for (let c = 0; c < cells; c++) {
+        const i = b * cells + c;
+        if (unknown[c]) {
+          temperLogP0(logP0, i * K, K, job.temperature, job.truncation, tempered, scratch);
+          posteriorFromLogP0(tempered, 0, K, z[i], abarT, abarS, post);
+          z[i] = sampleCategorical(post, 0, K, rng.uniform());
+        } else {
+          z[i] = s === 0 ? known[i] : renoise(known[i], abarS, K, rng);
+        }
+      }
+    }
+    yield { step: n + 1, total: job.steps };
+  }
+  return z;
+}
+
+/** A draw from q(z_s | z_0) = abar_s z_0 + (1 - abar_s)/K. */
+function renoise(code: number, abar: number, K: number, rng: Rng): number {
+  return rng.uniform() < abar ? code : rng.int(K);
+}

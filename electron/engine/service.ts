@@ -1,0 +1,119 @@
+/**
+ * The engine behind the `EngineApi` contract, as the Electron main process and the serve bridge expose it:
+ * requests are validated at once (errors reject the call), fills run through a one-at-a-time queue, and
+ * progress and results go out as JobEvents to every subscriber.
+ */
+import {
+  ApiError,
+  type EngineApi,
+  type EngineInfo,
+  type FillRequest,
+  type ImageFormat,
+  type JobEvent,
+  type MethodResult,
+  type RgbaImage,
+} from '../shared/contract.js';
+import { decodeImage, encodeImage } from './image/codec.js';
+import { toRgba8 } from './image/pixels.js';
+import { Engine } from './engine.js';
+import { JobQueue } from './jobs/queue.js';
+import type { Device } from './ort/providers.js';
+import { defaultPackDir } from './paths.js';
+
+export interface EngineService extends EngineApi {
+  dispose(): Promise<void>;
+}
+
+export interface ServiceOptions {
+  packDir?: string;
+  device?: Device;
+}
+
+export async function createEngineService(opts: ServiceOptions = {}): Promise<EngineService> {
+  const device = opts.device ?? 'auto';
+  let engine = await Engine.open(opts.packDir ?? defaultPackDir(), device);
+  const listeners = new Set<(event: JobEvent) => void>();
+  const emit = (event: JobEvent) => {
+    for (const l of listeners) {
+      try {
+        l(event);
+      } catch {
+        // A failing subscriber must not stop the job or the other subscribers.
+      }
+    }
+  };
+  const queue = new JobQueue(emit);
+
+  return {
+    async info(): Promise<EngineInfo> {
+      return engine.info();
+    },
+
+    async decodeImage(bytes: Uint8Array): Promise<RgbaImage> {
+      const { pixels } = await decodeImage(bytes);
+      return { width: pixels.width, height: pixels.height, data: toRgba8(pixels) };
+    },
+
+    async encodeImage(image: RgbaImage, format: ImageFormat, quality: number): Promise<Uint8Array> {
+      if (image.data.length !== image.width * image.height * 4) throw new ApiError('BAD_IMAGE', `image data has ${image.data.length} bytes, expected ${image.width * image.height * 4}`);
+      if (!['png', 'jpeg', 'webp'].includes(format)) throw new ApiError('BAD_SETTINGS', `unknown image format "${format}" (png, jpeg or webp)`);
+      if (!(quality >= 1 && quality <= 100)) throw new ApiError('BAD_SETTINGS', `quality must be from 1 to 100, got ${quality}`);
+      return new Uint8Array(await encodeImage({ width: image.width, height: image.height, data: image.data }, format, quality));
+    },
+
+    async fill(request: FillRequest): Promise<string> {
+      const { image, mask, settings } = request;
+      if (image.data.length !== image.width * image.height * 4) throw new ApiError('BAD_IMAGE', `image data has ${image.data.length} bytes, expected ${image.width * image.height * 4}`);
+      const jobEngine = engine;
+      jobEngine.validate(image, mask, settings);
+      const pixels = { width: image.width, height: image.height, data: image.data };
+      return queue.submit(async (jobId, signal, send) => {
+        const jobStart = performance.now();
+        for (const method of settings.methods) {
+          const methodStart = performance.now();
+          const out = await jobEngine.fill(pixels, mask, settings, method, {
+            signal,
+            onProgress: (stage, step, total) => send({ jobId, method, stage, step, total, elapsedMs: performance.now() - methodStart }),
+          });
+          const result: MethodResult = {
+            method,
+            samples: out.samples.map((s) => ({
+              seed: s.seed,
+              patches: s.patches.map((p) => ({ x: p.x, y: p.y, image: { width: p.pixels.width, height: p.pixels.height, data: toRgba8(p.pixels) } })),
+            })),
+            timings: out.timings,
+            modelCalls: out.modelCalls,
+            grids: out.grids,
+            provider: jobEngine.info().provider,
+            settings,
+          };
+          send({ jobId, method, stage: 'done', result, elapsedMs: performance.now() - methodStart });
+        }
+        send({ jobId, method: null, stage: 'finished', elapsedMs: performance.now() - jobStart });
+      });
+    },
+
+    async cancel(jobId: string): Promise<void> {
+      queue.cancel(jobId);
+    },
+
+    async loadPack(dir: string): Promise<EngineInfo> {
+      const next = await Engine.open(dir, device);
+      const previous = engine;
+      engine = next;
+      // Jobs already queued keep the pack they were validated against; release it once they are done.
+      void queue.idle().then(() => previous.dispose());
+      return next.info();
+    },
+
+    onJobEvent(listener: (event: JobEvent) => void): () => void {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+
+    async dispose(): Promise<void> {
+      await queue.idle();
+      await engine.dispose();
+    },
+  };
+}
