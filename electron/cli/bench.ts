@@ -1,0 +1,168 @@
+/**
+ * `vqddm bench`: medians of the fill pipeline's stages on one photo and mask, VQ-DDM at several step counts
+ * against the transformer (with and without its KV cache), batching, engine overhead, and the curve of
+ * masked-region quality against steps. Writes bench/results.json and docs/BENCHMARKS.md.
+ */
+import { mkdir, readFile } from 'node:fs/promises';
+import { availableParallelism, cpus } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { FillSettings, MaskImage, Method } from '../shared/contract.js';
+import { decodeImage } from '../engine/image/codec.js';
+import type { Pixels } from '../engine/image/pixels.js';
+import { Engine } from '../engine/engine.js';
+import { appRoot, defaultPackDir } from '../engine/paths.js';
+import { applyPatches, type PipelineOutput } from '../engine/pipeline.js';
+import { intOption } from './args.js';
+import { writeAllAtomically } from './files.js';
+import { benchMarkdown } from './benchReport.js';
+
+export interface Row {
+  label: string;
+  method: Method;
+  steps: number | null;
+  samples: number;
+  cached: boolean;
+  median_ms: number;
+  model_calls: number;
+  encode_ms: number;
+  sample_ms: number;
+  vq_decode_ms: number;
+  composite_ms: number;
+  overhead_fraction: number;
+}
+
+export interface QualityPoint {
+  steps: number;
+  psnr_db: number;
+  median_ms: number;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** A centred square mask covering `fraction` of the shorter side. */
+export function centreMask(width: number, height: number, fraction: number): MaskImage {
+  const side = Math.round(Math.min(width, height) * fraction);
+  const x0 = Math.floor((width - side) / 2);
+  const y0 = Math.floor((height - side) / 2);
+  const data = new Uint8Array(width * height);
+  for (let y = y0; y < y0 + side; y++) data.fill(255, y * width + x0, y * width + x0 + side);
+  return { width, height, data };
+}
+
+/** PSNR (dB) over the masked pixels' RGB channels of two images of the same size and depth. */
+export function maskedPsnr(a: Pixels, b: Pixels, mask: MaskImage): number {
+  const max = a.data instanceof Uint16Array ? 65535 : 255;
+  let se = 0;
+  let n = 0;
+  for (let i = 0; i < mask.data.length; i++) {
+    if (mask.data[i] < 128) continue;
+    for (let c = 0; c < 3; c++) {
+      const d = (a.data[i * 4 + c] - b.data[i * 4 + c]) / max;
+      se += d * d;
+      n++;
+    }
+  }
+  return n === 0 ? Infinity : -10 * Math.log10(se / n);
+}
+
+export async function benchCommand(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { pack: { type: 'string' }, image: { type: 'string' }, repeats: { type: 'string' }, quick: { type: 'boolean' }, out: { type: 'string' } },
+    strict: true,
+  });
+  const root = appRoot();
+  const repeats = intOption(values.repeats, 'repeats', values.quick ? 1 : 5);
+  const imagePath = values.image ?? join(root, 'tests', 'fixtures', 'photo.jpg');
+  const outDir = values.out ?? root;
+  const engine = await Engine.open(values.pack ?? defaultPackDir());
+  try {
+    const bytes = await readFile(imagePath);
+    const decodeTimes: number[] = [];
+    let image!: Pixels;
+    for (let r = 0; r < Math.max(3, repeats); r++) {
+      const t = performance.now();
+      image = (await decodeImage(bytes)).pixels;
+      decodeTimes.push(performance.now() - t);
+    }
+    // The bench crop: mask side a quarter of the pack's image size times two, so the crop is exactly one
+    // tile at the pack's trained grid (the comparison the paper makes).
+    const mask = centreMask(image.width, image.height, (engine.manifest.imageSize / 2) / Math.min(image.width, image.height));
+    const T = engine.manifest.T;
+    const defaultSteps = engine.manifest.defaultSteps;
+    const run = async (method: Method, overrides: Partial<FillSettings>, cached = true): Promise<{ ms: number; out: PipelineOutput }[]> => {
+      const runs: { ms: number; out: PipelineOutput }[] = [];
+      for (let r = 0; r < repeats; r++) {
+        const settings = engine.settings({ methods: [method], seed: 100 + r, ...overrides });
+        const t = performance.now();
+        const out = await engine.fill(image, mask, settings, method, { useCache: cached });
+        runs.push({ ms: performance.now() - t, out });
+      }
+      return runs;
+    };
+    const row = (label: string, method: Method, steps: number | null, samples: number, cached: boolean, runs: { ms: number; out: PipelineOutput }[]): Row => {
+      const pick = (f: (o: PipelineOutput) => number) => median(runs.map((r) => f(r.out)));
+      return {
+        label, method, steps, samples, cached,
+        median_ms: median(runs.map((r) => r.ms)),
+        model_calls: runs[0].out.modelCalls,
+        encode_ms: pick((o) => o.timings.encode),
+        sample_ms: pick((o) => o.timings.sample),
+        vq_decode_ms: pick((o) => o.timings.decode),
+        composite_ms: pick((o) => o.timings.composite),
+        overhead_fraction: pick((o) => (o.timings.total - o.timings.modelRun) / o.timings.total),
+      };
+    };
+
+    await run('vqddm', { steps: Math.min(5, T) }); // warm-up: first session.run calls allocate
+    const rows: Row[] = [];
+    const stepCounts = [...new Set([10, 25, 50, 100, T, defaultSteps].filter((s) => s <= T))].sort((a, b) => a - b);
+    const quality: QualityPoint[] = [];
+    for (const steps of stepCounts) {
+      const runs = await run('vqddm', { steps });
+      rows.push(row(`VQ-DDM ${steps} steps${steps === defaultSteps ? ' (default)' : ''}`, 'vqddm', steps, 1, true, runs));
+      const psnr = median(runs.map((r) => maskedPsnr(applyPatches(image, r.out.samples[0].patches), image, mask)));
+      quality.push({ steps, psnr_db: psnr, median_ms: median(runs.map((r) => r.ms)) });
+    }
+    const tfCached = row('Transformer, KV cache', 'transformer', null, 1, true, await run('transformer', {}));
+    const tfUncached = row('Transformer, no cache', 'transformer', null, 1, false, await run('transformer', {}, false));
+    rows.push(tfCached, tfUncached);
+    const samples: Row[] = [];
+    for (const n of [1, 4, 8]) samples.push(row(`VQ-DDM ${defaultSteps} steps, ${n} samples`, 'vqddm', defaultSteps, n, true, await run('vqddm', { steps: defaultSteps, samples: n })));
+    const def = rows.find((r) => r.method === 'vqddm' && r.steps === defaultSteps) as Row;
+
+    const results = {
+      date: new Date().toISOString(),
+      machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: availableParallelism(), platform: process.platform },
+      pack: engine.info().packName,
+      pack_dir: engine.info().packDir,
+      image: { path: imagePath, width: image.width, height: image.height, mask_pixels: mask.data.filter((v) => v >= 128).length },
+      repeats,
+      provider: engine.info().provider,
+      image_decode_ms: median(decodeTimes),
+      overhead_fraction: def.overhead_fraction,
+      vqddm_default_steps: defaultSteps,
+      vqddm_default_ms: def.median_ms,
+      transformer_cached_ms: tfCached.median_ms,
+      transformer_uncached_ms: tfUncached.median_ms,
+      samples4_over_samples1: samples[1].median_ms / samples[0].median_ms,
+      samples8_over_samples1: samples[2].median_ms / samples[0].median_ms,
+      vqddm_default_vs_cached: def.median_ms / tfCached.median_ms,
+      uncached_over_vqddm_default: tfUncached.median_ms / def.median_ms,
+      rows,
+      samples,
+      quality,
+    };
+    await mkdir(join(outDir, 'bench'), { recursive: true });
+    await mkdir(join(outDir, 'docs'), { recursive: true });
+    const command = `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`;
+    await writeAllAtomically([
+      { path: join(outDir, 'bench', 'results.json'), data: Buffer.from(`${JSON.stringify(results, null, 2)}\n`) },
+      { path: join(outDir, 'docs', 'BENCHMARKS.md'), data: Buffer.from(benchMarkdown(results, command)) },
+    ]);
+    process.stdout.write(benchMarkdown(results, command));
+  } finally {
+    await engine.dispose();
+  }
+}

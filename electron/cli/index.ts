@@ -1,0 +1,31 @@
+/** The `vqddm` command line: inpaint, info, bench. Errors are one line on stderr and a non-zero exit. */
+import { ApiError } from '../shared/contract.js';
+import { benchCommand } from './bench.js';
+import { INPAINT_USAGE, inpaintCommand } from './inpaint.js';
+import { infoCommand } from './info.js';
+
+const USAGE = `usage: vqddm <command> [options]
+
+${INPAINT_USAGE}
+
+vqddm info [--pack DIR] [--json]       check a model pack and print its manifest
+vqddm bench [--pack DIR] [--quick]     benchmark; writes bench/results.json and docs/BENCHMARKS.md`;
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  if (command === 'inpaint') return inpaintCommand(rest);
+  if (command === 'info') return infoCommand(rest);
+  if (command === 'bench') return benchCommand(rest);
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  throw new ApiError('BAD_SETTINGS', `unknown command "${command}" (inpaint, info, bench)`);
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  const message = err instanceof Error ? err.message : String(err);
+  process.stderr.write(`vqddm: error: ${message.split('\n')[0]}\n`);
+  // 2: the input was wrong (ApiError or bad option); 1: anything else.
+  process.exitCode = err instanceof ApiError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') ? 2 : 1;
+});

@@ -1,0 +1,99 @@
+/** `vqddm inpaint`: repaint the white area of a mask in a photo, writing one file per method and sample. */
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { ApiError, type Method } from '../shared/contract.js';
+import { decodeImage, decodeMask, encodeImage, formatFromPath } from '../engine/image/codec.js';
+import { Engine } from '../engine/engine.js';
+import { DEVICES, type Device } from '../engine/ort/providers.js';
+import { defaultPackDir } from '../engine/paths.js';
+import { applyPatches } from '../engine/pipeline.js';
+import { intOption, numberOption, requiredOption, usageError } from './args.js';
+import { outputName, writeAllAtomically } from './files.js';
+
+export const INPAINT_USAGE = `vqddm inpaint --image PHOTO --mask MASK --out OUT.png [options]
+  --method vqddm|transformer|both   sampler(s) to run (default vqddm); with both, OUT gets .vqddm/.transformer
+  --steps N          VQ-DDM reverse steps, 1..T (default: the pack's default)
+  --samples N        candidates per method, batched (default 1); N > 1 numbers the files .1, .2, ...
+  --seed S           random seed (default 1): same seed, same pixels
+  --temperature X    softmax temperature (default 1)
+  --truncation R     VQ-DDM: keep the top classes up to mass R (default 1 = off)
+  --top-k K          transformer: sample among the K most likely codes (default 100, 0 = all)
+  --pack DIR         model pack folder (default: the shipped pack)
+  --device D         auto|cpu|cuda|dml|coreml (default auto)
+  --resize-mask      scale a mask of another size to the image
+  --quality Q        JPEG/WebP quality 1..100 (default 92; WebP 100 = lossless)
+  --json             print one JSON object: files, timings (ms), provider`;
+
+async function readInput(path: string, what: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (err) {
+    throw new ApiError('IO_ERROR', `cannot read ${what} ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+}
+
+export async function inpaintCommand(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      image: { type: 'string' }, mask: { type: 'string' }, out: { type: 'string' }, method: { type: 'string' },
+      steps: { type: 'string' }, samples: { type: 'string' }, seed: { type: 'string' }, temperature: { type: 'string' },
+      truncation: { type: 'string' }, 'top-k': { type: 'string' }, pack: { type: 'string' }, device: { type: 'string' },
+      'resize-mask': { type: 'boolean' }, quality: { type: 'string' }, json: { type: 'boolean' },
+    },
+    strict: true,
+  });
+  const imagePath = requiredOption(values.image, 'image');
+  const maskPath = requiredOption(values.mask, 'mask');
+  const out = requiredOption(values.out, 'out');
+  const format = formatFromPath(out);
+  if (!format) throw usageError(`--out must end in .png, .jpg, .jpeg or .webp, got "${out}"`);
+  const methodArg = values.method ?? 'vqddm';
+  const methods: Method[] = methodArg === 'both' ? ['vqddm', 'transformer'] : methodArg === 'vqddm' || methodArg === 'transformer' ? [methodArg] : [];
+  if (methods.length === 0) throw usageError(`unknown method "${methodArg}" (use vqddm, transformer or both)`);
+  const device = (values.device ?? 'auto') as Device;
+  if (!DEVICES.includes(device)) throw usageError(`unknown device "${values.device}" (use ${DEVICES.join(', ')})`);
+  const quality = intOption(values.quality, 'quality', 92);
+  if (quality < 1 || quality > 100) throw usageError(`--quality must be from 1 to 100, got ${quality}`);
+
+  const t0 = performance.now();
+  const [imageBytes, maskBytes] = await Promise.all([readInput(imagePath, 'image'), readInput(maskPath, 'mask')]);
+  const image = await decodeImage(imageBytes, `the image ${imagePath}`);
+  const mask = await decodeMask(maskBytes, image.pixels.width, image.pixels.height, values['resize-mask'] === true);
+  const imageDecodeMs = performance.now() - t0;
+
+  const engine = await Engine.open(values.pack ?? defaultPackDir(), device);
+  try {
+    const settings = engine.settings({
+      methods,
+      steps: intOption(values.steps, 'steps', engine.manifest.defaultSteps),
+      samples: intOption(values.samples, 'samples', 1),
+      seed: intOption(values.seed, 'seed', 1),
+      temperature: numberOption(values.temperature, 'temperature', 1),
+      truncation: numberOption(values.truncation, 'truncation', 1),
+      topK: intOption(values['top-k'], 'top-k', 100),
+    });
+    engine.validate(image.pixels, mask, settings);
+    const files: { path: string; data: Uint8Array }[] = [];
+    const timings: Record<string, unknown> = { image_decode: imageDecodeMs };
+    for (const method of methods) {
+      const result = await engine.fill(image.pixels, mask, settings, method);
+      const t = performance.now();
+      for (const [i, sample] of result.samples.entries()) {
+        const path = outputName(out, methods.length > 1 ? method : null, result.samples.length > 1 ? i + 1 : null);
+        files.push({ path, data: await encodeImage(applyPatches(image.pixels, sample.patches), format, quality, image.hasAlpha) });
+      }
+      const { encode, sample, decode, composite, total, modelRun } = result.timings;
+      timings[method] = { encode, sample, vq_decode: decode, composite, image_encode: performance.now() - t, total, model_run: modelRun, model_calls: result.modelCalls, grids: result.grids };
+    }
+    const w = performance.now();
+    await writeAllAtomically(files);
+    timings.write = performance.now() - w;
+    timings.total = performance.now() - t0;
+    const report = { files: files.map((f) => f.path), timings, provider: engine.info().provider, pack: engine.info().packDir, settings };
+    if (values.json) process.stdout.write(`${JSON.stringify(report)}\n`);
+    else for (const f of report.files) process.stdout.write(`wrote ${f}\n`);
+  } finally {
+    await engine.dispose();
+  }
+}

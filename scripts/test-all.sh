@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# `npm test`: every test of the project, in order of speed. Stops at the first failing suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/system-deps.sh
+echo "== build"; node scripts/build-node.mjs
+echo "== typecheck"; npm run --silent typecheck
+echo "== unit and engine tests (vitest)"; npx vitest run
+echo "== training tests (pytest, Debian's python3-torch)"; /usr/bin/python3 -m pytest -q models/training/tests

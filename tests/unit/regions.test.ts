@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { componentBoxes, planRegions, tilesFor } from '../../electron/engine/image/regions.js';
+import { chooseGrid, planTiles } from '../../electron/engine/pipeline.js';
+import { compositeTile, featherWeights } from '../../electron/engine/image/composite.js';
+
+function maskWith(width: number, height: number, rects: [number, number, number, number][]) {
+  const data = new Uint8Array(width * height);
+  for (const [x, y, w, h] of rects) for (let r = y; r < y + h; r++) data.fill(255, r * width + x, r * width + x + w);
+  return { width, height, data };
+}
+
+describe('crop planning', () => {
+  it('finds connected components with tight boxes', () => {
+    const boxes = componentBoxes(maskWith(100, 80, [[10, 10, 5, 5], [60, 40, 20, 10]]));
+    expect(boxes).toEqual([{ x0: 10, y0: 10, x1: 15, y1: 15 }, { x0: 60, y0: 40, x1: 80, y1: 50 }]);
+  });
+
+  it('makes square crops with context, shifted inward at the border', () => {
+    const [tile] = tilesFor({ x0: 0, y0: 0, x1: 40, y1: 20 }, 300, 200, { context: 2, minSize: 64 });
+    expect(tile).toEqual({ x: 0, y: 0, size: 80 });
+    const [small] = tilesFor({ x0: 100, y0: 100, x1: 104, y1: 104 }, 300, 200, { context: 2, minSize: 64 });
+    expect(small.size).toBe(64);
+    expect(small.x).toBeLessThanOrEqual(100);
+    expect(small.x + 64).toBeGreaterThanOrEqual(104);
+  });
+
+  it('merges regions whose crops overlap and keeps distant ones apart', () => {
+    expect(planRegions(maskWith(400, 400, [[100, 100, 10, 10], [130, 100, 10, 10]]))).toHaveLength(1);
+    expect(planRegions(maskWith(400, 400, [[10, 10, 10, 10], [300, 300, 10, 10]]))).toHaveLength(2);
+  });
+
+  it('tiles a region longer than the short side, covering every masked pixel once', () => {
+    const mask = maskWith(400, 100, [[0, 40, 400, 20]]);
+    const regions = planRegions(mask);
+    expect(regions[0].tiles.length).toBeGreaterThan(1);
+    for (const t of regions[0].tiles) expect(t.size).toBe(100);
+    const tiles = planTiles(mask, regions, 4, [16]);
+    const covered = tiles.reduce((n, t) => n + t.mask.reduce((a, v) => a + v, 0), 0);
+    expect(covered).toBe(400 * 20);
+  });
+
+  it('chooses the grid nearest the crop resolution', () => {
+    expect(chooseGrid(64, 4, [16, 32])).toBe(16);
+    expect(chooseGrid(100, 4, [16, 32])).toBe(32);
+    expect(chooseGrid(2000, 4, [16, 32])).toBe(32);
+    expect(chooseGrid(2000, 4, [16])).toBe(16);
+  });
+
+  it('marks a latent cell unknown when any masked pixel falls in it', () => {
+    const mask = maskWith(64, 64, [[0, 0, 1, 1], [63, 63, 1, 1]]);
+    const [tile] = planTiles(mask, planRegions(mask), 4, [16]);
+    expect(tile.unknown[0]).toBe(1);
+    expect(tile.unknown[255]).toBe(1);
+    expect(tile.unknown.reduce((a, v) => a + v, 0)).toBe(2);
+  });
+});
+
+describe('compositing', () => {
+  it('feathers only inside the mask and reaches full weight in the interior', () => {
+    const size = 20;
+    const m = new Uint8Array(size * size);
+    for (let y = 5; y < 15; y++) for (let x = 5; x < 15; x++) m[y * size + x] = 1;
+    const w = featherWeights(m, size, 2);
+    expect(w[0]).toBe(0);
+    expect(w[5 * size + 5]).toBeCloseTo(1 / 3, 5);
+    expect(w[10 * size + 10]).toBe(1);
+  });
+
+  it('changes only masked pixels and never alpha', () => {
+    const size = 8;
+    const target = { width: size, height: size, data: new Uint8Array(size * size * 4).fill(100) };
+    const weights = new Float32Array(size * size);
+    weights[9] = 1;
+    weights[10] = 0.5;
+    compositeTile(target, 0, 0, size, new Uint8Array(size * size * 3).fill(200), weights);
+    expect(Array.from(target.data.subarray(36, 44))).toEqual([200, 200, 200, 100, 150, 150, 150, 100]);
+    expect(target.data.filter((v, i) => i < 36 && v !== 100).length).toBe(0);
+  });
+
+  it('composites 16-bit targets at their own depth', () => {
+    const target = { width: 1, height: 1, data: new Uint16Array([1000, 1000, 1000, 65535]) };
+    compositeTile(target, 0, 0, 1, new Uint8Array([255, 0, 255]), new Float32Array([1]));
+    expect(Array.from(target.data)).toEqual([65535, 0, 65535, 65535]);
+  });
+});
