@@ -1,0 +1,65 @@
+/** One WebSocket's calls into the engine, each message a `wire` frame (binary, never base64). */
+import type { WebSocket } from 'ws';
+import { ApiError, type ApiErrorShape, type EngineApi, type JobEvent } from '../shared/contract.js';
+import { SERVE_OPS, type ServeMessage } from '../shared/serveProtocol.js';
+import { decodeFrame, encodeFrame } from '../shared/wire.js';
+
+const OPS = new Set<string>(Object.values(SERVE_OPS));
+
+export function toErrorShape(e: unknown): ApiErrorShape {
+  if (e instanceof ApiError) return e.toShape();
+  if (e && typeof e === 'object' && 'code' in e && 'message' in e && typeof e.code === 'string') {
+    return { code: e.code as ApiErrorShape['code'], message: String(e.message) };
+  }
+  return { code: 'ENGINE_FAILURE', message: e instanceof Error ? e.message : String(e) };
+}
+
+function send(ws: WebSocket, msg: ServeMessage): void {
+  if (ws.readyState === ws.OPEN) ws.send(encodeFrame(msg));
+}
+
+/** Dispatch one call to the engine; arguments are passed through as the contract types them. */
+async function dispatch(engine: EngineApi, op: string, args: unknown[]): Promise<unknown> {
+  const a = args as never[];
+  switch (op) {
+    case SERVE_OPS.info:
+      return engine.info();
+    case SERVE_OPS.decodeImage:
+      return engine.decodeImage(a[0]!);
+    case SERVE_OPS.encodeImage:
+      return engine.encodeImage(a[0]!, a[1]!, a[2]!);
+    case SERVE_OPS.fill:
+      return engine.fill(a[0]!);
+    case SERVE_OPS.cancel:
+      return engine.cancel(a[0]!);
+    case SERVE_OPS.loadPack:
+      return engine.loadPack(a[0]!);
+    default:
+      throw new ApiError('ENGINE_FAILURE', `unknown operation ${op}`);
+  }
+}
+
+export function handleSocket(ws: WebSocket, engine: EngineApi): void {
+  ws.on('message', (data, isBinary) => {
+    let msg: ServeMessage;
+    try {
+      if (!isBinary) throw new Error('text frame');
+      const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+      msg = decodeFrame<ServeMessage>(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength));
+    } catch {
+      ws.close(1003, 'bad frame');
+      return;
+    }
+    if (msg.t !== 'call' || typeof msg.id !== 'number' || !OPS.has(msg.op) || !Array.isArray(msg.args)) {
+      ws.close(1008, 'bad call');
+      return;
+    }
+    const { id, op, args } = msg;
+    dispatch(engine, op, args).then(
+      (value) => send(ws, { t: 'result', id, ok: true, value: value ?? null }),
+      (e: unknown) => send(ws, { t: 'result', id, ok: false, error: toErrorShape(e) }),
+    );
+  });
+}
+
+handleSocket.sendEvent = (ws: WebSocket, event: JobEvent): void => send(ws, { t: 'event', event });

@@ -1,0 +1,61 @@
+/**
+ * What the renderer needs from its host besides the engine: files, recent files and folder choice.
+ * Electron implements it in main (dialogs, paths); the browser (serve mode) implements it in the page
+ * (file input, downloads, IndexedDB). The renderer sees only `Api`, never which one it has.
+ */
+import type { EngineApi } from './contract.js';
+
+/** A file the person opened; `path` is known only on the desktop. */
+export interface OpenedFile {
+  name: string;
+  path?: string;
+  bytes: Uint8Array;
+}
+
+export interface RecentEntry {
+  /** A path (desktop) or a storage key (browser). */
+  id: string;
+  name: string;
+}
+
+export interface SaveRequest {
+  suggestedName: string;
+  bytes: Uint8Array;
+  /** Save over this path without asking (desktop Ctrl+S); otherwise a dialog or a download. */
+  path?: string;
+  /** Filter shown in the save dialog. */
+  filter: { name: string; extensions: string[] };
+}
+
+export interface SaveResult {
+  name: string;
+  path?: string;
+}
+
+export interface HostApi {
+  readonly kind: 'electron' | 'browser';
+  /** Show an open-file dialog; null when the person cancels. */
+  openImageDialog(): Promise<OpenedFile | null>;
+  listRecent(): Promise<RecentEntry[]>;
+  openRecent(id: string): Promise<OpenedFile>;
+  addRecent(file: OpenedFile): Promise<void>;
+  /** Save bytes; null when the person cancels the dialog. */
+  saveFile(request: SaveRequest): Promise<SaveResult | null>;
+  /** Ask for a model pack folder; null when canceled or when the host cannot (browser). */
+  choosePackFolder(): Promise<string | null>;
+}
+
+/** Everything the renderer can call: the engine and its host. */
+export interface Api extends EngineApi {
+  host: HostApi;
+}
+
+/** IPC channel names for the host operations, `namespace:verb`. */
+export const HOST_CHANNELS = {
+  openImage: 'files:openImage',
+  listRecent: 'files:listRecent',
+  openRecent: 'files:openRecent',
+  addRecent: 'files:addRecent',
+  save: 'files:save',
+  choosePack: 'dialog:choosePack',
+} as const;

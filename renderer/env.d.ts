@@ -1,0 +1,3 @@
+/// <reference types="svelte" />
+/** Vite bundles imported stylesheets. */
+declare module '*.css';

@@ -1,0 +1,34 @@
+import type { AppState } from '../state/app.svelte';
+
+function typing(target: EventTarget | null): boolean {
+  const el = target as HTMLElement | null;
+  return !!el && (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT' || el.isContentEditable);
+}
+
+/** Global shortcuts. Returns true when the key was handled. */
+export function handleKey(app: AppState, e: KeyboardEvent, down: boolean): boolean {
+  if (e.key === ' ' && !typing(e.target)) {
+    app.tools.spaceHeld = down;
+    return true;
+  }
+  if (!down) return false;
+  const mod = e.ctrlKey || e.metaKey;
+  const k = e.key.toLowerCase();
+  if (mod && k === 'enter') void app.fill();
+  else if (mod && k === 'z' && e.shiftKey) app.redo();
+  else if (mod && k === 'z') app.undo();
+  else if (mod && k === 'y') app.redo();
+  else if (mod && k === 's') void app.save(app.settings.values.saveFormat, e.shiftKey || !app.doc.path);
+  else if (mod && k === 'o') void app.openDialog();
+  else if (mod || typing(e.target)) return false;
+  else if (e.key === '[') app.tools.shrink();
+  else if (e.key === ']') app.tools.grow();
+  else if (k === 'b') app.tools.tool = 'brush';
+  else if (k === 'e') app.tools.tool = 'eraser';
+  else if (k === 'r') app.tools.tool = 'rect';
+  else if (k === 'l') app.tools.tool = 'lasso';
+  else if (k === 'h') app.tools.tool = 'pan';
+  else if (e.key === 'Escape' && app.compare.open) app.compare.close();
+  else return false;
+  return true;
+}

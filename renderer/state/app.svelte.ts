@@ -1,0 +1,220 @@
+import type { EngineInfo, ImageFormat, Method, MethodResult } from '../../electron/shared/contract';
+import type { Api, OpenedFile, RecentEntry } from '../../electron/shared/host';
+import { canvasToRgba, toAppliedPatches } from '../lib/images';
+import type { MaskOp } from '../lib/maskOps';
+import { maskIsEmpty, rasterizeMask } from '../lib/maskRender';
+import { comparisonSheet, maskToRgba } from '../lib/sheet';
+import { CompareState } from './compare.svelte';
+import { DocumentState } from './document.svelte';
+import { EditHistory } from './history.svelte';
+import { JobTracker } from './jobs.svelte';
+import { SettingsState, type KeyValueStore } from './settings.svelte';
+import { ToolState } from './tools.svelte';
+import { ViewState } from './view.svelte';
+
+const EXT: Record<ImageFormat, string> = { png: 'png', jpeg: 'jpg', webp: 'webp' };
+const FORMAT_NAME: Record<ImageFormat, string> = { png: 'PNG image', jpeg: 'JPEG image', webp: 'WebP image' };
+
+function message(e: unknown): string {
+  if (e instanceof Error) return 'code' in e ? `${e.message} (${String((e as { code: unknown }).code)})` : e.message;
+  return String(e);
+}
+
+/** The whole editor: owns the sub-states and the actions that span them. Components call these. */
+export class AppState {
+  readonly settings: SettingsState;
+  readonly history = new EditHistory();
+  readonly jobs = new JobTracker();
+  readonly view = new ViewState();
+  readonly doc = new DocumentState();
+  readonly tools = new ToolState();
+  readonly compare = new CompareState();
+  info = $state.raw<EngineInfo | null>(null);
+  error = $state<string | null>(null);
+  notice = $state<string | null>(null);
+  busy = $state<string | null>(null);
+  recent = $state.raw<RecentEntry[]>([]);
+  /** Bumped to ask the canvas to fit the image to the window. */
+  fitRequest = $state(0);
+
+  readonly api: Api;
+
+  constructor(api: Api, store: KeyValueStore | null) {
+    this.api = api;
+    this.settings = new SettingsState(store);
+  }
+
+  async init(): Promise<void> {
+    this.api.onJobEvent((e) => {
+      this.jobs.handle(e);
+      const job = this.jobs.current;
+      if (job && job.jobId === e.jobId && e.stage === 'finished' && job.results.length) {
+        this.compare.reset(job.results);
+        this.compare.show();
+      }
+      if (e.stage === 'error') this.error = `Fill failed: ${e.error.message} (${e.error.code})`;
+    });
+    await this.run('Loading the model pack…', async () => {
+      const dir = this.settings.values.packDir;
+      this.info = dir ? await this.api.loadPack(dir) : await this.api.info();
+    });
+    void this.refreshRecent();
+  }
+
+  /** Run an action, showing failures in the window instead of losing them. */
+  async run<T>(label: string | null, fn: () => Promise<T>): Promise<T | undefined> {
+    this.busy = label;
+    try {
+      return await fn();
+    } catch (e) {
+      this.error = message(e);
+      return undefined;
+    } finally {
+      this.busy = null;
+    }
+  }
+
+  async refreshRecent(): Promise<void> {
+    this.recent = await this.api.host.listRecent().catch(() => []);
+  }
+
+  async openFile(file: OpenedFile): Promise<void> {
+    await this.run(`Opening ${file.name}…`, async () => {
+      const image = await this.api.decodeImage(file.bytes);
+      this.doc.load(file.name, file.path, image);
+      this.history.reset();
+      this.jobs.clear();
+      this.compare.close();
+      this.error = null;
+      this.fitRequest++;
+      await this.api.host.addRecent(file);
+      await this.refreshRecent();
+    });
+  }
+
+  async openDialog(): Promise<void> {
+    const file = await this.run(null, () => this.api.host.openImageDialog());
+    if (file) await this.openFile(file);
+  }
+
+  async openRecent(id: string): Promise<void> {
+    const file = await this.run(null, () => this.api.host.openRecent(id));
+    if (file) await this.openFile(file);
+  }
+
+  fitView(): void {
+    this.view.fit(this.doc.width, this.doc.height, this.view.viewW, this.view.viewH);
+  }
+
+  actualSize(): void {
+    this.view.actualSize(this.view.viewW, this.view.viewH);
+  }
+
+  addMaskOp(op: MaskOp): void {
+    if (this.doc.loaded) this.history.push({ kind: 'mask', op });
+  }
+
+  undo(): void {
+    const e = this.history.undo();
+    if (e?.kind === 'apply') this.doc.writePatches(e.patches, 'before');
+  }
+
+  redo(): void {
+    const e = this.history.redo();
+    if (e?.kind === 'apply') this.doc.writePatches(e.patches, 'after');
+  }
+
+  async fill(newSeed = false): Promise<void> {
+    const image = this.doc.image;
+    if (!image || this.jobs.running) return;
+    const mask = rasterizeMask(this.history.maskOps, image.width, image.height);
+    if (maskIsEmpty(mask)) {
+      this.error = 'Paint a mask over the part to fill first.';
+      return;
+    }
+    const settings = this.settings.forFill(newSeed);
+    this.compare.close();
+    this.error = null;
+    await this.run(null, async () => {
+      const jobId = await this.api.fill({ image, mask, settings });
+      this.jobs.begin(jobId, settings.methods);
+    });
+  }
+
+  async cancel(): Promise<void> {
+    const job = this.jobs.current;
+    if (job && job.status === 'running') await this.run(null, () => this.api.cancel(job.jobId));
+  }
+
+  result(method: Method): MethodResult | undefined {
+    return this.jobs.current?.results.find((r) => r.method === method);
+  }
+
+  apply(method: Method): void {
+    const r = this.result(method);
+    const image = this.doc.image;
+    if (!r || !image) return;
+    const sample = r.samples[this.compare.sampleOf(method)] ?? r.samples[0];
+    if (!sample) return;
+    const patches = toAppliedPatches(image, sample.patches);
+    this.doc.writePatches(patches, 'after');
+    this.history.push({ kind: 'apply', label: `Apply ${method}`, patches });
+    this.compare.close();
+  }
+
+  async save(format: ImageFormat = this.settings.values.saveFormat, saveAs = true): Promise<void> {
+    const image = this.doc.image;
+    if (!image) return;
+    await this.run('Saving…', async () => {
+      const bytes = await this.api.encodeImage(image, format, this.settings.values.quality);
+      const samePath = !saveAs && this.doc.path && this.doc.path.toLowerCase().endsWith(`.${EXT[format]}`);
+      const res = await this.api.host.saveFile({
+        suggestedName: `${this.doc.baseName()}-filled.${EXT[format]}`,
+        bytes,
+        path: samePath ? this.doc.path : undefined,
+        filter: { name: FORMAT_NAME[format], extensions: [EXT[format]] },
+      });
+      if (!res) return;
+      this.history.markSaved();
+      if (res.path) this.doc.path = res.path;
+      this.notice = `Saved ${res.name}`;
+    });
+  }
+
+  async exportMask(): Promise<void> {
+    const image = this.doc.image;
+    if (!image) return;
+    await this.run('Exporting the mask…', async () => {
+      const mask = rasterizeMask(this.history.maskOps, image.width, image.height);
+      const bytes = await this.api.encodeImage(maskToRgba(mask), 'png', 100);
+      const name = `${this.doc.baseName()}-mask.png`;
+      const res = await this.api.host.saveFile({ suggestedName: name, bytes, filter: { name: 'PNG image', extensions: ['png'] } });
+      if (res) this.notice = `Saved ${res.name}`;
+    });
+  }
+
+  async exportSheet(): Promise<void> {
+    const image = this.doc.image;
+    const job = this.jobs.current;
+    if (!image || !job || !job.results.length) return;
+    await this.run('Exporting the comparison sheet…', async () => {
+      const mask = maskToRgba(rasterizeMask(this.history.maskOps, image.width, image.height));
+      const results = job.results.map((result) => ({ result, sample: this.compare.sampleOf(result.method) }));
+      const sheet = canvasToRgba(comparisonSheet(image, mask, results));
+      const bytes = await this.api.encodeImage(sheet, 'png', 100);
+      const name = `${this.doc.baseName()}-comparison.png`;
+      const res = await this.api.host.saveFile({ suggestedName: name, bytes, filter: { name: 'PNG image', extensions: ['png'] } });
+      if (res) this.notice = `Saved ${res.name}`;
+    });
+  }
+
+  async choosePack(dir?: string): Promise<void> {
+    const chosen = dir ?? (await this.run(null, () => this.api.host.choosePackFolder()));
+    if (chosen === null || chosen === undefined) return;
+    await this.run('Loading the model pack…', async () => {
+      this.info = await this.api.loadPack(chosen);
+      this.settings.update({ packDir: chosen });
+      this.notice = `Loaded pack ${this.info.packName}`;
+    });
+  }
+}

@@ -1,0 +1,128 @@
+import type { ApiErrorShape, JobEvent, JobStage, Method, MethodResult } from '../../electron/shared/contract';
+
+export type MethodStage = JobStage | 'done' | 'error' | 'canceled';
+
+export interface MethodProgress {
+  method: Method;
+  stage: MethodStage;
+  step: number;
+  total: number;
+  elapsedMs: number;
+  /** Remaining time, from the average step time so far; null until a step has finished. */
+  estimateMs: number | null;
+  result: MethodResult | null;
+  error: ApiErrorShape | null;
+}
+
+export type JobStatus = 'running' | 'finished' | 'canceled' | 'error';
+
+/** Applies one event to a method's progress (pure, so it is tested without a runtime). */
+export function nextProgress(p: MethodProgress, e: JobEvent, sampleStartMs: number | undefined): MethodProgress {
+  switch (e.stage) {
+    case 'done':
+      return { ...p, stage: 'done', step: p.total || p.step, elapsedMs: e.elapsedMs, estimateMs: 0, result: e.result };
+    case 'error':
+      return { ...p, stage: 'error', error: e.error, estimateMs: null };
+    case 'canceled':
+      return p.stage === 'done' ? p : { ...p, stage: 'canceled', estimateMs: null };
+    case 'finished':
+      return p;
+    default: {
+      let estimateMs: number | null = null;
+      if (e.stage === 'sampling' && e.step > 0 && sampleStartMs !== undefined) {
+        const perStep = (e.elapsedMs - sampleStartMs) / e.step;
+        estimateMs = Math.max(0, perStep * (e.total - e.step));
+      }
+      return { ...p, stage: e.stage, step: e.step, total: e.total, elapsedMs: e.elapsedMs, estimateMs };
+    }
+  }
+}
+
+/** One fill job as the UI sees it: per-method progress and results. */
+export class FillJob {
+  readonly jobId: string;
+  readonly methods: Method[];
+  readonly startedAt = Date.now();
+  status = $state<JobStatus>('running');
+  error = $state.raw<ApiErrorShape | null>(null);
+  /** Replaced on every event; `$state.raw` so result buffers are not proxied. */
+  progress = $state.raw<Record<string, MethodProgress>>({});
+  private sampleStart = new Map<Method, number>();
+
+  constructor(jobId: string, methods: Method[]) {
+    this.jobId = jobId;
+    this.methods = methods;
+    const p: Record<string, MethodProgress> = {};
+    for (const m of methods) {
+      p[m] = { method: m, stage: 'queued', step: 0, total: 0, elapsedMs: 0, estimateMs: null, result: null, error: null };
+    }
+    this.progress = p;
+  }
+
+  get results(): MethodResult[] {
+    return this.methods.map((m) => this.progress[m]?.result).filter((r): r is MethodResult => r != null);
+  }
+
+  handle(e: JobEvent): void {
+    if (e.jobId !== this.jobId) return;
+    if (e.method === null) {
+      if (e.stage === 'finished') {
+        if (this.status === 'running') this.status = 'finished';
+      } else if (e.stage === 'error') {
+        this.status = 'error';
+        this.error = e.error;
+      } else if (e.stage === 'canceled') {
+        this.status = 'canceled';
+        const p = { ...this.progress };
+        for (const m of this.methods) p[m] = nextProgress(p[m]!, e, undefined);
+        this.progress = p;
+      }
+      return;
+    }
+    const cur = this.progress[e.method];
+    if (!cur) return;
+    if (e.stage === 'sampling' && !this.sampleStart.has(e.method)) this.sampleStart.set(e.method, e.elapsedMs);
+    const next = nextProgress(cur, e, this.sampleStart.get(e.method));
+    this.progress = { ...this.progress, [e.method]: next };
+    if (e.stage === 'error') {
+      this.error = e.error;
+      if (this.methods.every((m) => ['done', 'error', 'canceled'].includes(this.progress[m]!.stage))) this.status = 'error';
+    }
+    if (e.stage === 'canceled' && this.status === 'running') this.status = 'canceled';
+  }
+}
+
+/**
+ * Tracks the current fill. Events can arrive before `fill()` has returned the job id, so events for
+ * unknown jobs are held briefly and replayed when the job is registered.
+ */
+export class JobTracker {
+  current = $state.raw<FillJob | null>(null);
+  private early = new Map<string, JobEvent[]>();
+
+  running = $derived(this.current?.status === 'running');
+
+  begin(jobId: string, methods: Method[]): FillJob {
+    const job = new FillJob(jobId, methods);
+    this.current = job;
+    for (const e of this.early.get(jobId) ?? []) job.handle(e);
+    this.early.clear();
+    return job;
+  }
+
+  handle(e: JobEvent): void {
+    if (this.current?.jobId === e.jobId) {
+      this.current.handle(e);
+      return;
+    }
+    const list = this.early.get(e.jobId) ?? [];
+    list.push(e);
+    // Keep only a bounded backlog for jobs nobody registered (e.g. another window's).
+    if (list.length <= 1000) this.early.set(e.jobId, list);
+    if (this.early.size > 8) this.early.delete(this.early.keys().next().value!);
+  }
+
+  clear(): void {
+    this.current = null;
+  }
+}

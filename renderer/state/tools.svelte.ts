@@ -1,0 +1,26 @@
+export type Tool = 'brush' | 'eraser' | 'rect' | 'lasso' | 'pan';
+
+/** The mask tool in hand and its settings. */
+export class ToolState {
+  tool = $state<Tool>('brush');
+  /** Brush diameter in image pixels. */
+  size = $state(40);
+  /** 1 = hard edge, 0 = fully feathered. */
+  hardness = $state(0.8);
+  /** Space held: drag pans whatever the tool. */
+  spaceHeld = $state(false);
+
+  setSize(v: number): void {
+    this.size = Math.round(Math.min(1000, Math.max(1, v)));
+  }
+  /** `[` and `]`: steps proportional to the size, as in most painting programs. */
+  grow(): void {
+    this.setSize(this.size + Math.max(1, Math.round(this.size * 0.15)));
+  }
+  shrink(): void {
+    this.setSize(this.size - Math.max(1, Math.round(this.size * 0.15)));
+  }
+  setHardness(v: number): void {
+    this.hardness = Math.min(1, Math.max(0, v));
+  }
+}
