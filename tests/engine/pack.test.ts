@@ -1,0 +1,81 @@
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Engine } from '../../electron/engine/engine.js';
+import { parseManifest } from '../../electron/engine/packs/manifest.js';
+import { copyOfTinyPack, TINY_PACK } from './helpers.js';
+
+const cleanups: (() => void)[] = [];
+afterAll(() => cleanups.forEach((c) => c()));
+
+function brokenPack(edit: (dir: string, manifest: Record<string, any>) => void): string {
+  const copy = copyOfTinyPack();
+  cleanups.push(copy.cleanup);
+  const path = join(copy.dir, 'manifest.json');
+  const manifest = JSON.parse(readFileSync(path, 'utf8'));
+  edit(copy.dir, manifest);
+  writeFileSync(path, JSON.stringify(manifest));
+  return copy.dir;
+}
+
+describe('model packs', () => {
+  it('loads the tiny pack and reports what it declares', async () => {
+    const engine = await Engine.open(TINY_PACK, 'cpu');
+    const info = engine.info();
+    expect(info.provider).toBe('cpu');
+    expect(info.grid).toBe(16);
+    expect(info.grids).toContain(16);
+    expect(info.T).toBeGreaterThan(1);
+    await engine.dispose();
+  });
+
+  it('names a missing folder or manifest', async () => {
+    await expect(Engine.open('/nonexistent/pack')).rejects.toThrow(/no readable manifest\.json/);
+  });
+
+  it('names a manifest that is not JSON', async () => {
+    const copy = copyOfTinyPack();
+    cleanups.push(copy.cleanup);
+    writeFileSync(join(copy.dir, 'manifest.json'), '{ not json');
+    await expect(Engine.open(copy.dir)).rejects.toMatchObject({ code: 'BAD_PACK', message: expect.stringMatching(/not valid JSON/) });
+  });
+
+  it('names a missing file', async () => {
+    const dir = brokenPack((d, m) => rmSync(join(d, m.files.decoder.path)));
+    await expect(Engine.open(dir)).rejects.toThrow(/decoder file .* is missing/);
+  });
+
+  it('names a checksum mismatch', async () => {
+    const dir = brokenPack((_d, m) => {
+      m.files.diffusion.sha256 = '0'.repeat(64);
+    });
+    await expect(Engine.open(dir)).rejects.toThrow(/diffusion file .* fails its checksum/);
+  });
+
+  it('names a tensor the graph does not have', async () => {
+    const dir = brokenPack((_d, m) => {
+      m.files.encoder.inputs[0].name = 'pixels';
+    });
+    await expect(Engine.open(dir)).rejects.toThrow(/encoder.*"image"|encoder graph has no input named "pixels"/);
+  });
+
+  it('names a dtype that disagrees with the graph', async () => {
+    const dir = brokenPack((_d, m) => {
+      m.files.diffusion.inputs.find((t: { name: string }) => t.name === 't').dtype = 'float32';
+    });
+    await expect(Engine.open(dir)).rejects.toThrow(/diffusion.*"t"/);
+  });
+
+  it('names every out-of-range manifest field', () => {
+    const manifest = JSON.parse(readFileSync(join(TINY_PACK, 'manifest.json'), 'utf8'));
+    manifest.diffusion.T = 0;
+    manifest.latent.codebook_size = 1;
+    expect(() => parseManifest(manifest)).toThrow(/diffusion\.T must be an integer from 1.*latent\.codebook_size must be an integer from 2/s);
+  });
+
+  it('refuses file paths that leave the pack', () => {
+    const manifest = JSON.parse(readFileSync(join(TINY_PACK, 'manifest.json'), 'utf8'));
+    manifest.files.encoder.path = '../../etc/passwd';
+    expect(() => parseManifest(manifest)).toThrow(/plain file name inside the pack/);
+  });
+});

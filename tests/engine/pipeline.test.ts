@@ -1,0 +1,115 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Engine } from '../../electron/engine/engine.js';
+import type { Pixels } from '../../electron/engine/image/pixels.js';
+import { applyPatches } from '../../electron/engine/pipeline.js';
+import { changedOutside, photo, rectMask, TINY_PACK } from './helpers.js';
+
+let engine: Engine;
+let image: Pixels;
+beforeAll(async () => {
+  engine = await Engine.open(TINY_PACK, 'cpu');
+  image = await photo();
+});
+afterAll(() => engine.dispose());
+
+describe('fill pipeline', () => {
+  const mask = () => rectMask(image.width, image.height, 100, 70, 30, 24);
+
+  for (const method of ['vqddm', 'transformer'] as const) {
+    it(`${method}: changes masked pixels and leaves every other pixel bit-identical`, async () => {
+      const m = mask();
+      const out = await engine.fill(image, m, engine.settings({ methods: [method], steps: 5 }), method);
+      const filled = applyPatches(image, out.samples[0].patches);
+      expect(changedOutside(filled, image, m)).toBe(0);
+      let changedInside = 0;
+      for (let i = 0; i < m.data.length; i++) if (m.data[i] && filled.data[i * 4] !== image.data[i * 4]) changedInside++;
+      expect(changedInside).toBeGreaterThan(100);
+      expect(out.timings.total).toBeGreaterThan(0);
+      expect(out.timings.modelRun).toBeLessThanOrEqual(out.timings.total);
+    });
+
+    it(`${method}: same seed gives the same pixels, another seed others`, async () => {
+      const settings = engine.settings({ methods: [method], steps: 4, seed: 7 });
+      const a = await engine.fill(image, mask(), settings, method);
+      const b = await engine.fill(image, mask(), settings, method);
+      const c = await engine.fill(image, mask(), { ...settings, seed: 8 }, method);
+      expect(Buffer.from(a.samples[0].patches[0].pixels.data)).toEqual(Buffer.from(b.samples[0].patches[0].pixels.data));
+      expect(Buffer.from(a.samples[0].patches[0].pixels.data)).not.toEqual(Buffer.from(c.samples[0].patches[0].pixels.data));
+    });
+  }
+
+  it('batches samples: one model call per step for all of them', async () => {
+    const one = await engine.fill(image, mask(), engine.settings({ methods: ['vqddm'], steps: 6, samples: 1 }), 'vqddm');
+    const four = await engine.fill(image, mask(), engine.settings({ methods: ['vqddm'], steps: 6, samples: 4 }), 'vqddm');
+    expect(one.modelCalls).toBe(6);
+    expect(four.modelCalls).toBe(6);
+    expect(four.samples.map((s) => s.seed)).toEqual([1, 2, 3, 4]);
+    expect(Buffer.from(four.samples[0].patches[0].pixels.data)).not.toEqual(Buffer.from(four.samples[1].patches[0].pixels.data));
+  });
+
+  it('the transformer costs one call per unknown cell with its cache, and recomputes without it', async () => {
+    const m = mask();
+    const cached = await engine.fill(image, m, engine.settings({ methods: ['transformer'] }), 'transformer');
+    const uncached = await engine.fill(image, m, engine.settings({ methods: ['transformer'] }), 'transformer', { useCache: false });
+    expect(cached.modelCalls).toBe(uncached.modelCalls);
+    // Same seed, same model: the cache changes the cost, not the result (up to float rounding).
+    const a = cached.samples[0].patches[0].pixels.data;
+    const b = uncached.samples[0].patches[0].pixels.data;
+    let same = 0;
+    for (let i = 0; i < a.length; i++) if (a[i] === b[i]) same++;
+    expect(same / a.length).toBeGreaterThan(0.95);
+  });
+
+  it('reports progress per step and cancels between model calls', async () => {
+    const controller = new AbortController();
+    const seen: number[] = [];
+    const run = engine.fill(image, mask(), engine.settings({ methods: ['vqddm'], steps: 10 }), 'vqddm', {
+      signal: controller.signal,
+      onProgress: (stage, step) => {
+        if (stage === 'sampling') {
+          seen.push(step);
+          if (step === 3) controller.abort();
+        }
+      },
+    });
+    await expect(run).rejects.toMatchObject({ code: 'CANCELED' });
+    expect(seen).toEqual([1, 2, 3]);
+  });
+
+  it('fills a full mask (unconditional generation)', async () => {
+    const m = rectMask(image.width, image.height, 0, 0, image.width, image.height);
+    const out = await engine.fill(image, m, engine.settings({ methods: ['vqddm'], steps: 3 }), 'vqddm');
+    expect(out.samples[0].patches.length).toBeGreaterThan(0);
+    expect(out.grids.length).toBeGreaterThan(1); // wider than tall: tiled along the long side
+  });
+
+  it('uses the larger grid for a large crop and slides the transformer window over it', async () => {
+    const m = rectMask(image.width, image.height, 60, 40, 70, 70);
+    const out = await engine.fill(image, m, engine.settings({ methods: ['transformer'] }), 'transformer');
+    const max = Math.max(...engine.info().grids);
+    expect(out.grids).toEqual([max]);
+    const filled = applyPatches(image, out.samples[0].patches);
+    expect(changedOutside(filled, image, m)).toBe(0);
+  });
+
+  it('keeps 16-bit images at their depth, unmasked pixels identical', async () => {
+    const deep: Pixels = { width: image.width, height: image.height, data: Uint16Array.from(image.data, (v) => v * 257 + 3) };
+    const m = mask();
+    const out = await engine.fill(deep, m, engine.settings({ methods: ['vqddm'], steps: 3 }), 'vqddm');
+    const filled = applyPatches(deep, out.samples[0].patches);
+    expect(filled.data).toBeInstanceOf(Uint16Array);
+    expect(changedOutside(filled, deep, m)).toBe(0);
+  });
+
+  it('refuses an empty mask, a mask of another size, and settings out of range', () => {
+    const s = engine.settings();
+    expect(() => engine.validate(image, rectMask(image.width, image.height, 0, 0, 0, 0), s)).toThrow(/nothing to fill/);
+    expect(() => engine.validate(image, rectMask(10, 10, 0, 0, 5, 5), s)).toThrow(/mask is 10x10 but the image is/);
+    expect(() => engine.validate(image, mask(), { ...s, steps: engine.info().T + 1 })).toThrow(/steps must be an integer from 1 to/);
+    expect(() => engine.validate(image, mask(), { ...s, steps: 0 })).toThrow(/steps/);
+    expect(() => engine.validate(image, mask(), { ...s, methods: ['magic' as 'vqddm'] })).toThrow(/unknown method "magic"/);
+    expect(() => engine.validate(image, mask(), { ...s, temperature: 0 })).toThrow(/temperature/);
+    expect(() => engine.validate(image, mask(), { ...s, truncation: 1.5 })).toThrow(/truncation/);
+    expect(() => engine.validate(image, mask(), { ...s, samples: 17 })).toThrow(/samples/);
+  });
+});

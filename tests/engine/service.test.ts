@@ -1,0 +1,84 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FillRequest, JobEvent } from '../../electron/shared/contract.js';
+import { createEngineService, type EngineService } from '../../electron/engine/service.js';
+import { photo, rectMask, TINY_PACK } from './helpers.js';
+
+let service: EngineService;
+let request: FillRequest;
+const events: JobEvent[] = [];
+
+beforeAll(async () => {
+  service = await createEngineService({ packDir: TINY_PACK, device: 'cpu' });
+  service.onJobEvent((e) => events.push(e));
+  const image = await photo();
+  request = {
+    image: { width: image.width, height: image.height, data: image.data as Uint8Array },
+    mask: rectMask(image.width, image.height, 100, 70, 30, 24),
+    settings: { methods: ['vqddm', 'transformer'], steps: 5, samples: 2, seed: 3, temperature: 1, truncation: 1, topK: 50 },
+  };
+});
+afterAll(() => service.dispose());
+
+function until(jobId: string, stage: JobEvent['stage']): Promise<JobEvent> {
+  return new Promise((resolve) => {
+    const found = events.find((e) => e.jobId === jobId && e.stage === stage);
+    if (found) return resolve(found);
+    const off = service.onJobEvent((e) => {
+      if (e.jobId === jobId && e.stage === stage) {
+        off();
+        resolve(e);
+      }
+    });
+  });
+}
+
+describe('engine service (the API the app calls)', () => {
+  it('runs a fill as a job: progress per method, a result per method, then finished', async () => {
+    const jobId = await service.fill(request);
+    await until(jobId, 'finished');
+    const mine = events.filter((e) => e.jobId === jobId);
+    const sampling = mine.filter((e) => e.stage === 'sampling' && e.method === 'vqddm');
+    expect(sampling.map((e) => (e as { step: number }).step)).toEqual([1, 2, 3, 4, 5]);
+    const done = mine.filter((e) => e.stage === 'done');
+    expect(done.map((e) => e.method)).toEqual(['vqddm', 'transformer']);
+    for (const d of done) {
+      if (d.stage !== 'done') continue;
+      expect(d.result.samples).toHaveLength(2);
+      expect(d.result.provider).toBe('cpu');
+      const patch = d.result.samples[0].patches[0];
+      expect(patch.image.data.length).toBe(patch.image.width * patch.image.height * 4);
+    }
+  });
+
+  it('rejects a bad request at once with a typed error', async () => {
+    await expect(service.fill({ ...request, mask: rectMask(request.image.width, request.image.height, 0, 0, 0, 0) })).rejects.toMatchObject({ code: 'EMPTY_MASK' });
+    await expect(service.fill({ ...request, settings: { ...request.settings, steps: 0 } })).rejects.toMatchObject({ code: 'BAD_SETTINGS' });
+  });
+
+  it('queues jobs one at a time and cancels the running one and a queued one', async () => {
+    const slow = { ...request, settings: { ...request.settings, methods: ['vqddm' as const], steps: 20, samples: 1 } };
+    const first = await service.fill(slow);
+    const second = await service.fill(slow);
+    const third = await service.fill(slow);
+    await until(first, 'sampling');
+    await service.cancel(first);
+    await service.cancel(third);
+    await until(first, 'canceled');
+    await until(third, 'canceled');
+    await until(second, 'finished');
+    expect(events.some((e) => e.jobId === third && e.stage === 'sampling')).toBe(false);
+    await expect(service.cancel('job-nope')).rejects.toMatchObject({ code: 'UNKNOWN_JOB' });
+  });
+
+  it('decodes and encodes images', async () => {
+    const png = await service.encodeImage(request.image, 'png', 90);
+    const back = await service.decodeImage(png);
+    expect(Buffer.from(back.data)).toEqual(Buffer.from(request.image.data));
+    await expect(service.decodeImage(new Uint8Array([1, 2, 3]))).rejects.toMatchObject({ code: 'BAD_IMAGE' });
+  });
+
+  it('loads another pack and refuses a bad one with BAD_PACK', async () => {
+    expect((await service.loadPack(TINY_PACK)).grid).toBe(16);
+    await expect(service.loadPack('/nonexistent')).rejects.toMatchObject({ code: 'BAD_PACK' });
+  });
+});
