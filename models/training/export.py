@@ -1,0 +1,177 @@
+"""Stage 6: export the four networks to ONNX (opset 17) and write the pack's manifest.json (models/README.md).
+
+    /usr/bin/python3 -m models.training.export --out models/default       # from runs/*/ *_fp16.pt
+
+Tensor contract (B, H, W, N, P dynamic):
+  encoder      image  f32 [B, 3, 4H, 4W]                  -> codes   i64 [B, H, W]
+  decoder      codes  i64 [B, H, W]                       -> image   f32 [B, 3, 4H, 4W]
+  diffusion    z_t    i64 [B, H, W], t i64 [B]            -> log_p0  f32 [B, H, W, K]   (log-softmax over K)
+  transformer  tokens i64 [B, N], past f32 [L,2,B,h,P,hd] -> logits  f32 [B, N, K], present f32 [L,2,B,h,P+N,hd]
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import warnings
+
+import torch
+import torch.nn as nn
+
+from .common import RUNS, load_fp16_state
+from .diffusion import DiffConfig, UNet
+from .transformer import GPT, GPTConfig
+from .vqgan import VQConfig, VQGAN
+
+OPSET = 17
+
+
+class EncoderOnnx(nn.Module):
+    def __init__(self, vq: VQGAN):
+        super().__init__()
+        self.vq = vq
+
+    def forward(self, image):  # [B, 3, 4H, 4W] -> [B, H, W] int64
+        return self.vq.encode(image)
+
+
+class DecoderOnnx(nn.Module):
+    def __init__(self, vq: VQGAN):
+        super().__init__()
+        self.vq = vq
+
+    def forward(self, codes):  # [B, H, W] int64 -> [B, 3, 4H, 4W]
+        return self.vq.decode(codes)
+
+
+class DiffusionOnnx(nn.Module):
+    def __init__(self, net: UNet):
+        super().__init__()
+        self.net = net
+
+    def forward(self, z_t, t):  # [B, H, W], [B] -> [B, H, W, K] channel-last log-softmax
+        return self.net(z_t, t).permute(0, 2, 3, 1)
+
+
+class TransformerOnnx(nn.Module):
+    def __init__(self, gpt: GPT):
+        super().__init__()
+        self.gpt = gpt
+
+    def forward(self, tokens, past):
+        return self.gpt.forward_cached(tokens, past)
+
+
+def _spec(name, dtype, shape):
+    return {"name": name, "dtype": dtype, "shape": shape}
+
+
+def specs(K: int, L: int, heads: int, hd: int) -> dict:
+    """The manifest's tensor entries, one per role (also the ONNX dim names)."""
+    img = ["B", 3, "4H", "4W"]
+    return {
+        "encoder": ([_spec("image", "float32", img)], [_spec("codes", "int64", ["B", "H", "W"])]),
+        "decoder": ([_spec("codes", "int64", ["B", "H", "W"])], [_spec("image", "float32", img)]),
+        "diffusion": ([_spec("z_t", "int64", ["B", "H", "W"]), _spec("t", "int64", ["B"])],
+                      [_spec("log_p0", "float32", ["B", "H", "W", K])]),
+        "transformer": ([_spec("tokens", "int64", ["B", "N"]), _spec("past", "float32", [L, 2, "B", heads, "P", hd])],
+                        [_spec("logits", "float32", ["B", "N", K]),
+                         _spec("present", "float32", [L, 2, "B", heads, "P+N", hd])]),
+    }
+
+
+def _dyn(entries):
+    return {e["name"]: {i: d for i, d in enumerate(e["shape"]) if isinstance(d, str)} for e in entries}
+
+
+def export_onnx(module, args, path, ins, outs):
+    module.eval()
+    dyn = {**_dyn(ins), **_dyn(outs)}
+    with warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(module, args, path, input_names=[e["name"] for e in ins],
+                          output_names=[e["name"] for e in outs], dynamic_axes=dyn, opset_version=OPSET,
+                          do_constant_folding=True)
+
+
+def sha256(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for b in iter(lambda: fh.read(1 << 20), b""):
+            h.update(b)
+    return h.hexdigest()
+
+
+def export_pack(out: str, vq: VQGAN, unet: UNet, gpt: GPT, *, name: str, description: str, grids=(16, 32),
+                default_steps: int = 50, training: dict | None = None) -> dict:
+    os.makedirs(out, exist_ok=True)
+    vc, dc, gc = vq.cfg, unet.cfg, gpt.cfg
+    K, g, ds = vc.K, gc.grid, vc.downsample
+    assert dc.K == K and gc.K == K
+    sp = specs(K, gc.layers, gc.heads, gc.head_dim)
+    vq, unet, gpt = vq.cpu().float().eval(), unet.cpu().float().eval(), gpt.cpu().float().eval()
+    x = torch.rand(2, 3, g * ds, g * ds) * 2 - 1
+    codes = torch.randint(0, K, (2, g, g))
+    t = torch.tensor([1, dc.T])
+    toks = torch.randint(0, K, (2, 2))
+    past = torch.randn(gc.layers, 2, 2, gc.heads, 3, gc.head_dim)
+    jobs = {"encoder": (EncoderOnnx(vq), (x,)), "decoder": (DecoderOnnx(vq), (codes,)),
+            "diffusion": (DiffusionOnnx(unet), (codes, t)), "transformer": (TransformerOnnx(gpt), (toks, past))}
+    files = {}
+    for role, (mod, args) in jobs.items():
+        path = os.path.join(out, f"{role}.onnx")
+        ins, outs = sp[role]
+        export_onnx(mod, args, path, ins, outs)
+        files[role] = {"path": f"{role}.onnx", "sha256": sha256(path), "inputs": ins, "outputs": outs}
+    manifest = {
+        "format": "vqddm-pack", "format_version": 1, "name": name, "description": description,
+        "image": {"size": g * ds, "range": [-1, 1]},
+        "latent": {"downsample": ds, "grid": g, "grids": list(grids), "codebook_size": K},
+        "diffusion": {"T": dc.T, "schedule": dc.sched(), "default_steps": default_steps},
+        "transformer": {"layers": gc.layers, "heads": gc.heads, "head_dim": gc.head_dim,
+                        "context": gc.context, "start_token": K},
+        "files": files,
+        "training": training or {},
+    }
+    with open(os.path.join(out, "manifest.json"), "w") as fh:
+        json.dump(manifest, fh, indent=2)
+        fh.write("\n")
+    return manifest
+
+
+def load_models(vq_path=None, diff_path=None, gpt_path=None):
+    """Rebuild the three networks from their compact fp16 files ({"cfg", "model"})."""
+    vq_path = vq_path or os.path.join(RUNS, "refit", "vqgan_refit_fp16.pt")
+    diff_path = diff_path or os.path.join(RUNS, "diffusion", "diffusion_fp16.pt")
+    gpt_path = gpt_path or os.path.join(RUNS, "transformer", "transformer_fp16.pt")
+    out = []
+    for p, C, M in [(vq_path, VQConfig, VQGAN), (diff_path, DiffConfig, UNet), (gpt_path, GPTConfig, GPT)]:
+        d = torch.load(p, map_location="cpu")
+        cfg = C(**{k: (tuple(v) if isinstance(v, list) else v) for k, v in d["cfg"].items()})
+        m = M(cfg)
+        load_fp16_state(m, d["model"])
+        out.append(m.eval())
+    return out
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--out", default="models/default")
+    ap.add_argument("--name", default="default")
+    ap.add_argument("--description", default="VQ-GAN (ReFiT) + discrete diffusion + transformer, trained on CPU")
+    ap.add_argument("--vq", default=None)
+    ap.add_argument("--diffusion", default=None)
+    ap.add_argument("--transformer", default=None)
+    ap.add_argument("--default_steps", type=int, default=50)
+    ap.add_argument("--training_json", default="", help="JSON file merged into manifest.training")
+    a = ap.parse_args(argv)
+    vq, unet, gpt = load_models(a.vq, a.diffusion, a.transformer)
+    training = json.load(open(a.training_json)) if a.training_json else {}
+    m = export_pack(a.out, vq, unet, gpt, name=a.name, description=a.description,
+                    default_steps=a.default_steps, training=training)
+    print(json.dumps({k: v["sha256"][:12] for k, v in m["files"].items()}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,189 @@
+"""Stage 5: the transformer baseline (VQ-GAN + GPT, Esser et al.): next-code prediction in raster order.
+
+    nice -n 10 /usr/bin/python3 -m models.training.transformer --minutes 35
+
+Position 0 is the start token (id K); position 1 + i*W + j is cell (i, j). `forward_cached` is the KV-cache
+forward that is exported: tokens [B, N] and past [L, 2, B, heads, P, head_dim] -> logits [B, N, K] and
+present [L, 2, B, heads, P+N, head_dim]; positions P..P+N-1 come from past's length.
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import time
+from dataclasses import asdict, dataclass
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from .common import RUNS, Log, fp16_state, load_ckpt, n_params, pick_device, save_ckpt, setup_threads
+
+
+@dataclass
+class GPTConfig:
+    K: int = 512
+    grid: int = 16
+    layers: int = 4
+    heads: int = 4
+    head_dim: int = 64
+    # training
+    batch: int = 32
+    lr: float = 5e-4
+    minutes: float = 35.0
+    max_steps: int = 10**9
+    val_every: int = 500
+    ckpt_every_s: float = 120.0
+    threads: int = 1
+    seed: int = 0
+    grids: str = os.path.join(RUNS, "grids.pt")
+    out: str = os.path.join(RUNS, "transformer")
+
+    @property
+    def d(self) -> int:
+        return self.heads * self.head_dim
+
+    @property
+    def context(self) -> int:
+        return self.grid * self.grid + 1
+
+
+class Block(nn.Module):
+    def __init__(self, c: GPTConfig):
+        super().__init__()
+        self.c = c
+        self.ln1, self.ln2 = nn.LayerNorm(c.d), nn.LayerNorm(c.d)
+        self.qkv, self.proj = nn.Linear(c.d, 3 * c.d), nn.Linear(c.d, c.d)
+        self.mlp = nn.Sequential(nn.Linear(c.d, 4 * c.d), nn.GELU(), nn.Linear(4 * c.d, c.d))
+
+    def forward(self, x, past_kv, mask):
+        """x [B, N, d]; past_kv [2, B, h, P, hd]; mask [N, P+N] bool (True = may attend)."""
+        B, N, _ = x.shape
+        q, k, v = self.qkv(self.ln1(x)).reshape(B, N, 3, self.c.heads, self.c.head_dim).permute(2, 0, 3, 1, 4)
+        k = torch.cat([past_kv[0], k], dim=2)  # [B, h, P+N, hd]
+        v = torch.cat([past_kv[1], v], dim=2)
+        att = (q @ k.transpose(-1, -2)) / math.sqrt(self.c.head_dim)  # [B, h, N, P+N]
+        att = att.masked_fill(~mask, float("-inf")).softmax(-1)
+        y = (att @ v).transpose(1, 2).reshape(B, N, self.c.d)
+        x = x + self.proj(y)
+        x = x + self.mlp(self.ln2(x))
+        return x, torch.stack([k, v])  # present [2, B, h, P+N, hd]
+
+
+class GPT(nn.Module):
+    def __init__(self, c: GPTConfig):
+        super().__init__()
+        self.cfg = c
+        self.tok = nn.Embedding(c.K + 1, c.d)
+        self.pos = nn.Embedding(c.context, c.d)
+        self.blocks = nn.ModuleList([Block(c) for _ in range(c.layers)])
+        self.ln = nn.LayerNorm(c.d)
+        self.head = nn.Linear(c.d, c.K, bias=False)  # never predicts the start token
+        self.apply(self._init)
+
+    @staticmethod
+    def _init(m):
+        if isinstance(m, (nn.Linear, nn.Embedding)):
+            nn.init.normal_(m.weight, 0.0, 0.02)
+        if isinstance(m, nn.Linear) and m.bias is not None:
+            nn.init.zeros_(m.bias)
+
+    def forward_cached(self, tokens, past):
+        """tokens [B, N] int64, past [L, 2, B, h, P, hd] -> logits [B, N, K], present [L, 2, B, h, P+N, hd]."""
+        N = tokens.shape[1]
+        P = past.shape[4]
+        pos = torch.arange(N, device=tokens.device) + P  # [N]
+        x = self.tok(tokens) + self.pos(pos)[None]
+        kpos = torch.arange(N + P, device=tokens.device)
+        mask = kpos[None, :] <= pos[:, None]  # [N, P+N]
+        presents = []
+        for i, b in enumerate(self.blocks):
+            x, pr = b(x, past[i], mask)
+            presents.append(pr)
+        return self.head(self.ln(x)), torch.stack(presents)
+
+    def empty_past(self, B, device="cpu"):
+        c = self.cfg
+        return torch.zeros(c.layers, 2, B, c.heads, 0, c.head_dim, device=device)
+
+    def forward(self, tokens):  # [B, N] -> logits [B, N, K]
+        return self.forward_cached(tokens, self.empty_past(tokens.shape[0], tokens.device))[0]
+
+    def nll(self, grids):  # grids [B, H, W] -> mean NLL in nats per code
+        B = grids.shape[0]
+        seq = grids.reshape(B, -1)
+        inp = torch.cat([torch.full((B, 1), self.cfg.K, dtype=torch.long, device=grids.device), seq[:, :-1]], 1)
+        logits = self(inp)
+        return F.cross_entropy(logits.reshape(-1, self.cfg.K), seq.reshape(-1))
+
+
+@torch.no_grad()
+def val_bits(model: GPT, grids, bs=64) -> float:
+    model.eval()
+    tot = sum(float(model.nll(grids[i:i + bs])) * len(grids[i:i + bs]) for i in range(0, len(grids), bs))
+    model.train()
+    return tot / len(grids) / math.log(2)
+
+
+def train(c: GPTConfig, log_every: int = 50):
+    dev = pick_device()
+    setup_threads(c.threads)
+    torch.manual_seed(c.seed)
+    G = torch.load(c.grids)
+    tr, va = G["train16"].long(), G["val16"].long()
+    model = GPT(c).to(dev)
+    decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
+    other = [p for n, p in model.named_parameters() if p.dim() < 2]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.01}, {"params": other, "weight_decay": 0.0}],
+                            lr=c.lr, betas=(0.9, 0.95))
+    log = Log(os.path.join(c.out, "log.jsonl"))
+    ck_path = os.path.join(c.out, "ckpt.pt")
+    step, elapsed, seen = 0, 0.0, 0
+    ck = load_ckpt(ck_path, dev)
+    if ck:
+        model.load_state_dict(ck["model"]); opt.load_state_dict(ck["opt"])
+        step, elapsed, seen = ck["step"], ck["elapsed"], ck["seen"]
+    print(f"GPT {n_params(model) / 1e6:.2f}M params, {len(tr)} grids, device {dev}", flush=True)
+    rng = torch.Generator().manual_seed(c.seed + step)
+    t0, last_ck, budget = time.time() - elapsed, time.time(), c.minutes * 60
+    vsub = va[:256].to(dev)
+
+    def save():
+        save_ckpt(ck_path, model=model.state_dict(), opt=opt.state_dict(), step=step, elapsed=time.time() - t0,
+                  seen=seen, cfg=asdict(c))
+        torch.save({"cfg": asdict(c), "model": fp16_state(model)}, os.path.join(c.out, "transformer_fp16.pt"))
+
+    while step < c.max_steps and time.time() - t0 < budget:
+        frac = (time.time() - t0) / budget
+        lr = c.lr * min(1.0, (step + 1) / 200) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * frac)))
+        for g in opt.param_groups:
+            g["lr"] = lr
+        z = tr[torch.randint(len(tr), (c.batch,), generator=rng)].to(dev)
+        loss = model.nll(z)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        step += 1; seen += c.batch
+        if step % log_every == 0:
+            log(stage="transformer", step=step, seen=seen, minutes=(time.time() - t0) / 60,
+                bits=float(loss) / math.log(2), lr=lr)
+        if step % c.val_every == 0:
+            log(stage="transformer_val", step=step, seen=seen, minutes=(time.time() - t0) / 60,
+                val_bits=val_bits(model, vsub))
+        if time.time() - last_ck > c.ckpt_every_s:
+            save(); last_ck = time.time()
+    save()
+    return model
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser()
+    for k, v in asdict(GPTConfig()).items():
+        ap.add_argument("--" + k, type=type(v), default=v)
+    train(GPTConfig(**vars(ap.parse_args(argv))))
+
+
+if __name__ == "__main__":
+    main()
