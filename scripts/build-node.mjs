@@ -19,3 +19,18 @@ async function buildCli() {
 }
 
 await buildCli();
+
+// ---- Desktop and serve bundles (editor engineer's part) ------------------------------------------------
+// main and preload are CommonJS (a sandboxed preload must be one self-contained CJS file); the serve
+// bridge and the engine's utility process are ESM because the engine finds its packs via import.meta.url.
+async function buildDesktop() {
+  const common = { bundle: true, platform: 'node', target: 'node20', sourcemap: true, external, logLevel: 'warning' };
+  await Promise.all([
+    build({ ...common, entryPoints: ['electron/serve/index.ts'], outfile: 'out/serve/index.js', format: 'esm' }),
+    build({ ...common, entryPoints: ['electron/main/engineHost.ts'], outfile: 'out/main/engine-host.mjs', format: 'esm' }),
+    build({ ...common, entryPoints: ['electron/main/index.ts'], outfile: 'out/main/index.cjs', format: 'cjs' }),
+    build({ ...common, entryPoints: ['electron/preload/index.ts'], outfile: 'out/preload/index.cjs', format: 'cjs' }),
+  ]);
+}
+
+await buildDesktop();

@@ -19,7 +19,7 @@ function send(ws: WebSocket, msg: ServeMessage): void {
 }
 
 /** Dispatch one call to the engine; arguments are passed through as the contract types them. */
-async function dispatch(engine: EngineApi, op: string, args: unknown[]): Promise<unknown> {
+export async function dispatch(engine: EngineApi, op: string, args: unknown[]): Promise<unknown> {
   const a = args as never[];
   switch (op) {
     case SERVE_OPS.info:

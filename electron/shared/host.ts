@@ -43,7 +43,11 @@ export interface HostApi {
   saveFile(request: SaveRequest): Promise<SaveResult | null>;
   /** Ask for a model pack folder; null when canceled or when the host cannot (browser). */
   choosePackFolder(): Promise<string | null>;
+  /** Commands from the application menu (desktop); the browser never sends any. Returns unsubscribe. */
+  onMenuCommand(listener: (command: MenuCommand) => void): () => void;
 }
+
+export type MenuCommand = 'open' | 'save' | 'saveAs' | 'exportMask' | 'exportSheet' | 'undo' | 'redo' | 'fill' | 'fit' | 'actualSize';
 
 /** Everything the renderer can call: the engine and its host. */
 export interface Api extends EngineApi {
@@ -58,4 +62,8 @@ export const HOST_CHANNELS = {
   addRecent: 'files:addRecent',
   save: 'files:save',
   choosePack: 'dialog:choosePack',
+  menuCommand: 'menu:command',
 } as const;
+
+/** What an IPC handler returns: errors travel as `{code, message}` and are rebuilt as `ApiError`. */
+export type IpcResult<T> = { ok: true; value: T } | { ok: false; error: { code: string; message: string } };

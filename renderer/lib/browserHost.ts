@@ -92,4 +92,7 @@ export const browserHost: HostApi = {
   async choosePackFolder() {
     return null;
   },
+  onMenuCommand() {
+    return () => undefined;
+  },
 };

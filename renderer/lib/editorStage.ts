@@ -1,6 +1,6 @@
 import Konva from 'konva';
 import type { AppState } from '../state/app.svelte';
-import { latentCells, type CellOverlay } from './latent';
+import { latentCells, type CellTile } from './latent';
 import type { MaskOp } from './maskOps';
 import { MASK_COLOR, MaskCanvas } from './maskRender';
 
@@ -25,7 +25,7 @@ export class EditorStage {
   private cursor = new Konva.Circle({ stroke: '#fff', strokeWidth: 1, strokeScaleEnabled: false, shadowColor: '#000', shadowBlur: 2, visible: false });
   private cellsNode: Konva.Shape;
   private mask: MaskCanvas | null = null;
-  private cells: CellOverlay | null = null;
+  private cells: CellTile[] = [];
   private drag: Drag | null = null;
   private full: HTMLCanvasElement | null = null;
   private small: HTMLCanvasElement | null = null;
@@ -85,7 +85,7 @@ export class EditorStage {
     if (!this.mask) return;
     this.mask.redraw(ops);
     const info = this.app.info;
-    this.cells = showCells && info && this.full ? latentCells(this.mask.alpha(), this.mask.scale, this.full.width, this.full.height, info.grid, info.downsample) : null;
+    this.cells = showCells && info ? latentCells(this.mask.alpha(), this.mask.scale, info.grids, info.downsample, info.grid * info.downsample) : [];
     this.maskLayer.batchDraw();
     this.overlayLayer.batchDraw();
   }
@@ -106,24 +106,24 @@ export class EditorStage {
   }
 
   private drawCells(ctx: Konva.Context): void {
-    const c = this.cells;
-    if (!c) return;
-    const cell = c.side / c.grid;
     ctx.save();
-    ctx.fillStyle = 'rgba(255, 220, 0, 0.28)';
-    for (let i = 0; i < c.cells.length; i++) {
-      if (c.cells[i]) ctx.fillRect(c.x + (i % c.grid) * cell, c.y + Math.floor(i / c.grid) * cell, cell, cell);
+    for (const c of this.cells) {
+      const cell = c.side / c.grid;
+      ctx.fillStyle = 'rgba(255, 220, 0, 0.28)';
+      for (let i = 0; i < c.cells.length; i++) {
+        if (c.cells[i]) ctx.fillRect(c.x + (i % c.grid) * cell, c.y + Math.floor(i / c.grid) * cell, cell, cell);
+      }
+      ctx.strokeStyle = 'rgba(255, 220, 0, 0.8)';
+      ctx.lineWidth = 1 / this.app.view.zoom;
+      ctx.beginPath();
+      for (let k = 0; k <= c.grid; k++) {
+        ctx.moveTo(c.x + k * cell, c.y);
+        ctx.lineTo(c.x + k * cell, c.y + c.side);
+        ctx.moveTo(c.x, c.y + k * cell);
+        ctx.lineTo(c.x + c.side, c.y + k * cell);
+      }
+      ctx.stroke();
     }
-    ctx.strokeStyle = 'rgba(255, 220, 0, 0.8)';
-    ctx.lineWidth = 1 / this.app.view.zoom;
-    ctx.beginPath();
-    for (let k = 0; k <= c.grid; k++) {
-      ctx.moveTo(c.x + k * cell, c.y);
-      ctx.lineTo(c.x + k * cell, c.y + c.side);
-      ctx.moveTo(c.x, c.y + k * cell);
-      ctx.lineTo(c.x + c.side, c.y + k * cell);
-    }
-    ctx.stroke();
     ctx.restore();
   }
 

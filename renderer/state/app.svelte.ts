@@ -1,5 +1,5 @@
 import type { EngineInfo, ImageFormat, Method, MethodResult } from '../../electron/shared/contract';
-import type { Api, OpenedFile, RecentEntry } from '../../electron/shared/host';
+import type { Api, MenuCommand, OpenedFile, RecentEntry } from '../../electron/shared/host';
 import { canvasToRgba, toAppliedPatches } from '../lib/images';
 import type { MaskOp } from '../lib/maskOps';
 import { maskIsEmpty, rasterizeMask } from '../lib/maskRender';
@@ -54,11 +54,28 @@ export class AppState {
       }
       if (e.stage === 'error') this.error = `Fill failed: ${e.error.message} (${e.error.code})`;
     });
+    this.api.host.onMenuCommand((c) => this.command(c));
     await this.run('Loading the model pack…', async () => {
       const dir = this.settings.values.packDir;
       this.info = dir ? await this.api.loadPack(dir) : await this.api.info();
     });
     void this.refreshRecent();
+  }
+
+  command(c: MenuCommand): void {
+    const actions: Record<MenuCommand, () => unknown> = {
+      open: () => this.openDialog(),
+      save: () => this.save(this.settings.values.saveFormat, !this.doc.path),
+      saveAs: () => this.save(this.settings.values.saveFormat, true),
+      exportMask: () => this.exportMask(),
+      exportSheet: () => this.exportSheet(),
+      undo: () => this.undo(),
+      redo: () => this.redo(),
+      fill: () => this.fill(),
+      fit: () => this.fitView(),
+      actualSize: () => this.actualSize(),
+    };
+    void actions[c]();
   }
 
   /** Run an action, showing failures in the window instead of losing them. */

@@ -1,0 +1,66 @@
+/**
+ * IPC for files and dialogs. The page names files only through dialogs and the recent list: it can read a
+ * path only if that path is in the recent list, and write over a path only if it opened or saved it.
+ */
+import { app, dialog, type BrowserWindow } from 'electron';
+import { readFile, writeFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { HOST_CHANNELS, type OpenedFile, type RecentEntry, type SaveRequest, type SaveResult } from '../../shared/host.js';
+import { ApiError } from '../../shared/contract.js';
+import type { RecentFiles } from '../recent.js';
+import { handle } from './result.js';
+
+const IMAGE_FILTER = { name: 'Images', extensions: ['png', 'jpg', 'jpeg', 'webp', 'tif', 'tiff', 'gif', 'avif'] };
+
+export function registerFilesIpc(recent: RecentFiles, rendererUrl: string, window: () => BrowserWindow | null): void {
+  const writable = new Set<string>();
+
+  const read = async (path: string): Promise<OpenedFile> => {
+    try {
+      const bytes = new Uint8Array(await readFile(path));
+      writable.add(path);
+      await recent.add(path);
+      app.addRecentDocument(path);
+      return { name: basename(path), path, bytes };
+    } catch (e) {
+      throw new ApiError('IO_ERROR', `Cannot read ${path}: ${(e as Error).message}`);
+    }
+  };
+
+  handle(HOST_CHANNELS.openImage, rendererUrl, async (): Promise<OpenedFile | null> => {
+    const w = window();
+    const opts = { properties: ['openFile' as const], filters: [IMAGE_FILTER] };
+    const r = w ? await dialog.showOpenDialog(w, opts) : await dialog.showOpenDialog(opts);
+    return r.canceled || !r.filePaths[0] ? null : read(r.filePaths[0]);
+  });
+  handle(HOST_CHANNELS.listRecent, rendererUrl, async (): Promise<RecentEntry[]> => recent.list().map((p) => ({ id: p, name: basename(p) })));
+  handle(HOST_CHANNELS.openRecent, rendererUrl, async (id: string): Promise<OpenedFile> => {
+    if (!recent.list().includes(id)) throw new ApiError('IO_ERROR', 'not a recent file');
+    return read(id);
+  });
+  // Files opened by dialog are added in `read`; drops and pastes have no path to remember.
+  handle(HOST_CHANNELS.addRecent, rendererUrl, async (): Promise<void> => undefined);
+  handle(HOST_CHANNELS.save, rendererUrl, async (req: SaveRequest): Promise<SaveResult | null> => {
+    let path = req.path && writable.has(req.path) ? req.path : undefined;
+    if (!path) {
+      const w = window();
+      const opts = { defaultPath: req.suggestedName, filters: [req.filter] };
+      const r = w ? await dialog.showSaveDialog(w, opts) : await dialog.showSaveDialog(opts);
+      if (r.canceled || !r.filePath) return null;
+      path = r.filePath;
+    }
+    try {
+      await writeFile(path, req.bytes);
+    } catch (e) {
+      throw new ApiError('IO_ERROR', `Cannot write ${path}: ${(e as Error).message}`);
+    }
+    writable.add(path);
+    return { name: basename(path), path };
+  });
+  handle(HOST_CHANNELS.choosePack, rendererUrl, async (): Promise<string | null> => {
+    const w = window();
+    const opts = { title: 'Choose a model pack folder', properties: ['openDirectory' as const] };
+    const r = w ? await dialog.showOpenDialog(w, opts) : await dialog.showOpenDialog(opts);
+    return r.canceled || !r.filePaths[0] ? null : r.filePaths[0];
+  });
+}
