@@ -44,7 +44,7 @@ export function encodeFrame(value: unknown): Uint8Array<ArrayBuffer> {
   return out;
 }
 
-/** Decode a frame made by `encodeFrame`. Blobs are copied out so each owns its buffer. */
+/** Decode a frame made by `encodeFrame`. Blobs are views into the frame (no copy of big images). */
 export function decodeFrame<T = unknown>(frame: Uint8Array): T {
   if (frame.byteLength < 4) throw new Error('frame too short');
   const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
@@ -72,7 +72,7 @@ export function decodeFrame<T = unknown>(frame: Uint8Array): T {
       if (isBinRef(v)) {
         const start = offsets[v.$bin];
         if (start === undefined) throw new Error('bad blob reference');
-        return frame.slice(start, start + v.len);
+        return frame.subarray(start, start + v.len);
       }
       const o: Record<string, unknown> = {};
       for (const [k, x] of Object.entries(v)) o[k] = revive(x);
