@@ -56,6 +56,17 @@ export async function inpaintCommand(argv: string[]): Promise<void> {
   const quality = intOption(values.quality, 'quality', 92);
   if (quality < 1 || quality > 100) throw usageError(`--quality must be from 1 to 100, got ${quality}`);
 
+  // Parse every option before any work, so a typo fails at once.
+  const given = {
+    methods,
+    steps: values.steps === undefined ? undefined : intOption(values.steps, 'steps', 0),
+    samples: intOption(values.samples, 'samples', 1),
+    seed: intOption(values.seed, 'seed', 1),
+    temperature: numberOption(values.temperature, 'temperature', 1),
+    truncation: numberOption(values.truncation, 'truncation', 1),
+    topK: intOption(values['top-k'], 'top-k', 100),
+  };
+
   const t0 = performance.now();
   const [imageBytes, maskBytes] = await Promise.all([readInput(imagePath, 'image'), readInput(maskPath, 'mask')]);
   const image = await decodeImage(imageBytes, `the image ${imagePath}`);
@@ -64,15 +75,7 @@ export async function inpaintCommand(argv: string[]): Promise<void> {
 
   const engine = await Engine.open(values.pack ?? defaultPackDir(), device);
   try {
-    const settings = engine.settings({
-      methods,
-      steps: intOption(values.steps, 'steps', engine.manifest.defaultSteps),
-      samples: intOption(values.samples, 'samples', 1),
-      seed: intOption(values.seed, 'seed', 1),
-      temperature: numberOption(values.temperature, 'temperature', 1),
-      truncation: numberOption(values.truncation, 'truncation', 1),
-      topK: intOption(values['top-k'], 'top-k', 100),
-    });
+    const settings = engine.settings({ ...given, steps: given.steps ?? engine.manifest.defaultSteps });
     engine.validate(image.pixels, mask, settings);
     const files: { path: string; data: Uint8Array }[] = [];
     const timings: Record<string, unknown> = { image_decode: imageDecodeMs };

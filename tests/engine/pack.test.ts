@@ -70,7 +70,8 @@ describe('model packs', () => {
     const manifest = JSON.parse(readFileSync(join(TINY_PACK, 'manifest.json'), 'utf8'));
     manifest.diffusion.T = 0;
     manifest.latent.codebook_size = 1;
-    expect(() => parseManifest(manifest)).toThrow(/diffusion\.T must be an integer from 1.*latent\.codebook_size must be an integer from 2/s);
+    expect(() => parseManifest(manifest)).toThrow(/diffusion\.T must be an integer from 1 to 100000, got 0/);
+    expect(() => parseManifest(manifest)).toThrow(/latent\.codebook_size must be an integer from 2 to 65536, got 1/);
   });
 
   it('refuses file paths that leave the pack', () => {

@@ -2,7 +2,10 @@
  * Execution providers: which onnxruntime-node providers to try on this platform, in order, with CPU as the
  * fallback; the provider that actually created the sessions is reported to the UI.
  */
+import { existsSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 
 export type Device = 'auto' | 'cpu' | 'cuda' | 'dml' | 'coreml';
@@ -15,10 +18,28 @@ const AUTO_TABLE: Record<string, string[]> = {
   darwin: ['coreml', 'cpu'],
 };
 
+/**
+ * Providers that are not bundled with onnxruntime-node (CUDA, TensorRT) are only tried when their shared
+ * library was installed next to the binding (ONNXRUNTIME_NODE_INSTALL=cuda12); trying without it fails
+ * and makes onnxruntime print an error.
+ */
+function providerLibraryPresent(name: string): boolean {
+  try {
+    const pkg = dirname(createRequire(import.meta.url).resolve('onnxruntime-node/package.json'));
+    const binRoot = join(pkg, 'bin');
+    const napi = readdirSync(binRoot).find((d) => d.startsWith('napi-'));
+    if (!napi) return false;
+    const dir = join(binRoot, napi, process.platform, process.arch);
+    return readdirSync(dir).some((f) => f.includes(`providers_${name}`)) && existsSync(dir);
+  } catch {
+    return false;
+  }
+}
+
 export function providerCandidates(device: Device, platform: string = process.platform): string[] {
   if (device !== 'auto') return device === 'cpu' ? ['cpu'] : [device, 'cpu'];
-  const available = new Set(ort.listSupportedBackends().map((b) => b.name));
-  return (AUTO_TABLE[platform] ?? ['cpu']).filter((ep) => ep === 'cpu' || available.has(ep));
+  const usable = new Set(ort.listSupportedBackends().filter((b) => b.bundled || providerLibraryPresent(b.name)).map((b) => b.name));
+  return (AUTO_TABLE[platform] ?? ['cpu']).filter((ep) => ep === 'cpu' || usable.has(ep));
 }
 
 export function sessionOptions(provider: string): ort.InferenceSession.SessionOptions {
