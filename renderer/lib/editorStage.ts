@@ -109,12 +109,15 @@ export class EditorStage {
     ctx.save();
     for (const c of this.cells) {
       const cell = c.side / c.grid;
-      ctx.fillStyle = 'rgba(255, 220, 0, 0.28)';
+      ctx.fillStyle = 'rgba(255, 220, 0, 0.22)';
       for (let i = 0; i < c.cells.length; i++) {
         if (c.cells[i]) ctx.fillRect(c.x + (i % c.grid) * cell, c.y + Math.floor(i / c.grid) * cell, cell, cell);
       }
-      ctx.strokeStyle = 'rgba(255, 220, 0, 0.8)';
+      // Faint cell lines, a clear outline of the crop.
       ctx.lineWidth = 1 / this.app.view.zoom;
+      ctx.strokeStyle = 'rgba(255, 220, 0, 0.9)';
+      ctx.strokeRect(c.x, c.y, c.side, c.side);
+      ctx.strokeStyle = 'rgba(255, 220, 0, 0.3)';
       ctx.beginPath();
       for (let k = 0; k <= c.grid; k++) {
         ctx.moveTo(c.x + k * cell, c.y);

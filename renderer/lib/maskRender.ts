@@ -4,7 +4,7 @@ import type { MaskOp } from './maskOps';
 type Ctx = CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D;
 
 /** Mask colour on screen; only the alpha channel matters for the engine. */
-export const MASK_COLOR = 'rgb(255, 48, 96)';
+export const MASK_COLOR = 'rgb(40, 110, 255)';
 
 function path(ctx: Ctx, pts: number[], s: number): void {
   ctx.beginPath();

@@ -149,7 +149,7 @@ export class AppState {
       this.error = 'Paint a mask over the part to fill first.';
       return;
     }
-    const settings = this.settings.forFill(newSeed);
+    const settings = this.settings.forFill(newSeed, this.info?.T);
     this.compare.close();
     this.error = null;
     await this.run(null, async () => {

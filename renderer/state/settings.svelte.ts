@@ -111,8 +111,10 @@ export class SettingsState {
   }
 
   /** Settings for one fill. With a random seed, draws a new one and shows it (so it can be copied). */
-  forFill(newSeed: boolean): FillSettings {
+  forFill(newSeed: boolean, maxSteps = Infinity): FillSettings {
     if (newSeed || this.values.randomSeed) this.update({ seed: randomSeed() });
+    // The pack's T bounds the steps; a value saved for another pack is brought into range.
+    if (this.values.steps > maxSteps) this.update({ steps: maxSteps });
     const v = $state.snapshot(this.values);
     return {
       methods: [...v.methods],

@@ -26,10 +26,10 @@ export class ViewState {
     this.y += dy;
   }
 
-  /** Whole image in view, centred, never enlarged past 100%. */
-  fit(imageW: number, imageH: number, viewW: number, viewH: number, pad = 16): void {
+  /** Whole image in view and centred; small images are enlarged, at most `maxZoom` times. */
+  fit(imageW: number, imageH: number, viewW: number, viewH: number, pad = 16, maxZoom = 4): void {
     if (imageW <= 0 || imageH <= 0 || viewW <= 0 || viewH <= 0) return;
-    const z = Math.min(1, (viewW - 2 * pad) / imageW, (viewH - 2 * pad) / imageH);
+    const z = Math.min(maxZoom, (viewW - 2 * pad) / imageW, (viewH - 2 * pad) / imageH);
     this.zoom = Math.max(MIN_ZOOM, z);
     this.x = (viewW - imageW * this.zoom) / 2;
     this.y = (viewH - imageH * this.zoom) / 2;

@@ -103,6 +103,8 @@ describe('SettingsState', () => {
     const s = new SettingsState(memoryStore());
     s.update({ randomSeed: false, seed: 1234 });
     expect(s.forFill(false).seed).toBe(1234);
+    s.update({ steps: 50 });
+    expect(s.forFill(false, 20).steps).toBe(20);
     const again = s.forFill(true);
     expect(again.seed).toBe(s.values.seed);
     expect(Object.keys(again).sort()).toEqual(Object.keys(DEFAULT_SETTINGS).sort());
@@ -179,12 +181,12 @@ describe('ViewState', () => {
     expect(v.zoom).toBe(2.5);
   });
 
-  it('fits and centres, never enlarging past 100%', () => {
+  it('fits and centres, enlarging small images at most maxZoom times', () => {
     const v = new ViewState();
     v.fit(4000, 2000, 1000, 800, 0);
     expect(v.zoom).toBeCloseTo(0.25);
     expect(v.y).toBeCloseTo((800 - 500) / 2);
-    v.fit(100, 100, 1000, 800, 0);
-    expect(v.zoom).toBe(1);
+    v.fit(100, 100, 1000, 800, 0, 4);
+    expect(v.zoom).toBe(4);
   });
 });

@@ -1,0 +1,68 @@
+/** Page object for the editor: what a person does, in role and label terms. */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Download, Locator, Page } from 'playwright-core';
+import { ARTIFACTS } from './harness';
+
+export class EditorPage {
+  readonly page: Page;
+  readonly canvas: Locator;
+  constructor(page: Page) {
+    this.page = page;
+    this.canvas = page.getByTestId('editor-canvas');
+  }
+
+  async goto(url: string): Promise<void> {
+    await this.page.goto(url);
+    await this.page.getByTestId('pack-info').waitFor();
+  }
+
+  async open(file: string | { name: string; mimeType: string; buffer: Buffer }): Promise<void> {
+    const chooser = this.page.waitForEvent('filechooser');
+    await this.page.getByRole('button', { name: 'Open…' }).click();
+    await (await chooser).setFiles(file);
+  }
+
+  /** Screen position of an image point given as fractions of its width and height. */
+  async at(fx: number, fy: number): Promise<{ x: number; y: number }> {
+    const box = (await this.canvas.boundingBox())!;
+    const d = await this.canvas.evaluate((el: HTMLElement) => ({ ...el.dataset }));
+    const z = Number(d.zoom), w = Number(d.width), h = Number(d.height);
+    return { x: box.x + Number(d.x) + fx * w * z, y: box.y + Number(d.y) + fy * h * z };
+  }
+
+  /** A brush stroke with real mouse events, through points given as image fractions. */
+  async brush(points: [number, number][]): Promise<void> {
+    const m = this.page.mouse;
+    const first = await this.at(...points[0]!);
+    await m.move(first.x, first.y);
+    await m.down();
+    for (const p of points.slice(1)) {
+      const s = await this.at(...p);
+      await m.move(s.x, s.y, { steps: 8 });
+    }
+    await m.up();
+  }
+
+  async setSize(n: number): Promise<void> {
+    await this.page.getByLabel(/^Size/).fill(String(n));
+  }
+
+  async download(action: () => Promise<void>, name: string): Promise<Buffer> {
+    const dl: Promise<Download> = this.page.waitForEvent('download');
+    await action();
+    const d = await dl;
+    const path = join(ARTIFACTS, name);
+    await d.saveAs(path);
+    return readFile(path);
+  }
+
+  async saveMenu(button: 'Save image' | 'Export mask' | 'Export comparison sheet'): Promise<void> {
+    await this.page.getByRole('button', { name: 'Save…' }).click();
+    await this.page.getByRole('button', { name: button }).click();
+  }
+
+  async shot(name: string): Promise<void> {
+    await this.page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
+  }
+}

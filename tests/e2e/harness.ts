@@ -1,0 +1,72 @@
+/** Starts the real serve bridge (built bundle, tiny pack) and Debian's Chromium for the journeys. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { join } from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+
+export const ROOT = join(import.meta.dirname, '..', '..');
+export const ARTIFACTS = join(ROOT, 'artifacts', 'e2e');
+export const FIXTURE = join(ROOT, 'tests', 'fixtures', 'photo.jpg');
+export const TINY_PACK = join(ROOT, 'models', 'tiny');
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+export interface ServeProcess {
+  url: string;
+  origin: string;
+  token: string;
+  port: number;
+  lines: string[];
+  stop(): Promise<void>;
+}
+
+/** `node out/serve/index.js --port 0`, resolved once it prints its one `Serving at` line. */
+export async function startServe(extraArgs: string[] = ['--pack', TINY_PACK]): Promise<ServeProcess> {
+  const entry = join(ROOT, 'out', 'serve', 'index.js');
+  if (!existsSync(entry) || !existsSync(join(ROOT, 'out', 'renderer', 'index.html'))) {
+    throw new Error('build first: `node scripts/build-node.mjs && npx vite build`');
+  }
+  const child: ChildProcess = spawn(process.execPath, [entry, '--port', '0', ...extraArgs], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: string[] = [];
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`serve did not start in 60 s: ${stderr}`)), 60_000);
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      lines.push(line);
+      const m = /^Serving at (http:\/\/127\.0\.0\.1:(\d+)\/\?token=(\S+))$/.exec(line);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
+  });
+  const u = new URL(url);
+  return {
+    url,
+    origin: u.origin,
+    token: u.searchParams.get('token')!,
+    port: Number(u.port),
+    lines,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+        setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+      }),
+  };
+}
+
+export function chromiumAvailable(): boolean {
+  return existsSync(CHROMIUM);
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+}

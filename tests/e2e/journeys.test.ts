@@ -1,0 +1,141 @@
+/**
+ * The person's session in a real browser against serve mode on the tiny pack (random weights: results
+ * look like noise, which is fine here). Screenshots of each journey go to artifacts/e2e/.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import sharp from 'sharp';
+import type { Browser, BrowserContext } from 'playwright-core';
+import { EditorPage } from './editorPage';
+import { chromiumAvailable, FIXTURE, launchBrowser, startServe, type ServeProcess } from './harness';
+
+/** A string matches as a substring, a RegExp as itself. */
+function text(t: string | RegExp): RegExp {
+  return typeof t === 'string' ? new RegExp(t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) : t;
+}
+
+async function pixels(png: Buffer): Promise<{ width: number; height: number; data: Buffer }> {
+  const { data, info } = await sharp(png).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+  return { width: info.width, height: info.height, data };
+}
+
+describe.skipIf(!chromiumAvailable())('editor journeys (Chromium, serve mode)', () => {
+  let server: ServeProcess;
+  let browser: Browser;
+  let context: BrowserContext;
+
+  beforeAll(async () => {
+    server = await startServe();
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  async function newEditor(): Promise<EditorPage> {
+    context = await browser.newContext({ viewport: { width: 1440, height: 900 }, acceptDownloads: true });
+    const ed = new EditorPage(await context.newPage());
+    ed.page.on('pageerror', (e) => console.error('page error:', e.message));
+    await ed.goto(server.url);
+    return ed;
+  }
+
+  it('opens a photo, brushes, fills with both methods, compares, applies, undoes and saves', async () => {
+    const ed = await newEditor();
+    const { page } = ed;
+    await ed.shot('01-empty');
+    await ed.open(FIXTURE);
+    await expect.poll(() => page.title()).toContain('photo.jpg');
+    await page.getByRole('radio', { name: 'Brush' }).click();
+    await ed.setSize(30);
+    const baseline = await pixels(await ed.download(() => ed.saveMenu('Save image'), 'baseline.png'));
+
+    await ed.brush([[0.35, 0.4], [0.5, 0.45], [0.6, 0.55]]);
+    await expect.poll(() => page.title()).toMatch(/^● photo\.jpg/);
+    await page.getByLabel('Cells').check();
+    await ed.shot('02-brushed');
+    const mask = await pixels(await ed.download(() => ed.saveMenu('Export mask'), 'mask.png'));
+    expect(mask.width).toBe(baseline.width);
+    const masked = (i: number) => mask.data[i * 4]! >= 128;
+    let maskCount = 0;
+    for (let i = 0; i < mask.width * mask.height; i++) if (masked(i)) maskCount++;
+    expect(maskCount).toBeGreaterThan(100);
+
+    await page.keyboard.press('Control+Enter');
+    await page.getByLabel('Fill progress').waitFor({ state: 'visible' });
+    await ed.shot('03-progress');
+    await page.getByTestId('panel-vqddm').waitFor({ timeout: 120_000 });
+    await page.getByTestId('panel-transformer').waitFor();
+    await page.getByTestId('panel-original').waitFor({ state: 'visible' });
+    for (const m of ['vqddm', 'transformer']) {
+      await expect.poll(() => page.getByTestId(`info-${m}`).textContent()).toMatch(text(/\d+(\.\d+)? (ms|s) total/));
+      await expect.poll(() => page.getByTestId(`info-${m}`).textContent()).toMatch(text('seed'));
+    }
+    await ed.shot('04-compare');
+    await page.getByRole('radio', { name: 'Before/after' }).click();
+    await ed.shot('05-compare-divider');
+    await page.getByRole('radio', { name: 'Difference' }).click();
+    await ed.shot('06-compare-difference');
+    await page.getByRole('radio', { name: 'Side by side' }).click();
+
+    await page.getByRole('button', { name: 'Apply VQ-DDM' }).click();
+    await page.getByLabel('Compare results').waitFor({ state: 'detached' });
+    await ed.shot('07-applied');
+    const filled = await pixels(await ed.download(() => ed.saveMenu('Save image'), 'filled.png'));
+    let changedInside = 0;
+    const changedOutside: string[] = [];
+    for (let i = 0; i < filled.width * filled.height; i++) {
+      const same = [0, 1, 2, 3].every((c) => filled.data[i * 4 + c] === baseline.data[i * 4 + c]);
+      if (!masked(i) && !same) changedOutside.push(`${i % filled.width},${Math.floor(i / filled.width)}`);
+      else if (masked(i) && !same) changedInside++;
+    }
+    expect(changedOutside.slice(0, 10), 'pixels outside the mask changed').toEqual([]);
+    expect(changedInside).toBeGreaterThan(maskCount / 4);
+    await expect.poll(() => page.title()).not.toContain('●');
+
+    // Undo the applied result: the saved file is the original again, everywhere.
+    await page.keyboard.press('Control+z');
+    const undone = await pixels(await ed.download(() => ed.saveMenu('Save image'), 'undone.png'));
+    expect(Buffer.compare(undone.data, baseline.data)).toBe(0);
+    await page.keyboard.press('Control+Shift+z');
+    const redone = await pixels(await ed.download(() => ed.saveMenu('Save image'), 'redone.png'));
+    expect(Buffer.compare(redone.data, filled.data)).toBe(0);
+    await context.close();
+  });
+
+  it('cancels a running fill', async () => {
+    const ed = await newEditor();
+    const { page } = ed;
+    await page.getByLabel('Samples per method').fill('16');
+    await page.getByLabel('Samples per method').press('Tab');
+    await ed.open(FIXTURE);
+    await expect.poll(() => page.title()).toContain('photo.jpg');
+    await page.getByRole('radio', { name: 'Rectangle' }).click();
+    await ed.brush([[0.1, 0.1], [0.9, 0.9]]);
+    await page.getByRole('button', { name: 'Fill', exact: true }).click();
+    const progress = page.getByLabel('Fill progress');
+    await progress.waitFor({ state: 'visible' });
+    await ed.shot('08-cancel-running');
+    await progress.getByRole('button', { name: 'Cancel' }).click();
+    await expect.poll(() => progress.textContent(), { timeout: 60_000 }).toMatch(text('Fill canceled.'));
+    await expect.poll(() => page.getByLabel('Compare results').count()).toBe(0);
+    await ed.shot('09-canceled');
+    await context.close();
+  });
+
+  it('shows a clear error for a file that is not an image, and keeps settings across reloads', async () => {
+    const ed = await newEditor();
+    const { page } = ed;
+    await ed.open({ name: 'broken.png', mimeType: 'image/png', buffer: Buffer.from('this is not a PNG') });
+    const alert = page.getByRole('alert');
+    await alert.waitFor({ state: 'visible' });
+    await expect.poll(() => alert.textContent()).toMatch(text(/BAD_IMAGE|image/i));
+    await ed.shot('10-bad-file');
+    await page.getByLabel('Steps (VQ-DDM)').fill('7');
+    await page.getByLabel('Steps (VQ-DDM)').press('Tab');
+    await page.reload();
+    await page.getByTestId('pack-info').waitFor();
+    expect(await page.getByLabel('Steps (VQ-DDM)').inputValue()).toBe('7');
+    await context.close();
+  });
+});
