@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Download, Locator, Page } from 'playwright-core';
-import { ARTIFACTS } from './harness';
+import { ARTIFACTS } from './harness.js';
 
 export class EditorPage {
   readonly page: Page;
@@ -26,7 +26,7 @@ export class EditorPage {
   /** Screen position of an image point given as fractions of its width and height. */
   async at(fx: number, fy: number): Promise<{ x: number; y: number }> {
     const box = (await this.canvas.boundingBox())!;
-    const d = await this.canvas.evaluate((el: HTMLElement) => ({ ...el.dataset }));
+    const d = await this.canvas.evaluate((el) => ({ ...(el as unknown as { dataset: Record<string, string> }).dataset }));
     const z = Number(d.zoom), w = Number(d.width), h = Number(d.height);
     return { x: box.x + Number(d.x) + fx * w * z, y: box.y + Number(d.y) + fy * h * z };
   }

@@ -5,8 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import type { Browser, BrowserContext } from 'playwright-core';
-import { EditorPage } from './editorPage';
-import { chromiumAvailable, FIXTURE, launchBrowser, startServe, type ServeProcess } from './harness';
+import { EditorPage } from './editorPage.js';
+import { chromiumAvailable, FIXTURE, launchBrowser, startServe, type ServeProcess } from './harness.js';
 
 /** A string matches as a substring, a RegExp as itself. */
 function text(t: string | RegExp): RegExp {
