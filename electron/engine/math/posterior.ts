@@ -9,6 +9,13 @@
 
 /**
  * Writes p(z_s | z_t) for one cell into `out` (length K, sums to 1).
+ *
+ * theta_k = first_k * second_k with first_k = a [k = z_t] + (1 - a)/K (two distinct values) and
+ * second_k = abar_s p0_k + (1 - abar_s)/K. The model's log p0 is exponentiated once per class; every factor
+ * is a mixture with a positive floor (or p0 itself at s = 0, where an underflow to 0 is the right answer),
+ * so the product is exact in float64 without a log-sum-exp, at one exp per class: this runs for every
+ * unknown cell at every step, and a log-space version (three transcendentals per class) cost as much as
+ * the network itself.
  * @param logP0 log p(z_0 | z_t) for this cell: K values starting at `offset` (already tempered/truncated).
  * @param zt the cell's current code.
  * @param abarT abar at t; @param abarS abar at s (abar_0 = 1 gives the last step).
@@ -23,20 +30,17 @@ export function posteriorFromLogP0(
   out: Float64Array,
 ): Float64Array {
   const a = abarT / abarS;
-  // First factor takes two values: at k = z_t and elsewhere (log of 0 is -Infinity when a = 1).
-  const logFirstHit = Math.log(a + (1 - a) / K);
-  const logFirstMiss = Math.log((1 - a) / K);
+  const hit = a + (1 - a) / K;
+  const miss = (1 - a) / K;
   const floor = (1 - abarS) / K;
-  let max = -Infinity;
+  let sum = 0;
   for (let k = 0; k < K; k++) {
-    const lp = logP0[offset + k];
-    // log(abar_s p0 + (1 - abar_s)/K): exact in linear space while the floor is positive.
-    const logSecond = floor > 0 ? Math.log(abarS * Math.exp(lp) + floor) : lp;
-    const v = logSecond + (k === zt ? logFirstHit : logFirstMiss);
+    const v = (abarS * Math.exp(logP0[offset + k]) + floor) * (k === zt ? hit : miss);
     out[k] = v;
-    if (v > max) max = v;
+    sum += v;
   }
-  return normaliseLog(out, K, max);
+  for (let k = 0; k < K; k++) out[k] /= sum;
+  return out;
 }
 
 /** The exact posterior q(z_s | z_t, z_0) with a one-hot z_0 (used by tests and the loss). */
@@ -51,18 +55,6 @@ export function forwardMarginal(z0: number, K: number, abarT: number, out: Float
   out.fill((1 - abarT) / K);
   out[z0] += abarT;
   return out;
-}
-
-/** exp(v - max) normalised in place over the first K entries. */
-function normaliseLog(v: Float64Array, K: number, max: number): Float64Array {
-  let sum = 0;
-  for (let k = 0; k < K; k++) {
-    const e = Math.exp(v[k] - max);
-    v[k] = e;
-    sum += e;
-  }
-  for (let k = 0; k < K; k++) v[k] /= sum;
-  return v;
 }
 
 /**

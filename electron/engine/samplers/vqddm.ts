@@ -49,6 +49,8 @@ export async function* sampleVqddm(denoise: Denoiser, job: VqddmJob): AsyncGener
   const tempered = new Float64Array(K);
   const post = new Float64Array(K);
   const scratch = new Uint32Array(K);
+  // The network's output is already a normalised log-softmax: tempering it at 1 and r = 1 is the identity.
+  const plain = job.temperature === 1 && job.truncation >= 1;
   for (let n = 0; n < job.steps; n++) {
     const t = times[n];
     const s = times[n + 1];
@@ -60,8 +62,8 @@ export async function* sampleVqddm(denoise: Denoiser, job: VqddmJob): AsyncGener
       for (let c = 0; c < cells; c++) {
         const i = b * cells + c;
         if (unknown[c]) {
-          temperLogP0(logP0, i * K, K, job.temperature, job.truncation, tempered, scratch);
-          posteriorFromLogP0(tempered, 0, K, z[i], abarT, abarS, post);
+          if (plain) posteriorFromLogP0(logP0, i * K, K, z[i], abarT, abarS, post);
+          else posteriorFromLogP0(temperLogP0(logP0, i * K, K, job.temperature, job.truncation, tempered, scratch), 0, K, z[i], abarT, abarS, post);
           z[i] = sampleCategorical(post, 0, K, rng.uniform());
         } else {
           z[i] = s === 0 ? known[i] : renoise(known[i], abarS, K, rng);
