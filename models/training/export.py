@@ -16,6 +16,7 @@ import json
 import os
 import warnings
 
+import numpy as np
 import torch
 import torch.nn as nn
 
@@ -95,6 +96,33 @@ def export_onnx(module, args, path, ins, outs):
                           do_constant_folding=True)
 
 
+def fp16_initializers(path: str, min_size: int = 1024) -> None:
+    """Store large float32 weights as float16 initializers followed by a Cast back to float32, halving the
+    file size; inputs, outputs and all arithmetic stay float32. The committed checkpoints are fp16 already,
+    so this loses nothing further."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+    m = onnx.load(path)
+    g = m.graph
+    casts, keep = [], []
+    for init in g.initializer:
+        if init.data_type == TensorProto.FLOAT and np.prod(init.dims) >= min_size:
+            arr = numpy_helper.to_array(init).astype(np.float16)
+            new = numpy_helper.from_array(arr, init.name + "__fp16")
+            keep.append(new)
+            casts.append(helper.make_node("Cast", [new.name], [init.name], to=TensorProto.FLOAT,
+                                          name=init.name + "__cast"))
+        else:
+            keep.append(init)
+    del g.initializer[:]
+    g.initializer.extend(keep)
+    nodes = casts + list(g.node)
+    del g.node[:]
+    g.node.extend(nodes)
+    onnx.checker.check_model(m)
+    onnx.save(m, path)
+
+
 def sha256(path):
     h = hashlib.sha256()
     with open(path, "rb") as fh:
@@ -104,7 +132,7 @@ def sha256(path):
 
 
 def export_pack(out: str, vq: VQGAN, unet: UNet, gpt: GPT, *, name: str, description: str, grids=(16, 32),
-                default_steps: int = 50, training: dict | None = None) -> dict:
+                default_steps: int = 50, training: dict | None = None, fp16_weights: bool = False) -> dict:
     os.makedirs(out, exist_ok=True)
     vc, dc, gc = vq.cfg, unet.cfg, gpt.cfg
     K, g, ds = vc.K, gc.grid, vc.downsample
@@ -123,6 +151,8 @@ def export_pack(out: str, vq: VQGAN, unet: UNet, gpt: GPT, *, name: str, descrip
         path = os.path.join(out, f"{role}.onnx")
         ins, outs = sp[role]
         export_onnx(mod, args, path, ins, outs)
+        if fp16_weights:
+            fp16_initializers(path)
         files[role] = {"path": f"{role}.onnx", "sha256": sha256(path), "inputs": ins, "outputs": outs}
     manifest = {
         "format": "vqddm-pack", "format_version": 1, "name": name, "description": description,
@@ -164,12 +194,13 @@ def main(argv=None):
     ap.add_argument("--diffusion", default=None)
     ap.add_argument("--transformer", default=None)
     ap.add_argument("--default_steps", type=int, default=50)
+    ap.add_argument("--fp32", action="store_true", help="keep float32 weights in the ONNX files")
     ap.add_argument("--training_json", default="", help="JSON file merged into manifest.training")
     a = ap.parse_args(argv)
     vq, unet, gpt = load_models(a.vq, a.diffusion, a.transformer)
     training = json.load(open(a.training_json)) if a.training_json else {}
     m = export_pack(a.out, vq, unet, gpt, name=a.name, description=a.description,
-                    default_steps=a.default_steps, training=training)
+                    default_steps=a.default_steps, training=training, fp16_weights=not a.fp32)
     print(json.dumps({k: v["sha256"][:12] for k, v in m["files"].items()}))
 
 

@@ -1,0 +1,76 @@
+"""Stage 3: encode training / validation crops to code grids once, stored compactly as int16.
+
+    nice -n 10 /usr/bin/python3 -m models.training.encode --n16 40000 --n32 4000
+
+Output runs/grids.pt: {"train16": int16 [N, 16, 16], "val16": int16 [M, 16, 16], "train32": int16 [N2, 32, 32],
+"val32": ...}. Test photos are never encoded here.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import torch
+
+from . import data as D
+from .common import RUNS, load_fp16_state, pick_device, setup_threads
+from .vqgan import VQConfig, VQGAN
+
+
+@dataclass
+class EncodeConfig:
+    n16: int = 40000              # 64px training crops -> 16x16 grids
+    n32: int = 4000               # 128px training crops -> 32x32 grids (0: none)
+    nval: int = 1024
+    batch: int = 64
+    threads: int = 2
+    seed: int = 7
+    vq: str = os.path.join(RUNS, "refit", "vqgan_refit_fp16.pt")
+    out: str = os.path.join(RUNS, "grids.pt")
+    images: str = ""
+
+
+def load_vq(path, dev="cpu") -> VQGAN:
+    d = torch.load(path, map_location="cpu")
+    m = VQGAN(VQConfig(**{k: (tuple(v) if isinstance(v, list) else v) for k, v in d["cfg"].items()}))
+    load_fp16_state(m, d["model"])
+    return m.to(dev).eval()
+
+
+@torch.no_grad()
+def encode_crops(model, ps, n, size, rng, dev, bs):
+    out = []
+    for i in range(0, n, bs):
+        x = ps.batch(rng, min(bs, n - i), size).to(dev)
+        out.append(model.encode(x).to(torch.int16).cpu())
+    return torch.cat(out) if out else torch.zeros(0, size // 4, size // 4, dtype=torch.int16)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser()
+    for k, v in asdict(EncodeConfig()).items():
+        ap.add_argument("--" + k, type=type(v), default=v)
+    c = EncodeConfig(**vars(ap.parse_args(argv)))
+    dev = pick_device()
+    setup_threads(c.threads)
+    model = load_vq(c.vq, dev)
+    size = model.cfg.size
+    rows = D.load_rows(c.images or None)
+    tr, va = D.PhotoSet(rows, "train"), D.PhotoSet(rows, "val")
+    rng = np.random.default_rng(c.seed)
+    t0 = time.time()
+    G = {"train16": encode_crops(model, tr, c.n16, size, rng, dev, c.batch),
+         "val16": encode_crops(model, va, c.nval, size, rng, dev, c.batch)}
+    if c.n32:
+        G["train32"] = encode_crops(model, tr, c.n32, 2 * size, rng, dev, c.batch // 4)
+        G["val32"] = encode_crops(model, va, c.nval // 4, 2 * size, rng, dev, c.batch // 4)
+    os.makedirs(os.path.dirname(c.out), exist_ok=True)
+    torch.save(G, c.out)
+    print({k: tuple(v.shape) for k, v in G.items()}, f"{(time.time() - t0) / 60:.1f} min", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,111 @@
+"""Each stage for a few steps with tiny widths on synthetic photos, then export + onnxruntime-node parity."""
+import json
+import os
+
+import numpy as np
+import pytest
+import torch
+
+from models.training import diffusion as DF
+from models.training import encode as EN
+from models.training import export as EX
+from models.training import refit as RF
+from models.training import transformer as TF
+from models.training import vqgan as VQ
+from models.training.tests.ortnode import run as ort_run
+
+K = 32
+
+
+@pytest.fixture(scope="module")
+def pipeline(photo_dir, tmp_path_factory):
+    w = tmp_path_factory.mktemp("work")
+    vc = VQ.VQConfig(ch=8, ch_mult=(1, 1, 2), code_dim=8, K=K, batch=4, max_steps=6, gan_start_frac=0.0,
+                     val_every=3, out=str(w / "vqgan"), images=photo_dir, threads=1, disc_ch=8)
+    VQ.train(vc)
+    _, rm = RF.refit(RF.RefitConfig(P=400, per_crop=4, chain=20, minutes=0.01, batch=4, threads=1,
+                                    vq_ckpt=str(w / "vqgan" / "ckpt.pt"), out=str(w / "refit"), images=photo_dir))
+    vq_path = str(w / "refit" / "vqgan_refit_fp16.pt")
+    EN.main(["--vq", vq_path, "--out", str(w / "grids.pt"), "--images", photo_dir, "--n16", "64", "--n32", "8",
+             "--nval", "16", "--batch", "16", "--threads", "1"])
+    dc = DF.DiffConfig(K=K, T=10, ch=16, emb_dim=16, num_res=1, batch=4, max_steps=4, big_every=2, val_every=2,
+                       grids=str(w / "grids.pt"), out=str(w / "diffusion"))
+    DF.train(dc)
+    gc = TF.GPTConfig(K=K, layers=2, heads=2, head_dim=16, batch=4, max_steps=3, val_every=3,
+                      grids=str(w / "grids.pt"), out=str(w / "transformer"))
+    TF.train(gc)
+    return w, rm
+
+
+def test_stages_write_their_outputs(pipeline):
+    w, rm = pipeline
+    for p in ["vqgan/ckpt.pt", "vqgan/vqgan_fp16.pt", "refit/vqgan_refit_fp16.pt", "grids.pt",
+              "diffusion/diffusion_fp16.pt", "transformer/transformer_fp16.pt", "refit/metrics.json"]:
+        assert (w / p).exists(), p
+    G = torch.load(w / "grids.pt")
+    assert G["train16"].dtype == torch.int16 and G["train16"].shape == (64, 16, 16)
+    assert G["train32"].shape == (8, 32, 32)
+    assert int(G["train16"].max()) < K
+    assert rm["after_refit"]["usage"] >= rm["before_refit"]["usage"] - 1e-9
+    logs = [json.loads(l) for l in open(w / "diffusion" / "log.jsonl")]
+    assert any(r["stage"] == "diffusion_val" and np.isfinite(r["val_bits_est"]) for r in logs)
+
+
+def test_vqgan_resumes_from_checkpoint(pipeline, photo_dir):
+    w, _ = pipeline
+    before = torch.load(w / "vqgan" / "ckpt.pt")["step"]
+    VQ.train(VQ.VQConfig(ch=8, ch_mult=(1, 1, 2), code_dim=8, K=K, batch=4, max_steps=before + 1,
+                         out=str(w / "vqgan"), images=photo_dir, threads=1, disc_ch=8, val_every=100))
+    assert torch.load(w / "vqgan" / "ckpt.pt")["step"] == before + 1
+
+
+def test_elbo_and_nll_are_finite(pipeline):
+    w, _ = pipeline
+    vq, unet, gpt = EX.load_models(str(w / "refit" / "vqgan_refit_fp16.pt"), str(w / "diffusion" / "diffusion_fp16.pt"),
+                                   str(w / "transformer" / "transformer_fp16.pt"))
+    G = torch.load(w / "grids.pt")
+    v = G["val16"][:4].long()
+    mn = DF.Multinomial(K, unet.cfg.T, unet.cfg.sched())
+    b = DF.elbo_bits(unet, mn, v)
+    assert 0 < b < 3 * np.log2(K)
+    nll = TF.val_bits(gpt, v)
+    assert 0 < nll < 3 * np.log2(K)
+
+
+@pytest.mark.parametrize("fp16", [False, True])
+def test_export_and_onnxruntime_node_parity(pipeline, tmp_path, fp16):
+    w, _ = pipeline
+    vq, unet, gpt = EX.load_models(str(w / "refit" / "vqgan_refit_fp16.pt"), str(w / "diffusion" / "diffusion_fp16.pt"),
+                                   str(w / "transformer" / "transformer_fp16.pt"))
+    m = EX.export_pack(str(tmp_path), vq, unet, gpt, name="t", description="t", fp16_weights=fp16)
+    for role, f in m["files"].items():
+        assert EX.sha256(os.path.join(tmp_path, f["path"])) == f["sha256"]
+    assert m["transformer"]["start_token"] == K and m["transformer"]["context"] == 257
+    assert m["diffusion"]["T"] == 10 and m["latent"]["codebook_size"] == K
+    g = torch.Generator().manual_seed(0)
+    with torch.no_grad():
+        for grid, B in [(16, 2), (32, 1)]:
+            x = torch.rand(B, 3, 4 * grid, 4 * grid, generator=g) * 2 - 1
+            codes = ort_run(str(tmp_path / "encoder.onnx"), {"image": x.numpy()})["codes"]
+            assert codes.dtype == np.int64 and codes.shape == (B, grid, grid)
+            assert (codes == vq.encode(x).numpy()).mean() > 0.99
+            c = torch.from_numpy(codes)
+            img = ort_run(str(tmp_path / "decoder.onnx"), {"codes": codes})["image"]
+            np.testing.assert_allclose(img, vq.decode(c).numpy(), atol=1e-4)
+            t = torch.tensor([1] * (B - 1) + [10])
+            lp = ort_run(str(tmp_path / "diffusion.onnx"), {"z_t": codes, "t": t.numpy()})["log_p0"]
+            assert lp.shape == (B, grid, grid, K)
+            np.testing.assert_allclose(lp, unet(c, t).permute(0, 2, 3, 1).numpy(), atol=1e-4)
+            np.testing.assert_allclose(np.exp(lp).sum(-1), 1.0, atol=1e-4)
+        # transformer: empty past (P = 0), then one token with the returned cache
+        toks = torch.cat([torch.full((2, 1), K), torch.randint(0, K, (2, 4), generator=g)], 1)
+        past0 = np.zeros((2, 2, 2, 2, 0, 16), np.float32)
+        o = ort_run(str(tmp_path / "transformer.onnx"), {"tokens": toks.numpy(), "past": past0})
+        rl, rp = gpt.forward_cached(toks, torch.from_numpy(past0))
+        np.testing.assert_allclose(o["logits"], rl.numpy(), atol=1e-4)
+        assert o["present"].shape == (2, 2, 2, 2, 5, 16)
+        nxt = torch.randint(0, K, (2, 1), generator=g)
+        o2 = ort_run(str(tmp_path / "transformer.onnx"), {"tokens": nxt.numpy(), "past": o["present"]})
+        full = gpt(torch.cat([toks, nxt], 1))
+        np.testing.assert_allclose(o2["logits"][:, 0], full[:, -1].numpy(), atol=1e-4)
+        assert o2["present"].shape == (2, 2, 2, 2, 6, 16)

@@ -1,0 +1,96 @@
+"""Every stage, back to back, then export a pack the app can load.
+
+    npm run train -- --images DIR --out models/my-pack            # or:
+    /usr/bin/python3 -m models.training.train_all --images DIR --out models/my-pack [--work DIR] [--scale 1.0]
+
+Settings follow the device: on CUDA larger batches and longer budgets, on CPU the budgets used for the
+shipped pack. Every stage resumes from its checkpoint under --work, so rerunning the command continues.
+--scale multiplies every stage's minutes (0.05 for a smoke run).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+
+import torch
+
+from . import diffusion as DF
+from . import encode as EN
+from . import export as EX
+from . import refit as RF
+from . import transformer as TF
+from . import vqgan as VQ
+from .common import RUNS, pick_device
+
+# minutes per stage and batch sizes, per device kind
+PLANS = {
+    "cpu": {"vqgan": (50, 16), "refit": (8, 16), "diffusion": (35, 32), "transformer": (35, 32),
+            "n16": 40000, "n32": 4000, "threads": 2},
+    "cuda": {"vqgan": (90, 64), "refit": (15, 64), "diffusion": (90, 128), "transformer": (90, 128),
+             "n16": 400000, "n32": 40000, "threads": 0},
+}
+
+
+def run(images: str, out: str, work: str, scale: float = 1.0, name: str = "my-pack", T: int = 200,
+        skip: tuple = ()) -> dict:
+    dev = pick_device()
+    plan = PLANS["cuda" if dev.type == "cuda" else "cpu"]
+    mins = lambda k: max(0.05, plan[k][0] * scale)
+    th = plan["threads"]
+    times = {}
+    t = time.time()
+    if "vqgan" not in skip:
+        VQ.train(VQ.VQConfig(minutes=mins("vqgan"), batch=plan["vqgan"][1], out=os.path.join(work, "vqgan"),
+                             images=images, threads=th))
+    times["vqgan"] = (time.time() - t) / 60; t = time.time()
+    if "refit" not in skip:
+        _, rm = RF.refit(RF.RefitConfig(minutes=mins("refit"), batch=plan["refit"][1], threads=th, images=images,
+                                        vq_ckpt=os.path.join(work, "vqgan", "ckpt.pt"), out=os.path.join(work, "refit"),
+                                        P=20000 if scale >= 0.5 else 2000))
+    times["refit"] = (time.time() - t) / 60; t = time.time()
+    vq_path = os.path.join(work, "refit", "vqgan_refit_fp16.pt")
+    grids = os.path.join(work, "grids.pt")
+    if "encode" not in skip:
+        n16 = max(256, int(plan["n16"] * min(1.0, scale)))
+        EN.main(["--vq", vq_path, "--out", grids, "--images", images, "--threads", str(th),
+                 "--n16", str(n16), "--n32", str(max(16, int(plan["n32"] * min(1.0, scale)))),
+                 "--nval", str(min(1024, n16 // 4))])
+    times["encode"] = (time.time() - t) / 60; t = time.time()
+    K = VQ.VQConfig().K
+    if "diffusion" not in skip:
+        DF.train(DF.DiffConfig(K=K, T=T, minutes=mins("diffusion"), batch=plan["diffusion"][1], grids=grids,
+                               out=os.path.join(work, "diffusion"), threads=th, big_every=4))
+    times["diffusion"] = (time.time() - t) / 60; t = time.time()
+    if "transformer" not in skip:
+        TF.train(TF.GPTConfig(K=K, minutes=mins("transformer"), batch=plan["transformer"][1], grids=grids,
+                              out=os.path.join(work, "transformer"), threads=th))
+    times["transformer"] = (time.time() - t) / 60
+    vq, unet, gpt = EX.load_models(vq_path, os.path.join(work, "diffusion", "diffusion_fp16.pt"),
+                                   os.path.join(work, "transformer", "transformer_fp16.pt"))
+    training = {"device": str(dev), "minutes": times, "images": images, "plan": plan, "scale": scale}
+    m = EX.export_pack(out, vq, unet, gpt, name=name, description=f"trained on {images}", training=training,
+                       fp16_weights=True)
+    with open(os.path.join(out, "REPORT.md"), "w") as fh:
+        fh.write(f"# {name}\n\nTrained by `models/training/train_all.py` on {images} ({dev}).\n\n"
+                 f"```json\n{json.dumps(training, indent=2)}\n```\n")
+    return m
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--images", default="", help="folder of photos (default: the shipped pack's photos.tsv)")
+    ap.add_argument("--out", default="models/my-pack")
+    ap.add_argument("--work", default="", help="checkpoints and logs (default models/training/runs/<pack name>)")
+    ap.add_argument("--scale", type=float, default=1.0, help="multiply every stage's minutes")
+    ap.add_argument("--T", type=int, default=200)
+    ap.add_argument("--skip", default="", help="comma-separated stages already done")
+    a = ap.parse_args(argv)
+    name = os.path.basename(os.path.normpath(a.out))
+    work = a.work or os.path.join(RUNS, name)
+    run(a.images, a.out, work, a.scale, name, a.T, tuple(s for s in a.skip.split(",") if s))
+
+
+if __name__ == "__main__":
+    main()
