@@ -2,7 +2,10 @@ import type { AppState } from '../state/app.svelte';
 
 function typing(target: EventTarget | null): boolean {
   const el = target as HTMLElement | null;
-  return !!el && (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT' || el.isContentEditable);
+  if (!el) return false;
+  // Sliders, checkboxes and buttons keep the shortcuts; fields that take text do not.
+  if (el.tagName === 'INPUT') return !['range', 'checkbox', 'radio', 'button', 'submit', 'file'].includes((el as HTMLInputElement).type);
+  return el.tagName === 'TEXTAREA' || el.tagName === 'SELECT' || el.isContentEditable;
 }
 
 /** Global shortcuts. Returns true when the key was handled. */
