@@ -201,6 +201,107 @@ def examples_png(png, cases, paths, key_vq, picks, scale=3):
     Image.fromarray(g).resize((g.shape[1] * scale, g.shape[0] * scale), Image.NEAREST).save(png)
 
 
+def stage_info(name):
+    rows = Log(os.path.join(RUNS, name, "log.jsonl")).rows()
+    last = [r for r in rows if "seen" in r]
+    return {"crops_or_grids_seen": last[-1]["seen"] if last else 0,
+            "steps": last[-1]["step"] if last else 0,
+            "minutes": round(last[-1]["minutes"], 1) if last else 0}
+
+
+def gather_metrics(pack: str, ev: dict) -> dict:
+    from collections import Counter
+    refit = json.load(open(os.path.join(RUNS, "refit", "metrics.json")))
+    man = json.load(open(os.path.join(pack, "manifest.json")))
+    rows = D.read_list()
+    stages = {k: stage_info(k) for k in ("vqgan", "diffusion", "transformer")}
+    stages["refit"] = {"minutes": round(refit["minutes"], 1), "finetune_steps": refit["finetune_steps"], "P": refit["P"]}
+    G = torch.load(os.path.join(RUNS, "grids.pt"))
+    keep = ("psnr_db", "ssim", "l1", "seam", "ms_per_fill")
+    return {
+        "train": {"photos": dict(Counter(r["split"] for r in rows)), "stages": stages,
+                  "crops_seen": {"vqgan": stages["vqgan"]["crops_or_grids_seen"],
+                                 "diffusion_grids": stages["diffusion"]["crops_or_grids_seen"],
+                                 "transformer_grids": stages["transformer"]["crops_or_grids_seen"]},
+                  "encoded_grids": {k: list(v.shape) for k, v in G.items()},
+                  "minutes": {k: v["minutes"] for k, v in stages.items()},
+                  "device": "cpu (2 shared cores, PyTorch " + torch.__version__ + ")"},
+        "codebook_usage": {"before_refit": refit["before_refit"]["usage"], "after_refit": refit["after_refit"]["usage"]},
+        "recon_psnr_db": {"before_refit": refit["before_refit"]["psnr"], "after_refit": refit["after_refit"]["psnr"],
+                          "rebuilt_before_finetune": refit["rebuilt_no_finetune"]["psnr"]},
+        "bits_per_code": {k: ev["bits_per_code"][k] for k in ("diffusion", "transformer", "uniform", "val_grids")},
+        "inpaint": {k: {kk: v[kk] for kk in keep} for k, v in ev["inpaint"].items()},
+        "inpaint_per_mask": {k: v["per_mask"] for k, v in ev["inpaint"].items()},
+        "inpaint_setup": {"cases": ev["cases"], "image_size": 64, "masks": list(MASKS), "vqddm_steps": ev["steps"],
+                          "seam_original": next(iter(ev["inpaint"].values()))["seam_original"]},
+        "diffusion_T": man["diffusion"]["T"],
+    }
+
+
+def write_report(pack: str, M: dict, notes: str = "") -> None:
+    man = json.load(open(os.path.join(pack, "manifest.json")))
+    inp = M["inpaint"]
+    keys = sorted(inp, key=lambda k: (k == "transformer", int(k.split("_")[1]) if k.startswith("vqddm_") else 0))
+    tab = "| method | PSNR dB (higher) | SSIM (higher) | L1 (lower) | seam (lower) | ms per fill |\n|---|---|---|---|---|---|\n"
+    for k in keys:
+        v = inp[k]
+        name = f"VQ-DDM, {k.split('_')[1]} steps" if k.startswith("vqddm_") else "transformer (top-k 100)"
+        tab += f"| {name} | {v['psnr_db']:.2f} | {v['ssim']:.3f} | {v['l1']:.4f} | {v['seam']:.4f} | {v['ms_per_fill']:.0f} |\n"
+    pm = M["inpaint_per_mask"]
+    tab2 = "| method | " + " | ".join(MASKS) + " |\n|---|" + "---|" * len(MASKS) + "\n"
+    for k in keys:
+        tab2 += f"| {k} | " + " | ".join(f"{pm[k][m]['psnr_db']:.2f} / {pm[k][m]['seam']:.3f}" for m in MASKS) + " |\n"
+    tr = M["train"]
+    f = man["files"]
+    size_mb = sum(os.path.getsize(os.path.join(pack, v["path"])) for v in f.values()) / 1e6
+    txt = f"""# default pack
+
+VQ-GAN (normalised 32-d code lookup, K = {man['latent']['codebook_size']}, 64 px -> 16 x 16 grid) with ReFiT, a discrete
+(multinomial) diffusion prior (UNet, T = {man['diffusion']['T']}, cosine schedule with the square root) and a transformer prior
+(GPT, {man['transformer']['layers']} layers x {man['transformer']['heads']} heads x {man['transformer']['head_dim']}), all trained from scratch on
+{sum(tr['photos'].values())} photographs from Debian packages (`models/training/photos.tsv`: file, package, licence, split;
+split by photo {tr['photos']}), on {tr['device']}. ONNX files total {size_mb:.1f} MB (weights stored as fp16, computed in fp32).
+
+## Training
+| stage | minutes | seen |
+|---|---|---|
+| 1 VQ-GAN (L1 + codebook + commitment, hinge PatchGAN in the last quarter, no LPIPS) | {tr['minutes']['vqgan']} | {tr['crops_seen']['vqgan']} crops of 64 px |
+| 2 ReFiT (P = {tr['stages']['refit']['P']}, AFK-MC2 m = 200, k-means, decoder fine-tune) | {tr['minutes']['refit']} | {tr['stages']['refit']['finetune_steps']} steps |
+| 4 diffusion (importance-sampled t, ELBO loss eq. 24; every 4th batch 32 x 32 grids) | {tr['minutes']['diffusion']} | {tr['crops_seen']['diffusion_grids']} grids |
+| 5 transformer (next-code cross-entropy) | {tr['minutes']['transformer']} | {tr['crops_seen']['transformer_grids']} grids |
+
+Encoded grids (stage 3): {tr['encoded_grids']}.
+
+![loss curves](loss_curves.png)
+
+## Codebook and reconstruction (validation crops, 64 px)
+| | before ReFiT | after ReFiT |
+|---|---|---|
+| codebook usage (of K) | {100 * M['codebook_usage']['before_refit']:.1f}% | {100 * M['codebook_usage']['after_refit']:.1f}% |
+| reconstruction PSNR | {M['recon_psnr_db']['before_refit']:.2f} dB | {M['recon_psnr_db']['after_refit']:.2f} dB (rebuilt codebook before fine-tuning: {M['recon_psnr_db']['rebuilt_before_finetune']:.2f} dB) |
+
+## Priors (validation grids, bits per code; uniform = {M['bits_per_code']['uniform']:.2f})
+- diffusion, full ELBO over all T terms + prior: **{M['bits_per_code']['diffusion']:.3f}**
+- transformer, exact NLL: **{M['bits_per_code']['transformer']:.3f}**
+
+## Inpainting on the test photos, through the engine (`bin/vqddm.js inpaint`)
+{M['inpaint_setup']['cases']} cases: 64 x 64 crops of the {tr['photos'].get('test', 0)} test photos (whole photo and a 4x close-up) x 4 masks
+({', '.join(MASKS)}); scores on the masked pixels only. Seam = mean intensity jump across the mask edge (the
+originals have {M['inpaint_setup']['seam_original']:.4f}). Time = the engine's total per fill on the CPU provider.
+
+{tab}
+Per mask, PSNR dB / seam:
+
+{tab2}
+![example fills: original, mask, VQ-DDM, transformer](example_fills.png)
+
+Columns of the picture: original, mask (magenta), VQ-DDM ({M['inpaint_setup']['vqddm_steps'][-1]} steps), transformer.
+
+{notes}
+"""
+    open(os.path.join(pack, "REPORT.md"), "w").write(txt)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("--pack", default=os.path.join(ROOT, "models", "default"))
@@ -208,9 +309,16 @@ def main(argv=None):
     ap.add_argument("--crops", type=int, default=2)
     ap.add_argument("--work", default=os.path.join(RUNS, "eval"))
     ap.add_argument("--skip_bits", action="store_true")
+    ap.add_argument("--notes", default="", help="markdown appended to REPORT.md")
+    ap.add_argument("--report_only", action="store_true", help="rewrite metrics.json / REPORT.md from eval.json")
     ap.add_argument("--limit", type=int, default=0, help="only the first N cases (smoke test)")
     a = ap.parse_args(argv)
     steps = [int(s) for s in a.steps.split(",")]
+    if a.report_only:
+        M = gather_metrics(a.pack, json.load(open(os.path.join(a.work, "eval.json"))))
+        json.dump(M, open(os.path.join(a.pack, "metrics.json"), "w"), indent=2)
+        write_report(a.pack, M, open(a.notes).read() if a.notes else "")
+        return
     t0 = time.time()
     cases = test_cases(os.path.join(a.work, "cases"), crops=a.crops)
     if a.limit:
@@ -226,6 +334,11 @@ def main(argv=None):
     print(json.dumps({k: {kk: round(vv, 4) for kk, vv in v.items() if kk not in ("per_mask",)} for k, v in summary.items()},
                      indent=1))
     print("bits", bits)
+    if not a.skip_bits:
+        M = gather_metrics(a.pack, json.load(open(os.path.join(a.work, "eval.json"))))
+        json.dump(M, open(os.path.join(a.pack, "metrics.json"), "w"), indent=2)
+        notes = open(a.notes).read() if a.notes and os.path.exists(a.notes) else ""
+        write_report(a.pack, M, notes)
 
 
 if __name__ == "__main__":
