@@ -5,6 +5,7 @@
 import { ApiError, type FillSettings, type JobStage, type MaskImage, type Method, type StageTimings } from '../shared/contract.js';
 import { cosineSchedule, type Schedule } from './math/schedule.js';
 import type { PackModels } from './ort/models.js';
+import { harmonicBlend, unknownAtModelScale } from './image/blend.js';
 import { compositeTile, featherWeights } from './image/composite.js';
 import { allocLike, cropPixels, pastePixels, type Pixels } from './image/pixels.js';
 import { planRegions, type Region, type Tile } from './image/regions.js';
@@ -183,8 +184,11 @@ export async function fillMethod(
     opts.onProgress?.('compositing', ti, tiles.length);
     t0 = performance.now();
     const weights = featherWeights(tiles[ti].mask, size, Math.min(16, Math.max(1, Math.round((2 * size) / S(G)))));
+    // Pixels whose model-scale value mixes in masked ones (Lanczos reaches 3 pixels when downscaling).
+    const unknownS = unknownAtModelScale(tiles[ti].mask, size, S(G), size > S(G) ? 3 : 1);
     for (let b = 0; b < B; b++) {
-      const rgb = await decodedToRgb(decoded, b * 3 * S(G) * S(G), S(G), size);
+      const blended = harmonicBlend(inputs, (distinct === 1 ? 0 : b) * 3 * S(G) * S(G), decoded, b * 3 * S(G) * S(G), unknownS, S(G));
+      const rgb = await decodedToRgb(blended, 0, S(G), size);
       compositeTile(patches[b][region], tile.x - box.x0, tile.y - box.y0, size, rgb, weights);
     }
     timings.composite += performance.now() - t0;

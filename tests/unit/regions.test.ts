@@ -83,3 +83,31 @@ describe('compositing', () => {
     expect(Array.from(target.data)).toEqual([65535, 0, 65535, 65535]);
   });
 });
+
+describe('harmonic blending', () => {
+  it('removes a constant colour offset of the decoder and interpolates inside the mask', async () => {
+    const { harmonicBlend, unknownAtModelScale } = await import('../../electron/engine/image/blend.js');
+    const S = 16;
+    const original = new Float32Array(3 * S * S).fill(0.2);
+    const decoded = new Float32Array(3 * S * S).fill(-0.1); // the decoder got every colour 0.3 too dark
+    const tileMask = new Uint8Array(S * S);
+    for (let y = 5; y < 11; y++) for (let x = 5; x < 11; x++) tileMask[y * S + x] = 1;
+    const unknown = unknownAtModelScale(tileMask, S, S, 1);
+    expect(unknown[4 * S + 5]).toBe(1); // grown by one pixel
+    expect(unknown[0]).toBe(0);
+    const out = harmonicBlend(original, 0, decoded, 0, unknown, S);
+    for (let i = 0; i < out.length; i++) expect(out[i]).toBeCloseTo(0.2, 3);
+  });
+
+  it('interpolates a gradient of the error linearly between its boundaries', async () => {
+    const { harmonicBlend } = await import('../../electron/engine/image/blend.js');
+    const S = 8;
+    const original = new Float32Array(3 * S * S);
+    for (let c = 0; c < 3; c++) for (let y = 0; y < S; y++) for (let x = 0; x < S; x++) original[c * S * S + y * S + x] = x / 10;
+    const unknown = new Uint8Array(S * S);
+    for (let y = 0; y < S; y++) for (let x = 2; x < 6; x++) unknown[y * S + x] = 1;
+    const out = harmonicBlend(original, 0, new Float32Array(3 * S * S), 0, unknown, S, 2000);
+    expect(out[3 * S + 3]).toBeCloseTo(0.3, 3);
+    expect(out[3 * S + 4]).toBeCloseTo(0.4, 3);
+  });
+});
