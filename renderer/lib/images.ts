@@ -96,3 +96,32 @@ export function canvasToRgba(c: HTMLCanvasElement): RgbaImage {
   const d = ctx2d(c).getImageData(0, 0, c.width, c.height);
   return { width: c.width, height: c.height, data: new Uint8Array(d.data.buffer) };
 }
+
+/** A patch drawn over a base image in the compare view, in image pixels. */
+export interface Layer {
+  x: number;
+  y: number;
+  canvas: HTMLCanvasElement;
+}
+
+/** Canvases for a sample's patches, or (difference) for |patch - original| amplified, patch-sized. */
+export function patchLayers(original: RgbaImage, patches: Patch[], diff: boolean): Layer[] {
+  return toAppliedPatches(original, patches).map((a) => {
+    const after: RgbaImage = { width: a.width, height: a.height, data: a.after };
+    const img = diff ? difference(after, { width: a.width, height: a.height, data: a.before }) : after;
+    return { x: a.x, y: a.y, canvas: rgbaToCanvas(img) };
+  });
+}
+
+/** Bounding box of patches, for zooming the compare view onto what changed. */
+export function patchBounds(patches: Patch[]): { x: number; y: number; w: number; h: number } | null {
+  if (!patches.length) return null;
+  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+  for (const p of patches) {
+    x0 = Math.min(x0, p.x);
+    y0 = Math.min(y0, p.y);
+    x1 = Math.max(x1, p.x + p.image.width);
+    y1 = Math.max(y1, p.y + p.image.height);
+  }
+  return { x: x0, y: y0, w: x1 - x0, h: y1 - y0 };
+}

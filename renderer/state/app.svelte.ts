@@ -49,7 +49,7 @@ export class AppState {
       this.jobs.handle(e);
       const job = this.jobs.current;
       if (job && job.jobId === e.jobId && e.stage === 'finished' && job.results.length) {
-        this.compare.reset(job.results);
+        this.compare.reset(job.results, this.doc.width, this.doc.height);
         this.compare.show();
       }
       if (e.stage === 'error') this.error = `Fill failed: ${e.error.message} (${e.error.code})`;
@@ -58,6 +58,7 @@ export class AppState {
     await this.run('Loading the model pack…', async () => {
       const dir = this.settings.values.packDir;
       this.info = dir ? await this.api.loadPack(dir) : await this.api.info();
+      this.fitStepsToPack();
     });
     void this.refreshRecent();
   }
@@ -89,6 +90,11 @@ export class AppState {
     } finally {
       this.busy = null;
     }
+  }
+
+  /** Steps saved for another pack may exceed this pack's T: use its default then. */
+  private fitStepsToPack(): void {
+    if (this.info && this.settings.values.steps > this.info.T) this.settings.update({ steps: this.info.defaultSteps });
   }
 
   async refreshRecent(): Promise<void> {
@@ -231,6 +237,7 @@ export class AppState {
     await this.run('Loading the model pack…', async () => {
       this.info = await this.api.loadPack(chosen);
       this.settings.update({ packDir: chosen });
+      this.fitStepsToPack();
       this.notice = `Loaded pack ${this.info.packName}`;
     });
   }

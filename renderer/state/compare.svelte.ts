@@ -1,5 +1,6 @@
 import type { Method, MethodResult } from '../../electron/shared/contract';
 import { ViewState } from './view.svelte';
+import { patchBounds } from '../lib/images';
 
 export type CompareMode = 'side' | 'divider' | 'difference';
 
@@ -12,8 +13,10 @@ export class CompareState {
   selected = $state<Record<string, number>>({});
   /** One view for all panels, so zoom and pan stay in step across them. */
   readonly view = new ViewState();
-  /** Set when the results change, so the first panel fits the image. */
+  /** Set when the results change, so the first panel fits the view to `focus`. */
   needsFit = $state(true);
+  /** What the view fits to: the changed region (with context), or the whole image when null. */
+  focus = $state.raw<{ x: number; y: number; w: number; h: number } | null>(null);
 
   show(): void {
     this.open = true;
@@ -21,10 +24,17 @@ export class CompareState {
   close(): void {
     this.open = false;
   }
-  reset(results: MethodResult[]): void {
+  reset(results: MethodResult[], imageW: number, imageH: number): void {
     const sel: Record<string, number> = {};
     for (const r of results) sel[r.method] = 0;
     this.selected = sel;
+    // Zoom onto the changed region with as much context again around it; on a small photo, all of it.
+    const b = patchBounds(results.flatMap((r) => r.samples[0]?.patches ?? []));
+    if (b && b.w * b.h < (imageW * imageH) / 4) {
+      const m = Math.max(b.w, b.h) / 2;
+      const x = Math.max(0, b.x - m), y = Math.max(0, b.y - m);
+      this.focus = { x, y, w: Math.min(imageW, b.x + b.w + m) - x, h: Math.min(imageH, b.y + b.h + m) - y };
+    } else this.focus = null;
     this.needsFit = true;
   }
   pick(method: Method, index: number): void {

@@ -35,6 +35,15 @@ export class ViewState {
     this.y = (viewH - imageH * this.zoom) / 2;
   }
 
+  /** The rectangle (image pixels) in view and centred, enlarged at most `maxZoom` times. */
+  fitRect(x: number, y: number, w: number, h: number, viewW: number, viewH: number, pad = 16, maxZoom = 4): void {
+    if (w <= 0 || h <= 0 || viewW <= 0 || viewH <= 0) return;
+    const z = Math.max(MIN_ZOOM, Math.min(maxZoom, (viewW - 2 * pad) / w, (viewH - 2 * pad) / h));
+    this.zoom = z;
+    this.x = viewW / 2 - (x + w / 2) * z;
+    this.y = viewH / 2 - (y + h / 2) * z;
+  }
+
   /** 100%, keeping the view's centre on the same image point. */
   actualSize(viewW: number, viewH: number): void {
     this.zoomAt(1 / this.zoom, viewW / 2, viewH / 2);
