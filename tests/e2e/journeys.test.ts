@@ -138,4 +138,34 @@ describe.skipIf(!chromiumAvailable())('editor journeys (Chromium, serve mode)', 
     expect(await page.getByLabel('Steps (VQ-DDM)').inputValue()).toBe('7');
     await context.close();
   });
+
+  it('picks among several samples, fills again with a new seed, and exports a comparison sheet', async () => {
+    const ed = await newEditor();
+    const { page } = ed;
+    await page.getByLabel('Samples per method').fill('3');
+    await page.getByLabel('Samples per method').press('Tab');
+    await page.getByRole('checkbox', { name: 'Transformer', exact: true }).uncheck();
+    await ed.open(FIXTURE);
+    await expect.poll(() => page.title()).toContain('photo.jpg');
+    await ed.brush([[0.2, 0.3], [0.4, 0.35]]);
+    await page.getByRole('button', { name: 'Fill', exact: true }).click();
+    await page.getByTestId('panel-vqddm').waitFor({ timeout: 120_000 });
+    expect(await page.getByTestId('panel-transformer').count()).toBe(0);
+    const thumbs = page.getByRole('listbox', { name: 'VQ-DDM samples' }).getByRole('option');
+    expect(await thumbs.count()).toBe(3);
+    await thumbs.nth(2).click();
+    expect(await thumbs.nth(2).getAttribute('aria-selected')).toBe('true');
+    await ed.shot('12-samples');
+    const sheet = await ed.download(() => page.getByRole('button', { name: 'Export sheet' }).click(), 'sheet.png');
+    const meta = await sharp(sheet).metadata();
+    expect(meta.format).toBe('png');
+    expect(meta.width).toBeGreaterThan(3 * 256);
+    const seed1 = await page.getByLabel('Seed', { exact: true }).inputValue();
+    await page.getByRole('button', { name: 'Fill again (new seed)' }).click();
+    await page.getByTestId('panel-vqddm').waitFor({ timeout: 120_000 });
+    const seed2 = await page.getByLabel('Seed', { exact: true }).inputValue();
+    expect(seed2).not.toBe(seed1);
+    await expect.poll(() => page.getByTestId('info-vqddm').textContent()).toContain(`seed ${seed2}`);
+    await context.close();
+  });
 });
