@@ -1,0 +1,77 @@
+// A stand-in for the `electron` module, enough for the main bundle to start: it records the window's
+// options, IPC handlers, menu and permission handlers, and runs utility processes as Node children.
+const { EventEmitter } = require('node:events');
+const { fork } = require('node:child_process');
+const { mkdtempSync } = require('node:fs');
+const { tmpdir } = require('node:os');
+const { join } = require('node:path');
+
+const records = { handlers: {}, windows: [], sent: [], loaded: [], menu: null, permission: null, forks: [] };
+const userData = mkdtempSync(join(tmpdir(), 'vqddm-main-'));
+
+const app = Object.assign(new EventEmitter(), {
+  isPackaged: false,
+  requestSingleInstanceLock: () => true,
+  whenReady: () => Promise.resolve(),
+  getPath: () => userData,
+  addRecentDocument: () => undefined,
+  quit: () => undefined,
+});
+
+class WebContents extends EventEmitter {
+  setWindowOpenHandler(h) {
+    this.openHandler = h;
+  }
+  send(channel, value) {
+    records.sent.push({ channel, value });
+  }
+}
+
+class BrowserWindow extends EventEmitter {
+  constructor(options) {
+    super();
+    this.options = options;
+    this.webContents = new WebContents();
+    records.windows.push(this);
+  }
+  loadFile(f) {
+    records.loaded.push(f);
+    return Promise.resolve();
+  }
+  isMinimized() {
+    return false;
+  }
+  static getAllWindows() {
+    return records.windows;
+  }
+}
+
+const utilityProcess = {
+  fork(script, args) {
+    const child = fork(script, args, { serialization: 'advanced', execArgv: ['--import', join(__dirname, 'parent-port-shim.mjs')], stdio: 'inherit' });
+    records.forks.push({ script, args, child });
+    const handle = new EventEmitter();
+    child.on('message', (m) => handle.emit('message', m));
+    child.on('exit', (code) => handle.emit('exit', code));
+    handle.postMessage = (m) => child.send(m);
+    handle.kill = () => child.kill();
+    return handle;
+  },
+};
+
+module.exports = {
+  __records: records,
+  app,
+  BrowserWindow,
+  utilityProcess,
+  ipcMain: { handle: (channel, fn) => (records.handlers[channel] = fn) },
+  Menu: { buildFromTemplate: (t) => t, setApplicationMenu: (m) => (records.menu = m) },
+  session: {
+    defaultSession: {
+      setPermissionRequestHandler: (h) => (records.permission = h),
+      setPermissionCheckHandler: (h) => (records.permissionCheck = h),
+    },
+  },
+  dialog: { showOpenDialog: async () => ({ canceled: true, filePaths: [] }), showSaveDialog: async () => ({ canceled: true }), showMessageBoxSync: () => 1 },
+  shell: { openExternal: async () => undefined },
+};
