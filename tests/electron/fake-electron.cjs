@@ -6,7 +6,7 @@ const { mkdtempSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 
-const records = { handlers: {}, windows: [], sent: [], loaded: [], menu: null, permission: null, forks: [] };
+const records = { handlers: {}, windows: [], sent: [], loaded: [], menu: null, permission: null, forks: [], exposed: {}, listeners: {} };
 const userData = mkdtempSync(join(tmpdir(), 'vqddm-main-'));
 
 const app = Object.assign(new EventEmitter(), {
@@ -74,4 +74,14 @@ module.exports = {
   },
   dialog: { showOpenDialog: async () => ({ canceled: true, filePaths: [] }), showSaveDialog: async () => ({ canceled: true }), showMessageBoxSync: () => 1 },
   shell: { openExternal: async () => undefined },
+  // Preload side: `invoke` calls main's handler as the app page would.
+  contextBridge: { exposeInMainWorld: (key, value) => (records.exposed[key] = value) },
+  ipcRenderer: {
+    invoke: (channel, ...args) => {
+      const url = require('node:url').pathToFileURL(records.loaded[0]).href;
+      return records.handlers[channel]({ senderFrame: { url } }, ...args);
+    },
+    on: (channel, l) => ((records.listeners[channel] ??= []).push(l)),
+    removeListener: (channel, l) => (records.listeners[channel] = (records.listeners[channel] ?? []).filter((x) => x !== l)),
+  },
 };

@@ -20,6 +20,7 @@ interface Records {
   loaded: string[];
   permission: (wc: unknown, perm: string, cb: (ok: boolean) => void) => void;
   forks: { child: { kill(): void } }[];
+  exposed: { api?: import('../../electron/shared/host.js').Api };
 }
 
 const require = createRequire(import.meta.url);
@@ -95,5 +96,18 @@ describe('Electron main process (stand-in electron module)', () => {
       .toBe(true);
     const done = rec.sent.filter((s) => s.value.jobId === jobId && s.value.stage === 'done').map((s) => s.value.method);
     expect(done).toEqual(['vqddm', 'transformer']);
+  });
+
+  it('preload exposes one typed function per operation, and rebuilds errors with their code', async () => {
+    require(join(ROOT, 'out', 'preload', 'index.cjs'));
+    const api = rec.exposed.api!;
+    expect(api.host.kind).toBe('electron');
+    expect(Object.keys(api).sort()).toEqual(['cancel', 'decodeImage', 'encodeImage', 'fill', 'host', 'info', 'loadPack', 'onJobEvent']);
+    expect((await api.info()).packName).toBe('tiny');
+    const err = await api.decodeImage(new Uint8Array([1, 2, 3])).catch((e: unknown) => e);
+    expect(err).toMatchObject({ name: 'ApiError', code: 'BAD_IMAGE' });
+    expect(String((err as Error).message)).toContain('(BAD_IMAGE)');
+    const badPack = await api.loadPack('/nonexistent').catch((e: unknown) => e);
+    expect(badPack).toMatchObject({ code: 'BAD_PACK' });
   });
 });
