@@ -2,6 +2,7 @@
  * The person's session in a real browser against serve mode on the tiny pack (random weights: results
  * look like noise, which is fine here). Screenshots of each journey go to artifacts/e2e/.
  */
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import type { Browser, BrowserContext } from 'playwright-core';
@@ -166,6 +167,35 @@ describe.skipIf(!chromiumAvailable())('editor journeys (Chromium, serve mode)', 
     const seed2 = await page.getByLabel('Seed', { exact: true }).inputValue();
     expect(seed2).not.toBe(seed1);
     await expect.poll(() => page.getByTestId('info-vqddm').textContent()).toContain(`seed ${seed2}`);
+    await context.close();
+  });
+
+  it('opens files by drag and drop, by paste and from Recent', async () => {
+    const ed = await newEditor();
+    const { page } = ed;
+    const b64 = readFileSync(FIXTURE).toString('base64');
+    // A real DataTransfer with a File, dispatched as the browser would for a drop and a paste.
+    // Page code as a string: this file is type-checked without the DOM library.
+    const send = (kind: 'drop' | 'paste', name: string) =>
+      page.evaluate(`(() => {
+        const bytes = Uint8Array.from(atob(${JSON.stringify(b64)}), (c) => c.charCodeAt(0));
+        const dt = new DataTransfer();
+        dt.items.add(new File([bytes], ${JSON.stringify(name)}, { type: 'image/jpeg' }));
+        const init = { bubbles: true, cancelable: true };
+        window.dispatchEvent(${JSON.stringify(kind)} === 'drop'
+          ? new DragEvent('drop', { ...init, dataTransfer: dt })
+          : new ClipboardEvent('paste', { ...init, clipboardData: dt }));
+      })()`);
+    await send('drop', 'dropped.jpg');
+    await expect.poll(() => page.title()).toContain('dropped.jpg');
+    await send('paste', 'pasted.jpg');
+    await expect.poll(() => page.title()).toContain('pasted.jpg');
+    const recent = page.getByLabel('Open recent');
+    await recent.focus();
+    await expect.poll(async () => (await recent.locator('option').allTextContents()).join(',')).toContain('dropped.jpg');
+    const value = await recent.locator('option', { hasText: 'dropped.jpg' }).getAttribute('value');
+    await recent.selectOption(value!);
+    await expect.poll(() => page.title()).toContain('dropped.jpg');
     await context.close();
   });
 });
