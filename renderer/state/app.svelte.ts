@@ -57,7 +57,16 @@ export class AppState {
     this.api.host.onMenuCommand((c) => this.command(c));
     await this.run('Loading the model pack…', async () => {
       const dir = this.settings.values.packDir;
-      this.info = dir ? await this.api.loadPack(dir) : await this.api.info();
+      if (dir) {
+        try {
+          this.info = await this.api.loadPack(dir);
+        } catch (e) {
+          // The chosen pack is gone or broken: say so, and carry on with the shipped one.
+          this.settings.update({ packDir: '' });
+          this.info = await this.api.info();
+          throw e;
+        }
+      } else this.info = await this.api.info();
       this.fitStepsToPack();
     });
     void this.refreshRecent();

@@ -132,6 +132,13 @@ describe.skipIf(!chromiumAvailable())('editor journeys (Chromium, serve mode)', 
     await alert.waitFor({ state: 'visible' });
     await expect.poll(() => alert.textContent()).toMatch(text(/BAD_IMAGE|image/i));
     await ed.shot('10-bad-file');
+    await page.getByRole('button', { name: 'Dismiss error' }).click();
+    // A folder that is not a pack is refused with the reason; the loaded pack stays.
+    await page.getByLabel('Pack folder on the server').fill('/nonexistent/pack');
+    await page.getByRole('button', { name: 'Load' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/BAD_PACK/);
+    expect(await page.getByTestId('pack-info').textContent()).toContain('tiny');
+    await ed.shot('10b-bad-pack');
     await page.getByLabel('Steps (VQ-DDM)').fill('7');
     await page.getByLabel('Steps (VQ-DDM)').press('Tab');
     await page.reload();
