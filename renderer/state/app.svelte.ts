@@ -192,6 +192,8 @@ export class AppState {
     this.doc.writePatches(patches, 'after');
     this.history.push({ kind: 'apply', label: `Apply ${method}`, patches });
     this.compare.close();
+    // The results were made from the photo as it was; once one is applied they are done with.
+    this.jobs.clear();
   }
 
   async save(format: ImageFormat = this.settings.values.saveFormat, saveAs = true): Promise<void> {
