@@ -40,6 +40,15 @@ export async function dispatch(engine: EngineApi, op: string, args: unknown[]): 
 }
 
 export function handleSocket(ws: WebSocket, engine: EngineApi): void {
+  // Jobs this page started; when the page goes away (closed, reloaded) they are canceled, not left running.
+  const jobs = new Set<string>();
+  const untrack = engine.onJobEvent((e) => {
+    if (e.method === null && (e.stage === 'finished' || e.stage === 'canceled' || e.stage === 'error')) jobs.delete(e.jobId);
+  });
+  ws.on('close', () => {
+    untrack();
+    for (const id of jobs) engine.cancel(id).catch(() => undefined);
+  });
   ws.on('message', (data, isBinary) => {
     let msg: ServeMessage;
     try {
@@ -56,7 +65,10 @@ export function handleSocket(ws: WebSocket, engine: EngineApi): void {
     }
     const { id, op, args } = msg;
     dispatch(engine, op, args).then(
-      (value) => send(ws, { t: 'result', id, ok: true, value: value ?? null }),
+      (value) => {
+        if (op === SERVE_OPS.fill && typeof value === 'string') jobs.add(value);
+        send(ws, { t: 'result', id, ok: true, value: value ?? null });
+      },
       (e: unknown) => send(ws, { t: 'result', id, ok: false, error: toErrorShape(e) }),
     );
   });
