@@ -38,8 +38,11 @@ if (!app.requestSingleInstanceLock()) {
     const engine = new EngineBridge(join(__dirname, 'engine-host.mjs'), engineArgs());
     engine.warm();
     registerEngineIpc(engine, rendererUrl, current);
-    registerFilesIpc(new RecentFiles(join(app.getPath('userData'), 'recent.json')), rendererUrl, current);
-    Menu.setApplicationMenu(buildMenu(current, !app.isPackaged));
+    const recent = new RecentFiles(join(app.getPath('userData'), 'recent.json'));
+    registerFilesIpc(recent, rendererUrl, current);
+    const setMenu = () => Menu.setApplicationMenu(buildMenu(current, !app.isPackaged, recent.list()));
+    recent.onChange = setMenu;
+    setMenu();
     win = createWindow(join(outDir, 'preload', 'index.cjs'), rendererFile);
     win.on('closed', () => (win = null));
     app.on('activate', () => {

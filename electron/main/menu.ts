@@ -1,8 +1,9 @@
 /** The application menu. Shortcuts are handled by the page, so items show them without registering. */
 import { Menu, type BrowserWindow, type MenuItemConstructorOptions } from 'electron';
+import { basename } from 'node:path';
 import { HOST_CHANNELS, type MenuCommand } from '../shared/host.js';
 
-export function buildMenu(window: () => BrowserWindow | null, isDev: boolean): Menu {
+export function buildMenu(window: () => BrowserWindow | null, isDev: boolean, recent: string[] = []): Menu {
   const cmd = (label: string, command: MenuCommand, accelerator?: string): MenuItemConstructorOptions => ({
     label,
     accelerator,
@@ -14,6 +15,15 @@ export function buildMenu(window: () => BrowserWindow | null, isDev: boolean): M
       label: 'File',
       submenu: [
         cmd('Open…', 'open', 'CmdOrCtrl+O'),
+        {
+          label: 'Open Recent',
+          enabled: recent.length > 0,
+          submenu: recent.map((path) => ({
+            label: basename(path),
+            toolTip: path,
+            click: () => window()?.webContents.send(HOST_CHANNELS.menuCommand, 'openRecent', path),
+          })),
+        },
         { type: 'separator' },
         cmd('Save', 'save', 'CmdOrCtrl+S'),
         cmd('Save As…', 'saveAs', 'CmdOrCtrl+Shift+S'),

@@ -7,6 +7,9 @@ export class RecentFiles {
   private readonly file: string;
   private readonly max: number;
 
+  /** Called after every change (main rebuilds the Open Recent menu). */
+  onChange: (list: string[]) => void = () => undefined;
+
   constructor(file: string, max = 10) {
     this.file = file;
     this.max = max;
@@ -24,6 +27,7 @@ export class RecentFiles {
 
   async add(path: string): Promise<void> {
     this.items = [path, ...this.items.filter((p) => p !== path)].slice(0, this.max);
+    this.onChange(this.list());
     await writeFile(this.file, JSON.stringify(this.items, null, 2)).catch(() => undefined);
   }
 }

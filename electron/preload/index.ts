@@ -36,7 +36,11 @@ const api: Api = {
     addRecent: (file) => invoke(HOST_CHANNELS.addRecent, { name: file.name, path: file.path }),
     saveFile: (request) => invoke(HOST_CHANNELS.save, request),
     choosePackFolder: () => invoke(HOST_CHANNELS.choosePack),
-    onMenuCommand: (listener) => subscribe<MenuCommand>(HOST_CHANNELS.menuCommand, listener),
+    onMenuCommand: (listener) => {
+      const wrapped = (_e: unknown, command: MenuCommand, arg?: string) => listener(command, arg);
+      ipcRenderer.on(HOST_CHANNELS.menuCommand, wrapped);
+      return () => ipcRenderer.removeListener(HOST_CHANNELS.menuCommand, wrapped);
+    },
   },
 };
 

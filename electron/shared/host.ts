@@ -44,10 +44,11 @@ export interface HostApi {
   /** Ask for a model pack folder; null when canceled or when the host cannot (browser). */
   choosePackFolder(): Promise<string | null>;
   /** Commands from the application menu (desktop); the browser never sends any. Returns unsubscribe. */
-  onMenuCommand(listener: (command: MenuCommand) => void): () => void;
+  onMenuCommand(listener: (command: MenuCommand, arg?: string) => void): () => void;
 }
 
-export type MenuCommand = 'open' | 'save' | 'saveAs' | 'exportMask' | 'exportSheet' | 'undo' | 'redo' | 'fill' | 'fit' | 'actualSize';
+/** `openRecent` carries the recent entry's id. */
+export type MenuCommand = 'open' | 'openRecent' | 'save' | 'saveAs' | 'exportMask' | 'exportSheet' | 'undo' | 'redo' | 'fill' | 'fit' | 'actualSize';
 
 /** Everything the renderer can call: the engine and its host. */
 export interface Api extends EngineApi {

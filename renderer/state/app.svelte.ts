@@ -54,7 +54,7 @@ export class AppState {
       }
       if (e.stage === 'error') this.error = `Fill failed: ${e.error.message} (${e.error.code})`;
     });
-    this.api.host.onMenuCommand((c) => this.command(c));
+    this.api.host.onMenuCommand((c, arg) => this.command(c, arg));
     await this.run('Loading the model pack…', async () => {
       const dir = this.settings.values.packDir;
       if (dir) {
@@ -72,9 +72,10 @@ export class AppState {
     void this.refreshRecent();
   }
 
-  command(c: MenuCommand): void {
+  command(c: MenuCommand, arg?: string): void {
     const actions: Record<MenuCommand, () => unknown> = {
       open: () => this.openDialog(),
+      openRecent: () => arg && this.openRecent(arg),
       save: () => this.save(this.settings.values.saveFormat, !this.doc.path),
       saveAs: () => this.save(this.settings.values.saveFormat, true),
       exportMask: () => this.exportMask(),

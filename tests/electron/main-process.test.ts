@@ -21,6 +21,7 @@ interface Records {
   permission: (wc: unknown, perm: string, cb: (ok: boolean) => void) => void;
   forks: { child: { kill(): void } }[];
   exposed: { api?: import('../../electron/shared/host.js').Api };
+  menu: { label?: string; submenu?: { label?: string; enabled?: boolean; submenu?: { label: string }[] }[] }[];
 }
 
 const require = createRequire(import.meta.url);
@@ -109,5 +110,17 @@ describe('Electron main process (stand-in electron module)', () => {
     expect(String((err as Error).message)).toContain('(BAD_IMAGE)');
     const badPack = await api.loadPack('/nonexistent').catch((e: unknown) => e);
     expect(badPack).toMatchObject({ code: 'BAD_PACK' });
+  });
+
+  it('an opened file joins the recent list and the File > Open Recent menu, and may be reopened', async () => {
+    const fake = require(fakePath) as { dialog: { showOpenDialog: () => Promise<unknown> } };
+    fake.dialog.showOpenDialog = async () => ({ canceled: false, filePaths: [FIXTURE] });
+    const opened = await rec.handlers['files:openImage']!(trusted);
+    expect(opened).toMatchObject({ ok: true, value: { name: 'photo.jpg', path: FIXTURE } });
+    const recent = rec.menu.find((m) => m.label === 'File')!.submenu!.find((i) => i.label === 'Open Recent')!;
+    expect(recent.enabled).toBe(true);
+    expect(recent.submenu!.map((i) => i.label)).toEqual(['photo.jpg']);
+    expect(await rec.handlers['files:listRecent']!(trusted)).toMatchObject({ ok: true, value: [{ id: FIXTURE, name: 'photo.jpg' }] });
+    expect(await rec.handlers['files:openRecent']!(trusted, FIXTURE)).toMatchObject({ ok: true });
   });
 });
