@@ -1,17 +1,15 @@
 /**
  * The preload bridge: `window.api`, one function per operation, typed by the contract. Sandboxed
  * preloads cannot load relative files, so this is bundled to one CommonJS file. Raw ipcRenderer is never
- * exposed. Results arrive as `{ok, value | error}` and errors are rebuilt as ApiError.
+ * exposed. Every call resolves to its `{ok, value | error}` result (contextBridge would keep only an
+ * Error's message); the page rebuilds typed errors with `fromBridge`.
  */
 import { contextBridge, ipcRenderer } from 'electron';
-import { ApiError, CHANNELS, type ErrorCode, type JobEvent } from '../shared/contract.js';
-import { HOST_CHANNELS, type Api, type IpcResult, type MenuCommand } from '../shared/host.js';
+import { CHANNELS, type JobEvent } from '../shared/contract.js';
+import { HOST_CHANNELS, type BridgeApi, type IpcResult, type MenuCommand } from '../shared/host.js';
 
-async function invoke<T>(channel: string, ...args: unknown[]): Promise<T> {
-  const r = (await ipcRenderer.invoke(channel, ...args)) as IpcResult<T>;
-  if (r.ok) return r.value;
-  // contextBridge copies only an error's message, so the code goes into it too.
-  throw new ApiError(r.error.code as ErrorCode, `${r.error.message} (${r.error.code})`);
+function invoke<T>(channel: string, ...args: unknown[]): Promise<IpcResult<T>> {
+  return ipcRenderer.invoke(channel, ...args) as Promise<IpcResult<T>>;
 }
 
 function subscribe<T>(channel: string, listener: (value: T) => void): () => void {
@@ -20,7 +18,7 @@ function subscribe<T>(channel: string, listener: (value: T) => void): () => void
   return () => ipcRenderer.removeListener(channel, wrapped);
 }
 
-const api: Api = {
+const api: BridgeApi = {
   info: () => invoke(CHANNELS.engineInfo),
   decodeImage: (bytes) => invoke(CHANNELS.engineDecode, bytes),
   encodeImage: (image, format, quality) => invoke(CHANNELS.engineEncode, image, format, quality),

@@ -3,7 +3,7 @@
  * Electron implements it in main (dialogs, paths); the browser (serve mode) implements it in the page
  * (file input, downloads, IndexedDB). The renderer sees only `Api`, never which one it has.
  */
-import type { EngineApi } from './contract.js';
+import { ApiError, type EngineApi, type ErrorCode } from './contract.js';
 
 /** A file the person opened; `path` is known only on the desktop. */
 export interface OpenedFile {
@@ -68,3 +68,30 @@ export const HOST_CHANNELS = {
 
 /** What an IPC handler returns: errors travel as `{code, message}` and are rebuilt as `ApiError`. */
 export type IpcResult<T> = { ok: true; value: T } | { ok: false; error: { code: string; message: string } };
+
+type Bridged<F> = F extends (...args: infer A) => Promise<infer R> ? (...args: A) => Promise<IpcResult<R>> : F;
+
+/**
+ * What the preload exposes as `window.api`: the same operations, but every call resolves to an
+ * `IpcResult` and never throws, because contextBridge copies only an Error's message. `fromBridge`
+ * rebuilds the typed `Api` (and `ApiError` with its code) inside the page.
+ */
+export type BridgeApi = { [K in keyof EngineApi]: Bridged<EngineApi[K]> } & { host: { [K in keyof HostApi]: Bridged<HostApi[K]> } };
+
+function unwrap<T>(result: IpcResult<T>): T {
+  if (result.ok) return result.value;
+  throw new ApiError(result.error.code as ErrorCode, result.error.message);
+}
+
+function unwrapAll<T extends object>(bridged: T): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(bridged)) {
+    // Subscriptions return an unsubscribe function synchronously; everything else is a call.
+    out[key] = typeof value === 'function' && !key.startsWith('on') ? async (...args: unknown[]) => unwrap(await (value as (...a: unknown[]) => Promise<IpcResult<unknown>>)(...args)) : value;
+  }
+  return out;
+}
+
+export function fromBridge(bridge: BridgeApi): Api {
+  return { ...unwrapAll(bridge), host: unwrapAll(bridge.host) } as unknown as Api;
+}

@@ -1,4 +1,4 @@
-import type { Api } from '../../electron/shared/host';
+import { fromBridge, type Api, type BridgeApi } from '../../electron/shared/host';
 import { SERVE_WS_PATH } from '../../electron/shared/serveProtocol';
 import { browserHost } from './browserHost';
 import { createServeClient } from './serveClient';
@@ -6,7 +6,7 @@ import { createServeClient } from './serveClient';
 declare global {
   interface Window {
     /** Set by the Electron preload script; absent in a plain browser. */
-    api?: Api;
+    api?: BridgeApi;
   }
 }
 
@@ -16,7 +16,7 @@ let cached: Api | null = null;
 export function getApi(): Api {
   if (cached) return cached;
   if (window.api) {
-    cached = window.api;
+    cached = fromBridge(window.api);
   } else {
     const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
     cached = { ...createServeClient(`${proto}//${location.host}${SERVE_WS_PATH}`), host: browserHost };
