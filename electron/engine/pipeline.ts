@@ -8,7 +8,7 @@ import type { PackModels } from './ort/models.js';
 import { harmonicBlend, unknownAtModelScale } from './image/blend.js';
 import { compositeTile, featherWeights } from './image/composite.js';
 import { allocLike, cropPixels, pastePixels, type Pixels } from './image/pixels.js';
-import { planRegions, type Region, type Tile } from './image/regions.js';
+import { chooseGrid, planRegions, type Region, type Tile } from './image/regions.js';
 import { cropToModelInput, decodedToRgb } from './image/resample.js';
 import { sampleVqddm } from './samplers/vqddm.js';
 import { sampleTransformer } from './samplers/transformer.js';
@@ -56,13 +56,6 @@ function scheduleOf(models: PackModels): Schedule {
     schedules.set(models, s);
   }
   return s;
-}
-
-/** The supported grid whose resolution is nearest the crop's own (no blurred upscale on large photos). */
-export function chooseGrid(size: number, downsample: number, grids: number[]): number {
-  let best = grids[0];
-  for (const g of grids) if (Math.abs(Math.log(size / (g * downsample))) < Math.abs(Math.log(size / (best * downsample)))) best = g;
-  return best;
 }
 
 /** Tiles in fill order with their pixel and latent masks (independent of the samples). */

@@ -4,7 +4,7 @@
  * crop is the pack grid nearest the crop's size, and a cell is regenerated when any masked pixel is in it.
  * Being computed at preview resolution, cell edges can be off by a pixel or two on very large photos.
  */
-import { planRegions } from '../../electron/engine/image/regions';
+import { chooseGrid, planRegions } from '../../electron/engine/image/regions';
 
 export interface CellTile {
   /** The crop square in image pixels. */
@@ -20,13 +20,6 @@ export interface AlphaMap {
   width: number;
   height: number;
   data: Uint8Array;
-}
-
-/** As the engine's pipeline chooses: the grid whose pixel size is nearest the crop's (log scale). */
-export function chooseGrid(size: number, downsample: number, grids: number[]): number {
-  let best = grids[0]!;
-  for (const g of grids) if (Math.abs(Math.log(size / (g * downsample))) < Math.abs(Math.log(size / (best * downsample)))) best = g;
-  return best;
 }
 
 /** `alpha` is the mask at `scale` times image resolution. */

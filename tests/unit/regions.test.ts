@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { componentBoxes, planRegions, tilesFor } from '../../electron/engine/image/regions.js';
-import { chooseGrid, planTiles } from '../../electron/engine/pipeline.js';
+import { chooseGrid, componentBoxes, planRegions, tilesFor } from '../../electron/engine/image/regions.js';
+import { planTiles } from '../../electron/engine/pipeline.js';
 import { compositeTile, featherWeights } from '../../electron/engine/image/composite.js';
 
 function maskWith(width: number, height: number, rects: [number, number, number, number][]) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeFrame, encodeFrame } from '../../electron/shared/wire';
-import { latentCells, chooseGrid } from '../../renderer/lib/latent';
+import { latentCells } from '../../renderer/lib/latent';
 
 describe('wire frames', () => {
   it('round-trips nested values with binary fields byte for byte, without base64', () => {
@@ -39,11 +39,5 @@ describe('latent cell overlay', () => {
     const marked = [...t.cells].filter(Boolean).length;
     expect(marked).toBeGreaterThanOrEqual(9); // 10 px over 4 px cells: 3 or 4 cells a side
     expect(marked).toBeLessThanOrEqual(16);
-  });
-
-  it('chooses the grid nearest the crop size', () => {
-    expect(chooseGrid(64, 4, [16, 32])).toBe(16);
-    expect(chooseGrid(128, 4, [16, 32])).toBe(32);
-    expect(chooseGrid(1000, 4, [16, 32])).toBe(32);
   });
 });

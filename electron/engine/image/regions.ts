@@ -37,8 +37,11 @@ export interface CropOptions {
 
 export const DEFAULT_CROP: CropOptions = { context: 2, minSize: 64 };
 
-export function isMasked(mask: MaskImage, i: number): boolean {
-  return mask.data[i] >= 128;
+/** The supported grid whose resolution is nearest the crop's own (no blurred upscale on large photos). */
+export function chooseGrid(size: number, downsample: number, grids: number[]): number {
+  let best = grids[0];
+  for (const g of grids) if (Math.abs(Math.log(size / (g * downsample))) < Math.abs(Math.log(size / (best * downsample)))) best = g;
+  return best;
 }
 
 /** Square tiles covering box, inside a width x height image. */
