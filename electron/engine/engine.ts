@@ -2,7 +2,7 @@
  * The inference engine: a loaded model pack and the fill pipeline over it. No Electron import; the CLI,
  * the Electron main process and the serve bridge all use this class (through `service.ts` for the last two).
  */
-import { ApiError, type EngineInfo, type FillSettings, type MaskImage, type Method } from '../shared/contract.js';
+import { ApiError, type EngineInfo, type FillSettings, type Frame, type MaskImage, type Method } from '../shared/contract.js';
 import { MAX_PIXELS, MIN_SIDE } from './image/codec.js';
 import type { Pixels } from './image/pixels.js';
 import { PackModels } from './ort/models.js';
@@ -53,21 +53,29 @@ export class Engine {
     };
   }
 
-  /** Throws the ApiError a fill of this request would hit, before any work is queued. */
-  validate(image: { width: number; height: number }, mask: MaskImage, settings: FillSettings): void {
-    const { width, height } = image;
+  /**
+   * Throws the ApiError a fill of this request would hit, before any work is queued. With a `frame`, the
+   * image is a window of a larger photo, and the photo's size is what the limits apply to.
+   */
+  validate(image: { width: number; height: number }, mask: MaskImage, settings: FillSettings, frame?: Frame): void {
+    if (frame) {
+      const ok = [frame.x, frame.y, frame.width, frame.height].every(Number.isInteger) && frame.x >= 0 && frame.y >= 0 && frame.x + image.width <= frame.width && frame.y + image.height <= frame.height;
+      if (!ok) throw new ApiError('BAD_IMAGE', `the frame (${frame.x}, ${frame.y}) of a ${frame.width}x${frame.height} photo does not hold the ${image.width}x${image.height} image`);
+    }
+    const { width, height } = frame ?? image;
     if (width * height > MAX_PIXELS) throw new ApiError('IMAGE_TOO_LARGE', `the image is ${width}x${height}, above the limit of ${MAX_PIXELS / 1e6} MP`);
     if (Math.min(width, height) < MIN_SIDE) throw new ApiError('BAD_IMAGE', `the image is ${width}x${height}; images must be at least ${MIN_SIDE}x${MIN_SIDE} pixels`);
-    if (mask.width !== width || mask.height !== height || mask.data.length !== width * height) {
-      throw new ApiError('MASK_SIZE_MISMATCH', `the mask is ${mask.width}x${mask.height} but the image is ${width}x${height}`);
+    if (mask.width !== image.width || mask.height !== image.height || mask.data.length !== image.width * image.height) {
+      throw new ApiError('MASK_SIZE_MISMATCH', `the mask is ${mask.width}x${mask.height} but the image is ${image.width}x${image.height}`);
     }
     if (!mask.data.some((v) => v >= 128)) throw new ApiError('EMPTY_MASK', 'nothing to fill: the mask is empty');
     validateSettings(settings, this.manifest.T);
   }
 
-  async fill(image: Pixels, mask: MaskImage, settings: FillSettings, method: Method, opts: FillOptions = {}): Promise<PipelineOutput> {
-    this.validate(image, mask, settings);
-    return fillMethod(this.models, image, mask, settings, method, opts);
+  async fill(image: Pixels, mask: MaskImage, settings: FillSettings, method: Method, opts: FillOptions = {}, frame?: Frame): Promise<PipelineOutput> {
+    this.validate(image, mask, settings, frame);
+    const bounds = frame ? { x0: -frame.x, y0: -frame.y, x1: frame.width - frame.x, y1: frame.height - frame.y } : undefined;
+    return fillMethod(this.models, image, mask, settings, method, { ...opts, bounds });
   }
 
   async dispose(): Promise<void> {

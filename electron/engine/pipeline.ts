@@ -8,7 +8,7 @@ import type { PackModels } from './ort/models.js';
 import { harmonicBlend, unknownAtModelScale } from './image/blend.js';
 import { compositeTile, featherWeights } from './image/composite.js';
 import { allocLike, cropPixels, pastePixels, type Pixels } from './image/pixels.js';
-import { chooseGrid, planRegions, type Region, type Tile } from './image/regions.js';
+import { chooseGrid, cropOptionsFor, planRegions, wholeMask, type Box, type Region, type Tile } from './image/regions.js';
 import { cropToModelInput, decodedToRgb } from './image/resample.js';
 import { sampleVqddm } from './samplers/vqddm.js';
 import { sampleTransformer } from './samplers/transformer.js';
@@ -19,6 +19,8 @@ export interface FillOptions {
   onProgress?: (stage: JobStage, step: number, total: number) => void;
   /** Transformer only: false recomputes the whole prefix per token (for the benchmark). */
   useCache?: boolean;
+  /** The photo's extent in image coordinates when the image is a window of it (FillRequest.frame). */
+  bounds?: Box;
 }
 
 export interface FilledPatch {
@@ -112,7 +114,7 @@ export async function fillMethod(
   const timings: StageTimings = { encode: 0, sample: 0, decode: 0, composite: 0, total: 0, modelRun: 0 };
   const started = performance.now();
   models.resetClock();
-  const regions = planRegions(mask, { context: 2, minSize: m.imageSize });
+  const regions = planRegions(mask, cropOptionsFor(m.imageSize), opts.bounds ?? wholeMask(mask));
   const tiles = planTiles(mask, regions, m.downsample, m.grids);
   // One patch buffer per (sample, region), initialised from the photo; tiles composite into it.
   const patches = seeds.map(() => regions.map((r) => cropPixels(image, r.box.x0, r.box.y0, r.box.x1 - r.box.x0, r.box.y1 - r.box.y0)));

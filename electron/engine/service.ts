@@ -62,10 +62,10 @@ export async function createEngineService(opts: ServiceOptions = {}): Promise<En
     },
 
     async fill(request: FillRequest): Promise<string> {
-      const { image, mask, settings } = request;
+      const { image, mask, settings, frame } = request;
       if (image.data.length !== image.width * image.height * 4) throw new ApiError('BAD_IMAGE', `image data has ${image.data.length} bytes, expected ${image.width * image.height * 4}`);
       const jobEngine = engine;
-      jobEngine.validate(image, mask, settings);
+      jobEngine.validate(image, mask, settings, frame);
       const pixels = { width: image.width, height: image.height, data: image.data };
       return queue.submit(async (jobId, signal, send) => {
         const jobStart = performance.now();
@@ -74,12 +74,13 @@ export async function createEngineService(opts: ServiceOptions = {}): Promise<En
           const out = await jobEngine.fill(pixels, mask, settings, method, {
             signal,
             onProgress: (stage, step, total) => send({ jobId, method, stage, step, total, elapsedMs: performance.now() - methodStart }),
-          });
+          }, frame);
           const result: MethodResult = {
             method,
             samples: out.samples.map((s) => ({
               seed: s.seed,
-              patches: s.patches.map((p) => ({ x: p.x, y: p.y, image: { width: p.pixels.width, height: p.pixels.height, data: toRgba8(p.pixels) } })),
+              // In photo coordinates, also when the request was a window of the photo.
+              patches: s.patches.map((p) => ({ x: p.x + (frame?.x ?? 0), y: p.y + (frame?.y ?? 0), image: { width: p.pixels.width, height: p.pixels.height, data: toRgba8(p.pixels) } })),
             })),
             timings: out.timings,
             modelCalls: out.modelCalls,

@@ -41,10 +41,25 @@ export interface FillSettings {
   topK: number;
 }
 
+/**
+ * Where a request's image and mask sit in a larger photo: they are the window at (x, y) of a
+ * width x height photo. Crops are planned as on the whole photo and patches come back in photo
+ * coordinates, so a client can send just the window the fill reads (the engine's `fillWindow`)
+ * instead of every pixel of a 24 MP photo.
+ */
+export interface Frame {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
 export interface FillRequest {
   image: RgbaImage;
   mask: MaskImage;
   settings: FillSettings;
+  /** Absent: the image is the whole photo. */
+  frame?: Frame;
 }
 
 /** A rectangle of result pixels to paste over the input image (pixels outside the mask are unchanged). */

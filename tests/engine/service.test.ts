@@ -50,6 +50,35 @@ describe('engine service (the API the app calls)', () => {
     }
   });
 
+  it('a window of the photo (with its frame) gives the same patches as the whole photo', async () => {
+    const { cropOptionsFor, fillWindow } = await import('../../electron/engine/image/regions.js');
+    const settings = { ...request.settings, methods: ['vqddm' as const], samples: 1 };
+    const win = fillWindow(request.mask, cropOptionsFor((await service.info()).grid * (await service.info()).downsample))!;
+    const w = win.x1 - win.x0;
+    const h = win.y1 - win.y0;
+    expect(w * h).toBeLessThan(request.image.width * request.image.height / 4);
+    const crop = (data: Uint8Array, channels: number) => {
+      const out = new Uint8Array(w * h * channels);
+      for (let y = 0; y < h; y++) out.set(data.subarray(((win.y0 + y) * request.image.width + win.x0) * channels, ((win.y0 + y) * request.image.width + win.x0 + w) * channels), y * w * channels);
+      return out;
+    };
+    const result = async (req: FillRequest) => {
+      const jobId = await service.fill(req);
+      const done = await until(jobId, 'done');
+      return done.stage === 'done' ? done.result.samples[0].patches : [];
+    };
+    const whole = await result({ ...request, settings });
+    const part = await result({
+      image: { width: w, height: h, data: crop(request.image.data, 4) },
+      mask: { width: w, height: h, data: crop(request.mask.data, 1) },
+      settings,
+      frame: { x: win.x0, y: win.y0, width: request.image.width, height: request.image.height },
+    });
+    expect(part.map((p) => [p.x, p.y, p.image.width, p.image.height])).toEqual(whole.map((p) => [p.x, p.y, p.image.width, p.image.height]));
+    expect(Buffer.from(part[0].image.data)).toEqual(Buffer.from(whole[0].image.data));
+    await expect(service.fill({ ...request, frame: { x: 5, y: 5, width: 10, height: 10 } })).rejects.toMatchObject({ code: 'BAD_IMAGE', message: expect.stringMatching(/does not hold/) });
+  });
+
   it('rejects a bad request at once with a typed error', async () => {
     await expect(service.fill({ ...request, mask: rectMask(request.image.width, request.image.height, 0, 0, 0, 0) })).rejects.toMatchObject({ code: 'EMPTY_MASK' });
     await expect(service.fill({ ...request, settings: { ...request.settings, steps: 0 } })).rejects.toMatchObject({ code: 'BAD_SETTINGS' });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chooseGrid, componentBoxes, planRegions, tilesFor } from '../../electron/engine/image/regions.js';
+import { chooseGrid, componentBoxes, fillWindow, planRegions, tilesFor } from '../../electron/engine/image/regions.js';
 import { planTiles } from '../../electron/engine/pipeline.js';
 import { compositeTile, featherWeights } from '../../electron/engine/image/composite.js';
 
@@ -16,9 +16,9 @@ describe('crop planning', () => {
   });
 
   it('makes square crops with context, shifted inward at the border', () => {
-    const [tile] = tilesFor({ x0: 0, y0: 0, x1: 40, y1: 20 }, 300, 200, { context: 2, minSize: 64 });
+    const [tile] = tilesFor({ x0: 0, y0: 0, x1: 40, y1: 20 }, { x0: 0, y0: 0, x1: 300, y1: 200 }, { context: 2, minSize: 64 });
     expect(tile).toEqual({ x: 0, y: 0, size: 80 });
-    const [small] = tilesFor({ x0: 100, y0: 100, x1: 104, y1: 104 }, 300, 200, { context: 2, minSize: 64 });
+    const [small] = tilesFor({ x0: 100, y0: 100, x1: 104, y1: 104 }, { x0: 0, y0: 0, x1: 300, y1: 200 }, { context: 2, minSize: 64 });
     expect(small.size).toBe(64);
     expect(small.x).toBeLessThanOrEqual(100);
     expect(small.x + 64).toBeGreaterThanOrEqual(104);
@@ -37,6 +37,21 @@ describe('crop planning', () => {
     const tiles = planTiles(mask, regions, 4, [16]);
     const covered = tiles.reduce((n, t) => n + t.mask.reduce((a, v) => a + v, 0), 0);
     expect(covered).toBe(400 * 20);
+  });
+
+  it('a window of the mask plans the same crops as the whole photo', () => {
+    const W = 3000;
+    const H = 2000;
+    const mask = maskWith(W, H, [[1200, 800, 40, 30], [1290, 805, 10, 60], [2900, 1950, 80, 40], [10, 1000, 5, 5]]);
+    const whole = planRegions(mask, { context: 2, minSize: 64 });
+    const win = fillWindow(mask, { context: 2, minSize: 64 })!;
+    const w = win.x1 - win.x0;
+    const h = win.y1 - win.y0;
+    const data = new Uint8Array(w * h);
+    for (let y = 0; y < h; y++) data.set(mask.data.subarray((win.y0 + y) * W + win.x0, (win.y0 + y) * W + win.x0 + w), y * w);
+    const part = planRegions({ width: w, height: h, data }, { context: 2, minSize: 64 }, { x0: -win.x0, y0: -win.y0, x1: W - win.x0, y1: H - win.y0 });
+    const shift = (r: typeof whole) => r.map((g) => ({ box: g.box, tiles: g.tiles.map((t) => ({ ...t })) }));
+    expect(shift(part).map((g) => ({ box: { x0: g.box.x0 + win.x0, y0: g.box.y0 + win.y0, x1: g.box.x1 + win.x0, y1: g.box.y1 + win.y0 }, tiles: g.tiles.map((t) => ({ x: t.x + win.x0, y: t.y + win.y0, size: t.size })) }))).toEqual(whole);
   });
 
   it('chooses the grid nearest the crop resolution', () => {

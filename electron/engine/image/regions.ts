@@ -37,6 +37,16 @@ export interface CropOptions {
 
 export const DEFAULT_CROP: CropOptions = { context: 2, minSize: 64 };
 
+/** The crop options the engine uses for a pack whose models take `imageSize` pixels. */
+export function cropOptionsFor(imageSize: number): CropOptions {
+  return { context: 2, minSize: imageSize };
+}
+
+/** The whole photo's extent in the mask's coordinates: the mask may be a window of a larger photo. */
+export function wholeMask(mask: { width: number; height: number }): Box {
+  return { x0: 0, y0: 0, x1: mask.width, y1: mask.height };
+}
+
 /** The supported grid whose resolution is nearest the crop's own (no blurred upscale on large photos). */
 export function chooseGrid(size: number, downsample: number, grids: number[]): number {
   let best = grids[0];
@@ -44,15 +54,15 @@ export function chooseGrid(size: number, downsample: number, grids: number[]): n
   return best;
 }
 
-/** Square tiles covering box, inside a width x height image. */
-export function tilesFor(box: Box, width: number, height: number, opts: CropOptions): Tile[] {
-  const maxSide = Math.min(width, height);
+/** Square tiles covering box, inside the photo's `bounds`. */
+export function tilesFor(box: Box, bounds: Box, opts: CropOptions): Tile[] {
+  const maxSide = Math.min(bounds.x1 - bounds.x0, bounds.y1 - bounds.y0);
   const bw = box.x1 - box.x0;
   const bh = box.y1 - box.y0;
   const long = Math.max(bw, bh);
   if (long <= maxSide) {
     const size = Math.min(maxSide, Math.max(Math.ceil(long * opts.context), opts.minSize, long));
-    return [centred(box, size, width, height)];
+    return [centred(box, size, bounds)];
   }
   // Wider than the short side: squares of the short side along the long axis, overlapping by half.
   const size = maxSide;
@@ -62,17 +72,17 @@ export function tilesFor(box: Box, width: number, height: number, opts: CropOpti
   const tiles: Tile[] = [];
   for (let a = start; ; a += size >> 1) {
     const sub: Box = alongX ? { x0: a, y0: box.y0, x1: Math.min(a + size, end), y1: box.y1 } : { x0: box.x0, y0: a, x1: box.x1, y1: Math.min(a + size, end) };
-    tiles.push(centred(sub, size, width, height));
+    tiles.push(centred(sub, size, bounds));
     if (a + size >= end) break;
   }
   return tiles;
 }
 
-function centred(box: Box, size: number, width: number, height: number): Tile {
+function centred(box: Box, size: number, bounds: Box): Tile {
   const cx = (box.x0 + box.x1) / 2;
   const cy = (box.y0 + box.y1) / 2;
-  const x = Math.min(Math.max(Math.round(cx - size / 2), 0), width - size);
-  const y = Math.min(Math.max(Math.round(cy - size / 2), 0), height - size);
+  const x = Math.min(Math.max(Math.round(cx - size / 2), bounds.x0), bounds.x1 - size);
+  const y = Math.min(Math.max(Math.round(cy - size / 2), bounds.y0), bounds.y1 - size);
   return { x, y, size };
 }
 
@@ -85,20 +95,28 @@ function union(a: Box, b: Box): Box {
 }
 
 /**
- * Bounding boxes of the mask's 8-connected components, found on a grid of blocks (at most ~1024 per side)
- * so a 24 MP mask costs one pass; boxes are then tightened to the exact masked pixels.
+ * Bounding boxes of the mask's 8-connected components, found on a grid of blocks (at most ~1024 per side
+ * of the photo) so a 24 MP mask costs one pass; boxes are then tightened to the exact masked pixels. Blocks
+ * are aligned to the photo (`bounds`), so a window of the mask gives the same components as the whole.
  */
-export function componentBoxes(mask: MaskImage): Box[] {
+export function componentBoxes(mask: MaskImage, bounds: Box = wholeMask(mask)): Box[] {
   const { width, height } = mask;
-  const block = Math.max(1, Math.ceil(Math.max(width, height) / 1024));
-  const bw = Math.ceil(width / block);
-  const bh = Math.ceil(height / block);
+  const block = Math.max(1, Math.ceil(Math.max(bounds.x1 - bounds.x0, bounds.y1 - bounds.y0) / 1024));
+  // Block (i, j) of this window is block (i + bi0, j + bj0) of the photo.
+  const bi0 = Math.floor(-bounds.x0 / block);
+  const bj0 = Math.floor(-bounds.y0 / block);
+  const blockX = (x: number) => Math.floor((x - bounds.x0) / block) - bi0;
+  const blockY = (y: number) => Math.floor((y - bounds.y0) / block) - bj0;
+  const bw = blockX(width - 1) + 1;
+  const bh = blockY(height - 1) + 1;
   const occupied = new Uint8Array(bw * bh);
   for (let y = 0; y < height; y++) {
     const row = y * width;
-    const brow = Math.floor(y / block) * bw;
-    for (let x = 0; x < width; x++) if (mask.data[row + x] >= 128) occupied[brow + Math.floor(x / block)] = 1;
+    const brow = blockY(y) * bw;
+    for (let x = 0; x < width; x++) if (mask.data[row + x] >= 128) occupied[brow + blockX(x)] = 1;
   }
+  const pixelX = (b: number) => Math.min(width, Math.max(0, (b + bi0) * block + bounds.x0));
+  const pixelY = (b: number) => Math.min(height, Math.max(0, (b + bj0) * block + bounds.y0));
   const label = new Int32Array(bw * bh).fill(-1);
   const boxes: Box[] = [];
   const stack: number[] = [];
@@ -129,7 +147,7 @@ export function componentBoxes(mask: MaskImage): Box[] {
         }
       }
     }
-    boxes.push(tightBox(mask, { x0: b.x0 * block, y0: b.y0 * block, x1: Math.min(width, b.x1 * block), y1: Math.min(height, b.y1 * block) }));
+    boxes.push(tightBox(mask, { x0: pixelX(b.x0), y0: pixelY(b.y0), x1: pixelX(b.x1), y1: pixelY(b.y1) }));
   }
   return boxes;
 }
@@ -149,16 +167,19 @@ function tightBox(mask: MaskImage, box: Box): Box {
   return t;
 }
 
-/** Regions to fill, with their tiles; regions whose tiles would overlap are merged until none do. */
-export function planRegions(mask: MaskImage, opts: CropOptions = DEFAULT_CROP): Region[] {
-  let regions: Region[] = componentBoxes(mask).map((box) => ({ box, tiles: tilesFor(box, mask.width, mask.height, opts) }));
+/**
+ * Regions to fill, with their tiles; regions whose tiles would overlap are merged until none do.
+ * `bounds` is the photo's extent in mask coordinates when the mask is a window of it (see `fillWindow`).
+ */
+export function planRegions(mask: MaskImage, opts: CropOptions = DEFAULT_CROP, bounds: Box = wholeMask(mask)): Region[] {
+  let regions: Region[] = componentBoxes(mask, bounds).map((box) => ({ box, tiles: tilesFor(box, bounds, opts) }));
   for (let merged = true; merged; ) {
     merged = false;
     outer: for (let i = 0; i < regions.length; i++) {
       for (let j = i + 1; j < regions.length; j++) {
         if (regions[i].tiles.some((a) => regions[j].tiles.some((b) => overlaps(a, b)))) {
           const box = union(regions[i].box, regions[j].box);
-          regions[i] = { box, tiles: tilesFor(box, mask.width, mask.height, opts) };
+          regions[i] = { box, tiles: tilesFor(box, bounds, opts) };
           regions.splice(j, 1);
           merged = true;
           break outer;
@@ -166,6 +187,20 @@ export function planRegions(mask: MaskImage, opts: CropOptions = DEFAULT_CROP): 
       }
     }
   }
-  regions = regions.sort((a, b) => a.box.y0 - b.box.y0 || a.box.x0 - b.box.x0);
-  return regions;
+  return regions.sort((a, b) => a.box.y0 - b.box.y0 || a.box.x0 - b.box.x0);
+}
+
+/**
+ * The smallest rectangle of the photo that holds every crop a fill of this mask will read: a client may
+ * send just this window (with `FillRequest.frame`) instead of the whole photo and get the same fill.
+ */
+export function fillWindow(mask: MaskImage, opts: CropOptions): Box | null {
+  const tiles = planRegions(mask, opts).flatMap((r) => r.tiles);
+  if (tiles.length === 0) return null;
+  return {
+    x0: Math.min(...tiles.map((t) => t.x)),
+    y0: Math.min(...tiles.map((t) => t.y)),
+    x1: Math.max(...tiles.map((t) => t.x + t.size)),
+    y1: Math.max(...tiles.map((t) => t.y + t.size)),
+  };
 }
