@@ -99,6 +99,72 @@ function checkAbort(signal?: AbortSignal): void {
   if (signal?.aborted) throw new ApiError('CANCELED', 'the fill was canceled');
 }
 
+/** Everything a tile's stages share during one fill. */
+interface FillContext {
+  models: PackModels;
+  image: Pixels;
+  settings: FillSettings;
+  method: Method;
+  opts: FillOptions;
+  seeds: number[];
+  /** patches[b][region]: sample b's pixels for a region's box, filled tile by tile. */
+  patches: Pixels[][];
+  regions: Region[];
+  timings: StageTimings;
+}
+
+/** Model inputs for a tile [distinct, 3, S, S]: one per sample, or one shared when no earlier tile changed what it sees. */
+async function tileInputs(ctx: FillContext, planned: PlannedTile, S: number): Promise<{ inputs: Float32Array; distinct: number }> {
+  const { tile, region } = planned;
+  const box = ctx.regions[region].box;
+  const distinct = planned.seesEarlierFill ? ctx.seeds.length : 1;
+  const inputs = new Float32Array(distinct * 3 * S * S);
+  for (let b = 0; b < distinct; b++) {
+    const crop = cropPixels(ctx.image, tile.x, tile.y, tile.size, tile.size);
+    pastePixels(crop, ctx.patches[b][region], box.x0 - tile.x, box.y0 - tile.y);
+    inputs.set(await cropToModelInput(crop, planned.mask, S), b * 3 * S * S);
+  }
+  return { inputs, distinct };
+}
+
+/** Runs the method's sampler over a tile's grid; reports every model call as a step. Returns codes [B, G*G]. */
+async function sampleTile(ctx: FillContext, planned: PlannedTile, tileIndex: number, known: Int32Array, onStep: () => void): Promise<Int32Array> {
+  const { models, settings } = ctx;
+  const m = models.pack.manifest;
+  const B = ctx.seeds.length;
+  const seeds = tileSeeds(ctx.seeds, tileIndex);
+  const generator =
+    ctx.method === 'vqddm'
+      ? sampleVqddm((z, t, bb, g) => models.denoise(z, t, bb, g), {
+          known, unknown: planned.unknown, B, G: planned.G, K: m.K, schedule: scheduleOf(models), steps: settings.steps,
+          temperature: settings.temperature, truncation: settings.truncation, seeds,
+        })
+      : sampleTransformer<ort.Tensor>((tok, bb, n, past) => models.transformerStep(tok, bb, n, past), {
+          known, unknown: planned.unknown, B, G: planned.G, K: m.K, trainedGrid: m.grid, startToken: m.transformer.startToken,
+          temperature: settings.temperature, topK: settings.topK, seeds, useCache: ctx.opts.useCache ?? true,
+        });
+  for (;;) {
+    const next = await generator.next();
+    if (next.done) return next.value;
+    onStep();
+    checkAbort(ctx.opts.signal);
+  }
+}
+
+/** Decoded images [B, 3, S, S] -> blended, resized back, pasted into each sample's patch (masked pixels only). */
+async function pasteTile(ctx: FillContext, planned: PlannedTile, S: number, inputs: Float32Array, distinct: number, decoded: Float32Array): Promise<void> {
+  const { tile, region } = planned;
+  const box = ctx.regions[region].box;
+  const weights = featherWeights(planned.mask, tile.size, Math.min(16, Math.max(1, Math.round((2 * tile.size) / S))));
+  // Pixels whose model-scale value mixes in masked ones (Lanczos reaches 3 pixels when downscaling).
+  const unknownS = unknownAtModelScale(planned.mask, tile.size, S, tile.size > S ? 3 : 1);
+  for (let b = 0; b < ctx.seeds.length; b++) {
+    const blended = harmonicBlend(inputs, (distinct === 1 ? 0 : b) * 3 * S * S, decoded, b * 3 * S * S, unknownS, S);
+    const rgb = await decodedToRgb(blended, 0, S, tile.size);
+    compositeTile(ctx.patches[b][region], tile.x - box.x0, tile.y - box.y0, tile.size, rgb, weights);
+  }
+}
+
 export async function fillMethod(
   models: PackModels,
   image: Pixels,
@@ -108,7 +174,6 @@ export async function fillMethod(
   opts: FillOptions = {},
 ): Promise<PipelineOutput> {
   const m = models.pack.manifest;
-  const S = (G: number) => G * m.downsample;
   const B = settings.samples;
   const seeds = sampleSeeds(settings.seed, B);
   const timings: StageTimings = { encode: 0, sample: 0, decode: 0, composite: 0, total: 0, modelRun: 0 };
@@ -116,77 +181,39 @@ export async function fillMethod(
   models.resetClock();
   const regions = planRegions(mask, cropOptionsFor(m.imageSize), opts.bounds ?? wholeMask(mask));
   const tiles = planTiles(mask, regions, m.downsample, m.grids);
-  // One patch buffer per (sample, region), initialised from the photo; tiles composite into it.
   const patches = seeds.map(() => regions.map((r) => cropPixels(image, r.box.x0, r.box.y0, r.box.x1 - r.box.x0, r.box.y1 - r.box.y0)));
+  const ctx: FillContext = { models, image, settings, method, opts, seeds, patches, regions, timings };
   const sampleTotal = method === 'vqddm' ? settings.steps * tiles.length : tiles.reduce((n, t) => n + t.unknown.reduce((a, u) => a + u, 0), 0);
   let sampleDone = 0;
   let sampleCalls = 0;
+  // Times a stage into timings[key] and checks for cancellation after it.
+  const stage = async <T>(key: 'encode' | 'sample' | 'decode' | 'composite', run: () => Promise<T>): Promise<T> => {
+    const t0 = performance.now();
+    const value = await run();
+    timings[key] += performance.now() - t0;
+    checkAbort(opts.signal);
+    return value;
+  };
 
   for (let ti = 0; ti < tiles.length; ti++) {
-    const { tile, G, region } = tiles[ti];
-    const box = regions[region].box;
-    const cells = G * G;
-    const size = tile.size;
-
-    // Encode: one crop per sample, or one shared crop when no earlier tile changed what this one sees.
+    const planned = tiles[ti];
+    const S = planned.G * m.downsample;
+    const cells = planned.G * planned.G;
     opts.onProgress?.('encoding', ti, tiles.length);
-    let t0 = performance.now();
-    const distinct = tiles[ti].seesEarlierFill ? B : 1;
-    const inputs = new Float32Array(distinct * 3 * S(G) * S(G));
-    for (let b = 0; b < distinct; b++) {
-      const crop = cropPixels(image, tile.x, tile.y, size, size);
-      pastePixels(crop, patches[b][region], box.x0 - tile.x, box.y0 - tile.y);
-      inputs.set(await cropToModelInput(crop, tiles[ti].mask, S(G)), b * 3 * S(G) * S(G));
-    }
-    const encoded = await models.encode(inputs, distinct, S(G));
-    const known = new Int32Array(B * cells);
-    for (let b = 0; b < B; b++) known.set(encoded.subarray((distinct === 1 ? 0 : b) * cells, ((distinct === 1 ? 0 : b) + 1) * cells), b * cells);
-    timings.encode += performance.now() - t0;
-    checkAbort(opts.signal);
-
-    t0 = performance.now();
+    const { inputs, distinct, known } = await stage('encode', async () => {
+      const x = await tileInputs(ctx, planned, S);
+      const encoded = await models.encode(x.inputs, x.distinct, S); // [distinct, G, G]
+      const codes = new Int32Array(B * cells);
+      for (let b = 0; b < B; b++) codes.set(encoded.subarray((x.distinct === 1 ? 0 : b) * cells, ((x.distinct === 1 ? 0 : b) + 1) * cells), b * cells);
+      return { ...x, known: codes };
+    });
     const callsBefore = models.calls;
-    const generator =
-      method === 'vqddm'
-        ? sampleVqddm((z, t, bb, g) => models.denoise(z, t, bb, g), {
-            known, unknown: tiles[ti].unknown, B, G, K: m.K, schedule: scheduleOf(models), steps: settings.steps,
-            temperature: settings.temperature, truncation: settings.truncation, seeds: tileSeeds(seeds, ti),
-          })
-        : sampleTransformer<ort.Tensor>((tok, bb, n, past) => models.transformerStep(tok, bb, n, past), {
-            known, unknown: tiles[ti].unknown, B, G, K: m.K, trainedGrid: m.grid, startToken: m.transformer.startToken,
-            temperature: settings.temperature, topK: settings.topK, seeds: tileSeeds(seeds, ti), useCache: opts.useCache ?? true,
-          });
-    let codes: Int32Array;
-    for (;;) {
-      const next = await generator.next();
-      if (next.done) {
-        codes = next.value;
-        break;
-      }
-      sampleDone++;
-      opts.onProgress?.('sampling', sampleDone, sampleTotal);
-      checkAbort(opts.signal);
-    }
+    const codes = await stage('sample', () => sampleTile(ctx, planned, ti, known, () => opts.onProgress?.('sampling', ++sampleDone, sampleTotal)));
     sampleCalls += models.calls - callsBefore;
-    timings.sample += performance.now() - t0;
-
     opts.onProgress?.('decoding', ti, tiles.length);
-    t0 = performance.now();
-    const decoded = await models.decode(codes, B, G);
-    timings.decode += performance.now() - t0;
-    checkAbort(opts.signal);
-
+    const decoded = await stage('decode', () => models.decode(codes, B, planned.G));
     opts.onProgress?.('compositing', ti, tiles.length);
-    t0 = performance.now();
-    const weights = featherWeights(tiles[ti].mask, size, Math.min(16, Math.max(1, Math.round((2 * size) / S(G)))));
-    // Pixels whose model-scale value mixes in masked ones (Lanczos reaches 3 pixels when downscaling).
-    const unknownS = unknownAtModelScale(tiles[ti].mask, size, S(G), size > S(G) ? 3 : 1);
-    for (let b = 0; b < B; b++) {
-      const blended = harmonicBlend(inputs, (distinct === 1 ? 0 : b) * 3 * S(G) * S(G), decoded, b * 3 * S(G) * S(G), unknownS, S(G));
-      const rgb = await decodedToRgb(blended, 0, S(G), size);
-      compositeTile(patches[b][region], tile.x - box.x0, tile.y - box.y0, size, rgb, weights);
-    }
-    timings.composite += performance.now() - t0;
+    await stage('composite', () => pasteTile(ctx, planned, S, inputs, distinct, decoded));
   }
 
   timings.total = performance.now() - started;
