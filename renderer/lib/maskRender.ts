@@ -82,11 +82,6 @@ export function rasterizeMask(ops: readonly MaskOp[], width: number, height: num
   return { width, height, data };
 }
 
-export function maskIsEmpty(mask: MaskImage): boolean {
-  for (let i = 0; i < mask.data.length; i++) if (mask.data[i]! >= 128) return false;
-  return true;
-}
-
 /** A preview-resolution mask canvas, redrawn from ops; long side at most `maxSide`. */
 export class MaskCanvas {
   readonly canvas: HTMLCanvasElement;

@@ -1,8 +1,10 @@
 import type { EngineInfo, ImageFormat, Method, MethodResult } from '../../electron/shared/contract';
 import type { Api, MenuCommand, OpenedFile, RecentEntry } from '../../electron/shared/host';
+import { decodeInPage } from '../lib/decode';
+import { buildFillRequest } from '../lib/fillRequest';
 import { canvasToRgba, toAppliedPatches } from '../lib/images';
 import type { MaskOp } from '../lib/maskOps';
-import { maskIsEmpty, rasterizeMask } from '../lib/maskRender';
+import { rasterizeMask } from '../lib/maskRender';
 import { comparisonSheet, maskToRgba } from '../lib/sheet';
 import { CompareState } from './compare.svelte';
 import { DocumentState } from './document.svelte';
@@ -113,8 +115,9 @@ export class AppState {
 
   async openFile(file: OpenedFile): Promise<void> {
     await this.run(`Opening ${file.name}…`, async () => {
-      const image = await this.api.decodeImage(file.bytes);
-      this.doc.load(file.name, file.path, image);
+      const decoded = await decodeInPage(file.bytes, this.info?.maxPixels ?? 100_000_000);
+      const image = decoded?.image ?? (await this.api.decodeImage(file.bytes));
+      this.doc.load(file.name, file.path, image, decoded?.canvas);
       this.history.reset();
       this.jobs.clear();
       this.compare.close();
@@ -161,15 +164,18 @@ export class AppState {
     const image = this.doc.image;
     if (!image || this.jobs.running) return;
     const mask = rasterizeMask(this.history.maskOps, image.width, image.height);
-    if (maskIsEmpty(mask)) {
+    const settings = this.settings.forFill(newSeed, this.info?.T);
+    // Only the window of the photo the fill reads crosses to the engine; patches come back in photo pixels.
+    const imageSize = this.info ? this.info.grid * this.info.downsample : Math.max(image.width, image.height);
+    const request = buildFillRequest(image, mask, settings, imageSize);
+    if (!request) {
       this.error = 'Paint a mask over the part to fill first.';
       return;
     }
-    const settings = this.settings.forFill(newSeed, this.info?.T);
     this.compare.close();
     this.error = null;
     await this.run(null, async () => {
-      const jobId = await this.api.fill({ image, mask, settings });
+      const jobId = await this.api.fill(request);
       this.jobs.begin(jobId, settings.methods);
     });
   }

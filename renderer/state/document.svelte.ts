@@ -20,11 +20,11 @@ export class DocumentState {
   width = $derived(this.image?.width ?? 0);
   height = $derived(this.image?.height ?? 0);
 
-  load(name: string, path: string | undefined, image: RgbaImage): void {
+  /** `canvas`, when given, already holds `image`'s pixels (decoded in the page). */
+  load(name: string, path: string | undefined, image: RgbaImage, canvas: HTMLCanvasElement = rgbaToCanvas(image)): void {
     this.name = name;
     this.path = path;
     this.image = image;
-    const canvas = rgbaToCanvas(image);
     this.canvas = canvas;
     this.preview = downscale(canvas, PREVIEW_SIDE);
     this.version++;

@@ -1,0 +1,41 @@
+/**
+ * Opening a photo in the page: the browser decodes JPEG, PNG and WebP itself (EXIF orientation applied),
+ * so a 24 MP photo's 96 MB of RGBA never crosses the WebSocket or IPC. Anything it cannot or should not
+ * decode here returns null and goes to the engine (`api.decodeImage`), whose errors name the problem.
+ */
+import type { RgbaImage } from '../../electron/shared/contract';
+import { ctx2d, newCanvas } from './images';
+
+/** The engine's smallest side (codec.ts MIN_SIDE); smaller images go to the engine for its message. */
+const MIN_SIDE = 16;
+
+export interface PageDecoded {
+  image: RgbaImage;
+  /** A canvas already holding the pixels, so the document need not draw them again. */
+  canvas: HTMLCanvasElement;
+}
+
+export async function decodeInPage(bytes: Uint8Array, maxPixels: number): Promise<PageDecoded | null> {
+  if (typeof createImageBitmap !== 'function') return null;
+  let bitmap: ImageBitmap;
+  try {
+    // 'none': the file's own values, as the engine's decoder gives them (no colour-profile conversion).
+    bitmap = await createImageBitmap(new Blob([bytes as Uint8Array<ArrayBuffer>]), { imageOrientation: 'from-image', colorSpaceConversion: 'none' });
+  } catch {
+    return null;
+  }
+  try {
+    const { width, height } = bitmap;
+    if (width * height > maxPixels || Math.min(width, height) < MIN_SIDE) return null;
+    const canvas = newCanvas(width, height);
+    const ctx = ctx2d(canvas);
+    ctx.drawImage(bitmap, 0, 0);
+    const data = ctx.getImageData(0, 0, width, height).data;
+    // A canvas stores premultiplied alpha, so translucent pixels would not come back exactly: those
+    // photos are decoded by the engine.
+    for (let i = 3; i < data.length; i += 4) if (data[i] !== 255) return null;
+    return { image: { width, height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) }, canvas };
+  } finally {
+    bitmap.close();
+  }
+}

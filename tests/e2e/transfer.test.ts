@@ -1,0 +1,124 @@
+/**
+ * Photos in serve mode: a rotated JPEG opens upright, decoded in the page; a 24 MP photo opens and a small
+ * mask on it fills without the whole photo crossing the WebSocket. What the page sends is recorded in the
+ * page (op name and bytes of each frame), so recording costs nothing; open and fill times are printed.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import sharp from 'sharp';
+import type { Browser } from 'playwright-core';
+import { EditorPage } from './editorPage.js';
+import { chromiumAvailable, FIXTURE, launchBrowser, startServe, type ServeProcess } from './harness.js';
+
+const W = 6000, H = 4000;
+
+/** Page script: wraps WebSocket.send to note each frame's op (from the wire header) and size. */
+const RECORD_SENDS = `(() => {
+  const sent = (window.__sent = []);
+  const send = WebSocket.prototype.send;
+  WebSocket.prototype.send = function (data) {
+    try {
+      const bytes = data instanceof Uint8Array ? data : new Uint8Array(data);
+      const len = new DataView(bytes.buffer, bytes.byteOffset).getUint32(0, true);
+      const head = JSON.parse(new TextDecoder().decode(bytes.subarray(4, 4 + len)));
+      sent.push({ op: head.op, bytes: bytes.byteLength, args: head.op === 'fill' ? head.args : undefined });
+    } catch { sent.push({ op: '?', bytes: 0 }); }
+    return send.call(this, data);
+  };
+})()`;
+
+interface Sent {
+  op: string;
+  bytes: number;
+  args?: { frame?: { x: number; y: number; width: number; height: number }; image: { width: number; height: number } }[];
+}
+
+describe.skipIf(!chromiumAvailable())('photos to and from the engine', () => {
+  let server: ServeProcess;
+  let browser: Browser;
+  beforeAll(async () => {
+    server = await startServe();
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it('opens a rotated JPEG upright in the page, with the pixels the engine decodes', async () => {
+    // 48x24 stored, EXIF orientation 6 (rotate 90 degrees clockwise): shown 24x48. Left half red, right
+    // half blue as stored, so after the turn red is on top.
+    const stored = Buffer.alloc(48 * 24 * 3);
+    for (let i = 0; i < 48 * 24; i++) stored.set(i % 48 < 24 ? [220, 30, 30] : [30, 30, 220], i * 3);
+    const jpeg = await sharp(stored, { raw: { width: 48, height: 24, channels: 3 } }).jpeg({ quality: 95 }).withMetadata({ orientation: 6 }).toBuffer();
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, acceptDownloads: true });
+    await context.addInitScript(RECORD_SENDS);
+    const ed = new EditorPage(await context.newPage());
+    const { page } = ed;
+    await ed.goto(server.url);
+    await ed.open({ name: 'rotated.jpg', mimeType: 'image/jpeg', buffer: jpeg });
+    await expect.poll(() => page.title()).toContain('rotated.jpg');
+    expect([await ed.canvas.getAttribute('data-width'), await ed.canvas.getAttribute('data-height')]).toEqual(['24', '48']);
+    const sent = (await page.evaluate('window.__sent')) as Sent[];
+    expect(sent.map((s) => s.op)).not.toContain('decodeImage');
+    // Saved losslessly, the page's pixels match the engine's own decode of the file (sharp, auto-oriented).
+    const saved = await ed.download(() => ed.saveMenu('Save image'), 'rotated.png');
+    const got = await sharp(saved).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+    const want = await sharp(jpeg).autoOrient().ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+    expect([got.info.width, got.info.height]).toEqual([24, 48]);
+    let maxDiff = 0;
+    for (let i = 0; i < want.data.length; i++) maxDiff = Math.max(maxDiff, Math.abs(got.data[i]! - want.data[i]!));
+    console.log(`rotated JPEG: page decode vs engine decode, largest difference ${maxDiff}`);
+    expect(maxDiff).toBeLessThanOrEqual(2);
+    expect(got.data[0]).toBeGreaterThan(150); // red at the top left
+    expect(got.data[(47 * 24) * 4 + 2]).toBeGreaterThan(150); // blue at the bottom left
+    await context.close();
+  });
+
+  it('opens and fills a small mask without sending the whole photo', async () => {
+    // The fixture upscaled: a smooth photo-like JPEG of a realistic size for 24 MP.
+    const jpeg = await sharp(FIXTURE).resize(W, H).jpeg({ quality: 90 }).toBuffer();
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, acceptDownloads: true });
+    await context.addInitScript(RECORD_SENDS);
+    const ed = new EditorPage(await context.newPage());
+    const { page } = ed;
+    page.on('pageerror', (e) => console.error('page error:', e.message));
+    await ed.goto(server.url);
+    await page.getByRole('checkbox', { name: 'Transformer', exact: true }).uncheck();
+
+    let t = Date.now();
+    await ed.open({ name: 'large.jpg', mimeType: 'image/jpeg', buffer: jpeg });
+    await expect.poll(() => page.title(), { timeout: 60_000 }).toContain('large.jpg');
+    await expect.poll(() => ed.canvas.getAttribute('data-width')).toBe(String(W));
+    const openMs = Date.now() - t;
+
+    await page.getByRole('radio', { name: 'Brush' }).click();
+    await ed.setSize(12);
+    await ed.brush([[0.48, 0.5], [0.5, 0.51]]);
+    t = Date.now();
+    await page.getByRole('button', { name: 'Fill', exact: true }).click();
+    await page.getByTestId('panel-vqddm').waitFor({ timeout: 120_000 });
+    await expect.poll(() => page.getByTestId('info-vqddm').textContent()).toMatch(/total/);
+    const fillMs = Date.now() - t;
+    const engine = (await page.getByTestId('info-vqddm').locator('.timing strong').textContent()) ?? '';
+    await ed.shot('large-compare');
+
+    const sent = (await page.evaluate('window.__sent')) as Sent[];
+    const fill = sent.find((s) => s.op === 'fill')!;
+    const mb = (n: number) => (n / 1e6).toFixed(1);
+    console.log(`24 MP: open ${openMs} ms, fill round trip ${fillMs} ms (engine ${engine}), fill request ${mb(fill.bytes)} MB, sent ${sent.map((s) => `${s.op}:${mb(s.bytes)}MB`).join(' ')}`);
+
+    // The browser decodes the JPEG itself: no decode call, and nothing like 96 MB of RGBA goes out.
+    expect(sent.some((s) => s.op === 'decodeImage')).toBe(false);
+    // The fill carries the window its crops read, framed in the photo, not the photo.
+    expect(fill.bytes).toBeLessThan(2e6);
+    const req = fill.args![0]!;
+    expect(req.frame).toMatchObject({ width: W, height: H });
+    expect(req.image.width * req.image.height).toBeLessThan((W * H) / 50);
+
+    // (Where patches land is checked byte for byte by the journeys on the small photo, also windowed.)
+    await page.getByRole('button', { name: 'Apply VQ-DDM' }).click();
+    await page.getByLabel('Compare results').waitFor({ state: 'detached' });
+    await ed.shot('large-applied');
+    await context.close();
+  });
+});
