@@ -72,13 +72,67 @@ function makeCanvas(w: number, h: number): { canvas: HTMLCanvasElement; ctx: Can
   return { canvas, ctx };
 }
 
-/** Render the ops at full image resolution to the engine's one-byte-per-pixel mask (alpha). */
+/** Pixels a painting op can reach beyond its geometry: half the brush plus the blur's tail. */
+function reach(op: MaskOp): number {
+  return op.kind === 'stroke' ? Math.ceil(op.size * 1.5) + 4 : 2;
+}
+
+/**
+ * The part of a width x height image the ops can paint (erasers only take away), as whole pixels; null
+ * when they paint nothing. An invert can paint anywhere.
+ */
+export function paintedBounds(ops: readonly MaskOp[], width: number, height: number): { x: number; y: number; w: number; h: number } | null {
+  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+  const add = (xs: number[], ys: number[], pad: number) => {
+    x0 = Math.min(x0, ...xs.map((v) => v - pad));
+    y0 = Math.min(y0, ...ys.map((v) => v - pad));
+    x1 = Math.max(x1, ...xs.map((v) => v + pad));
+    y1 = Math.max(y1, ...ys.map((v) => v + pad));
+  };
+  for (const op of ops) {
+    if (op.kind === 'invert') return { x: 0, y: 0, w: width, h: height };
+    if (op.kind === 'clear' || op.erase) continue;
+    if (op.kind === 'rect') add([op.x, op.x + op.w], [op.y, op.y + op.h], reach(op));
+    else {
+      // Strokes and lassos can be long: one pass over the points, not a spread of thousands.
+      let ax = Infinity, ay = Infinity, bx = -Infinity, by = -Infinity;
+      for (let i = 0; i + 1 < op.points.length; i += 2) {
+        ax = Math.min(ax, op.points[i]!);
+        bx = Math.max(bx, op.points[i]!);
+        ay = Math.min(ay, op.points[i + 1]!);
+        by = Math.max(by, op.points[i + 1]!);
+      }
+      if (ax <= bx) add([ax, bx], [ay, by], reach(op));
+    }
+  }
+  const x = Math.max(0, Math.floor(x0)), y = Math.max(0, Math.floor(y0));
+  const w = Math.min(width, Math.ceil(x1)) - x, h = Math.min(height, Math.ceil(y1)) - y;
+  return w > 0 && h > 0 ? { x, y, w, h } : null;
+}
+
+/** Canvas drawn around the painted part: erasers and soft edges crossing its border then blur alike. */
+const MARGIN = 128;
+
+/**
+ * Render the ops at full image resolution to the engine's one-byte-per-pixel mask (alpha). Only the part
+ * the ops can paint is drawn, on a canvas shifted by whole pixels: a small mask on a 24 MP photo costs a
+ * small canvas, not a 96 MB one (about 1 s). Chromium's blur is tiled, so soft edges can differ by a
+ * level or two from a whole-photo canvas; hard edges are the same.
+ */
 export function rasterizeMask(ops: readonly MaskOp[], width: number, height: number): MaskImage {
-  const { ctx } = makeCanvas(width, height);
-  drawOps(ctx, ops, 1, width, height);
-  const rgba = ctx.getImageData(0, 0, width, height).data;
   const data = new Uint8Array(width * height);
-  for (let i = 0, j = 3; i < data.length; i++, j += 4) data[i] = rgba[j]!;
+  const b = paintedBounds(ops, width, height);
+  if (!b) return { width, height, data };
+  const cx = Math.max(0, b.x - MARGIN), cy = Math.max(0, b.y - MARGIN);
+  const cw = Math.min(width, b.x + b.w + MARGIN) - cx, ch = Math.min(height, b.y + b.h + MARGIN) - cy;
+  const { ctx } = makeCanvas(cw, ch);
+  ctx.translate(-cx, -cy);
+  drawOps(ctx, ops, 1, width, height);
+  const rgba = ctx.getImageData(b.x - cx, b.y - cy, b.w, b.h).data;
+  for (let y = 0; y < b.h; y++) {
+    const row = (b.y + y) * width + b.x;
+    for (let x = 0, j = y * b.w * 4 + 3; x < b.w; x++, j += 4) data[row + x] = rgba[j]!;
+  }
   return { width, height, data };
 }
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_SETTINGS, type MaskImage, type RgbaImage } from '../../electron/shared/contract';
 import { cropOptionsFor, planRegions } from '../../electron/engine/image/regions';
 import { buildFillRequest } from '../../renderer/lib/fillRequest';
+import { paintedBounds } from '../../renderer/lib/maskRender';
 
 function photo(w: number, h: number): RgbaImage {
   const data = new Uint8Array(w * h * 4);
@@ -56,5 +57,24 @@ describe('fill request', () => {
     expect(req.frame).toBeUndefined();
     expect(req.image).toBe(small);
     expect(buildFillRequest(small, maskWith(64, 64, []), DEFAULT_SETTINGS, 64)).toBeNull();
+  });
+});
+
+describe('painted bounds (the part of the full-resolution mask that is drawn)', () => {
+  it('covers strokes with their soft edge, rects and lassos; erasers add nothing; invert is everything', () => {
+    const stroke = { kind: 'stroke' as const, erase: false, size: 10, hardness: 0.5, points: [100, 200, 150, 220] };
+    const b = paintedBounds([stroke], 6000, 4000)!;
+    // Half the brush is 5 px; the blur reaches further, and the box is whole pixels around it all.
+    expect(b.x).toBeLessThanOrEqual(100 - 10);
+    expect(b.y).toBeLessThanOrEqual(200 - 10);
+    expect(b.x + b.w).toBeGreaterThanOrEqual(150 + 10);
+    expect(b.w).toBeLessThan(100);
+    const eraser = { ...stroke, erase: true, points: [3000, 3000, 5000, 3500] };
+    expect(paintedBounds([stroke, eraser], 6000, 4000)).toEqual(b);
+    expect(paintedBounds([eraser], 6000, 4000)).toBeNull();
+    expect(paintedBounds([{ kind: 'rect', erase: false, x: 10, y: 20, w: 30, h: 40 }], 6000, 4000)).toEqual({ x: 8, y: 18, w: 34, h: 44 });
+    expect(paintedBounds([{ kind: 'lasso', erase: false, points: [-50, -50, 20, 0, 0, 30] }], 6000, 4000)).toEqual({ x: 0, y: 0, w: 22, h: 32 });
+    expect(paintedBounds([stroke, { kind: 'invert' }], 6000, 4000)).toEqual({ x: 0, y: 0, w: 6000, h: 4000 });
+    expect(paintedBounds([], 6000, 4000)).toBeNull();
   });
 });
