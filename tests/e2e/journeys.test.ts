@@ -47,6 +47,8 @@ describe.skipIf(!chromiumAvailable())('editor journeys (Chromium, serve mode)', 
     await ed.shot('01-empty');
     await ed.open(FIXTURE);
     await expect.poll(() => page.title()).toContain('photo.jpg');
+    // At 1440 px the toolbar is one row (tools and undo/redo are icons named by aria-label).
+    expect((await page.getByRole('banner').boundingBox())!.height).toBeLessThan(50);
     await page.getByRole('radio', { name: 'Brush' }).click();
     await ed.setSize(30);
     const baseline = await pixels(await ed.download(() => ed.saveMenu('Save image'), 'baseline.png'));
