@@ -1,10 +1,12 @@
 /**
- * Opening a photo in the page: the browser decodes JPEG, PNG and WebP itself (EXIF orientation applied),
- * so a 24 MP photo's 96 MB of RGBA never crosses the WebSocket or IPC. Anything it cannot or should not
- * decode here returns null and goes to the engine (`api.decodeImage`), whose errors name the problem.
+ * Opening a photo in the page: the browser decodes JPEG, PNG, WebP and GIF itself (EXIF orientation
+ * applied), so a 24 MP photo's 96 MB of RGBA never crosses the WebSocket or IPC. Anything it cannot or
+ * should not decode here (imageKind.ts, translucency, sizes the engine refuses) returns null and goes to
+ * the engine (`api.decodeImage`), whose errors name the problem.
  */
 import type { RgbaImage } from '../../electron/shared/contract';
 import { ctx2d, newCanvas } from './images';
+import { pageDecodable } from './imageKind';
 
 /** The engine's smallest side (codec.ts MIN_SIDE); smaller images go to the engine for its message. */
 const MIN_SIDE = 16;
@@ -16,11 +18,11 @@ export interface PageDecoded {
 }
 
 export async function decodeInPage(bytes: Uint8Array, maxPixels: number): Promise<PageDecoded | null> {
-  if (typeof createImageBitmap !== 'function') return null;
+  if (typeof createImageBitmap !== 'function' || !pageDecodable(bytes)) return null;
   let bitmap: ImageBitmap;
   try {
-    // 'none': the file's own values, as the engine's decoder gives them (no colour-profile conversion).
-    bitmap = await createImageBitmap(new Blob([bytes as Uint8Array<ArrayBuffer>]), { imageOrientation: 'from-image', colorSpaceConversion: 'none' });
+    // 'default' converts ICC-tagged files to sRGB, as the engine's decoder does (untagged ones are sRGB).
+    bitmap = await createImageBitmap(new Blob([bytes as Uint8Array<ArrayBuffer>]), { imageOrientation: 'from-image', colorSpaceConversion: 'default' });
   } catch {
     return null;
   }

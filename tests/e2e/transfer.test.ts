@@ -8,6 +8,8 @@ import sharp from 'sharp';
 import type { Browser } from 'playwright-core';
 import { EditorPage } from './editorPage.js';
 import { chromiumAvailable, FIXTURE, launchBrowser, startServe, type ServeProcess } from './harness.js';
+import { decodeImage } from '../../electron/engine/image/codec.js';
+import { toRgba8 } from '../../electron/engine/image/pixels.js';
 
 const W = 6000, H = 4000;
 
@@ -71,6 +73,39 @@ describe.skipIf(!chromiumAvailable())('photos to and from the engine', () => {
     expect(maxDiff).toBeLessThanOrEqual(2);
     expect(got.data[0]).toBeGreaterThan(150); // red at the top left
     expect(got.data[(47 * 24) * 4 + 2]).toBeGreaterThan(150); // blue at the bottom left
+    await context.close();
+  });
+
+  it('opens each kind of file with the engine\'s pixels, decoding in the page what the page decodes alike', async () => {
+    const f = () => sharp(FIXTURE);
+    // [name, decoded by, largest difference allowed from the engine's decode]
+    const files: [string, Buffer, 'page' | 'engine', number][] = [
+      ['plain.jpg', await f().jpeg({ quality: 80 }).toBuffer(), 'page', 0],
+      ['lossless.webp', await f().webp({ lossless: true }).toBuffer(), 'page', 0],
+      ['anim.gif', await f().gif().toBuffer(), 'page', 0],
+      // Both convert to sRGB, with different colour engines.
+      ['p3.jpg', await f().withIccProfile('p3').jpeg({ quality: 90 }).toBuffer(), 'page', 1],
+      ['translucent.png', await f().ensureAlpha(0.5).png().toBuffer(), 'engine', 0],
+      ['cmyk.jpg', await f().toColourspace('cmyk').jpeg().toBuffer(), 'engine', 0],
+      ['deep.png', await f().toColourspace('rgb16').png().toBuffer(), 'engine', 0],
+      ['scan.tif', await f().tiff().toBuffer(), 'engine', 0],
+    ];
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, acceptDownloads: true });
+    await context.addInitScript(RECORD_SENDS);
+    const ed = new EditorPage(await context.newPage());
+    await ed.goto(server.url);
+    for (const [name, buffer, by, tolerance] of files) {
+      await ed.page.evaluate('window.__sent.length = 0');
+      await ed.open({ name, mimeType: 'application/octet-stream', buffer });
+      await expect.poll(() => ed.page.title()).toContain(name);
+      const sent = (await ed.page.evaluate('window.__sent')) as Sent[];
+      expect(sent.some((s) => s.op === 'decodeImage') ? 'engine' : 'page', name).toBe(by);
+      const got = await sharp(await ed.download(() => ed.saveMenu('Save image'), 'kinds.png')).ensureAlpha().raw().toBuffer();
+      const want = toRgba8((await decodeImage(new Uint8Array(buffer))).pixels);
+      let maxDiff = 0;
+      for (let i = 0; i < want.length; i++) maxDiff = Math.max(maxDiff, Math.abs(got[i]! - want[i]!));
+      expect(maxDiff, name).toBeLessThanOrEqual(tolerance);
+    }
     await context.close();
   });
 
