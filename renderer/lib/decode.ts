@@ -6,7 +6,7 @@
  */
 import type { RgbaImage } from '../../electron/shared/contract';
 import { ctx2d, newCanvas } from './images';
-import { pageDecodable } from './imageKind';
+import { declaredSize, pageDecodable } from './imageKind';
 
 /** The engine's smallest side (codec.ts MIN_SIDE); smaller images go to the engine for its message. */
 const MIN_SIDE = 16;
@@ -19,6 +19,8 @@ export interface PageDecoded {
 
 export async function decodeInPage(bytes: Uint8Array, maxPixels: number): Promise<PageDecoded | null> {
   if (typeof createImageBitmap !== 'function' || !pageDecodable(bytes)) return null;
+  const declared = declaredSize(bytes);
+  if (!declared || declared.width * declared.height > maxPixels) return null;
   let bitmap: ImageBitmap;
   try {
     // 'default' converts ICC-tagged files to sRGB, as the engine's decoder does (untagged ones are sRGB).

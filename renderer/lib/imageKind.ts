@@ -13,31 +13,60 @@ function ascii(b: Uint8Array, at: number, s: string): boolean {
   return true;
 }
 
-/** Components of a JPEG's frame (1 grey, 3 colour, 4 CMYK/YCCK), from its SOF marker; 0 if not found. */
-export function jpegComponents(b: Uint8Array): number {
+/** A JPEG's frame header (SOF marker): size and components (1 grey, 3 colour, 4 CMYK/YCCK); null if none. */
+export function jpegFrame(b: Uint8Array): { width: number; height: number; components: number } | null {
   let i = 2;
   while (i + 9 < b.length) {
-    if (b[i] !== 0xff) return 0;
+    if (b[i] !== 0xff) return null;
     const marker = b[i + 1]!;
     if (marker === 0xff) {
       i++; // fill byte
       continue;
     }
-    if (SOF.has(marker)) return b[i + 9]!;
+    if (SOF.has(marker)) return { height: u16be(b, i + 5), width: u16be(b, i + 7), components: b[i + 9]! };
     if (marker === 0xd8 || (marker >= 0xd0 && marker <= 0xd7) || marker === 0x01) {
       i += 2;
       continue;
     }
-    if (marker === 0xda || marker === 0xd9) return 0;
-    i += 2 + ((b[i + 2]! << 8) | b[i + 3]!);
+    if (marker === 0xda || marker === 0xd9) return null;
+    i += 2 + u16be(b, i + 2);
   }
-  return 0;
+  return null;
+}
+
+const u16be = (b: Uint8Array, i: number) => (b[i]! << 8) | b[i + 1]!;
+const u16le = (b: Uint8Array, i: number) => b[i]! | (b[i + 1]! << 8);
+const u24le = (b: Uint8Array, i: number) => u16le(b, i) | (b[i + 2]! << 16);
+const u32be = (b: Uint8Array, i: number) => ((b[i]! << 24) >>> 0) + (b[i + 1]! << 16) + (b[i + 2]! << 8) + b[i + 3]!;
+
+/**
+ * The size a file declares in its header, before any pixel is decoded (as stored, before EXIF rotation),
+ * for the kinds `pageDecodable` accepts; null otherwise. The page checks it against the engine's pixel
+ * limit first, so a decompression bomb is never decoded in the page.
+ */
+export function declaredSize(b: Uint8Array): { width: number; height: number } | null {
+  if (b.length < 32) return null;
+  if (b[0] === 0xff && b[1] === 0xd8) {
+    const f = jpegFrame(b);
+    return f && { width: f.width, height: f.height };
+  }
+  if (b[0] === 0x89 && ascii(b, 1, 'PNG') && ascii(b, 12, 'IHDR')) return { width: u32be(b, 16), height: u32be(b, 20) };
+  if (ascii(b, 0, 'GIF8')) return { width: u16le(b, 6), height: u16le(b, 8) };
+  if (ascii(b, 0, 'RIFF') && ascii(b, 8, 'WEBP')) {
+    if (ascii(b, 12, 'VP8X')) return { width: u24le(b, 24) + 1, height: u24le(b, 27) + 1 };
+    if (ascii(b, 12, 'VP8L')) {
+      const bits = b[21]! | (b[22]! << 8) | (b[23]! << 16) | (b[24]! << 24);
+      return { width: (bits & 0x3fff) + 1, height: ((bits >>> 14) & 0x3fff) + 1 };
+    }
+    if (ascii(b, 12, 'VP8 ')) return { width: u16le(b, 26) & 0x3fff, height: u16le(b, 28) & 0x3fff };
+  }
+  return null;
 }
 
 export function pageDecodable(b: Uint8Array): boolean {
   if (b.length < 32) return false;
   if (b[0] === 0xff && b[1] === 0xd8) {
-    const n = jpegComponents(b);
+    const n = jpegFrame(b)?.components;
     return n === 1 || n === 3;
   }
   // PNG: the IHDR chunk comes first; its bit depth is byte 24.

@@ -106,6 +106,15 @@ describe.skipIf(!chromiumAvailable())('photos to and from the engine', () => {
       for (let i = 0; i < want.length; i++) maxDiff = Math.max(maxDiff, Math.abs(got[i]! - want[i]!));
       expect(maxDiff, name).toBeLessThanOrEqual(tolerance);
     }
+    // A PNG whose header claims 60000x60000 (a decompression bomb) is not decoded in the page: the
+    // engine reads its header and says why.
+    const bomb = await f().png().toBuffer();
+    bomb.writeUInt32BE(60000, 16);
+    bomb.writeUInt32BE(60000, 20);
+    await ed.page.evaluate('window.__sent.length = 0');
+    await ed.open({ name: 'bomb.png', mimeType: 'image/png', buffer: bomb });
+    await expect.poll(() => ed.page.getByRole('alert').textContent()).toMatch(/60000x60000.*IMAGE_TOO_LARGE/);
+    expect(((await ed.page.evaluate('window.__sent')) as Sent[]).map((s) => s.op)).toContain('decodeImage');
     await context.close();
   });
 
