@@ -146,6 +146,10 @@ export async function benchCommand(argv: string[]): Promise<void> {
     for (const n of [1, 4, 8]) samples.push(row(`VQ-DDM ${defaultSteps} steps, ${n} samples`, 'vqddm', defaultSteps, n, true, await run('vqddm', { steps: defaultSteps, samples: n })));
     const def = rows.find((r) => r.method === 'vqddm' && r.steps === defaultSteps) as Row;
 
+    // The default step count the curve supports: the fewest steps within 0.25 dB (about the run-to-run
+    // spread) of the best PSNR measured.
+    const bestPsnr = Math.max(...quality.map((q) => q.psnr_db));
+    const recommendedSteps = quality.find((q) => q.psnr_db >= bestPsnr - 0.25)?.steps ?? defaultSteps;
     const results = {
       date: new Date().toISOString(),
       machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: availableParallelism(), platform: process.platform },
@@ -157,6 +161,7 @@ export async function benchCommand(argv: string[]): Promise<void> {
       image_decode_ms: median(decodeTimes),
       overhead_fraction: def.overhead_fraction,
       vqddm_default_steps: defaultSteps,
+      vqddm_recommended_steps: recommendedSteps,
       vqddm_default_ms: def.median_ms,
       transformer_cached_ms: tfCached.median_ms,
       transformer_uncached_ms: tfUncached.median_ms,

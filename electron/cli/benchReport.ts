@@ -11,6 +11,7 @@ interface Results {
   image_decode_ms: number;
   overhead_fraction: number;
   vqddm_default_steps: number;
+  vqddm_recommended_steps: number;
   vqddm_default_ms: number;
   transformer_cached_ms: number;
   transformer_uncached_ms: number;
@@ -69,6 +70,8 @@ export function benchMarkdown(r: Results, command: string): string {
     '| steps | PSNR dB | median ms | |',
     '| ---: | ---: | ---: | --- |',
     ...r.quality.map((q) => `| ${q.steps} | ${q.psnr_db.toFixed(2)} | ${ms(q.median_ms)} | \`${bar(q.psnr_db)}\` |`),
+    '',
+    `The fewest steps within 0.25 dB of the best PSNR on this curve: **${r.vqddm_recommended_steps}**; the pack's default (manifest \`diffusion.default_steps\`): **${r.vqddm_default_steps}**.`,
     '',
   ].join('\n');
 }
