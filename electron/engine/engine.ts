@@ -36,6 +36,7 @@ export class Engine {
       defaultSteps: m.defaultSteps,
       provider: this.models.pack.provider,
       maxPixels: MAX_PIXELS,
+      minSide: MIN_SIDE,
     };
   }
 

@@ -118,6 +118,8 @@ export interface EngineInfo {
   provider: string;
   /** Largest image the engine accepts, in pixels (decompression-bomb limit). */
   maxPixels: number;
+  /** Smallest side, in pixels, of an image the engine accepts. */
+  minSide: number;
 }
 
 export type ErrorCode =

@@ -8,16 +8,14 @@ import type { RgbaImage } from '../../electron/shared/contract';
 import { ctx2d, newCanvas } from './images';
 import { declaredSize, pageDecodable } from './imageKind';
 
-/** The engine's smallest side (codec.ts MIN_SIDE); smaller images go to the engine for its message. */
-const MIN_SIDE = 16;
-
 export interface PageDecoded {
   image: RgbaImage;
   /** A canvas already holding the pixels, so the document need not draw them again. */
   canvas: HTMLCanvasElement;
 }
 
-export async function decodeInPage(bytes: Uint8Array, maxPixels: number): Promise<PageDecoded | null> {
+/** `maxPixels` and `minSide` are the engine's limits (EngineInfo): images outside them go to the engine for its message. */
+export async function decodeInPage(bytes: Uint8Array, maxPixels: number, minSide: number): Promise<PageDecoded | null> {
   if (typeof createImageBitmap !== 'function' || !pageDecodable(bytes)) return null;
   const declared = declaredSize(bytes);
   if (!declared || declared.width * declared.height > maxPixels) return null;
@@ -30,7 +28,7 @@ export async function decodeInPage(bytes: Uint8Array, maxPixels: number): Promis
   }
   try {
     const { width, height } = bitmap;
-    if (width * height > maxPixels || Math.min(width, height) < MIN_SIDE) return null;
+    if (width * height > maxPixels || Math.min(width, height) < minSide) return null;
     const canvas = newCanvas(width, height);
     const ctx = ctx2d(canvas);
     ctx.drawImage(bitmap, 0, 0);

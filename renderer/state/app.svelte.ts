@@ -1,6 +1,7 @@
-import type { EngineInfo, ImageFormat, Method, MethodResult } from '../../electron/shared/contract';
+import type { EngineInfo, ImageFormat, Method, MethodResult, RgbaImage } from '../../electron/shared/contract';
 import type { Api, MenuCommand, OpenedFile, RecentEntry } from '../../electron/shared/host';
 import { decodeInPage } from '../lib/decode';
+import { encodeInPage } from '../lib/encode';
 import { buildFillRequest } from '../lib/fillRequest';
 import { canvasToRgba, toAppliedPatches } from '../lib/images';
 import type { MaskOp } from '../lib/maskOps';
@@ -115,7 +116,7 @@ export class AppState {
 
   async openFile(file: OpenedFile): Promise<void> {
     await this.run(`Opening ${file.name}…`, async () => {
-      const decoded = await decodeInPage(file.bytes, this.info?.maxPixels ?? 100_000_000);
+      const decoded = await decodeInPage(file.bytes, this.info?.maxPixels ?? 100_000_000, this.info?.minSide ?? 16);
       const image = decoded?.image ?? (await this.api.decodeImage(file.bytes));
       this.doc.load(file.name, file.path, image, decoded?.canvas);
       this.history.reset();
@@ -203,11 +204,16 @@ export class AppState {
     this.jobs.clear();
   }
 
+  /** Encodes in the page where it can (large photos never cross to the engine), else in the engine. */
+  private async encode(image: RgbaImage, format: ImageFormat, quality: number): Promise<Uint8Array> {
+    return (await encodeInPage(image, format, quality)) ?? this.api.encodeImage(image, format, quality);
+  }
+
   async save(format: ImageFormat = this.settings.values.saveFormat, saveAs = true): Promise<void> {
     const image = this.doc.image;
     if (!image) return;
     await this.run('Saving…', async () => {
-      const bytes = await this.api.encodeImage(image, format, this.settings.values.quality);
+      const bytes = await this.encode(image, format, this.settings.values.quality);
       const samePath = !saveAs && this.doc.path && this.doc.path.toLowerCase().endsWith(`.${EXT[format]}`);
       const res = await this.api.host.saveFile({
         suggestedName: `${this.doc.baseName()}-filled.${EXT[format]}`,
@@ -227,7 +233,7 @@ export class AppState {
     if (!image) return;
     await this.run('Exporting the mask…', async () => {
       const mask = rasterizeMask(this.history.maskOps, image.width, image.height);
-      const bytes = await this.api.encodeImage(maskToRgba(mask), 'png', 100);
+      const bytes = await this.encode(maskToRgba(mask), 'png', 100);
       const name = `${this.doc.baseName()}-mask.png`;
       const res = await this.api.host.saveFile({ suggestedName: name, bytes, filter: { name: 'PNG image', extensions: ['png'] } });
       if (res) this.notice = `Saved ${res.name}`;
@@ -242,7 +248,7 @@ export class AppState {
       const mask = maskToRgba(rasterizeMask(this.history.maskOps, image.width, image.height));
       const results = job.results.map((result) => ({ result, sample: this.compare.sampleOf(result.method) }));
       const sheet = canvasToRgba(comparisonSheet(image, mask, results));
-      const bytes = await this.api.encodeImage(sheet, 'png', 100);
+      const bytes = await this.encode(sheet, 'png', 100);
       const name = `${this.doc.baseName()}-comparison.png`;
       const res = await this.api.host.saveFile({ suggestedName: name, bytes, filter: { name: 'PNG image', extensions: ['png'] } });
       if (res) this.notice = `Saved ${res.name}`;
