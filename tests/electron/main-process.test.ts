@@ -111,7 +111,7 @@ describe('Electron main process (stand-in electron module)', () => {
     expect((await api.info()).packName).toBe('tiny');
     const err = await api.decodeImage(new Uint8Array([1, 2, 3])).catch((e: unknown) => e);
     expect(err).toMatchObject({ name: 'ApiError', code: 'BAD_IMAGE' });
-    expect(String((err as Error).message)).toMatch(/not an image/);
+    expect(String((err as Error).message)).toMatch(/not a readable image/);
     const badPack = await api.loadPack('/nonexistent').catch((e: unknown) => e);
     expect(badPack).toMatchObject({ code: 'BAD_PACK' });
   });

@@ -59,7 +59,7 @@ describe('vqddm CLI', () => {
 
   describe('bad input: one line, non-zero exit, no file left behind', () => {
     const cases: [string, () => string[], RegExp][] = [
-      ['not an image', () => ['--image', maskPath.replace('mask.png', 'text.png')], /not an image/],
+      ['not an image', () => ['--image', maskPath.replace('mask.png', 'text.png')], /not a readable image/],
       ['truncated file', () => ['--image', join(tmp.dir, 'half.jpg')], /truncated or corrupt/],
       ['1x1 image', () => ['--image', join(tmp.dir, 'dot.png')], /1x1; images must be at least/],
       ['mask of another size', () => ['--mask', join(tmp.dir, 'small-mask.png')], /mask is 20x20 but the image is 256x192 \(pass --resize-mask/],

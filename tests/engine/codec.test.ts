@@ -57,7 +57,7 @@ describe('image decoding', () => {
   });
 
   it('names bad input: not an image, empty, truncated, tiny, too large', async () => {
-    await expect(decodeImage(Buffer.from('hello, not a picture'))).rejects.toMatchObject({ code: 'BAD_IMAGE', message: expect.stringMatching(/not an image/) });
+    await expect(decodeImage(Buffer.from('hello, not a picture'))).rejects.toMatchObject({ code: 'BAD_IMAGE', message: expect.stringMatching(/the file is not a readable image/) });
     await expect(decodeImage(Buffer.alloc(0))).rejects.toThrow(/empty/);
     const photo = readFileSync(PHOTO);
     await expect(decodeImage(photo.subarray(0, photo.length / 2))).rejects.toMatchObject({ code: 'BAD_IMAGE', message: expect.stringMatching(/truncated or corrupt/) });

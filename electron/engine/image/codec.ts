@@ -25,7 +25,7 @@ async function header(bytes: Uint8Array, what: string, maxPixels: number): Promi
   try {
     meta = await sharp(bytes, { limitInputPixels: false }).metadata();
   } catch {
-    throw new ApiError('BAD_IMAGE', `${what} is not an image sharp can read (expected PNG, JPEG, WebP, ...)`);
+    throw new ApiError('BAD_IMAGE', `${what} is not a readable image (expected PNG, JPEG, WebP, TIFF, AVIF or GIF)`);
   }
   const { width = 0, height = 0 } = meta;
   if (width * height > maxPixels) {
@@ -43,7 +43,7 @@ function decodeFailure(what: string, err: unknown): ApiError {
 }
 
 /** Decodes an image file to RGBA at its own bit depth (8 or 16), EXIF orientation applied. */
-export async function decodeImage(bytes: Uint8Array, what = 'the image', maxPixels = MAX_PIXELS): Promise<DecodedImage> {
+export async function decodeImage(bytes: Uint8Array, what = 'the file', maxPixels = MAX_PIXELS): Promise<DecodedImage> {
   const meta = await header(bytes, what, maxPixels);
   const deep = meta.depth === 'ushort';
   try {
