@@ -105,9 +105,13 @@ export class AppState {
     }
   }
 
-  /** Steps saved for another pack may exceed this pack's T: use its default then. */
+  /**
+   * The pack's own default step count (chosen from its quality/speed curve) until the person sets steps;
+   * steps saved for another pack may also exceed this pack's T: use its default then too.
+   */
   private fitStepsToPack(): void {
-    if (this.info && this.settings.values.steps > this.info.T) this.settings.update({ steps: this.info.defaultSteps });
+    const { steps, stepsFromPack } = this.settings.values;
+    if (this.info && (stepsFromPack || steps > this.info.T)) this.settings.update({ steps: this.info.defaultSteps, stepsFromPack: true });
   }
 
   async refreshRecent(): Promise<void> {

@@ -9,6 +9,8 @@ export interface KeyValueStore {
 export interface PersistedSettings {
   methods: Method[];
   steps: number;
+  /** True until the person sets steps themselves: then each pack's own default step count is used. */
+  stepsFromPack: boolean;
   samples: number;
   seed: number;
   randomSeed: boolean;
@@ -28,6 +30,7 @@ export const SETTINGS_KEY = 'vqddm-studio.settings.v1';
 export const DEFAULTS: PersistedSettings = {
   methods: [...DEFAULT_SETTINGS.methods],
   steps: DEFAULT_SETTINGS.steps,
+  stepsFromPack: true,
   samples: DEFAULT_SETTINGS.samples,
   seed: DEFAULT_SETTINGS.seed,
   randomSeed: true,
@@ -55,6 +58,7 @@ export function sanitize(raw: unknown): PersistedSettings {
   return {
     methods: methods.length ? methods : [...DEFAULTS.methods],
     steps: clamp(r.steps, 1, 10000, DEFAULTS.steps, true),
+    stepsFromPack: typeof r.stepsFromPack === 'boolean' ? r.stepsFromPack : DEFAULTS.stepsFromPack,
     samples: clamp(r.samples, 1, 16, DEFAULTS.samples, true),
     seed: clamp(r.seed, 0, 0xffffffff, DEFAULTS.seed, true),
     randomSeed: typeof r.randomSeed === 'boolean' ? r.randomSeed : DEFAULTS.randomSeed,

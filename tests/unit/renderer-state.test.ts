@@ -95,6 +95,8 @@ describe('SettingsState', () => {
 
   it('falls back to defaults for corrupt or out-of-range stored values', () => {
     expect(new SettingsState(memoryStore({ [SETTINGS_KEY]: '{not json' })).values).toEqual(DEFAULTS);
+    expect(sanitize({}).stepsFromPack).toBe(true); // a fresh install follows each pack's default steps
+    expect(sanitize({ stepsFromPack: false }).stepsFromPack).toBe(false);
     const s = sanitize({ steps: -5, samples: 99, temperature: 'hot', methods: ['nope'], saveFormat: 'bmp', quality: 1000 });
     expect(s).toMatchObject({ steps: 1, samples: 16, temperature: DEFAULTS.temperature, methods: DEFAULTS.methods, saveFormat: 'png', quality: 100 });
   });
