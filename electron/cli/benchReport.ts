@@ -71,7 +71,7 @@ export function benchMarkdown(r: Results, command: string): string {
     '| ---: | ---: | ---: | --- |',
     ...r.quality.map((q) => `| ${q.steps} | ${q.psnr_db.toFixed(2)} | ${ms(q.median_ms)} | \`${bar(q.psnr_db)}\` |`),
     '',
-    `The fewest steps within 0.25 dB of the best PSNR on this curve: **${r.vqddm_recommended_steps}**; the pack's default (manifest \`diffusion.default_steps\`): **${r.vqddm_default_steps}**.`,
+    `The fewest steps within 0.25 dB of the best PSNR on this curve: **${r.vqddm_recommended_steps}**; the pack's default (manifest \`diffusion.default_steps\`): **${r.vqddm_default_steps}**. One photo's curve moves by a dB or more between seeds; the default is chosen from the test-set curve of the pack's own evaluation (\`models/${r.pack}/REPORT.md\`, 44 fills per step count).`,
     '',
   ].join('\n');
 }
