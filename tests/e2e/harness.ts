@@ -3,7 +3,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 export const ARTIFACTS = join(ROOT, 'artifacts', 'e2e');
@@ -69,4 +70,27 @@ export async function launchBrowser(): Promise<Browser> {
     executablePath: CHROMIUM,
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
+}
+
+/** A serve process (tiny pack) and a browser for one test file: started before its tests, stopped after. */
+export function useServeAndBrowser(): { readonly server: ServeProcess; readonly browser: Browser; newContext(): Promise<BrowserContext> } {
+  let server: ServeProcess | undefined;
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    server = await startServe();
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+  return {
+    get server() {
+      return server as ServeProcess;
+    },
+    get browser() {
+      return browser as Browser;
+    },
+    newContext: () => (browser as Browser).newContext({ viewport: { width: 1440, height: 900 }, acceptDownloads: true }),
+  };
 }

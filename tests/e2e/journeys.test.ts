@@ -3,11 +3,11 @@
  * look like noise, which is fine here). Screenshots of each journey go to artifacts/e2e/.
  */
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import sharp from 'sharp';
-import type { Browser, BrowserContext } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 import { EditorPage } from './editorPage.js';
-import { chromiumAvailable, FIXTURE, launchBrowser, startServe, type ServeProcess } from './harness.js';
+import { chromiumAvailable, FIXTURE, useServeAndBrowser } from './harness.js';
 
 /** A string matches as a substring, a RegExp as itself. */
 function text(t: string | RegExp): RegExp {
@@ -20,24 +20,14 @@ async function pixels(png: Buffer): Promise<{ width: number; height: number; dat
 }
 
 describe.skipIf(!chromiumAvailable())('editor journeys (Chromium, serve mode)', () => {
-  let server: ServeProcess;
-  let browser: Browser;
+  const env = useServeAndBrowser();
   let context: BrowserContext;
 
-  beforeAll(async () => {
-    server = await startServe();
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
-
   async function newEditor(): Promise<EditorPage> {
-    context = await browser.newContext({ viewport: { width: 1440, height: 900 }, acceptDownloads: true });
+    context = await env.newContext();
     const ed = new EditorPage(await context.newPage());
     ed.page.on('pageerror', (e) => console.error('page error:', e.message));
-    await ed.goto(server.url);
+    await ed.goto(env.server.url);
     return ed;
   }
 

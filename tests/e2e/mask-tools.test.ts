@@ -1,27 +1,17 @@
 /** Mask tools with real mouse and keyboard events, checked on the exported mask's pixels. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import sharp from 'sharp';
-import type { Browser } from 'playwright-core';
 import { EditorPage } from './editorPage.js';
-import { chromiumAvailable, FIXTURE, launchBrowser, startServe, type ServeProcess } from './harness.js';
+import { chromiumAvailable, FIXTURE, useServeAndBrowser } from './harness.js';
 
 describe.skipIf(!chromiumAvailable())('mask tools', () => {
-  let server: ServeProcess;
-  let browser: Browser;
-  beforeAll(async () => {
-    server = await startServe();
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const env = useServeAndBrowser();
 
   it('rectangle, eraser, invert, lasso, undo, size keys and wheel zoom', async () => {
-    const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, acceptDownloads: true });
+    const context = await env.newContext();
     const ed = new EditorPage(await context.newPage());
     const { page } = ed;
-    await ed.goto(server.url);
+    await ed.goto(env.server.url);
     await ed.open(FIXTURE);
     await expect.poll(() => page.title()).toContain('photo.jpg');
 

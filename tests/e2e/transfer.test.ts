@@ -3,11 +3,10 @@
  * mask on it fills without the whole photo crossing the WebSocket. What the page sends is recorded in the
  * page (op name and bytes of each frame), so recording costs nothing; open and fill times are printed.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import sharp from 'sharp';
-import type { Browser } from 'playwright-core';
 import { EditorPage } from './editorPage.js';
-import { chromiumAvailable, FIXTURE, launchBrowser, startServe, type ServeProcess } from './harness.js';
+import { chromiumAvailable, FIXTURE, useServeAndBrowser } from './harness.js';
 import { decodeImage } from '../../electron/engine/image/codec.js';
 import { toRgba8 } from '../../electron/engine/image/pixels.js';
 
@@ -35,16 +34,7 @@ interface Sent {
 }
 
 describe.skipIf(!chromiumAvailable())('photos to and from the engine', () => {
-  let server: ServeProcess;
-  let browser: Browser;
-  beforeAll(async () => {
-    server = await startServe();
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const env = useServeAndBrowser();
 
   it('opens a rotated JPEG upright in the page, with the pixels the engine decodes', async () => {
     // 48x24 stored, EXIF orientation 6 (rotate 90 degrees clockwise): shown 24x48. Left half red, right
@@ -52,11 +42,11 @@ describe.skipIf(!chromiumAvailable())('photos to and from the engine', () => {
     const stored = Buffer.alloc(48 * 24 * 3);
     for (let i = 0; i < 48 * 24; i++) stored.set(i % 48 < 24 ? [220, 30, 30] : [30, 30, 220], i * 3);
     const jpeg = await sharp(stored, { raw: { width: 48, height: 24, channels: 3 } }).jpeg({ quality: 95 }).withMetadata({ orientation: 6 }).toBuffer();
-    const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, acceptDownloads: true });
+    const context = await env.newContext();
     await context.addInitScript(RECORD_SENDS);
     const ed = new EditorPage(await context.newPage());
     const { page } = ed;
-    await ed.goto(server.url);
+    await ed.goto(env.server.url);
     await ed.open({ name: 'rotated.jpg', mimeType: 'image/jpeg', buffer: jpeg });
     await expect.poll(() => page.title()).toContain('rotated.jpg');
     expect([await ed.canvas.getAttribute('data-width'), await ed.canvas.getAttribute('data-height')]).toEqual(['24', '48']);
@@ -90,10 +80,10 @@ describe.skipIf(!chromiumAvailable())('photos to and from the engine', () => {
       ['deep.png', await f().toColourspace('rgb16').png().toBuffer(), 'engine', 0],
       ['scan.tif', await f().tiff().toBuffer(), 'engine', 0],
     ];
-    const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, acceptDownloads: true });
+    const context = await env.newContext();
     await context.addInitScript(RECORD_SENDS);
     const ed = new EditorPage(await context.newPage());
-    await ed.goto(server.url);
+    await ed.goto(env.server.url);
     for (const [name, buffer, by, tolerance] of files) {
       await ed.page.evaluate('window.__sent.length = 0');
       await ed.open({ name, mimeType: 'application/octet-stream', buffer });
@@ -121,12 +111,12 @@ describe.skipIf(!chromiumAvailable())('photos to and from the engine', () => {
   it('opens and fills a small mask without sending the whole photo', async () => {
     // The fixture upscaled: a smooth photo-like JPEG of a realistic size for 24 MP.
     const jpeg = await sharp(FIXTURE).resize(W, H).jpeg({ quality: 90 }).toBuffer();
-    const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, acceptDownloads: true });
+    const context = await env.newContext();
     await context.addInitScript(RECORD_SENDS);
     const ed = new EditorPage(await context.newPage());
     const { page } = ed;
     page.on('pageerror', (e) => console.error('page error:', e.message));
-    await ed.goto(server.url);
+    await ed.goto(env.server.url);
     await page.getByRole('checkbox', { name: 'Transformer', exact: true }).uncheck();
 
     let t = Date.now();
