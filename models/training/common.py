@@ -1,9 +1,11 @@
-"""Shared helpers: device choice, threads, resumable checkpoints, JSON-lines logs, fp16 state dicts."""
+"""Shared helpers: device choice, threads, resumable checkpoints, JSON-lines logs, fp16 state dicts, configs."""
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import time
+from dataclasses import asdict
 
 import torch
 
@@ -64,3 +66,14 @@ class Log:
 
 def n_params(m: torch.nn.Module) -> int:
     return sum(p.numel() for p in m.parameters())
+
+
+def parse_config(cls, argv=None):
+    """A stage's dataclass config from the command line: one --flag per scalar field (bools take 1/true/yes)."""
+    ap = argparse.ArgumentParser()
+    for k, v in asdict(cls()).items():
+        if isinstance(v, bool):
+            ap.add_argument("--" + k, type=lambda s: s.lower() in ("1", "true", "yes"), default=v)
+        elif isinstance(v, (int, float, str)):
+            ap.add_argument("--" + k, type=type(v), default=v)
+    return cls(**vars(ap.parse_args(argv)))

@@ -9,7 +9,6 @@ KL(q(z_T|z_0) || uniform); t is importance-sampled (p_t ~ sqrt(E[L_t^2])) once e
 """
 from __future__ import annotations
 
-import argparse
 import math
 import os
 import time
@@ -21,7 +20,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from . import schedule as S
-from .common import RUNS, Log, fp16_state, load_ckpt, n_params, pick_device, save_ckpt, setup_threads
+from .common import RUNS, parse_config, Log, fp16_state, load_ckpt, n_params, pick_device, save_ckpt, setup_threads
 
 
 @dataclass
@@ -313,14 +312,7 @@ def train(c: DiffConfig, log_every: int = 50):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser()
-    for k, v in asdict(DiffConfig()).items():
-        if isinstance(v, bool):
-            ap.add_argument("--" + k, type=lambda s: s.lower() in ("1", "true", "yes"), default=v)
-        elif isinstance(v, (int, float, str)):
-            ap.add_argument("--" + k, type=type(v), default=v)
-    a = ap.parse_args(argv)
-    train(DiffConfig(**vars(a)))
+    train(parse_config(DiffConfig, argv))
 
 
 if __name__ == "__main__":

@@ -7,16 +7,15 @@ Output runs/grids.pt: {"train16": int16 [N, 16, 16], "val16": int16 [M, 16, 16],
 """
 from __future__ import annotations
 
-import argparse
 import os
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 
 from . import data as D
-from .common import RUNS, load_fp16_state, pick_device, setup_threads
+from .common import RUNS, parse_config, load_fp16_state, pick_device, setup_threads
 from .vqgan import VQConfig, VQGAN
 
 
@@ -50,10 +49,7 @@ def encode_crops(model, ps, n, size, rng, dev, bs):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser()
-    for k, v in asdict(EncodeConfig()).items():
-        ap.add_argument("--" + k, type=type(v), default=v)
-    c = EncodeConfig(**vars(ap.parse_args(argv)))
+    c = parse_config(EncodeConfig, argv)
     dev = pick_device()
     setup_threads(c.threads)
     model = load_vq(c.vq, dev)

@@ -12,7 +12,6 @@ Reports validation codebook usage and PSNR before and after (runs/refit/metrics.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import os
@@ -24,7 +23,7 @@ import torch
 import torch.nn.functional as F
 
 from . import data as D
-from .common import RUNS, Log, fp16_state, load_ckpt, pick_device, save_ckpt, setup_threads
+from .common import RUNS, parse_config, Log, fp16_state, load_ckpt, pick_device, save_ckpt, setup_threads
 from .vqgan import VQConfig, VQGAN, PatchDisc, evaluate
 
 
@@ -192,10 +191,7 @@ def refit(c: RefitConfig, log_every: int = 25):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser()
-    for k, v in asdict(RefitConfig()).items():
-        ap.add_argument("--" + k, type=type(v), default=v)
-    refit(RefitConfig(**vars(ap.parse_args(argv))))
+    refit(parse_config(RefitConfig, argv))
 
 
 if __name__ == "__main__":

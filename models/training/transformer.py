@@ -8,7 +8,6 @@ present [L, 2, B, heads, P+N, head_dim]; positions P..P+N-1 come from past's len
 """
 from __future__ import annotations
 
-import argparse
 import math
 import os
 import time
@@ -18,7 +17,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .common import RUNS, Log, fp16_state, load_ckpt, n_params, pick_device, save_ckpt, setup_threads
+from .common import RUNS, parse_config, Log, fp16_state, load_ckpt, n_params, pick_device, save_ckpt, setup_threads
 
 
 @dataclass
@@ -179,10 +178,7 @@ def train(c: GPTConfig, log_every: int = 50):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser()
-    for k, v in asdict(GPTConfig()).items():
-        ap.add_argument("--" + k, type=type(v), default=v)
-    train(GPTConfig(**vars(ap.parse_args(argv))))
+    train(parse_config(GPTConfig, argv))
 
 
 if __name__ == "__main__":

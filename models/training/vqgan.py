@@ -12,7 +12,6 @@ term after warm-up with taming's adaptive weight. No LPIPS (no pretrained networ
 """
 from __future__ import annotations
 
-import argparse
 import math
 import os
 import time
@@ -24,7 +23,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from . import data as D
-from .common import RUNS, Log, fp16_state, load_ckpt, n_params, pick_device, save_ckpt, setup_threads
+from .common import RUNS, parse_config, Log, fp16_state, load_ckpt, n_params, pick_device, save_ckpt, setup_threads
 
 
 @dataclass
@@ -291,13 +290,7 @@ def train(c: VQConfig, log_every: int = 25):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser()
-    for k, v in asdict(VQConfig()).items():
-        if isinstance(v, (int, float, str)) and not isinstance(v, bool):
-            ap.add_argument("--" + k, type=type(v), default=v)
-    a = ap.parse_args(argv)
-    c = VQConfig(**{k: v for k, v in vars(a).items()})
-    train(c)
+    train(parse_config(VQConfig, argv))
 
 
 if __name__ == "__main__":
