@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import time
 from dataclasses import asdict
@@ -77,3 +78,13 @@ def parse_config(cls, argv=None):
         elif isinstance(v, (int, float, str)):
             ap.add_argument("--" + k, type=type(v), default=v)
     return cls(**vars(ap.parse_args(argv)))
+
+
+def set_lr(optimizers, base: float, frac: float, step: int, warmup: int = 0) -> float:
+    """Wall-clock cosine schedule down to 10% of `base` (frac = share of the time budget used), after a
+    linear warm-up of `warmup` steps; sets it on every param group of `optimizers` and returns it."""
+    lr = base * min(1.0, (step + 1) / warmup if warmup else 1.0) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(frac, 1.0))))
+    for opt in optimizers:
+        for g in opt.param_groups:
+            g["lr"] = lr
+    return lr

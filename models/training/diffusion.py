@@ -20,7 +20,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from . import schedule as S
-from .common import RUNS, parse_config, Log, fp16_state, load_ckpt, n_params, pick_device, save_ckpt, setup_threads
+from .common import RUNS, parse_config, set_lr, Log, fp16_state, load_ckpt, n_params, pick_device, save_ckpt, setup_threads
 
 
 @dataclass
@@ -273,9 +273,7 @@ def train(c: DiffConfig, log_every: int = 50):
 
     while step < c.max_steps and time.time() - t0 < budget:
         frac = (time.time() - t0) / budget
-        lr = c.lr * min(1.0, (step + 1) / 200) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * frac)))
-        for g in opt.param_groups:
-            g["lr"] = lr
+        lr = set_lr([opt], c.lr, frac, step, warmup=200)
         big = tr32 is not None and c.big_every > 0 and step % c.big_every == c.big_every - 1
         src, B = (tr32, max(1, c.batch // 4)) if big else (tr16, c.batch)
         z0 = src[torch.randint(len(src), (B,), generator=rng)].long().to(dev)

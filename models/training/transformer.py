@@ -17,7 +17,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .common import RUNS, parse_config, Log, fp16_state, load_ckpt, n_params, pick_device, save_ckpt, setup_threads
+from .common import RUNS, parse_config, set_lr, Log, fp16_state, load_ckpt, n_params, pick_device, save_ckpt, setup_threads
 
 
 @dataclass
@@ -155,9 +155,7 @@ def train(c: GPTConfig, log_every: int = 50):
 
     while step < c.max_steps and time.time() - t0 < budget:
         frac = (time.time() - t0) / budget
-        lr = c.lr * min(1.0, (step + 1) / 200) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * frac)))
-        for g in opt.param_groups:
-            g["lr"] = lr
+        lr = set_lr([opt], c.lr, frac, step, warmup=200)
         z = tr[torch.randint(len(tr), (c.batch,), generator=rng)].to(dev)
         loss = model.nll(z)
         opt.zero_grad(set_to_none=True)

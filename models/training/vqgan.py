@@ -23,7 +23,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from . import data as D
-from .common import RUNS, parse_config, Log, fp16_state, load_ckpt, n_params, pick_device, save_ckpt, setup_threads
+from .common import RUNS, parse_config, set_lr, Log, fp16_state, load_ckpt, n_params, pick_device, save_ckpt, setup_threads
 
 
 @dataclass
@@ -248,9 +248,7 @@ def train(c: VQConfig, log_every: int = 25):
         frac = (time.time() - t0) / budget
         if frac >= 1:
             break
-        lr = c.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(frac, 1.0))))  # cosine to 10%
-        for g in (*opt.param_groups, *opt_d.param_groups):
-            g["lr"] = lr
+        lr = set_lr([opt, opt_d], c.lr, frac, step)
         x = D.PhotoSet.batch(tr, rng, c.batch, c.size).to(dev)  # [B, 3, 64, 64]
         xr, idx, qloss = model(x)
         rec = (x - xr).abs().mean()
