@@ -1,0 +1,313 @@
+"""Stage 2b: the guided decoder, which decodes a fill's codes at the photo's own scale while seeing the known pixels.
+
+    nice -n 10 /usr/bin/python3 -m models.training.guided --steps 4000 --minutes 80   # resumes runs/guided/ckpt.pt
+
+Why: the plain decoder turns a G x G code grid into a 4G px image (64 or 128 px) that the engine then resizes to
+the crop, often 2-5x: fills come out blurry and blocky. This decoder takes
+  codes  [B, G, G]        the fill's codes (known cells from the encoder, unknown ones from a prior)
+  image  [B, 3, S, S]     the crop at the photo's own scale in [-1, 1], zero (grey) where masked
+  mask   [B, 1, S, S]     1 = to fill
+and returns [B, 3, S, S] for any S divisible by 4 with S >= 4G: the code embeddings are resized to S/4 and the
+known pixels enter through a small conv pyramid added at the decoder's three scales (PUT, Liu et al. CVPR 2022,
+has the same masked-image branch). Encoder and codebook stay frozen, so both priors stay valid and both methods
+share this decoder. It starts as the shipped ReFiT decoder exactly (the injections are zero-initialised).
+
+Losses: L1 (whole crop + again inside the hole), L1 between FFT magnitudes (holds texture energy that L1 alone
+averages away), a two-scale mask-conditioned PatchGAN with hinge loss, lazy R1 penalty on real crops and
+feature matching on the discriminator's features (stable from the first step, no warm-up switch).
+Training crops: S in `sizes` at scale 1-3x of photos loaded at up to 1280 px, codes from the crop resized to 4G
+px: the known cells encode the mean-filled crop, as the engine does, the unknown ones the true crop.
+The learning rate follows steps (cosine over `steps`), so a run split over sessions follows one schedule.
+"""
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from . import data as D
+from . import masks as M
+from .common import HERE, RUNS, Log, fp16_state, load_ckpt, load_fp16_state, n_params, parse_config, pick_device, save_ckpt, setup_threads
+from .vqgan import VQConfig, VQGAN, Decoder, Norm
+
+SHIPPED_VQ = os.path.join(HERE, "checkpoints", "vqgan_refit_fp16.pt")
+
+
+@dataclass
+class GuidedConfig:
+    vq: str = SHIPPED_VQ
+    sizes: str = "96,128,160"         # training crop sides at the photo's scale (px, divisible by 4)
+    grids: str = "16,32"              # code grids; a grid is used only when 4G <= S
+    max_side: int = 1280              # photos loaded at up to this long side
+    scales: str = "1,3"               # crop = S * s photo pixels resized to S, s log-uniform in this range
+    batch: int = 8
+    lr: float = 2e-4
+    steps: int = 4000                 # length of the cosine schedule (all sessions together)
+    minutes: float = 80.0             # this run's wall-clock budget; rerun to continue
+    w_hole: float = 1.0               # extra L1 inside the hole
+    w_fft: float = 1.0
+    w_gan: float = 0.1
+    w_fm: float = 1.0
+    r1_gamma: float = 1.0
+    r1_every: int = 4
+    disc_ch: int = 32
+    val_every: int = 250
+    ckpt_every_s: float = 120.0
+    threads: int = 2
+    seed: int = 0
+    out: str = os.path.join(RUNS, "guided")
+    images: str = ""
+
+
+def load_vq(path: str) -> VQGAN:
+    d = torch.load(path, map_location="cpu")
+    cfg = VQConfig(**{k: (tuple(v) if isinstance(v, list) else v) for k, v in d["cfg"].items()})
+    vq = VQGAN(cfg)
+    load_fp16_state(vq, d["model"])
+    return vq.eval()
+
+
+class Guide(nn.Module):
+    """Masked crop + mask [B, 4, S, S] -> features at S, S/2, S/4 with the decoder's channel counts."""
+
+    def __init__(self, chs: list[int]):  # chs: decoder channels at S, S/2, S/4 (e.g. 32, 64, 128)
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(4, chs[0], 3, padding=1), nn.SiLU(), nn.Conv2d(chs[0], chs[0], 3, padding=1), nn.SiLU())
+        self.downs = nn.ModuleList(
+            nn.Sequential(nn.Conv2d(chs[i], chs[i + 1], 3, stride=2, padding=1), nn.SiLU(), nn.Conv2d(chs[i + 1], chs[i + 1], 3, padding=1), nn.SiLU())
+            for i in range(len(chs) - 1))
+
+    def forward(self, g):
+        feats = [self.stem(g)]
+        for d in self.downs:
+            feats.append(d(feats[-1]))
+        return feats  # [B, chs[0], S, S], [B, chs[1], S/2, S/2], ...
+
+
+class GuidedDecoder(nn.Module):
+    def __init__(self, vc: VQConfig):
+        super().__init__()
+        self.vc = vc
+        self.codebook = nn.Parameter(torch.zeros(vc.K, vc.code_dim), requires_grad=False)  # normalised, frozen
+        self.dec = Decoder(vc)
+        chs = [vc.ch * m for m in vc.ch_mult]  # channels at S, S/2, S/4
+        self.guide = Guide(chs)
+        # one zero-initialised 1x1 injection per scale, coarsest first (the decoder's order): after conv_in
+        # (S/4, chs[-1] channels) and after the conv that follows each Upsample, which still has the coarser
+        # level's width: guide channels chs[::-1][i] -> decoder channels chs[::-1][max(0, i - 1)]
+        rev = chs[::-1]
+        self.inject = nn.ModuleList(nn.Conv2d(rev[i], rev[max(0, i - 1)], 1) for i in range(len(rev)))
+        for conv in self.inject:
+            nn.init.zeros_(conv.weight)
+            nn.init.zeros_(conv.bias)
+
+    @classmethod
+    def from_vq(cls, vq: VQGAN) -> "GuidedDecoder":
+        m = cls(vq.cfg)
+        m.dec.load_state_dict(vq.decoder.state_dict())
+        with torch.no_grad():
+            m.codebook.copy_(vq.quant.codes_normed())
+        return m
+
+    def forward(self, codes, image, mask):  # [B, G, G] i64, [B, 3, S, S], [B, 1, S, S] -> [B, 3, S, S]
+        z = F.embedding(codes, self.codebook).permute(0, 3, 1, 2)  # [B, code_dim, G, G]
+        z = F.interpolate(z, size=(image.shape[-2] // 4, image.shape[-1] // 4), mode="bilinear", align_corners=False)
+        feats = self.guide(torch.cat([image * (1 - mask), mask], 1))[::-1]  # coarsest first
+        h = self.dec.conv_in(z) + self.inject[0](feats[0])
+        h = self.dec.mid(h)
+        level = 1
+        for layer in self.dec.up:
+            h = layer(h)
+            if isinstance(layer, nn.Conv2d):  # the conv after each Upsample: one scale finer
+                h = h + self.inject[level](feats[level])
+                level += 1
+        return self.dec.conv_out(F.silu(self.dec.norm_out(h)))
+
+
+class MaskedDisc(nn.Module):
+    """PatchGAN over the composite (known pixels + fill) and the mask; returns logits and features."""
+
+    def __init__(self, ch: int = 32):
+        super().__init__()
+        self.blocks = nn.ModuleList([
+            nn.Sequential(nn.Conv2d(4, ch, 4, 2, 1), nn.LeakyReLU(0.2)),
+            nn.Sequential(nn.Conv2d(ch, ch * 2, 4, 2, 1), nn.GroupNorm(8, ch * 2), nn.LeakyReLU(0.2)),
+            nn.Sequential(nn.Conv2d(ch * 2, ch * 4, 3, 1, 1), nn.GroupNorm(8, ch * 4), nn.LeakyReLU(0.2)),
+        ])
+        self.head = nn.Conv2d(ch * 4, 1, 3, 1, 1)
+
+    def forward(self, x, m):
+        h, feats = torch.cat([x, m], 1), []
+        for b in self.blocks:
+            h = b(h)
+            feats.append(h)
+        return self.head(h), feats
+
+
+class MultiScaleDisc(nn.Module):
+    def __init__(self, ch: int = 32, scales: int = 2):
+        super().__init__()
+        self.discs = nn.ModuleList(MaskedDisc(ch) for _ in range(scales))
+
+    def forward(self, x, m):
+        out = []
+        for i, d in enumerate(self.discs):
+            if i:
+                x, m = F.avg_pool2d(x, 2), F.avg_pool2d(m, 2)
+            out.append(d(x, m))
+        return out  # [(logits, feats)] per scale
+
+
+def fft_mag_l1(a, b):
+    """L1 between the magnitudes of the 2-D spectra (orthonormal), per channel."""
+    fa = torch.fft.rfft2(a, norm="ortho").abs()
+    fb = torch.fft.rfft2(b, norm="ortho").abs()
+    return (fa - fb).abs().mean()
+
+
+def lr_at(step: int, c: GuidedConfig, warmup: int = 100) -> float:
+    """Cosine over `steps` down to 10 %, after a linear warm-up: a function of the step alone."""
+    frac = min(1.0, step / max(1, c.steps))
+    return c.lr * min(1.0, (step + 1) / warmup) * (0.1 + 0.45 * (1 + np.cos(np.pi * frac)))
+
+
+@torch.no_grad()
+def make_batch(vq: VQGAN, ps: D.PhotoSet, rng: np.random.Generator, c: GuidedConfig, S: int, G: int, dev):
+    """x [B, 3, S, S], mask [B, 1, S, S], codes [B, G, G] as the engine would hand them to the decoder."""
+    lo, hi = (float(v) for v in c.scales.split(","))
+    x = ps.batch(rng, c.batch, S, scales=(lo, hi)).to(dev)
+    ms = []
+    for _ in range(c.batch):
+        kind = M.KINDS[int(rng.choice(4, p=[0.3, 0.3, 0.3, 0.1]))]
+        m = M.GENERATORS[kind](rng, S, S, 0.05, 0.35) if kind in ("box", "blob") else M.GENERATORS[kind](rng, S, S)
+        ms.append(m)
+    mask = torch.from_numpy(np.stack(ms)[:, None] / 255.0).float().to(dev)  # [B, 1, S, S]
+    P = 4 * G
+    x_low = F.interpolate(x, size=(P, P), mode="bilinear", antialias=True, align_corners=False) if P != S else x
+    m_low = F.interpolate(mask, size=(P, P), mode="area") if P != S else mask
+    # the engine mean-fills the masked pixels before encoding; cells touched by the mask are "unknown"
+    mean = (x_low * (1 - m_low)).sum((2, 3), keepdim=True) / (1 - m_low).sum((2, 3), keepdim=True).clamp_min(1)
+    filled = torch.where(m_low > 0, mean.expand_as(x_low), x_low)
+    known_codes, true_codes = vq.encode(filled), vq.encode(x_low)  # [B, G, G]
+    unknown = F.max_pool2d(m_low, 4)[:, 0] > 0  # [B, G, G]
+    codes = torch.where(unknown, true_codes, known_codes)
+    return x, mask, codes
+
+
+@torch.no_grad()
+def evaluate(gd: GuidedDecoder, val: list) -> dict:
+    """Validation PSNR over the whole crop and inside the hole (fixed crops, masks and codes)."""
+    gd.eval()
+    mse_all, mse_hole, n_hole = 0.0, 0.0, 0.0
+    for x, mask, codes in val:
+        y = gd(codes, x, mask).clamp(-1, 1)
+        err = ((y - x) / 2) ** 2  # pixels in [0, 1]
+        mse_all += float(err.mean()) * len(x)
+        mse_hole += float((err * mask).sum() / 3)
+        n_hole += float(mask.sum())
+    gd.train()
+    n = sum(len(v[0]) for v in val)
+    return {"val_psnr": float(-10 * np.log10(mse_all / n)), "val_psnr_hole": float(-10 * np.log10(mse_hole / max(n_hole, 1)))}
+
+
+def train(c: GuidedConfig, log_every: int = 25):
+    dev = pick_device()
+    setup_threads(c.threads)
+    torch.manual_seed(c.seed)
+    vq = load_vq(c.vq).to(dev)
+    for p in vq.parameters():
+        p.requires_grad_(False)
+    sizes = [int(s) for s in c.sizes.split(",")]
+    grids = [int(g) for g in c.grids.split(",")]
+    rows = D.load_rows(c.images or None)
+    tr, va = D.PhotoSet(rows, "train", c.max_side), D.PhotoSet(rows, "val", c.max_side)
+    vrng = np.random.default_rng(1234)
+    val = [make_batch(vq, va, vrng, c, S, G, dev) for S in sizes for G in grids if 4 * G <= S]
+    gd = GuidedDecoder.from_vq(vq).to(dev)
+    disc = MultiScaleDisc(c.disc_ch).to(dev)
+    params = [p for p in gd.parameters() if p.requires_grad]
+    opt = torch.optim.Adam(params, lr=c.lr, betas=(0.5, 0.9))
+    opt_d = torch.optim.Adam(disc.parameters(), lr=c.lr, betas=(0.5, 0.9))
+    log = Log(os.path.join(c.out, "log.jsonl"))
+    ck_path = os.path.join(c.out, "ckpt.pt")
+    step, seen = 0, 0
+    ck = load_ckpt(ck_path, dev)
+    if ck:
+        gd.load_state_dict(ck["model"]); disc.load_state_dict(ck["disc"])
+        opt.load_state_dict(ck["opt"]); opt_d.load_state_dict(ck["opt_d"])
+        step, seen = ck["step"], ck["seen"]
+        print(f"resumed at step {step}")
+    else:
+        log(stage="guided_val", step=0, **evaluate(gd, val))
+    print(f"guided decoder {n_params(gd) / 1e6:.2f}M params (guide {n_params(gd.guide) / 1e6:.2f}M), "
+          f"disc {n_params(disc) / 1e6:.2f}M, {len(tr)} train / {len(va)} val photos, device {dev}", flush=True)
+    rng = np.random.default_rng(c.seed + step)
+    t0, last_ck = time.time(), time.time()
+
+    def save():
+        save_ckpt(ck_path, model=gd.state_dict(), disc=disc.state_dict(), opt=opt.state_dict(),
+                  opt_d=opt_d.state_dict(), step=step, seen=seen, cfg=asdict(c))
+        torch.save({"cfg": asdict(c), "vq_cfg": asdict(gd.vc), "model": fp16_state(gd)}, os.path.join(c.out, "guided_fp16.pt"))
+
+    while step < c.steps and time.time() - t0 < c.minutes * 60:
+        lr = lr_at(step, c)
+        for o in (opt, opt_d):
+            for g in o.param_groups:
+                g["lr"] = lr
+        S = int(rng.choice(sizes))
+        G = int(rng.choice([g for g in grids if 4 * g <= S]))
+        x, mask, codes = make_batch(vq, tr, rng, c, S, G, dev)
+        y = gd(codes, x, mask)
+        comp = x * (1 - mask) + y * mask
+        l1 = (y - x).abs().mean()
+        l1_hole = ((y - x).abs() * mask).sum() / (3 * mask.sum()).clamp_min(1)
+        lf = fft_mag_l1(y, x)
+        fake_out = disc(comp, mask)
+        with torch.no_grad():
+            real_feats = [f for _, fs in disc(x, mask) for f in fs]
+        g_adv = sum(-lg.mean() for lg, _ in fake_out) / len(fake_out)
+        fm = sum((a - b).abs().mean() for a, b in zip([f for _, fs in fake_out for f in fs], real_feats)) / len(real_feats)
+        loss = l1 + c.w_hole * l1_hole + c.w_fft * lf + c.w_gan * g_adv + c.w_fm * fm
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        # discriminator: hinge, plus a lazy R1 penalty on real crops every r1_every steps
+        r1_on = c.r1_gamma > 0 and step % c.r1_every == 0
+        xr = x.detach().requires_grad_(r1_on)
+        real_out = disc(xr, mask)
+        d_loss = sum(F.relu(1 - lg).mean() for lg, _ in real_out) / len(real_out)
+        d_loss = d_loss + sum(F.relu(1 + lg).mean() for lg, _ in disc(comp.detach(), mask)) / len(real_out)
+        r1 = torch.zeros(())
+        if r1_on:
+            grad, = torch.autograd.grad(sum(lg.sum() for lg, _ in real_out), xr, create_graph=True)
+            r1 = grad.pow(2).flatten(1).sum(1).mean()
+            d_loss = d_loss + 0.5 * c.r1_gamma * c.r1_every * r1
+        opt_d.zero_grad(set_to_none=True)
+        d_loss.backward()
+        opt_d.step()
+        step += 1
+        seen += c.batch
+        if step % log_every == 0:
+            log(stage="guided", step=step, seen=seen, S=S, G=G, l1=float(l1), l1_hole=float(l1_hole), fft=float(lf),
+                g=float(g_adv), fm=float(fm), d=float(d_loss), r1=float(r1), lr=lr, minutes=(time.time() - t0) / 60)
+        if step % c.val_every == 0:
+            log(stage="guided_val", step=step, **evaluate(gd, val))
+        if time.time() - last_ck > c.ckpt_every_s:
+            save()
+            last_ck = time.time()
+    log(stage="guided_val", step=step, **evaluate(gd, val))
+    save()
+    return gd
+
+
+def main(argv=None):
+    train(parse_config(GuidedConfig, argv))
+
+
+if __name__ == "__main__":
+    main()
