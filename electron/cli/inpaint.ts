@@ -18,6 +18,8 @@ export const INPAINT_USAGE = `vqddm inpaint --image PHOTO --mask MASK --out OUT.
   --temperature X    softmax temperature (default 1)
   --truncation R     VQ-DDM: keep the top classes up to mass R (default 1 = off)
   --top-k K          transformer: sample among the K most likely codes (default 100, 0 = all)
+  --no-guided        decode without the pack's guided decoder (at the model's resolution, resized)
+  --no-texture       no photo-texture stage; with --no-guided too: the raw coarse fill of each method
   --pack DIR         model pack folder (default: the shipped pack)
   --device D         auto|cpu|cuda|dml|coreml (default auto)
   --resize-mask      scale a mask of another size to the image
@@ -39,7 +41,7 @@ export async function inpaintCommand(argv: string[]): Promise<void> {
       image: { type: 'string' }, mask: { type: 'string' }, out: { type: 'string' }, method: { type: 'string' },
       steps: { type: 'string' }, samples: { type: 'string' }, seed: { type: 'string' }, temperature: { type: 'string' },
       truncation: { type: 'string' }, 'top-k': { type: 'string' }, pack: { type: 'string' }, device: { type: 'string' },
-      'resize-mask': { type: 'boolean' }, quality: { type: 'string' }, json: { type: 'boolean' },
+      'no-guided': { type: 'boolean' }, 'no-texture': { type: 'boolean' }, 'resize-mask': { type: 'boolean' }, quality: { type: 'string' }, json: { type: 'boolean' },
     },
     strict: true,
   });
@@ -65,6 +67,8 @@ export async function inpaintCommand(argv: string[]): Promise<void> {
     temperature: numberOption(values.temperature, 'temperature', 1),
     truncation: numberOption(values.truncation, 'truncation', 1),
     topK: intOption(values['top-k'], 'top-k', 100),
+    guidedDecoder: values['no-guided'] !== true,
+    photoTexture: values['no-texture'] !== true,
   };
 
   const t0 = performance.now();
@@ -86,8 +90,8 @@ export async function inpaintCommand(argv: string[]): Promise<void> {
         const path = outputName(out, methods.length > 1 ? method : null, result.samples.length > 1 ? i + 1 : null);
         files.push({ path, data: await encodeImage(applyPatches(image.pixels, sample.patches), format, quality, image.hasAlpha) });
       }
-      const { encode, sample, decode, composite, total, modelRun } = result.timings;
-      timings[method] = { encode, sample, vq_decode: decode, composite, image_encode: performance.now() - t, total, model_run: modelRun, model_calls: result.modelCalls, grids: result.grids };
+      const { encode, sample, decode, composite, texture, total, modelRun } = result.timings;
+      timings[method] = { encode, sample, vq_decode: decode, composite, texture, image_encode: performance.now() - t, total, model_run: modelRun, model_calls: result.modelCalls, grids: result.grids, stages: result.stages };
     }
     const w = performance.now();
     await writeAllAtomically(files);

@@ -50,6 +50,8 @@ export class Engine {
       temperature: 1,
       truncation: 1,
       topK: 100,
+      guidedDecoder: true,
+      photoTexture: true,
       ...overrides,
     };
   }

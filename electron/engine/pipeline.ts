@@ -2,7 +2,7 @@
  * One method's fill of a photo: plan the crops, then for each tile encode, sample the unknown latent
  * cells, decode, and paste only the masked pixels. All samples of a fill are batched in every model call.
  */
-import { ApiError, type FillSettings, type JobStage, type MaskImage, type Method, type StageTimings } from '../shared/contract.js';
+import { ApiError, type FillSettings, type FillStage, type JobStage, type MaskImage, type Method, type StageTimings } from '../shared/contract.js';
 import { cosineSchedule, type Schedule } from './math/schedule.js';
 import type { PackModels } from './ort/models.js';
 import { harmonicBlend, unknownAtModelScale } from './image/blend.js';
@@ -10,6 +10,7 @@ import { compositeTile, featherWeights } from './image/composite.js';
 import { allocLike, cropPixels, pastePixels, type Pixels } from './image/pixels.js';
 import { chooseGrid, cropOptionsFor, planRegions, wholeMask, type Box, type Region, type Tile } from './image/regions.js';
 import { cropToModelInput, decodedToRgb } from './image/resample.js';
+import { synthesizeTexture } from './image/texture.js';
 import { sampleVqddm } from './samplers/vqddm.js';
 import { sampleTransformer } from './samplers/transformer.js';
 import type * as ort from 'onnxruntime-node';
@@ -34,6 +35,19 @@ export interface PipelineOutput {
   timings: StageTimings;
   modelCalls: number;
   grids: number[];
+  stages: FillStage[];
+}
+
+/**
+ * Largest side the guided decoder decodes a tile at. Beyond it the decoded tile is resized up as before;
+ * the photo-texture stage then supplies the finest detail. Chosen for the 1 MP / 10 % mask budget on 2
+ * CPU cores (docs/BENCHMARKS.md).
+ */
+export const GUIDED_MAX_SIDE = 384;
+
+/** The side the guided decoder decodes a tile of `size` pixels at: its own size, capped, a multiple of 4, at least S. */
+export function guidedSide(size: number, S: number): number {
+  return Math.max(S, Math.min(GUIDED_MAX_SIDE, size) & ~3);
 }
 
 interface PlannedTile {
@@ -165,6 +179,44 @@ async function pasteTile(ctx: FillContext, planned: PlannedTile, S: number, inpu
   }
 }
 
+/**
+ * The guided decoder's pass over a tile: the codes decoded at the tile's own scale (side D, capped), seeing
+ * the tile's known pixels. Returns what pasteTile blends: decoded [B, 3, D, D] and the inputs at D.
+ */
+async function decodeGuided(ctx: FillContext, planned: PlannedTile, codes: Int32Array): Promise<{ decoded: Float32Array; inputs: Float32Array; distinct: number; D: number }> {
+  const B = ctx.seeds.length;
+  const S = planned.G * ctx.models.pack.manifest.downsample;
+  const D = guidedSide(planned.tile.size, S);
+  const { inputs, distinct } = await tileInputs(ctx, planned, D);
+  const n = D * D;
+  // Every pixel whose footprint touches the mask (and Lanczos' reach when downscaling) is to be filled.
+  const unknown = unknownAtModelScale(planned.mask, planned.tile.size, D, planned.tile.size > D ? 3 : 1);
+  const masks = new Float32Array(B * n);
+  for (let b = 0; b < B; b++) for (let i = 0; i < n; i++) masks[b * n + i] = unknown[i];
+  const images = distinct === B ? inputs : new Float32Array(B * 3 * n);
+  if (images !== inputs) for (let b = 0; b < B; b++) images.set(inputs, b * 3 * n);
+  const decoded = await ctx.models.decodeGuided(codes, B, planned.G, images, masks, D);
+  return { decoded, inputs, distinct, D };
+}
+
+function unionOfTiles(tiles: Tile[]): Box {
+  return {
+    x0: Math.min(...tiles.map((t) => t.x)),
+    y0: Math.min(...tiles.map((t) => t.y)),
+    x1: Math.max(...tiles.map((t) => t.x + t.size)),
+    y1: Math.max(...tiles.map((t) => t.y + t.size)),
+  };
+}
+
+/** 1 where the mask is set, for the pixels of `box` (row-major, box-sized). */
+function maskInBox(mask: MaskImage, box: Box): Uint8Array {
+  const w = box.x1 - box.x0;
+  const h = box.y1 - box.y0;
+  const out = new Uint8Array(w * h);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) out[y * w + x] = mask.data[(box.y0 + y) * mask.width + box.x0 + x] >= 128 ? 1 : 0;
+  return out;
+}
+
 export async function fillMethod(
   models: PackModels,
   image: Pixels,
@@ -176,7 +228,9 @@ export async function fillMethod(
   const m = models.pack.manifest;
   const B = settings.samples;
   const seeds = sampleSeeds(settings.seed, B);
-  const timings: StageTimings = { encode: 0, sample: 0, decode: 0, composite: 0, total: 0, modelRun: 0 };
+  const timings: StageTimings = { encode: 0, sample: 0, decode: 0, composite: 0, texture: 0, total: 0, modelRun: 0 };
+  const guided = settings.guidedDecoder && models.hasGuidedDecoder;
+  const stages: FillStage[] = guided ? ['coarse', 'guided-decoder'] : ['coarse'];
   const started = performance.now();
   models.resetClock();
   const regions = planRegions(mask, cropOptionsFor(m.imageSize), opts.bounds ?? wholeMask(mask));
@@ -211,9 +265,31 @@ export async function fillMethod(
     const codes = await stage('sample', () => sampleTile(ctx, planned, ti, known, () => opts.onProgress?.('sampling', ++sampleDone, sampleTotal)));
     sampleCalls += models.calls - callsBefore;
     opts.onProgress?.('decoding', ti, tiles.length);
-    const decoded = await stage('decode', () => models.decode(codes, B, planned.G));
+    const out = await stage('decode', () => (guided ? decodeGuided(ctx, planned, codes) : models.decode(codes, B, planned.G).then((decoded) => ({ decoded, inputs, distinct, D: S }))));
     opts.onProgress?.('compositing', ti, tiles.length);
-    await stage('composite', () => pasteTile(ctx, planned, S, inputs, distinct, decoded));
+    await stage('composite', () => pasteTile(ctx, planned, out.D, out.inputs, out.distinct, out.decoded));
+  }
+  if (settings.photoTexture) {
+    opts.onProgress?.('texturing', 0, regions.length);
+    const t0 = performance.now();
+    let textured = false;
+    regions.forEach((r, k) => {
+      // The region's fill with the context its tiles saw: the photo's known pixels there are the sources.
+      const around = unionOfTiles(r.tiles);
+      const aroundMask = maskInBox(mask, around);
+      for (let b = 0; b < B; b++) {
+        const work = cropPixels(image, around.x0, around.y0, around.x1 - around.x0, around.y1 - around.y0);
+        pastePixels(work, patches[b][k], r.box.x0 - around.x0, r.box.y0 - around.y0);
+        if (!synthesizeTexture(work, aroundMask, { seed: tileSeeds([seeds[b]], k)[0] })) continue;
+        textured = true;
+        const back = cropPixels(work, r.box.x0 - around.x0, r.box.y0 - around.y0, r.box.x1 - r.box.x0, r.box.y1 - r.box.y0);
+        patches[b][k].data.set(back.data);
+      }
+      opts.onProgress?.('texturing', k + 1, regions.length);
+      checkAbort(opts.signal);
+    });
+    timings.texture += performance.now() - t0;
+    if (textured) stages.push('photo-texture');
   }
 
   timings.total = performance.now() - started;
@@ -223,6 +299,7 @@ export async function fillMethod(
     timings,
     modelCalls: sampleCalls,
     grids: tiles.map((t) => t.G),
+    stages,
   };
 }
 
@@ -244,4 +321,6 @@ export function validateSettings(settings: FillSettings, T: number): void {
   if (!(settings.temperature > 0 && settings.temperature <= 10)) throw bad(`temperature must be above 0 and at most 10, got ${settings.temperature}`);
   if (!(settings.truncation > 0 && settings.truncation <= 1)) throw bad(`truncation must be above 0 and at most 1, got ${settings.truncation}`);
   if (!Number.isInteger(settings.topK) || settings.topK < 0) throw bad(`top-k must be a non-negative integer (0 = off), got ${settings.topK}`);
+  if (typeof settings.guidedDecoder !== 'boolean') throw bad(`guidedDecoder must be true or false, got ${JSON.stringify(settings.guidedDecoder)}`);
+  if (typeof settings.photoTexture !== 'boolean') throw bad(`photoTexture must be true or false, got ${JSON.stringify(settings.photoTexture)}`);
 }

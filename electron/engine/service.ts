@@ -85,6 +85,7 @@ export async function createEngineService(opts: ServiceOptions = {}): Promise<En
             timings: out.timings,
             modelCalls: out.modelCalls,
             grids: out.grids,
+            stages: out.stages,
             provider: jobEngine.info().provider,
             settings,
           };

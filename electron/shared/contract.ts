@@ -39,7 +39,18 @@ export interface FillSettings {
   truncation: number;
   /** Transformer: sample among the k most likely codes; 0 = all. */
   topK: number;
+  /**
+   * Refinement stages shared by both methods (they refine whatever coarse fill a method gives). Off, off:
+   * the raw method comparison. `guidedDecoder`: decode the codes at the photo's own scale with the pack's
+   * guided decoder, which sees the known pixels (packs without one decode as before). `photoTexture`: the
+   * fill's fine detail taken from the photo's own known pixels, guided by the fill.
+   */
+  guidedDecoder: boolean;
+  photoTexture: boolean;
 }
+
+/** Stages a fill ran, in order: always `coarse` (sampling + decoding), then any refinement. */
+export type FillStage = 'coarse' | 'guided-decoder' | 'photo-texture';
 
 /**
  * Where a request's image and mask sit in a larger photo: they are the window at (x, y) of a
@@ -75,6 +86,8 @@ export interface StageTimings {
   sample: number;
   decode: number;
   composite: number;
+  /** Photo-texture stage. */
+  texture: number;
   total: number;
   /** Time inside `session.run` calls, to measure engine overhead. */
   modelRun: number;
@@ -89,11 +102,13 @@ export interface MethodResult {
   modelCalls: number;
   /** Latent grid side used for each region. */
   grids: number[];
+  /** The stages that ran (a requested stage is left out where the pack or the region cannot run it). */
+  stages: FillStage[];
   provider: string;
   settings: FillSettings;
 }
 
-export type JobStage = 'queued' | 'encoding' | 'sampling' | 'decoding' | 'compositing';
+export type JobStage = 'queued' | 'encoding' | 'sampling' | 'decoding' | 'compositing' | 'texturing';
 
 /** Events of a fill job, keyed on `stage`. `method` is null when the event concerns the whole job. */
 export type JobEvent =
@@ -163,6 +178,8 @@ export const DEFAULT_SETTINGS: FillSettings = {
   temperature: 1,
   truncation: 1,
   topK: 100,
+  guidedDecoder: true,
+  photoTexture: true,
 };
 
 /** IPC channel names, `namespace:verb`. */

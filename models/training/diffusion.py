@@ -126,6 +126,9 @@ class UNet(nn.Module):
         self.out = nn.Sequential(Norm(cin), nn.SiLU(), nn.Conv2d(cin, c.K, 1))
 
     def forward(self, z_t, t):  # [B, H, W] int64, [B] int64 -> log-probs [B, K, H, W]
+        return F.log_softmax(self.logits(z_t, t), dim=1)
+
+    def logits(self, z_t, t):  # [B, H, W] int64, [B] int64 -> unnormalised [B, K, H, W]
         te = self.temb(timestep_embedding(t, self.cfg.ch))
         h = self.conv_in(self.emb(z_t).permute(0, 3, 1, 2))  # [B, ch, H, W]
         hs = [h]
@@ -139,7 +142,7 @@ class UNet(nn.Module):
                 h = m(torch.cat([h, hs.pop()], 1), te)
             else:
                 h = m(h)
-        return F.log_softmax(self.out(h), dim=1)
+        return self.out(h)
 
 
 # ---- multinomial diffusion maths (log space) -------------------------------------------------------------

@@ -5,6 +5,8 @@
 Tensor contract (B, H, W, N, P dynamic):
   encoder      image  f32 [B, 3, 4H, 4W]                  -> codes   i64 [B, H, W]
   decoder      codes  i64 [B, H, W]                       -> image   f32 [B, 3, 4H, 4W]
+  guided_decoder (optional) codes i64 [B, H, W], known f32 [B, 3, S, S] (masked pixels ignored),
+               mask f32 [B, 1, S, S] (1 = fill)           -> image   f32 [B, 3, S, S]   (S % 4 == 0, S >= 4H)
   diffusion    z_t    i64 [B, H, W], t i64 [B]            -> log_p0  f32 [B, H, W, K]   (log-softmax over K)
   transformer  tokens i64 [B, N], past f32 [L,2,B,h,P,hd] -> logits  f32 [B, N, K], present f32 [L,2,B,h,P+N,hd]
 """
@@ -52,7 +54,18 @@ class DiffusionOnnx(nn.Module):
         self.net = net
 
     def forward(self, z_t, t):  # [B, H, W], [B] -> [B, H, W, K] channel-last log-softmax
-        return self.net(z_t, t).permute(0, 2, 3, 1)
+        # the log-softmax over the last axis after the transpose: over axis 1 before it, ONNX Runtime
+        # inserts layout transposes around it, the largest single op of the graph (same values)
+        return torch.log_softmax(self.net.logits(z_t, t).permute(0, 2, 3, 1), dim=-1)
+
+
+class GuidedDecoderOnnx(nn.Module):
+    def __init__(self, gd):
+        super().__init__()
+        self.gd = gd
+
+    def forward(self, codes, known, mask):  # [B, H, W] i64, [B, 3, S, S], [B, 1, S, S] -> [B, 3, S, S]
+        return self.gd(codes, known, mask)
 
 
 class TransformerOnnx(nn.Module):
@@ -74,6 +87,8 @@ def specs(K: int, L: int, heads: int, hd: int) -> dict:
     return {
         "encoder": ([_spec("image", "float32", img)], [_spec("codes", "int64", ["B", "H", "W"])]),
         "decoder": ([_spec("codes", "int64", ["B", "H", "W"])], [_spec("image", "float32", img)]),
+        "guided_decoder": ([_spec("codes", "int64", ["B", "H", "W"]), _spec("known", "float32", ["B", 3, "S", "S"]),
+                            _spec("mask", "float32", ["B", 1, "S", "S"])], [_spec("image", "float32", ["B", 3, "S", "S"])]),
         "diffusion": ([_spec("z_t", "int64", ["B", "H", "W"]), _spec("t", "int64", ["B"])],
                       [_spec("log_p0", "float32", ["B", "H", "W", K])]),
         "transformer": ([_spec("tokens", "int64", ["B", "N"]), _spec("past", "float32", [L, 2, "B", heads, "P", hd])],
@@ -132,7 +147,9 @@ def sha256(path):
 
 
 def export_pack(out: str, vq: VQGAN, unet: UNet, gpt: GPT, *, name: str, description: str, grids=(16, 32),
-                default_steps: int = 50, training: dict | None = None, fp16_weights: bool = False) -> dict:
+                default_steps: int = 50, training: dict | None = None, fp16_weights: bool = False,
+                guided=None) -> dict:
+    """Writes the four networks (and the guided decoder when given) as ONNX plus manifest.json."""
     os.makedirs(out, exist_ok=True)
     vc, dc, gc = vq.cfg, unet.cfg, gpt.cfg
     K, g, ds = vc.K, gc.grid, vc.downsample
@@ -146,6 +163,10 @@ def export_pack(out: str, vq: VQGAN, unet: UNet, gpt: GPT, *, name: str, descrip
     past = torch.randn(gc.layers, 2, 2, gc.heads, 3, gc.head_dim)
     jobs = {"encoder": (EncoderOnnx(vq), (x,)), "decoder": (DecoderOnnx(vq), (codes,)),
             "diffusion": (DiffusionOnnx(unet), (codes, t)), "transformer": (TransformerOnnx(gpt), (toks, past))}
+    if guided is not None:
+        S = g * ds * 2  # traced at twice the grid's pixels, so the code resize is not folded away
+        msk = (torch.rand(2, 1, S, S) > 0.5).float()
+        jobs["guided_decoder"] = (GuidedDecoderOnnx(guided.cpu().float().eval()), (codes, torch.rand(2, 3, S, S) * 2 - 1, msk))
     files = {}
     for role, (mod, args) in jobs.items():
         path = os.path.join(out, f"{role}.onnx")
@@ -185,6 +206,71 @@ def load_models(vq_path=None, diff_path=None, gpt_path=None):
     return out
 
 
+def load_guided(path: str):
+    """The guided decoder from its compact fp16 file ({"cfg", "vq_cfg", "model"}, models/training/guided.py)."""
+    from .guided import GuidedDecoder
+    d = torch.load(path, map_location="cpu")
+    vc = VQConfig(**{k: (tuple(v) if isinstance(v, list) else v) for k, v in d["vq_cfg"].items()})
+    gd = GuidedDecoder(vc)
+    load_fp16_state(gd, d["model"])
+    return gd.eval()
+
+
+def logsoftmax_last_axis(path: str) -> bool:
+    """Graph pass for diffusion graphs exported before DiffusionOnnx took the log-softmax after its transpose:
+    LogSoftmax(axis=1) -> Transpose(0, 2, 3, 1) becomes Transpose -> LogSoftmax(axis=-1), the same values
+    without ONNX Runtime's layout transposes. Returns whether the graph changed."""
+    import onnx
+    from onnx import helper
+    m = onnx.load(path)
+    nodes = list(m.graph.node)
+    for i, ls in enumerate(nodes):
+        if ls.op_type != "LogSoftmax" or helper.get_attribute_value(next(a for a in ls.attribute if a.name == "axis")) != 1:
+            continue
+        users = [n for n in nodes if ls.output[0] in n.input]
+        if len(users) != 1 or users[0].op_type != "Transpose":
+            continue
+        tr = users[0]
+        if list(helper.get_attribute_value(next(a for a in tr.attribute if a.name == "perm"))) != [0, 2, 3, 1]:
+            continue
+        mid = ls.output[0] + "_nhwc"
+        new_tr = helper.make_node("Transpose", [ls.input[0]], [mid], perm=[0, 2, 3, 1], name=tr.name)
+        new_ls = helper.make_node("LogSoftmax", [mid], [tr.output[0]], axis=-1, name=ls.name)
+        rest = [n for n in nodes if n is not ls and n is not tr]
+        j = rest.index(nodes[i - 1]) + 1 if i > 0 else 0
+        del m.graph.node[:]
+        m.graph.node.extend(rest[:j] + [new_tr, new_ls] + rest[j:])
+        onnx.checker.check_model(m)
+        onnx.save(m, path)
+        return True
+    return False
+
+
+def upgrade_pack(pack: str, guided_path: str | None) -> dict:
+    """Brings a pack whose PyTorch priors are not at hand up to the present export: the diffusion graph's
+    log-softmax on the last axis, and the guided decoder added from its checkpoint. Rewrites manifest.json."""
+    mpath = os.path.join(pack, "manifest.json")
+    manifest = json.load(open(mpath))
+    logsoftmax_last_axis(os.path.join(pack, manifest["files"]["diffusion"]["path"]))
+    if guided_path:
+        gd = load_guided(guided_path)
+        g, K = manifest["latent"]["grid"], manifest["latent"]["codebook_size"]
+        ds = manifest["latent"]["downsample"]
+        S = g * ds * 2
+        path = os.path.join(pack, "guided_decoder.onnx")
+        ins, outs = specs(K, 1, 1, 1)["guided_decoder"]
+        args = (torch.randint(0, K, (2, g, g)), torch.rand(2, 3, S, S) * 2 - 1, (torch.rand(2, 1, S, S) > 0.5).float())
+        export_onnx(GuidedDecoderOnnx(gd), args, path, ins, outs)
+        fp16_initializers(path)
+        manifest["files"]["guided_decoder"] = {"path": "guided_decoder.onnx", "inputs": ins, "outputs": outs}
+    for f in manifest["files"].values():
+        f["sha256"] = sha256(os.path.join(pack, f["path"]))
+    with open(mpath, "w") as fh:
+        json.dump(manifest, fh, indent=2)
+        fh.write("\n")
+    return manifest
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default="models/default")
@@ -193,14 +279,21 @@ def main(argv=None):
     ap.add_argument("--vq", default=None)
     ap.add_argument("--diffusion", default=None)
     ap.add_argument("--transformer", default=None)
+    ap.add_argument("--guided", default=None, help="guided decoder checkpoint (runs/guided/guided_fp16.pt)")
+    ap.add_argument("--upgrade", action="store_true",
+                    help="upgrade the pack at --out in place (log-softmax layout, --guided added) instead of exporting")
     ap.add_argument("--default_steps", type=int, default=50)
     ap.add_argument("--fp32", action="store_true", help="keep float32 weights in the ONNX files")
     ap.add_argument("--training_json", default="", help="JSON file merged into manifest.training")
     a = ap.parse_args(argv)
-    vq, unet, gpt = load_models(a.vq, a.diffusion, a.transformer)
-    training = json.load(open(a.training_json)) if a.training_json else {}
-    m = export_pack(a.out, vq, unet, gpt, name=a.name, description=a.description,
-                    default_steps=a.default_steps, training=training, fp16_weights=not a.fp32)
+    if a.upgrade:
+        m = upgrade_pack(a.out, a.guided)
+    else:
+        vq, unet, gpt = load_models(a.vq, a.diffusion, a.transformer)
+        training = json.load(open(a.training_json)) if a.training_json else {}
+        m = export_pack(a.out, vq, unet, gpt, name=a.name, description=a.description,
+                        default_steps=a.default_steps, training=training, fp16_weights=not a.fp32,
+                        guided=load_guided(a.guided) if a.guided else None)
     print(json.dumps({k: v["sha256"][:12] for k, v in m["files"].items()}))
 
 

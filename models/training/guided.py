@@ -53,7 +53,7 @@ class GuidedConfig:
     w_fft: float = 1.0
     w_gan: float = 0.1
     w_fm: float = 1.0
-    r1_gamma: float = 1.0
+    r1_gamma: float = 0.002          # on the summed patch logits (many per crop), hence small
     r1_every: int = 4
     disc_ch: int = 32
     val_every: int = 250

@@ -13,6 +13,7 @@ import torch
 
 from .diffusion import DiffConfig, UNet
 from .export import export_pack
+from .guided import GuidedDecoder
 from .transformer import GPT, GPTConfig
 from .vqgan import VQConfig, VQGAN
 
@@ -24,7 +25,10 @@ def tiny_models(seed: int = 0):
     vq = VQGAN(VQConfig(ch=8, ch_mult=(1, 1, 2), num_res=1, code_dim=8, K=K))
     unet = UNet(DiffConfig(K=K, T=T, ch=16, ch_mult=(1, 2), num_res=1, emb_dim=16))
     gpt = GPT(GPTConfig(K=K, grid=GRID, layers=2, heads=2, head_dim=16))
-    return vq, unet, gpt
+    guided = GuidedDecoder.from_vq(vq)
+    for conv in guided.inject:  # non-zero, so the masked-image branch is exercised
+        torch.nn.init.normal_(conv.weight, std=1.0)
+    return vq, unet, gpt, guided
 
 
 REPORT = """# tiny pack (random weights)
@@ -32,7 +36,7 @@ REPORT = """# tiny pack (random weights)
 This pack has **random, untrained weights** and tiny widths. It exists so the engine's tests can load a real
 pack and run every network in milliseconds; its fills are noise. Made by `models/training/make_tiny_pack.py`
 (seed 0): K = {K}, grid {GRID} (grids 16 and 32 accepted), T = {T}, VQ-GAN width 8, UNet width 16,
-transformer 2 layers x 2 heads x 16. Same tensor contract as every pack (models/README.md).
+transformer 2 layers x 2 heads x 16, guided decoder on the VQ-GAN's decoder. Same tensor contract as every pack (models/README.md).
 """
 
 
@@ -40,8 +44,8 @@ def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "..", "tiny"))
     a = ap.parse_args(argv)
-    vq, unet, gpt = tiny_models()
-    export_pack(a.out, vq, unet, gpt, name="tiny", description="random weights, for tests only",
+    vq, unet, gpt, guided = tiny_models()
+    export_pack(a.out, vq, unet, gpt, guided=guided, name="tiny", description="random weights, for tests only",
                 grids=(16, 32), default_steps=10,
                 training={"note": "random weights (untrained)", "seed": 0, "script": "models/training/make_tiny_pack.py"})
     with open(os.path.join(a.out, "REPORT.md"), "w") as fh:

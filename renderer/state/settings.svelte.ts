@@ -17,6 +17,9 @@ export interface PersistedSettings {
   temperature: number;
   truncation: number;
   topK: number;
+  /** Refinement stages (FillSettings); both off = the raw method comparison. */
+  guidedDecoder: boolean;
+  photoTexture: boolean;
   /** Model pack folder; '' = the shipped pack. */
   packDir: string;
   overlayOpacity: number;
@@ -37,6 +40,8 @@ export const DEFAULTS: PersistedSettings = {
   temperature: DEFAULT_SETTINGS.temperature,
   truncation: DEFAULT_SETTINGS.truncation,
   topK: DEFAULT_SETTINGS.topK,
+  guidedDecoder: DEFAULT_SETTINGS.guidedDecoder,
+  photoTexture: DEFAULT_SETTINGS.photoTexture,
   packDir: '',
   overlayOpacity: 0.5,
   showCells: false,
@@ -65,6 +70,8 @@ export function sanitize(raw: unknown): PersistedSettings {
     temperature: clamp(r.temperature, 0.01, 10, DEFAULTS.temperature),
     truncation: clamp(r.truncation, 0.01, 1, DEFAULTS.truncation),
     topK: clamp(r.topK, 0, 1 << 20, DEFAULTS.topK, true),
+    guidedDecoder: typeof r.guidedDecoder === 'boolean' ? r.guidedDecoder : DEFAULTS.guidedDecoder,
+    photoTexture: typeof r.photoTexture === 'boolean' ? r.photoTexture : DEFAULTS.photoTexture,
     packDir: typeof r.packDir === 'string' ? r.packDir : DEFAULTS.packDir,
     overlayOpacity: clamp(r.overlayOpacity, 0, 1, DEFAULTS.overlayOpacity),
     showCells: typeof r.showCells === 'boolean' ? r.showCells : DEFAULTS.showCells,
@@ -128,6 +135,8 @@ export class SettingsState {
       temperature: v.temperature,
       truncation: v.truncation,
       topK: v.topK,
+      guidedDecoder: v.guidedDecoder,
+      photoTexture: v.photoTexture,
     };
   }
 

@@ -5,45 +5,54 @@
 import { maxValue, type Pixels } from './pixels.js';
 
 /**
+ * Chamfer distance (in pixels, 1 / sqrt 2 steps) of every pixel of a w x h mask (1 = masked) to the nearest
+ * unmasked pixel; 0 on unmasked pixels. The buffer's border does not count as unmasked.
+ */
+export function chamferDistance(mask: Uint8Array, w: number, h: number): Float32Array {
+  const INF = 1e9;
+  const d = new Float32Array(w * h);
+  for (let i = 0; i < d.length; i++) d[i] = mask[i] ? INF : 0;
+  const D1 = 1;
+  const D2 = Math.SQRT2;
+  // Two-pass chamfer distance transform.
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const i = y * w + x;
+      if (d[i] === 0) continue;
+      let v = d[i];
+      if (x > 0) v = Math.min(v, d[i - 1] + D1);
+      if (y > 0) {
+        v = Math.min(v, d[i - w] + D1);
+        if (x > 0) v = Math.min(v, d[i - w - 1] + D2);
+        if (x < w - 1) v = Math.min(v, d[i - w + 1] + D2);
+      }
+      d[i] = v;
+    }
+  }
+  for (let y = h - 1; y >= 0; y--) {
+    for (let x = w - 1; x >= 0; x--) {
+      const i = y * w + x;
+      if (d[i] === 0) continue;
+      let v = d[i];
+      if (x < w - 1) v = Math.min(v, d[i + 1] + D1);
+      if (y < h - 1) {
+        v = Math.min(v, d[i + w] + D1);
+        if (x < w - 1) v = Math.min(v, d[i + w + 1] + D2);
+        if (x > 0) v = Math.min(v, d[i + w - 1] + D2);
+      }
+      d[i] = v;
+    }
+  }
+  return d;
+}
+
+/**
  * Blend weights for a size x size tile: 0 outside the mask; inside, min(1, d / (radius + 1)) where d is the
  * chamfer distance (in pixels) to the nearest unmasked pixel of the tile. The tile's border does not count
  * as unmasked, so a mask that reaches the crop edge is not feathered there.
  */
 export function featherWeights(tileMask: Uint8Array, size: number, radius: number): Float32Array {
-  const INF = 1e9;
-  const d = new Float32Array(size * size);
-  for (let i = 0; i < d.length; i++) d[i] = tileMask[i] ? INF : 0;
-  const D1 = 1;
-  const D2 = Math.SQRT2;
-  // Two-pass chamfer distance transform.
-  for (let y = 0; y < size; y++) {
-    for (let x = 0; x < size; x++) {
-      const i = y * size + x;
-      if (d[i] === 0) continue;
-      let v = d[i];
-      if (x > 0) v = Math.min(v, d[i - 1] + D1);
-      if (y > 0) {
-        v = Math.min(v, d[i - size] + D1);
-        if (x > 0) v = Math.min(v, d[i - size - 1] + D2);
-        if (x < size - 1) v = Math.min(v, d[i - size + 1] + D2);
-      }
-      d[i] = v;
-    }
-  }
-  for (let y = size - 1; y >= 0; y--) {
-    for (let x = size - 1; x >= 0; x--) {
-      const i = y * size + x;
-      if (d[i] === 0) continue;
-      let v = d[i];
-      if (x < size - 1) v = Math.min(v, d[i + 1] + D1);
-      if (y < size - 1) {
-        v = Math.min(v, d[i + size] + D1);
-        if (x < size - 1) v = Math.min(v, d[i + size + 1] + D2);
-        if (x > 0) v = Math.min(v, d[i + size - 1] + D2);
-      }
-      d[i] = v;
-    }
-  }
+  const d = chamferDistance(tileMask, size, size);
   for (let i = 0; i < d.length; i++) d[i] = d[i] === 0 ? 0 : Math.min(1, d[i] / (radius + 1));
   return d;
 }

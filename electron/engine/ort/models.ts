@@ -39,6 +39,26 @@ export class PackModels {
     return out.image.data as Float32Array;
   }
 
+  /** True when the pack has a guided decoder (decodes at the photo's scale, seeing the known pixels). */
+  get hasGuidedDecoder(): boolean {
+    return this.pack.sessions.guided_decoder !== undefined;
+  }
+
+  /**
+   * codes [B, G, G], images [B, 3, D, D] in [-1, 1] (masked pixels are ignored), masks [B, 1, D, D] (1 = fill)
+   * -> images [B, 3, D, D], for any D divisible by 4 with D >= G * downsample.
+   */
+  async decodeGuided(codes: Int32Array, B: number, G: number, images: Float32Array, masks: Float32Array, D: number): Promise<Float32Array> {
+    const session = this.pack.sessions.guided_decoder;
+    if (!session) throw new Error('this pack has no guided decoder');
+    const out = await this.timed(session, {
+      codes: new ort.Tensor('int64', toInt64(codes), [B, G, G]),
+      known: new ort.Tensor('float32', images, [B, 3, D, D]),
+      mask: new ort.Tensor('float32', masks, [B, 1, D, D]),
+    });
+    return out.image.data as Float32Array;
+  }
+
   /** z_t [B, G, G], t -> log p(z_0 | z_t) [B, G, G, K]. */
   async denoise(zt: Int32Array, t: number, B: number, G: number): Promise<Float32Array> {
     const tt = new BigInt64Array(B).fill(BigInt(t));

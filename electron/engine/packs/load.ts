@@ -10,12 +10,12 @@ import { join, resolve } from 'node:path';
 import type * as ort from 'onnxruntime-node';
 import { ApiError } from '../../shared/contract.js';
 import { createSessions, type Device } from '../ort/providers.js';
-import { ManifestError, ROLES, parseManifest, type Manifest, type Role, type TensorSpec } from './manifest.js';
+import { ManifestError, parseManifest, rolesOf, type Manifest, type RequiredRole, type Role, type TensorSpec } from './manifest.js';
 
 export interface LoadedPack {
   dir: string;
   manifest: Manifest;
-  sessions: Record<Role, ort.InferenceSession>;
+  sessions: Record<RequiredRole, ort.InferenceSession> & Partial<Record<Role, ort.InferenceSession>>;
   provider: string;
 }
 
@@ -54,8 +54,8 @@ export async function readManifest(dirIn: string): Promise<Manifest> {
 
 /** Checks every declared file exists and matches its checksum. */
 export async function verifyFiles(dir: string, manifest: Manifest): Promise<void> {
-  for (const role of ROLES) {
-    const spec = manifest.files[role];
+  for (const role of rolesOf(manifest)) {
+    const spec = manifest.files[role]!;
     const path = join(dir, spec.path);
     try {
       if (!(await stat(path)).isFile()) throw new Error('not a file');
@@ -88,18 +88,19 @@ function checkGraphIo(dir: string, role: Role, declared: TensorSpec[], actual: r
 export async function loadPack(dirIn: string, device: Device = 'auto'): Promise<LoadedPack> {
   const dir = resolve(dirIn);
   const manifest = await readManifest(dir);
+  const roles = rolesOf(manifest);
   await verifyFiles(dir, manifest);
   let created: { sessions: ort.InferenceSession[]; provider: string };
   try {
-    created = await createSessions(ROLES.map((r) => join(dir, manifest.files[r].path)), device);
+    created = await createSessions(roles.map((r) => join(dir, manifest.files[r]!.path)), device);
   } catch (err) {
     throw badPack(dir, (err as Error).message);
   }
-  const sessions = Object.fromEntries(ROLES.map((r, i) => [r, created.sessions[i]])) as Record<Role, ort.InferenceSession>;
+  const sessions = Object.fromEntries(roles.map((r, i) => [r, created.sessions[i]])) as LoadedPack['sessions'];
   try {
-    for (const role of ROLES) {
-      checkGraphIo(dir, role, manifest.files[role].inputs, sessions[role].inputMetadata, 'input');
-      checkGraphIo(dir, role, manifest.files[role].outputs, sessions[role].outputMetadata, 'output');
+    for (const role of roles) {
+      checkGraphIo(dir, role, manifest.files[role]!.inputs, sessions[role]!.inputMetadata, 'input');
+      checkGraphIo(dir, role, manifest.files[role]!.outputs, sessions[role]!.outputMetadata, 'output');
     }
   } catch (err) {
     await Promise.all(created.sessions.map((s) => s.release()));
@@ -109,5 +110,5 @@ export async function loadPack(dirIn: string, device: Device = 'auto'): Promise<
 }
 
 export async function releasePack(pack: LoadedPack): Promise<void> {
-  await Promise.all(ROLES.map((r) => pack.sessions[r].release()));
+  await Promise.all(rolesOf(pack.manifest).map((r) => pack.sessions[r]!.release()));
 }

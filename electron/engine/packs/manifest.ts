@@ -4,8 +4,12 @@
  */
 import type { ScheduleParams } from '../math/schedule.js';
 
-export type Role = 'encoder' | 'decoder' | 'diffusion' | 'transformer';
-export const ROLES: readonly Role[] = ['encoder', 'decoder', 'diffusion', 'transformer'];
+export type RequiredRole = 'encoder' | 'decoder' | 'diffusion' | 'transformer';
+/** Files a pack may add: the guided decoder (codes + the known pixels -> pixels at the photo's scale). */
+export type OptionalRole = 'guided_decoder';
+export type Role = RequiredRole | OptionalRole;
+export const ROLES: readonly RequiredRole[] = ['encoder', 'decoder', 'diffusion', 'transformer'];
+export const OPTIONAL_ROLES: readonly OptionalRole[] = ['guided_decoder'];
 
 export interface TensorSpec {
   name: string;
@@ -32,8 +36,13 @@ export interface Manifest {
   schedule: ScheduleParams;
   defaultSteps: number;
   transformer: { layers: number; heads: number; headDim: number; context: number; startToken: number };
-  files: Record<Role, FileSpec>;
+  files: Record<RequiredRole, FileSpec> & Partial<Record<OptionalRole, FileSpec>>;
   training: unknown;
+}
+
+/** The roles a pack's manifest declares: every required one, then the optional ones present. */
+export function rolesOf(manifest: Manifest): Role[] {
+  return [...ROLES, ...OPTIONAL_ROLES.filter((r) => manifest.files[r] !== undefined)];
 }
 
 /** The tensor names, dtypes and ranks each role must have (models/README.md). */
@@ -42,6 +51,7 @@ export const EXPECTED_IO: Record<Role, { inputs: [string, TensorSpec['dtype'], n
   decoder: { inputs: [['codes', 'int64', 3]], outputs: [['image', 'float32', 4]] },
   diffusion: { inputs: [['z_t', 'int64', 3], ['t', 'int64', 1]], outputs: [['log_p0', 'float32', 4]] },
   transformer: { inputs: [['tokens', 'int64', 2], ['past', 'float32', 6]], outputs: [['logits', 'float32', 3], ['present', 'float32', 6]] },
+  guided_decoder: { inputs: [['codes', 'int64', 3], ['known', 'float32', 4], ['mask', 'float32', 4]], outputs: [['image', 'float32', 4]] },
 };
 
 export class ManifestError extends Error {
@@ -122,8 +132,8 @@ export function parseManifest(raw: unknown): Manifest {
   if (startToken !== K) problems.push(`transformer.start_token must equal latent.codebook_size (${K}), got ${startToken}`);
   if (context !== grid * grid + 1) problems.push(`transformer.context must be grid*grid + 1 (${grid * grid + 1}), got ${context}`);
 
-  const parsedFiles = {} as Record<Role, FileSpec>;
-  for (const role of ROLES) {
+  const parsedFiles = {} as Manifest['files'];
+  for (const role of [...ROLES, ...OPTIONAL_ROLES.filter((r) => files[r] !== undefined)]) {
     const f = obj(files[role], `files.${role}`);
     const path = str(f.path, `files.${role}.path`);
     if (path.includes('..') || path.startsWith('/') || path.includes('\\')) problems.push(`files.${role}.path must be a plain file name inside the pack, got ${JSON.stringify(path)}`);

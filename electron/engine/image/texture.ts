@@ -1,0 +1,207 @@
+/**
+ * Stage 3 of a fill: texture from the photo itself, guided by the learned fill.
+ *
+ * A learned fill gets the colours and shapes (the low frequencies) from its global context, but a 4x4-pixel
+ * code cell carries no sub-pixel grain, so deep inside a hole it is smooth. This stage keeps the learned
+ * fill's low frequencies and takes the high frequencies from the photo's own known pixels: a guided
+ * PatchMatch (Barnes et al. 2009) matches every hole pixel's 7x7 neighbourhood of the *blurred* fill to a
+ * fully known 7x7 neighbourhood of the blurred photo (the fill decides what goes where), then copies that
+ * source's high-pass detail (photo minus its blur) onto the fill's blur (the photo supplies the grain), in
+ * the spirit of Yang et al. (CVPR 2017) refining a network's coarse prediction with patch synthesis.
+ * Propagation makes neighbouring hole pixels copy from neighbouring sources, so the grain is coherent.
+ *
+ * Pixels the learned fill already gets right keep it: the detail fades in over `fadePx` pixels from the
+ * mask's edge, so thin scratches (a few pixels wide) are left almost untouched.
+ * Everything is in typed arrays; the buffer is the region's patch (photo pixels with the fill pasted in).
+ */
+import { Rng } from '../math/rng.js';
+import { chamferDistance } from './composite.js';
+import { maxValue, type Pixels } from './pixels.js';
+
+export interface TextureOptions {
+  seed: number;
+  /** PatchMatch sweeps (alternating scan order). */
+  iterations?: number;
+  /** Distance from the mask's edge over which the photo's detail fades in, pixels. */
+  fadePx?: number;
+  /** Blur separating the fill's low frequencies from the detail, pixels. */
+  sigma?: number;
+}
+
+/** Patch radius: 7x7 patches. */
+const R = 3;
+/** The guide distance is sampled on a 4x4 lattice of the 7x7 patch: the guide is blurred, so it loses little. */
+const LATTICE = [-3, -1, 1, 3];
+
+/**
+ * Replaces the detail of the masked pixels of `region` (RGBA, 8 or 16 bits) in place. `mask` is 1 for the
+ * filled pixels (w x h). Returns false, changing nothing, when the region has no fully known 7x7 patch to
+ * copy from (e.g. the whole region is masked).
+ */
+export function synthesizeTexture(region: Pixels, mask: Uint8Array, opts: TextureOptions): boolean {
+  const { width: w, height: h } = region;
+  const n = w * h;
+  const sources = validSources(mask, w, h);
+  if (sources.length === 0) return false;
+  const targets: number[] = [];
+  for (let i = 0; i < n; i++) if (mask[i]) targets.push(i);
+  if (targets.length === 0) return false;
+
+  const scale = maxValue(region) / 255; // work in 8-bit units at any depth
+  const img = new Float32Array(3 * n); // planar RGB [3, h, w]
+  for (let i = 0; i < n; i++) for (let c = 0; c < 3; c++) img[c * n + i] = region.data[i * 4 + c] / scale;
+  const low = gaussianBlur(img, w, h, opts.sigma ?? 2);
+  const detail = new Float32Array(3 * n); // the photo's high-pass; hole pixels' values are never read
+  for (let i = 0; i < 3 * n; i++) detail[i] = img[i] - low[i];
+  const nnf = matchPatches(low, detail, w, h, sources, targets, new Rng(opts.seed), opts.iterations ?? 5);
+
+  const dist = chamferDistance(mask, w, h);
+  const fadePx = opts.fadePx ?? 4;
+  const top = maxValue(region);
+  for (const p of targets) {
+    const f = Math.min(1, Math.max(0, (dist[p] - 1) / fadePx));
+    if (f === 0) continue;
+    const q = nnf[p];
+    for (let c = 0; c < 3; c++) {
+      const o = c * n;
+      const detailed = low[o + p] + detail[o + q];
+      const v = ((1 - f) * img[o + p] + f * detailed) * scale;
+      region.data[p * 4 + c] = v <= 0 ? 0 : v >= top ? top : Math.round(v);
+    }
+  }
+  return true;
+}
+
+/** Centres whose whole 7x7 patch lies inside the buffer and is unmasked (a summed-area table of the mask). */
+function validSources(mask: Uint8Array, w: number, h: number): Int32Array {
+  const sat = new Int32Array((w + 1) * (h + 1));
+  for (let y = 0; y < h; y++) {
+    let row = 0;
+    for (let x = 0; x < w; x++) {
+      row += mask[y * w + x] ? 1 : 0;
+      sat[(y + 1) * (w + 1) + x + 1] = sat[y * (w + 1) + x + 1] + row;
+    }
+  }
+  const out: number[] = [];
+  for (let y = R; y < h - R; y++) {
+    for (let x = R; x < w - R; x++) {
+      const x0 = x - R, x1 = x + R + 1, y0 = y - R, y1 = y + R + 1;
+      const masked = sat[y1 * (w + 1) + x1] - sat[y0 * (w + 1) + x1] - sat[y1 * (w + 1) + x0] + sat[y0 * (w + 1) + x0];
+      if (masked === 0) out.push(y * w + x);
+    }
+  }
+  return Int32Array.from(out);
+}
+
+/**
+ * PatchMatch for every target pixel: the source centre minimising, over a 4x4 lattice of the 7x7 patch,
+ *   |guide(target) - guide(source)|^2 + |detail now around the target - detail(source)|^2
+ * where guide is the blurred image (the fill decides what goes where) and "detail now" is the photo's own
+ * high-pass on known pixels and, on hole pixels, the detail their current match copies. The second term
+ * is what makes neighbouring hole pixels copy from neighbouring sources (coherent grain); with the guide
+ * alone every flat stretch of fill would pick the same few sources. Returns source index per pixel.
+ */
+function matchPatches(g: Float32Array, detail: Float32Array, w: number, h: number, sources: Int32Array, targets: number[], rng: Rng, iterations: number): Int32Array {
+  const n = w * h;
+  const isSource = new Uint8Array(n);
+  for (const q of sources) isSource[q] = 1;
+  const offX: number[] = [];
+  const offY: number[] = [];
+  for (const dy of LATTICE) for (const dx of LATTICE) { offX.push(dx); offY.push(dy); }
+  const K = offX.length;
+  const offsets = offX.map((dx, k) => offY[k] * w + dx);
+  // Each target's lattice pixels (clamped at the buffer's edge) [targets, K] and guide samples [targets, 3, K].
+  const around = new Int32Array(targets.length * K);
+  const tp = new Float32Array(targets.length * 3 * K);
+  targets.forEach((p, t) => {
+    const px = p % w, py = (p - px) / w;
+    for (let k = 0; k < K; k++) {
+      const i = Math.min(h - 1, Math.max(0, py + offY[k])) * w + Math.min(w - 1, Math.max(0, px + offX[k]));
+      around[t * K + k] = i;
+      for (let c = 0; c < 3; c++) tp[(t * 3 + c) * K + k] = g[c * n + i];
+    }
+  });
+  const nnf = new Int32Array(n).fill(-1); // hole pixel -> source; -1 on known pixels
+  const distance = (t: number, q: number, limit: number): number => {
+    let s = 0;
+    for (let k = 0; k < K; k++) {
+      const i = around[t * K + k];
+      const from = nnf[i] >= 0 ? nnf[i] : i; // where the detail at this pixel comes from now
+      const qk = q + offsets[k];
+      for (let c = 0; c < 3; c++) {
+        const dg = tp[(t * 3 + c) * K + k] - g[c * n + qk];
+        const dd = detail[c * n + from] - detail[c * n + qk];
+        s += dg * dg + dd * dd;
+      }
+      if (s >= limit) return s; // early exit: already worse than the best
+    }
+    return s;
+  };
+
+  const best = new Float32Array(targets.length);
+  for (const p of targets) nnf[p] = sources[rng.int(sources.length)];
+  targets.forEach((p, t) => { best[t] = distance(t, nnf[p], Infinity); });
+  const tryCandidate = (t: number, p: number, q: number): void => {
+    if (q < 0 || q >= n || !isSource[q] || q === nnf[p]) return;
+    const d = distance(t, q, best[t]);
+    if (d < best[t]) {
+      best[t] = d;
+      nnf[p] = q;
+    }
+  };
+  const maxRadius = Math.max(w, h);
+  for (let it = 0; it < iterations; it++) {
+    const forward = it % 2 === 0;
+    const step = forward ? 1 : -1;
+    for (let k = 0; k < targets.length; k++) {
+      const t = forward ? k : targets.length - 1 - k;
+      const p = targets[t];
+      // The neighbours' matches changed since best[t] was measured: measure again before comparing.
+      best[t] = distance(t, nnf[p], Infinity);
+      // Propagation: the neighbours before p in scan order, their sources shifted by one.
+      const x = p % w;
+      if (x - step >= 0 && x - step < w && nnf[p - step] >= 0) tryCandidate(t, p, nnf[p - step] + step);
+      const up = p - step * w;
+      if (up >= 0 && up < n && nnf[up] >= 0) tryCandidate(t, p, nnf[up] + step * w);
+      // Random search around the best source, halving the radius; plus one draw from anywhere.
+      for (let r = maxRadius; r >= 1; r >>= 1) {
+        const q = nnf[p];
+        const qx = (q % w) + Math.round((rng.uniform() * 2 - 1) * r);
+        const qy = Math.floor(q / w) + Math.round((rng.uniform() * 2 - 1) * r);
+        if (qx >= 0 && qx < w && qy >= 0 && qy < h) tryCandidate(t, p, qy * w + qx);
+      }
+      tryCandidate(t, p, sources[rng.int(sources.length)]);
+    }
+  }
+  return nnf;
+}
+
+/** Separable Gaussian blur of a planar [3, h, w] image, edges clamped. */
+export function gaussianBlur(img: Float32Array, w: number, h: number, sigma: number): Float32Array {
+  const r = Math.max(1, Math.ceil(3 * sigma));
+  const kernel = new Float32Array(2 * r + 1);
+  let sum = 0;
+  for (let i = -r; i <= r; i++) sum += kernel[i + r] = Math.exp(-(i * i) / (2 * sigma * sigma));
+  for (let i = 0; i < kernel.length; i++) kernel[i] /= sum;
+  const n = w * h;
+  const tmp = new Float32Array(3 * n);
+  const out = new Float32Array(3 * n);
+  for (let c = 0; c < 3; c++) {
+    const o = c * n;
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        let s = 0;
+        for (let i = -r; i <= r; i++) s += kernel[i + r] * img[o + y * w + Math.min(w - 1, Math.max(0, x + i))];
+        tmp[o + y * w + x] = s;
+      }
+    }
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        let s = 0;
+        for (let i = -r; i <= r; i++) s += kernel[i + r] * tmp[o + Math.min(h - 1, Math.max(0, y + i)) * w + x];
+        out[o + y * w + x] = s;
+      }
+    }
+  }
+  return out;
+}

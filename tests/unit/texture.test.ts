@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { synthesizeTexture } from '../../electron/engine/image/texture.js';
+import type { Pixels } from '../../electron/engine/image/pixels.js';
+import { Rng } from '../../electron/engine/math/rng.js';
+
+const W = 96;
+const H = 64;
+
+/**
+ * Left half: red with strong grain; right half: smooth blue. A box across the middle is "filled" with the
+ * flat colour of each side, as a blurry learned fill would be.
+ */
+function scene(depth: 8 | 16 = 8): { img: Pixels; mask: Uint8Array } {
+  const rng = new Rng(7);
+  const top = depth === 8 ? 255 : 65535;
+  const data = depth === 8 ? new Uint8Array(W * H * 4) : new Uint16Array(W * H * 4);
+  const mask = new Uint8Array(W * H);
+  for (let y = 0; y < H; y++) {
+    for (let x = 0; x < W; x++) {
+      const i = y * W + x;
+      const left = x < W / 2;
+      const inBox = x >= 20 && x < 76 && y >= 20 && y < 44;
+      mask[i] = inBox ? 1 : 0;
+      const grain = inBox ? 0 : (rng.uniform() - 0.5) * 80;
+      const rgb = left ? [180 + grain, 60 + grain, 50 + grain] : [40, 70, 200];
+      for (let c = 0; c < 3; c++) data[i * 4 + c] = Math.round((rgb[c] / 255) * top);
+      data[i * 4 + 3] = top;
+    }
+  }
+  return { img: { width: W, height: H, data }, mask };
+}
+
+/** Variance of the 4-neighbour Laplacian of the red channel over the pixels of `pick`. */
+function laplaceVar(img: Pixels, pick: (x: number, y: number) => boolean): number {
+  const v: number[] = [];
+  const r = (x: number, y: number) => img.data[(y * W + x) * 4];
+  for (let y = 1; y < H - 1; y++) for (let x = 1; x < W - 1; x++) if (pick(x, y)) v.push(4 * r(x, y) - r(x - 1, y) - r(x + 1, y) - r(x, y - 1) - r(x, y + 1));
+  const m = v.reduce((a, b) => a + b, 0) / v.length;
+  return v.reduce((a, b) => a + (b - m) ** 2, 0) / v.length;
+}
+
+const holeLeft = (x: number, y: number) => x >= 26 && x < 44 && y >= 26 && y < 38;
+const holeRight = (x: number, y: number) => x >= 54 && x < 70 && y >= 26 && y < 38;
+const knownLeft = (x: number, y: number) => x >= 2 && x < 44 && (y < 18 || y >= 46);
+
+describe('texture from the photo, guided by the fill', () => {
+  it('gives the grainy side of the hole the photo grain and keeps the smooth side smooth', () => {
+    const { img, mask } = scene();
+    const before = laplaceVar(img, holeLeft);
+    expect(synthesizeTexture(img, mask, { seed: 1 })).toBe(true);
+    const photo = laplaceVar(img, knownLeft);
+    expect(before).toBe(0);
+    expect(laplaceVar(img, holeLeft) / photo).toBeGreaterThan(0.5);
+    expect(laplaceVar(img, holeRight)).toBeLessThan(0.01 * photo);
+    // the fill's colour (low frequencies) is kept: mean red of the left hole stays near 180
+    let sum = 0, count = 0;
+    for (let y = 26; y < 38; y++) for (let x = 26; x < 44; x++) { sum += img.data[(y * W + x) * 4]; count++; }
+    expect(Math.abs(sum / count - 180)).toBeLessThan(8);
+  });
+
+  it('changes masked pixels only, never alpha, and is deterministic per seed', () => {
+    const a = scene();
+    const b = scene();
+    const orig = scene();
+    synthesizeTexture(a.img, a.mask, { seed: 3 });
+    synthesizeTexture(b.img, b.mask, { seed: 3 });
+    expect(Buffer.from(a.img.data.buffer).equals(Buffer.from(b.img.data.buffer))).toBe(true);
+    for (let i = 0; i < W * H; i++) {
+      expect(a.img.data[i * 4 + 3]).toBe(255);
+      if (!a.mask[i]) for (let c = 0; c < 3; c++) expect(a.img.data[i * 4 + c]).toBe(orig.img.data[i * 4 + c]);
+    }
+  });
+
+  it('leaves a thin scratch nearly as the learned fill painted it', () => {
+    const { img } = scene();
+    const mask = new Uint8Array(W * H);
+    for (let x = 10; x < 86; x++) mask[32 * W + x] = mask[33 * W + x] = 1; // 2 px wide
+    const before = Uint8Array.from(img.data);
+    synthesizeTexture(img, mask, { seed: 1 });
+    for (let i = 0; i < W * H; i++) if (mask[i]) expect(Math.abs(img.data[i * 4] - before[i * 4])).toBeLessThanOrEqual(0);
+  });
+
+  it('works at 16 bits', () => {
+    const { img, mask } = scene(16);
+    expect(synthesizeTexture(img, mask, { seed: 1 })).toBe(true);
+    expect(laplaceVar(img, holeLeft) / laplaceVar(img, knownLeft)).toBeGreaterThan(0.5);
+  });
+
+  it('does nothing when no known patch exists', () => {
+    const { img } = scene();
+    const before = Uint8Array.from(img.data);
+    expect(synthesizeTexture(img, new Uint8Array(W * H).fill(1), { seed: 1 })).toBe(false);
+    expect(Buffer.from(img.data.buffer).equals(Buffer.from(before.buffer))).toBe(true);
+  });
+});
