@@ -11,7 +11,7 @@
  * Propagation makes neighbouring hole pixels copy from neighbouring sources, so the grain is coherent.
  *
  * Pixels the learned fill already gets right keep it: the detail fades in over `fadePx` pixels from the
- * mask's edge, so thin scratches (a few pixels wide) are left almost untouched.
+ * mask's edge after 2 px, so thin scratches (up to 4-5 px wide) keep the learned fill.
  * Everything is in typed arrays; the buffer is the region's patch (photo pixels with the fill pasted in).
  */
 import { Rng } from '../math/rng.js';
@@ -59,7 +59,7 @@ export function synthesizeTexture(region: Pixels, mask: Uint8Array, opts: Textur
   const fadePx = opts.fadePx ?? 4;
   const top = maxValue(region);
   for (const p of targets) {
-    const f = Math.min(1, Math.max(0, (dist[p] - 1) / fadePx));
+    const f = Math.min(1, Math.max(0, (dist[p] - 2) / fadePx));
     if (f === 0) continue;
     const q = nnf[p];
     for (let c = 0; c < 3; c++) {
