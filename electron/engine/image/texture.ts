@@ -24,7 +24,7 @@ export interface TextureOptions {
   iterations?: number;
   /** Distance from the mask's edge over which the photo's detail fades in, pixels. */
   fadePx?: number;
-  /** Blur separating the fill's low frequencies from the detail, pixels. */
+  /** Blur separating the fill's low frequencies from the detail, pixels (3: cracks, leaves and bricks are detail). */
   sigma?: number;
 }
 
@@ -32,6 +32,13 @@ export interface TextureOptions {
 const R = 3;
 /** The guide distance is sampled on a 4x4 lattice of the 7x7 patch: the guide is blurred, so it loses little. */
 const LATTICE = [-3, -1, 1, 3];
+/** The detail term's pixels: the 8 neighbours, whose grain must continue into the copied piece. */
+const NEIGHBOURS: [number, number][] = [[-1, -1], [0, -1], [1, -1], [-1, 0], [1, 0], [-1, 1], [0, 1], [1, 1]];
+/**
+ * Cost of a seam, in units of the photo's mean squared detail (summed over RGB): what a match pays for each
+ * 4-neighbour in the hole whose match it does not continue.
+ */
+const SEAM = 2;
 
 /**
  * Replaces the detail of the masked pixels of `region` (RGBA, 8 or 16 bits) in place. `mask` is 1 for the
@@ -50,7 +57,7 @@ export function synthesizeTexture(region: Pixels, mask: Uint8Array, opts: Textur
   const scale = maxValue(region) / 255; // work in 8-bit units at any depth
   const img = new Float32Array(3 * n); // planar RGB [3, h, w]
   for (let i = 0; i < n; i++) for (let c = 0; c < 3; c++) img[c * n + i] = region.data[i * 4 + c] / scale;
-  const low = gaussianBlur(img, w, h, opts.sigma ?? 2);
+  const low = gaussianBlur(img, w, h, opts.sigma ?? 3);
   const detail = new Float32Array(3 * n); // the photo's high-pass; hole pixels' values are never read
   for (let i = 0; i < 3 * n; i++) detail[i] = img[i] - low[i];
   const nnf = matchPatches(low, detail, w, h, sources, targets, new Rng(opts.seed), opts.iterations ?? 5);
@@ -94,12 +101,15 @@ function validSources(mask: Uint8Array, w: number, h: number): Int32Array {
 }
 
 /**
- * PatchMatch for every target pixel: the source centre minimising, over a 4x4 lattice of the 7x7 patch,
- *   |guide(target) - guide(source)|^2 + |detail now around the target - detail(source)|^2
- * where guide is the blurred image (the fill decides what goes where) and "detail now" is the photo's own
- * high-pass on known pixels and, on hole pixels, the detail their current match copies. The second term
- * is what makes neighbouring hole pixels copy from neighbouring sources (coherent grain); with the guide
- * alone every flat stretch of fill would pick the same few sources. Returns source index per pixel.
+ * PatchMatch for every target pixel: the source centre minimising
+ *   |guide(target) - guide(source)|^2 over a 4x4 lattice of the 7x7 patch
+ *   + 2 |detail(known neighbour) - detail(source's neighbour)|^2 over the target's known 8 neighbours
+ * where guide is the blurred image (the fill decides what goes where) and detail the photo's high-pass
+ * (the grain continues across the mask's edge), plus SEAM times the detail's mean energy for each hole
+ * neighbour whose match it does not continue (the seam it makes; cf. the coherence parameter of Hertzmann
+ * et al.'s Image Analogies), so the copies come in whole pieces of texture rather than single pixels. Comparing the detail of hole pixels
+ * too was tried: it favours sources with little detail (their SSD to anything is small) and the grain
+ * came out faint and speckled. Returns the source index per pixel.
  */
 function matchPatches(g: Float32Array, detail: Float32Array, w: number, h: number, sources: Int32Array, targets: number[], rng: Rng, iterations: number): Int32Array {
   const n = w * h;
@@ -109,41 +119,66 @@ function matchPatches(g: Float32Array, detail: Float32Array, w: number, h: numbe
   const offY: number[] = [];
   for (const dy of LATTICE) for (const dx of LATTICE) { offX.push(dx); offY.push(dy); }
   const K = offX.length;
+  const J = NEIGHBOURS.length;
   const offsets = offX.map((dx, k) => offY[k] * w + dx);
-  // Each target's lattice pixels (clamped at the buffer's edge) [targets, K] and guide samples [targets, 3, K].
-  const around = new Int32Array(targets.length * K);
+  const nbOffsets = NEIGHBOURS.map(([dx, dy]) => dy * w + dx);
+  // Each target's guide samples [targets, 3, K] and neighbour pixels [targets, J] (clamped at the edge).
   const tp = new Float32Array(targets.length * 3 * K);
+  const around = new Int32Array(targets.length * J);
+  const clampIndex = (x: number, y: number) => Math.min(h - 1, Math.max(0, y)) * w + Math.min(w - 1, Math.max(0, x));
   targets.forEach((p, t) => {
     const px = p % w, py = (p - px) / w;
     for (let k = 0; k < K; k++) {
-      const i = Math.min(h - 1, Math.max(0, py + offY[k])) * w + Math.min(w - 1, Math.max(0, px + offX[k]));
-      around[t * K + k] = i;
+      const i = clampIndex(px + offX[k], py + offY[k]);
       for (let c = 0; c < 3; c++) tp[(t * 3 + c) * K + k] = g[c * n + i];
     }
+    for (let j = 0; j < J; j++) around[t * J + j] = clampIndex(px + NEIGHBOURS[j][0], py + NEIGHBOURS[j][1]);
   });
   const nnf = new Int32Array(n).fill(-1); // hole pixel -> source; -1 on known pixels
   const distance = (t: number, q: number, limit: number): number => {
     let s = 0;
-    for (let k = 0; k < K; k++) {
-      const i = around[t * K + k];
-      const from = nnf[i] >= 0 ? nnf[i] : i; // where the detail at this pixel comes from now
-      const qk = q + offsets[k];
-      for (let c = 0; c < 3; c++) {
-        const dg = tp[(t * 3 + c) * K + k] - g[c * n + qk];
-        const dd = detail[c * n + from] - detail[c * n + qk];
-        s += dg * dg + dd * dd;
+    for (let c = 0; c < 3; c++) {
+      const base = (t * 3 + c) * K;
+      const gq = c * n + q;
+      for (let k = 0; k < K; k++) {
+        const d = tp[base + k] - g[gq + offsets[k]];
+        s += d * d;
       }
-      if (s >= limit) return s; // early exit: already worse than the best
+    }
+    if (s >= limit) return s; // early exit: already worse than the best
+    for (let j = 0; j < J; j++) {
+      const i = around[t * J + j];
+      if (nnf[i] >= 0) continue; // a hole pixel: continuity there is the coherence factor's job
+      const qj = q + nbOffsets[j];
+      for (let c = 0; c < 3; c++) {
+        const d = detail[c * n + i] - detail[c * n + qj];
+        s += 2 * d * d; // 8 dense samples against the guide's 16 on a lattice: weigh them alike
+      }
     }
     return s;
   };
 
+  let energy = 0;
+  for (const q of sources) for (let c = 0; c < 3; c++) energy += detail[c * n + q] ** 2;
+  const seam = (SEAM * energy) / sources.length;
+  // Seams a match q at p makes: its 4-neighbours in the hole whose match is not q shifted alike.
+  const seams = (p: number, q: number): number => {
+    const x = p % w;
+    let k = 0;
+    if (x > 0 && nnf[p - 1] >= 0 && nnf[p - 1] !== q - 1) k++;
+    if (x < w - 1 && nnf[p + 1] >= 0 && nnf[p + 1] !== q + 1) k++;
+    if (p >= w && nnf[p - w] >= 0 && nnf[p - w] !== q - w) k++;
+    if (p + w < n && nnf[p + w] >= 0 && nnf[p + w] !== q + w) k++;
+    return k * seam;
+  };
   const best = new Float32Array(targets.length);
   for (const p of targets) nnf[p] = sources[rng.int(sources.length)];
-  targets.forEach((p, t) => { best[t] = distance(t, nnf[p], Infinity); });
+  targets.forEach((p, t) => { best[t] = seams(p, nnf[p]) + distance(t, nnf[p], Infinity); });
   const tryCandidate = (t: number, p: number, q: number): void => {
     if (q < 0 || q >= n || !isSource[q] || q === nnf[p]) return;
-    const d = distance(t, q, best[t]);
+    const extra = seams(p, q);
+    if (extra >= best[t]) return;
+    const d = extra + distance(t, q, best[t] - extra);
     if (d < best[t]) {
       best[t] = d;
       nnf[p] = q;
@@ -157,7 +192,7 @@ function matchPatches(g: Float32Array, detail: Float32Array, w: number, h: numbe
       const t = forward ? k : targets.length - 1 - k;
       const p = targets[t];
       // The neighbours' matches changed since best[t] was measured: measure again before comparing.
-      best[t] = distance(t, nnf[p], Infinity);
+      best[t] = seams(p, nnf[p]) + distance(t, nnf[p], Infinity);
       // Propagation: the neighbours before p in scan order, their sources shifted by one.
       const x = p % w;
       if (x - step >= 0 && x - step < w && nnf[p - step] >= 0) tryCandidate(t, p, nnf[p - step] + step);
