@@ -4,7 +4,8 @@
  * masked-region quality against steps. Writes bench/results.json and docs/BENCHMARKS.md.
  */
 import { mkdir, readFile } from 'node:fs/promises';
-import { availableParallelism, cpus } from 'node:os';
+import { availableParallelism, cpus, loadavg } from 'node:os';
+import sharp from 'sharp';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { FillSettings, MaskImage, Method } from '../shared/contract.js';
@@ -29,8 +30,14 @@ export interface Row {
   sample_ms: number;
   vq_decode_ms: number;
   composite_ms: number;
+  texture_ms: number;
+  /** Refinement stages that ran (MethodResult.stages). */
+  stages: string[];
   overhead_fraction: number;
 }
+
+/** Stages off: the raw method comparison the paper makes (the method rows of the bench). */
+const RAW: Partial<FillSettings> = { guidedDecoder: false, photoTexture: false };
 
 export interface QualityPoint {
   steps: number;
@@ -63,6 +70,18 @@ export function maskedPsnr(a: Pixels, b: Pixels, mask: MaskImage): number {
   return n === 0 ? Infinity : -10 * Math.log10(se / n);
 }
 
+/** The bench photo resized (Lanczos) to about one megapixel, keeping its aspect ratio. */
+async function megapixelPhoto(image: Pixels): Promise<Pixels> {
+  const s = Math.sqrt(1e6 / (image.width * image.height));
+  const width = Math.round(image.width * s);
+  const height = Math.round(image.height * s);
+  const data = await sharp(Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength), { raw: { width: image.width, height: image.height, channels: 4 } })
+    .resize(width, height, { kernel: 'lanczos3' })
+    .raw()
+    .toBuffer();
+  return { width, height, data: new Uint8Array(data) };
+}
+
 export async function benchCommand(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
@@ -89,12 +108,13 @@ export async function benchCommand(argv: string[]): Promise<void> {
     const mask = boxMask(image.width, image.height, Math.floor((image.width - side0) / 2), Math.floor((image.height - side0) / 2), side0);
     const T = engine.manifest.T;
     const defaultSteps = engine.manifest.defaultSteps;
-    const run = async (method: Method, overrides: Partial<FillSettings>, cached = true): Promise<{ ms: number; out: PipelineOutput }[]> => {
+    const loadBefore = loadavg()[0];
+    const run = async (method: Method, overrides: Partial<FillSettings>, cached = true, on: { image: Pixels; mask: MaskImage } = { image, mask }): Promise<{ ms: number; out: PipelineOutput }[]> => {
       const runs: { ms: number; out: PipelineOutput }[] = [];
       for (let r = 0; r < repeats; r++) {
-        const settings = engine.settings({ methods: [method], seed: 100 + r, ...overrides });
+        const settings = engine.settings({ methods: [method], seed: 100 + r, ...RAW, ...overrides });
         const t = performance.now();
-        const out = await engine.fill(image, mask, settings, method, { useCache: cached });
+        const out = await engine.fill(on.image, on.mask, settings, method, { useCache: cached });
         runs.push({ ms: performance.now() - t, out });
       }
       return runs;
@@ -109,6 +129,8 @@ export async function benchCommand(argv: string[]): Promise<void> {
         sample_ms: pick((o) => o.timings.sample),
         vq_decode_ms: pick((o) => o.timings.decode),
         composite_ms: pick((o) => o.timings.composite),
+        texture_ms: pick((o) => o.timings.texture),
+        stages: runs[0].out.stages,
         overhead_fraction: pick((o) => (o.timings.total - o.timings.modelRun) / o.timings.total),
       };
     };
@@ -126,7 +148,7 @@ export async function benchCommand(argv: string[]): Promise<void> {
       const psnrs: number[] = [];
       for (const m of qualityMasks) {
         for (let r = 0; r < repeats; r++) {
-          const out = m === mask ? runs[r].out : await engine.fill(image, m, engine.settings({ methods: ['vqddm'], steps, seed: 100 + r }), 'vqddm');
+          const out = m === mask ? runs[r].out : await engine.fill(image, m, engine.settings({ methods: ['vqddm'], steps, seed: 100 + r, ...RAW }), 'vqddm');
           psnrs.push(maskedPsnr(applyPatches(image, out.samples[0].patches), image, m));
         }
       }
@@ -135,7 +157,7 @@ export async function benchCommand(argv: string[]): Promise<void> {
     const tfPsnrs: number[] = [];
     for (const m of qualityMasks) {
       for (let r = 0; r < repeats; r++) {
-        const out = await engine.fill(image, m, engine.settings({ methods: ['transformer'], seed: 100 + r }), 'transformer');
+        const out = await engine.fill(image, m, engine.settings({ methods: ['transformer'], seed: 100 + r, ...RAW }), 'transformer');
         tfPsnrs.push(maskedPsnr(applyPatches(image, out.samples[0].patches), image, m));
       }
     }
@@ -145,6 +167,18 @@ export async function benchCommand(argv: string[]): Promise<void> {
     const samples: Row[] = [];
     for (const n of [1, 4, 8]) samples.push(row(`VQ-DDM ${defaultSteps} steps, ${n} samples`, 'vqddm', defaultSteps, n, true, await run('vqddm', { steps: defaultSteps, samples: n })));
     const def = rows.find((r) => r.method === 'vqddm' && r.steps === defaultSteps) as Row;
+
+    // The whole pipeline at a photo's scale: a 1 MP photo (the bench photo resized) with a centred 10 % box,
+    // each refinement stage added in turn.
+    const mp = await megapixelPhoto(image);
+    const mpSide = Math.round(Math.sqrt(0.1 * mp.width * mp.height));
+    const mpCase = { image: mp, mask: boxMask(mp.width, mp.height, Math.floor((mp.width - mpSide) / 2), Math.floor((mp.height - mpSide) / 2), mpSide) };
+    const fullPipeline: Row[] = [
+      row('VQ-DDM coarse (stages off)', 'vqddm', defaultSteps, 1, true, await run('vqddm', { steps: defaultSteps }, true, mpCase)),
+      row('VQ-DDM + guided decoder', 'vqddm', defaultSteps, 1, true, await run('vqddm', { steps: defaultSteps, guidedDecoder: true }, true, mpCase)),
+      row('VQ-DDM, every stage (default)', 'vqddm', defaultSteps, 1, true, await run('vqddm', { steps: defaultSteps, guidedDecoder: true, photoTexture: true }, true, mpCase)),
+      row('Transformer, every stage', 'transformer', null, 1, true, await run('transformer', { guidedDecoder: true, photoTexture: true }, true, mpCase)),
+    ];
 
     // The default step count the curve supports: the fewest steps within 0.25 dB (about the run-to-run
     // spread) of the best PSNR measured.
@@ -173,6 +207,8 @@ export async function benchCommand(argv: string[]): Promise<void> {
       samples,
       quality,
       transformer_psnr_db: median(tfPsnrs),
+      full_pipeline: { width: mp.width, height: mp.height, mask_pixels: mpSide * mpSide, rows: fullPipeline },
+      load_avg: { before: loadBefore, after: loadavg()[0] },
     };
     await mkdir(join(outDir, 'bench'), { recursive: true });
     await mkdir(join(outDir, 'docs'), { recursive: true });
