@@ -48,8 +48,6 @@ const SEAM = 2;
 export function synthesizeTexture(region: Pixels, mask: Uint8Array, opts: TextureOptions): boolean {
   const { width: w, height: h } = region;
   const n = w * h;
-  const sources = validSources(mask, w, h);
-  if (sources.length === 0) return false;
   const targets: number[] = [];
   for (let i = 0; i < n; i++) if (mask[i]) targets.push(i);
   if (targets.length === 0) return false;
@@ -60,7 +58,8 @@ export function synthesizeTexture(region: Pixels, mask: Uint8Array, opts: Textur
   const low = gaussianBlur(img, w, h, opts.sigma ?? 3);
   const detail = new Float32Array(3 * n); // the photo's high-pass; hole pixels' values are never read
   for (let i = 0; i < 3 * n; i++) detail[i] = img[i] - low[i];
-  const nnf = matchPatches(low, detail, w, h, sources, targets, new Rng(opts.seed), opts.iterations ?? 5);
+  const nnf = match(low, detail, w, h, mask, new Rng(opts.seed), opts.iterations ?? 3);
+  if (!nnf) return false;
 
   const dist = chamferDistance(mask, w, h);
   const fadePx = opts.fadePx ?? 4;
@@ -100,6 +99,63 @@ function validSources(mask: Uint8Array, w: number, h: number): Int32Array {
   return Int32Array.from(out);
 }
 
+/** Hole pixels above which matching starts one level coarser (half the side) and is refined here. */
+const PYRAMID_MIN_TARGETS = 4096;
+
+/**
+ * Coarse to fine: the nearest-neighbour field is found on a half-resolution copy first (recursively, while
+ * the hole is large), where the same 7x7 lattice spans twice the photo's pixels, so the pieces copied follow
+ * larger structures; it is then upsampled and refined with one sweep at this level. Returns null when no
+ * fully known patch exists at this level.
+ */
+function match(g: Float32Array, detail: Float32Array, w: number, h: number, mask: Uint8Array, rng: Rng, iterations: number): Int32Array | null {
+  const sources = validSources(mask, w, h);
+  if (sources.length === 0) return null;
+  const targets: number[] = [];
+  for (let i = 0; i < w * h; i++) if (mask[i]) targets.push(i);
+  let init: Int32Array | null = null;
+  if (targets.length > PYRAMID_MIN_TARGETS && w >= 64 && h >= 64) {
+    const half = halve(g, detail, mask, w, h);
+    const coarse = match(half.g, half.detail, half.w, half.h, half.mask, rng, iterations);
+    if (coarse) init = upsampleField(coarse, half.w, half.h, w, h);
+  }
+  return matchPatches(g, detail, w, h, sources, targets, rng, init ? 1 : iterations, init);
+}
+
+/** 2x2 box-averaged guide and detail; a coarse pixel is masked when any of its four is. */
+function halve(g: Float32Array, detail: Float32Array, mask: Uint8Array, w: number, h: number) {
+  const w2 = w >> 1, h2 = h >> 1, n = w * h, n2 = w2 * h2;
+  const g2 = new Float32Array(3 * n2), d2 = new Float32Array(3 * n2), m2 = new Uint8Array(n2);
+  for (let y = 0; y < h2; y++) {
+    for (let x = 0; x < w2; x++) {
+      const i = 2 * y * w + 2 * x;
+      const j = y * w2 + x;
+      m2[j] = mask[i] | mask[i + 1] | mask[i + w] | mask[i + w + 1];
+      for (let c = 0; c < 3; c++) {
+        const o = c * n;
+        g2[c * n2 + j] = 0.25 * (g[o + i] + g[o + i + 1] + g[o + i + w] + g[o + i + w + 1]);
+        d2[c * n2 + j] = 0.25 * (detail[o + i] + detail[o + i + 1] + detail[o + i + w] + detail[o + i + w + 1]);
+      }
+    }
+  }
+  return { g: g2, detail: d2, mask: m2, w: w2, h: h2 };
+}
+
+/** A coarse field's matches at twice the resolution: each pixel keeps its offset within its 2x2 block. */
+function upsampleField(coarse: Int32Array, w2: number, h2: number, w: number, h: number): Int32Array {
+  const out = new Int32Array(w * h).fill(-1);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const q = coarse[Math.min(h2 - 1, y >> 1) * w2 + Math.min(w2 - 1, x >> 1)];
+      if (q < 0) continue;
+      const qx = 2 * (q % w2) + (x & 1);
+      const qy = 2 * Math.floor(q / w2) + (y & 1);
+      if (qx < w && qy < h) out[y * w + x] = qy * w + qx;
+    }
+  }
+  return out;
+}
+
 /**
  * PatchMatch for every target pixel: the source centre minimising
  *   |guide(target) - guide(source)|^2 over a 4x4 lattice of the 7x7 patch
@@ -107,11 +163,12 @@ function validSources(mask: Uint8Array, w: number, h: number): Int32Array {
  * where guide is the blurred image (the fill decides what goes where) and detail the photo's high-pass
  * (the grain continues across the mask's edge), plus SEAM times the detail's mean energy for each hole
  * neighbour whose match it does not continue (the seam it makes; cf. the coherence parameter of Hertzmann
- * et al.'s Image Analogies), so the copies come in whole pieces of texture rather than single pixels. Comparing the detail of hole pixels
- * too was tried: it favours sources with little detail (their SSD to anything is small) and the grain
- * came out faint and speckled. Returns the source index per pixel.
+ * et al.'s Image Analogies), so the copies come in whole pieces of texture rather than single pixels.
+ * Comparing the detail of hole pixels too was tried: it favours sources with little detail (their SSD to anything is small) and the grain
+ * came out faint and speckled. `init` seeds the field (from the coarser level). Returns the source index
+ * per pixel.
  */
-function matchPatches(g: Float32Array, detail: Float32Array, w: number, h: number, sources: Int32Array, targets: number[], rng: Rng, iterations: number): Int32Array {
+function matchPatches(g: Float32Array, detail: Float32Array, w: number, h: number, sources: Int32Array, targets: number[], rng: Rng, iterations: number, init: Int32Array | null): Int32Array {
   const n = w * h;
   const isSource = new Uint8Array(n);
   for (const q of sources) isSource[q] = 1;
@@ -172,7 +229,7 @@ function matchPatches(g: Float32Array, detail: Float32Array, w: number, h: numbe
     return k * seam;
   };
   const best = new Float32Array(targets.length);
-  for (const p of targets) nnf[p] = sources[rng.int(sources.length)];
+  for (const p of targets) nnf[p] = init && init[p] >= 0 && isSource[init[p]] ? init[p] : sources[rng.int(sources.length)];
   targets.forEach((p, t) => { best[t] = seams(p, nnf[p]) + distance(t, nnf[p], Infinity); });
   const tryCandidate = (t: number, p: number, q: number): void => {
     if (q < 0 || q >= n || !isSource[q] || q === nnf[p]) return;
