@@ -18,6 +18,7 @@ feature matching on the discriminator's features (stable from the first step, no
 Training crops: S in `sizes` at scale 1-3x of photos loaded at up to 1280 px, codes from the crop resized to 4G
 px: the known cells encode the mean-filled crop, as the engine does, the unknown ones the true crop.
 The learning rate follows steps (cosine over `steps`), so a run split over sessions follows one schedule.
+Data-parallel under torchrun (models/training/dist.py): `batch` is per process.
 """
 from __future__ import annotations
 
@@ -32,7 +33,8 @@ import torch.nn.functional as F
 
 from . import data as D
 from . import masks as M
-from .common import HERE, RUNS, Log, fp16_state, load_ckpt, load_fp16_state, n_params, parse_config, pick_device, save_ckpt, setup_threads
+from .common import HERE, RUNS, Log, fp16_state, load_ckpt, load_fp16_state, n_params, parse_config, save_ckpt, setup_threads
+from .dist import Dist
 from .vqgan import VQConfig, VQGAN, Decoder, Norm
 
 SHIPPED_VQ = os.path.join(HERE, "checkpoints", "vqgan_refit_fp16.pt")
@@ -216,7 +218,8 @@ def evaluate(gd: GuidedDecoder, val: list) -> dict:
 
 
 def train(c: GuidedConfig, log_every: int = 25):
-    dev = pick_device()
+    ddp = Dist()
+    dev = ddp.device()
     setup_threads(c.threads)
     torch.manual_seed(c.seed)
     vq = load_vq(c.vq).to(dev)
@@ -225,15 +228,18 @@ def train(c: GuidedConfig, log_every: int = 25):
     sizes = [int(s) for s in c.sizes.split(",")]
     grids = [int(g) for g in c.grids.split(",")]
     rows = D.load_rows(c.images or None)
-    tr, va = D.PhotoSet(rows, "train", c.max_side), D.PhotoSet(rows, "val", c.max_side)
-    vrng = np.random.default_rng(1234)
-    val = [make_batch(vq, va, vrng, c, S, G, dev) for S in sizes for G in grids if 4 * G <= S]
+    tr = D.PhotoSet(rows, "train", c.max_side)
+    val = []
+    if ddp.main:
+        va = D.PhotoSet(rows, "val", c.max_side)
+        vrng = np.random.default_rng(1234)
+        val = [make_batch(vq, va, vrng, c, S, G, dev) for S in sizes for G in grids if 4 * G <= S]
     gd = GuidedDecoder.from_vq(vq).to(dev)
     disc = MultiScaleDisc(c.disc_ch).to(dev)
     params = [p for p in gd.parameters() if p.requires_grad]
     opt = torch.optim.Adam(params, lr=c.lr, betas=(0.5, 0.9))
     opt_d = torch.optim.Adam(disc.parameters(), lr=c.lr, betas=(0.5, 0.9))
-    log = Log(os.path.join(c.out, "log.jsonl"))
+    log = Log(os.path.join(c.out, "log.jsonl")) if ddp.main else None
     ck_path = os.path.join(c.out, "ckpt.pt")
     step, seen = 0, 0
     ck = load_ckpt(ck_path, dev)
@@ -242,11 +248,13 @@ def train(c: GuidedConfig, log_every: int = 25):
         opt.load_state_dict(ck["opt"]); opt_d.load_state_dict(ck["opt_d"])
         step, seen = ck["step"], ck["seen"]
         print(f"resumed at step {step}")
-    else:
+    elif log:
         log(stage="guided_val", step=0, **evaluate(gd, val))
-    print(f"guided decoder {n_params(gd) / 1e6:.2f}M params (guide {n_params(gd.guide) / 1e6:.2f}M), "
-          f"disc {n_params(disc) / 1e6:.2f}M, {len(tr)} train / {len(va)} val photos, device {dev}", flush=True)
-    rng = np.random.default_rng(c.seed + step)
+    ddp.broadcast(gd, disc)
+    if ddp.main:
+        print(f"guided decoder {n_params(gd) / 1e6:.2f}M params (guide {n_params(gd.guide) / 1e6:.2f}M), "
+              f"disc {n_params(disc) / 1e6:.2f}M, {len(tr)} train photos, device {dev}, {ddp.world} process(es)", flush=True)
+    rng = np.random.default_rng(c.seed + 1000 * ddp.rank + step)
     t0, last_ck = time.time(), time.time()
 
     def save():
@@ -254,13 +262,21 @@ def train(c: GuidedConfig, log_every: int = 25):
                   opt_d=opt_d.state_dict(), step=step, seen=seen, cfg=asdict(c))
         torch.save({"cfg": asdict(c), "vq_cfg": asdict(gd.vc), "model": fp16_state(gd)}, os.path.join(c.out, "guided_fp16.pt"))
 
-    while step < c.steps and time.time() - t0 < c.minutes * 60:
+    # every rank runs the same number of steps (the wall-clock budget is rank 0's, shared each step)
+    stop = torch.zeros(1, device=dev)
+    while step < c.steps:
+        stop.fill_(float(time.time() - t0 >= c.minutes * 60))
+        if ddp.world > 1:
+            torch.distributed.broadcast(stop, 0)
+        if stop.item():
+            break
         lr = lr_at(step, c)
         for o in (opt, opt_d):
             for g in o.param_groups:
                 g["lr"] = lr
-        S = int(rng.choice(sizes))
-        G = int(rng.choice([g for g in grids if 4 * g <= S]))
+        pick = np.random.default_rng(c.seed * 7919 + step)  # the same on every rank: one step, one S and G
+        S = int(pick.choice(sizes))
+        G = int(pick.choice([g for g in grids if 4 * g <= S]))
         x, mask, codes = make_batch(vq, tr, rng, c, S, G, dev)
         y = gd(codes, x, mask)
         comp = x * (1 - mask) + y * mask
@@ -275,6 +291,7 @@ def train(c: GuidedConfig, log_every: int = 25):
         loss = l1 + c.w_hole * l1_hole + c.w_fft * lf + c.w_gan * g_adv + c.w_fm * fm
         opt.zero_grad(set_to_none=True)
         loss.backward()
+        ddp.average_grads(gd)
         opt.step()
         # discriminator: hinge, plus a lazy R1 penalty on real crops every r1_every steps
         r1_on = c.r1_gamma > 0 and step % c.r1_every == 0
@@ -289,19 +306,23 @@ def train(c: GuidedConfig, log_every: int = 25):
             d_loss = d_loss + 0.5 * c.r1_gamma * c.r1_every * r1
         opt_d.zero_grad(set_to_none=True)
         d_loss.backward()
+        ddp.average_grads(disc)
         opt_d.step()
         step += 1
-        seen += c.batch
-        if step % log_every == 0:
+        seen += c.batch * ddp.world
+        if log and step % log_every == 0:
             log(stage="guided", step=step, seen=seen, S=S, G=G, l1=float(l1), l1_hole=float(l1_hole), fft=float(lf),
                 g=float(g_adv), fm=float(fm), d=float(d_loss), r1=float(r1), lr=lr, minutes=(time.time() - t0) / 60)
-        if step % c.val_every == 0:
+        if log and step % c.val_every == 0:
             log(stage="guided_val", step=step, **evaluate(gd, val))
-        if time.time() - last_ck > c.ckpt_every_s:
+        if ddp.main and time.time() - last_ck > c.ckpt_every_s:
             save()
             last_ck = time.time()
-    log(stage="guided_val", step=step, **evaluate(gd, val))
-    save()
+    ddp.check_in_sync(gd, disc)
+    if log:
+        log(stage="guided_val", step=step, **evaluate(gd, val))
+        save()
+    ddp.close()
     return gd
 
 
