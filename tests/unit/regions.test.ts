@@ -125,4 +125,17 @@ describe('harmonic blending', () => {
     expect(out[3 * S + 3]).toBeCloseTo(0.3, 3);
     expect(out[3 * S + 4]).toBeCloseTo(0.4, 3);
   });
+
+  it('solves a large hole (coarse-to-fine start) to the harmonic solution', async () => {
+    const { harmonicBlend } = await import('../../electron/engine/image/blend.js');
+    const S = 200;
+    const original = new Float32Array(3 * S * S);
+    // a bilinear-free harmonic function: x^2 - y^2 (its Laplacian is 0), scaled to [-1, 1]
+    const f = (x: number, y: number) => ((x - 100) ** 2 - (y - 100) ** 2) / 1e4;
+    for (let c = 0; c < 3; c++) for (let y = 0; y < S; y++) for (let x = 0; x < S; x++) original[c * S * S + y * S + x] = f(x, y);
+    const unknown = new Uint8Array(S * S);
+    for (let y = 30; y < 170; y++) for (let x = 20; x < 180; x++) unknown[y * S + x] = 1;
+    const out = harmonicBlend(original, 0, new Float32Array(3 * S * S), 0, unknown, S);
+    for (const [x, y] of [[100, 100], [60, 80], [150, 140]]) expect(Math.abs(out[y * S + x] - f(x, y))).toBeLessThan(2e-3);
+  });
 });

