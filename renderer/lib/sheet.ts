@@ -1,7 +1,14 @@
-import type { MethodResult, RgbaImage } from '../../electron/shared/contract';
+import type { FillStage, MethodResult, RgbaImage } from '../../electron/shared/contract';
 import { composite, ctx2d, newCanvas, rgbaToCanvas } from './images';
 
 export const METHOD_LABEL: Record<string, string> = { vqddm: 'VQ-DDM', transformer: 'Transformer' };
+
+const STAGE_LABEL: Record<FillStage, string> = { coarse: 'coarse fill', 'guided-decoder': 'sharp decoder', 'photo-texture': 'photo texture' };
+
+/** Which refinement stages made this result, e.g. "coarse fill + sharp decoder + photo texture". */
+export function describeStages(r: MethodResult): string {
+  return r.stages.length === 1 ? 'coarse fill only (refinement off)' : r.stages.map((s) => STAGE_LABEL[s]).join(' + ');
+}
 
 export function describeSettings(r: MethodResult): string {
   const s = r.settings;
@@ -27,7 +34,7 @@ export function comparisonSheet(
     { title: 'Mask', sub: '', img: mask },
     ...results.map(({ result, sample }) => ({
       title: METHOD_LABEL[result.method] ?? result.method,
-      sub: `${(result.timings.total / 1000).toFixed(2)} s · ${describeSettings(result)}`,
+      sub: `${(result.timings.total / 1000).toFixed(2)} s · ${describeSettings(result)} · ${describeStages(result)}`,
       img: composite(original, result.samples[sample]?.patches ?? []),
     })),
   ];

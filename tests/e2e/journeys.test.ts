@@ -169,6 +169,30 @@ describe.skipIf(!chromiumAvailable())('editor journeys (Chromium, serve mode)', 
     await context.close();
   });
 
+  it('says which refinement stages made each result, and switching them off gives the raw methods', async () => {
+    const ed = await newEditor();
+    const { page } = ed;
+    await ed.open(FIXTURE);
+    await expect.poll(() => page.title()).toContain('photo.jpg');
+    await ed.brush([[0.3, 0.4], [0.55, 0.5]]);
+    await page.getByRole('button', { name: 'Fill', exact: true }).click();
+    await page.getByTestId('panel-transformer').waitFor({ timeout: 120_000 });
+    for (const m of ['vqddm', 'transformer']) {
+      await expect.poll(() => page.getByTestId(`stages-${m}`).textContent()).toBe('coarse fill + sharp decoder + photo texture');
+    }
+    await ed.shot('13-refined');
+    await page.getByRole('button', { name: 'Close compare' }).click();
+    await page.getByRole('checkbox', { name: 'Sharp decoder' }).uncheck();
+    await page.getByRole('checkbox', { name: 'Photo texture' }).uncheck();
+    await page.getByRole('button', { name: 'Fill', exact: true }).click();
+    await page.getByTestId('panel-transformer').waitFor({ timeout: 120_000 });
+    for (const m of ['vqddm', 'transformer']) {
+      await expect.poll(() => page.getByTestId(`stages-${m}`).textContent()).toBe('coarse fill only (refinement off)');
+    }
+    await ed.shot('14-raw');
+    await context.close();
+  });
+
   it('opens files by drag and drop, by paste and from Recent', async () => {
     const ed = await newEditor();
     const { page } = ed;
