@@ -30,6 +30,7 @@ export interface Row {
   sample_ms: number;
   vq_decode_ms: number;
   composite_ms: number;
+  anchor_ms: number;
   texture_ms: number;
   /** Refinement stages that ran (MethodResult.stages). */
   stages: string[];
@@ -37,7 +38,7 @@ export interface Row {
 }
 
 /** Stages off: the raw method comparison the paper makes (the method rows of the bench). */
-const RAW: Partial<FillSettings> = { guidedDecoder: false, photoTexture: false };
+const RAW: Partial<FillSettings> = { guidedDecoder: false, anchorColours: false, photoTexture: false };
 
 export interface QualityPoint {
   steps: number;
@@ -129,6 +130,7 @@ export async function benchCommand(argv: string[]): Promise<void> {
         sample_ms: pick((o) => o.timings.sample),
         vq_decode_ms: pick((o) => o.timings.decode),
         composite_ms: pick((o) => o.timings.composite),
+        anchor_ms: pick((o) => o.timings.anchor),
         texture_ms: pick((o) => o.timings.texture),
         stages: runs[0].out.stages,
         overhead_fraction: pick((o) => (o.timings.total - o.timings.modelRun) / o.timings.total),
@@ -176,8 +178,9 @@ export async function benchCommand(argv: string[]): Promise<void> {
     const fullPipeline: Row[] = [
       row('VQ-DDM coarse (stages off)', 'vqddm', defaultSteps, 1, true, await run('vqddm', { steps: defaultSteps }, true, mpCase)),
       row('VQ-DDM + guided decoder', 'vqddm', defaultSteps, 1, true, await run('vqddm', { steps: defaultSteps, guidedDecoder: true }, true, mpCase)),
-      row('VQ-DDM, every stage (default)', 'vqddm', defaultSteps, 1, true, await run('vqddm', { steps: defaultSteps, guidedDecoder: true, photoTexture: true }, true, mpCase)),
-      row('Transformer, every stage', 'transformer', null, 1, true, await run('transformer', { guidedDecoder: true, photoTexture: true }, true, mpCase)),
+      row('VQ-DDM + guided decoder + colour anchoring', 'vqddm', defaultSteps, 1, true, await run('vqddm', { steps: defaultSteps, guidedDecoder: true, anchorColours: true }, true, mpCase)),
+      row('VQ-DDM, every stage (default)', 'vqddm', defaultSteps, 1, true, await run('vqddm', { steps: defaultSteps, guidedDecoder: true, anchorColours: true, photoTexture: true }, true, mpCase)),
+      row('Transformer, every stage', 'transformer', null, 1, true, await run('transformer', { guidedDecoder: true, anchorColours: true, photoTexture: true }, true, mpCase)),
     ];
 
     // The default step count the curve supports: the fewest steps within 0.25 dB (about the run-to-run

@@ -31,9 +31,9 @@ const ms = (v: number) => v.toFixed(1);
 
 export function benchMarkdown(r: Results, command: string): string {
   const table = (rows: Row[]) => [
-    '| run | median ms | model calls | encode | sampling | decode | composite | texture | overhead |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-    ...rows.map((x) => `| ${x.label} | ${ms(x.median_ms)} | ${x.model_calls} | ${ms(x.encode_ms)} | ${ms(x.sample_ms)} | ${ms(x.vq_decode_ms)} | ${ms(x.composite_ms)} | ${ms(x.texture_ms)} | ${(x.overhead_fraction * 100).toFixed(1)}% |`),
+    '| run | median ms | model calls | encode | sampling | decode | composite | anchor | texture | overhead |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...rows.map((x) => `| ${x.label} | ${ms(x.median_ms)} | ${x.model_calls} | ${ms(x.encode_ms)} | ${ms(x.sample_ms)} | ${ms(x.vq_decode_ms)} | ${ms(x.composite_ms)} | ${ms(x.anchor_ms)} | ${ms(x.texture_ms)} | ${(x.overhead_fraction * 100).toFixed(1)}% |`),
   ];
   const best = Math.max(...r.quality.map((q) => q.psnr_db));
   const bar = (v: number) => '#'.repeat(Math.max(1, Math.round((v / best) * 40)));
@@ -65,7 +65,7 @@ export function benchMarkdown(r: Results, command: string): string {
     '',
     `## Full pipeline on a ${r.full_pipeline.width}x${r.full_pipeline.height} photo, centred ${Math.round((100 * r.full_pipeline.mask_pixels) / (r.full_pipeline.width * r.full_pipeline.height))} % box`,
     '',
-    'The bench photo resized to one megapixel; each refinement stage added in turn (guided decoder, then photo texture).',
+    'The bench photo resized to one megapixel; each refinement stage added in turn (guided decoder, colour anchoring, photo texture).',
     '',
     ...table(r.full_pipeline.rows),
     '',

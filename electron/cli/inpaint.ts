@@ -19,7 +19,8 @@ export const INPAINT_USAGE = `vqddm inpaint --image PHOTO --mask MASK --out OUT.
   --truncation R     VQ-DDM: keep the top classes up to mass R (default 1 = off)
   --top-k K          transformer: sample among the K most likely codes (default 100, 0 = all)
   --no-guided        decode without the pack's guided decoder (at the model's resolution, resized)
-  --no-texture       no photo-texture stage; with --no-guided too: the raw coarse fill of each method
+  --no-anchor        no colour anchoring (the fill's own colours, not pulled toward the border's)
+  --no-texture       no photo-texture stage; with --no-guided and --no-anchor: the raw fill of each method
   --pack DIR         model pack folder (default: the shipped pack)
   --device D         auto|cpu|cuda|dml|coreml (default auto)
   --resize-mask      scale a mask of another size to the image
@@ -41,7 +42,7 @@ export async function inpaintCommand(argv: string[]): Promise<void> {
       image: { type: 'string' }, mask: { type: 'string' }, out: { type: 'string' }, method: { type: 'string' },
       steps: { type: 'string' }, samples: { type: 'string' }, seed: { type: 'string' }, temperature: { type: 'string' },
       truncation: { type: 'string' }, 'top-k': { type: 'string' }, pack: { type: 'string' }, device: { type: 'string' },
-      'no-guided': { type: 'boolean' }, 'no-texture': { type: 'boolean' }, 'resize-mask': { type: 'boolean' }, quality: { type: 'string' }, json: { type: 'boolean' },
+      'no-guided': { type: 'boolean' }, 'no-anchor': { type: 'boolean' }, 'no-texture': { type: 'boolean' }, 'resize-mask': { type: 'boolean' }, quality: { type: 'string' }, json: { type: 'boolean' },
     },
     strict: true,
   });
@@ -68,6 +69,7 @@ export async function inpaintCommand(argv: string[]): Promise<void> {
     truncation: numberOption(values.truncation, 'truncation', 1),
     topK: intOption(values['top-k'], 'top-k', 100),
     guidedDecoder: values['no-guided'] !== true,
+    anchorColours: values['no-anchor'] !== true,
     photoTexture: values['no-texture'] !== true,
   };
 
@@ -90,8 +92,8 @@ export async function inpaintCommand(argv: string[]): Promise<void> {
         const path = outputName(out, methods.length > 1 ? method : null, result.samples.length > 1 ? i + 1 : null);
         files.push({ path, data: await encodeImage(applyPatches(image.pixels, sample.patches), format, quality, image.hasAlpha) });
       }
-      const { encode, sample, decode, composite, texture, total, modelRun } = result.timings;
-      timings[method] = { encode, sample, vq_decode: decode, composite, texture, image_encode: performance.now() - t, total, model_run: modelRun, model_calls: result.modelCalls, grids: result.grids, stages: result.stages };
+      const { encode, sample, decode, composite, anchor, texture, total, modelRun } = result.timings;
+      timings[method] = { encode, sample, vq_decode: decode, composite, anchor, texture, image_encode: performance.now() - t, total, model_run: modelRun, model_calls: result.modelCalls, grids: result.grids, stages: result.stages };
     }
     const w = performance.now();
     await writeAllAtomically(files);

@@ -51,6 +51,7 @@ export class Engine {
       truncation: 1,
       topK: 100,
       guidedDecoder: true,
+      anchorColours: true,
       photoTexture: true,
       ...overrides,
     };

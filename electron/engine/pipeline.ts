@@ -10,6 +10,7 @@ import { compositeTile, featherWeights } from './image/composite.js';
 import { allocLike, cropPixels, pastePixels, type Pixels } from './image/pixels.js';
 import { chooseGrid, cropOptionsFor, planRegions, wholeMask, type Box, type Region, type Tile } from './image/regions.js';
 import { cropToModelInput, decodedToRgb } from './image/resample.js';
+import { anchorColours } from './image/anchor.js';
 import { synthesizeTexture } from './image/texture.js';
 import { sampleVqddm } from './samplers/vqddm.js';
 import { sampleTransformer } from './samplers/transformer.js';
@@ -208,6 +209,36 @@ function unionOfTiles(tiles: Tile[]): Box {
   };
 }
 
+/**
+ * The pixel-space refinement stages (colour anchoring, then photo texture), per region and sample, over the
+ * area the region's crops saw: the photo's known pixels there are the anchor's boundary and the texture's
+ * sources. Returns the stages that ran.
+ */
+function refineRegions(ctx: FillContext, mask: MaskImage, timings: StageTimings): FillStage[] {
+  const { settings, regions, patches, seeds, image, opts } = ctx;
+  let anchored = false;
+  let textured = false;
+  regions.forEach((r, k) => {
+    const around = unionOfTiles(r.tiles);
+    const aroundMask = maskInBox(mask, around);
+    for (let b = 0; b < seeds.length; b++) {
+      const work = cropPixels(image, around.x0, around.y0, around.x1 - around.x0, around.y1 - around.y0);
+      pastePixels(work, patches[b][k], r.box.x0 - around.x0, r.box.y0 - around.y0);
+      let t0 = performance.now();
+      if (settings.anchorColours) anchored = anchorColours(work, aroundMask) || anchored;
+      timings.anchor += performance.now() - t0;
+      t0 = performance.now();
+      if (settings.photoTexture) textured = synthesizeTexture(work, aroundMask, { seed: tileSeeds([seeds[b]], k)[0] }) || textured;
+      timings.texture += performance.now() - t0;
+      const back = cropPixels(work, r.box.x0 - around.x0, r.box.y0 - around.y0, r.box.x1 - r.box.x0, r.box.y1 - r.box.y0);
+      patches[b][k].data.set(back.data);
+    }
+    opts.onProgress?.('texturing', k + 1, regions.length);
+    checkAbort(opts.signal);
+  });
+  return [...(anchored ? (['colour-anchor'] as const) : []), ...(textured ? (['photo-texture'] as const) : [])];
+}
+
 /** 1 where the mask is set, for the pixels of `box` (row-major, box-sized). */
 function maskInBox(mask: MaskImage, box: Box): Uint8Array {
   const w = box.x1 - box.x0;
@@ -228,7 +259,7 @@ export async function fillMethod(
   const m = models.pack.manifest;
   const B = settings.samples;
   const seeds = sampleSeeds(settings.seed, B);
-  const timings: StageTimings = { encode: 0, sample: 0, decode: 0, composite: 0, texture: 0, total: 0, modelRun: 0 };
+  const timings: StageTimings = { encode: 0, sample: 0, decode: 0, composite: 0, anchor: 0, texture: 0, total: 0, modelRun: 0 };
   const guided = settings.guidedDecoder && models.hasGuidedDecoder;
   const stages: FillStage[] = guided ? ['coarse', 'guided-decoder'] : ['coarse'];
   const started = performance.now();
@@ -269,27 +300,9 @@ export async function fillMethod(
     opts.onProgress?.('compositing', ti, tiles.length);
     await stage('composite', () => pasteTile(ctx, planned, out.D, out.inputs, out.distinct, out.decoded));
   }
-  if (settings.photoTexture) {
+  if (settings.anchorColours || settings.photoTexture) {
     opts.onProgress?.('texturing', 0, regions.length);
-    const t0 = performance.now();
-    let textured = false;
-    regions.forEach((r, k) => {
-      // The region's fill with the context its tiles saw: the photo's known pixels there are the sources.
-      const around = unionOfTiles(r.tiles);
-      const aroundMask = maskInBox(mask, around);
-      for (let b = 0; b < B; b++) {
-        const work = cropPixels(image, around.x0, around.y0, around.x1 - around.x0, around.y1 - around.y0);
-        pastePixels(work, patches[b][k], r.box.x0 - around.x0, r.box.y0 - around.y0);
-        if (!synthesizeTexture(work, aroundMask, { seed: tileSeeds([seeds[b]], k)[0] })) continue;
-        textured = true;
-        const back = cropPixels(work, r.box.x0 - around.x0, r.box.y0 - around.y0, r.box.x1 - r.box.x0, r.box.y1 - r.box.y0);
-        patches[b][k].data.set(back.data);
-      }
-      opts.onProgress?.('texturing', k + 1, regions.length);
-      checkAbort(opts.signal);
-    });
-    timings.texture += performance.now() - t0;
-    if (textured) stages.push('photo-texture');
+    stages.push(...refineRegions(ctx, mask, timings));
   }
 
   timings.total = performance.now() - started;
@@ -322,5 +335,6 @@ export function validateSettings(settings: FillSettings, T: number): void {
   if (!(settings.truncation > 0 && settings.truncation <= 1)) throw bad(`truncation must be above 0 and at most 1, got ${settings.truncation}`);
   if (!Number.isInteger(settings.topK) || settings.topK < 0) throw bad(`top-k must be a non-negative integer (0 = off), got ${settings.topK}`);
   if (typeof settings.guidedDecoder !== 'boolean') throw bad(`guidedDecoder must be true or false, got ${JSON.stringify(settings.guidedDecoder)}`);
+  if (typeof settings.anchorColours !== 'boolean') throw bad(`anchorColours must be true or false, got ${JSON.stringify(settings.anchorColours)}`);
   if (typeof settings.photoTexture !== 'boolean') throw bad(`photoTexture must be true or false, got ${JSON.stringify(settings.photoTexture)}`);
 }

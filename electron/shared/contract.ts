@@ -42,15 +42,17 @@ export interface FillSettings {
   /**
    * Refinement stages shared by both methods (they refine whatever coarse fill a method gives). Off, off:
    * the raw method comparison. `guidedDecoder`: decode the codes at the photo's own scale with the pack's
-   * guided decoder, which sees the known pixels (packs without one decode as before). `photoTexture`: the
-   * fill's fine detail taken from the photo's own known pixels, guided by the fill.
+   * guided decoder, which sees the known pixels (packs without one decode as before). `anchorColours`:
+   * the fill's low frequencies pulled toward a smooth interpolation of the known colours. `photoTexture`:
+   * the fill's fine detail taken from the photo's own known pixels, guided by the fill.
    */
   guidedDecoder: boolean;
+  anchorColours: boolean;
   photoTexture: boolean;
 }
 
 /** Stages a fill ran, in order: always `coarse` (sampling + decoding), then any refinement. */
-export type FillStage = 'coarse' | 'guided-decoder' | 'photo-texture';
+export type FillStage = 'coarse' | 'guided-decoder' | 'colour-anchor' | 'photo-texture';
 
 /**
  * Where a request's image and mask sit in a larger photo: they are the window at (x, y) of a
@@ -86,6 +88,8 @@ export interface StageTimings {
   sample: number;
   decode: number;
   composite: number;
+  /** Colour-anchoring stage. */
+  anchor: number;
   /** Photo-texture stage. */
   texture: number;
   total: number;
@@ -179,6 +183,7 @@ export const DEFAULT_SETTINGS: FillSettings = {
   truncation: 1,
   topK: 100,
   guidedDecoder: true,
+  anchorColours: true,
   photoTexture: true,
 };
 

@@ -19,6 +19,7 @@ export interface PersistedSettings {
   topK: number;
   /** Refinement stages (FillSettings); both off = the raw method comparison. */
   guidedDecoder: boolean;
+  anchorColours: boolean;
   photoTexture: boolean;
   /** Model pack folder; '' = the shipped pack. */
   packDir: string;
@@ -41,6 +42,7 @@ export const DEFAULTS: PersistedSettings = {
   truncation: DEFAULT_SETTINGS.truncation,
   topK: DEFAULT_SETTINGS.topK,
   guidedDecoder: DEFAULT_SETTINGS.guidedDecoder,
+  anchorColours: DEFAULT_SETTINGS.anchorColours,
   photoTexture: DEFAULT_SETTINGS.photoTexture,
   packDir: '',
   overlayOpacity: 0.5,
@@ -71,6 +73,7 @@ export function sanitize(raw: unknown): PersistedSettings {
     truncation: clamp(r.truncation, 0.01, 1, DEFAULTS.truncation),
     topK: clamp(r.topK, 0, 1 << 20, DEFAULTS.topK, true),
     guidedDecoder: typeof r.guidedDecoder === 'boolean' ? r.guidedDecoder : DEFAULTS.guidedDecoder,
+    anchorColours: typeof r.anchorColours === 'boolean' ? r.anchorColours : DEFAULTS.anchorColours,
     photoTexture: typeof r.photoTexture === 'boolean' ? r.photoTexture : DEFAULTS.photoTexture,
     packDir: typeof r.packDir === 'string' ? r.packDir : DEFAULTS.packDir,
     overlayOpacity: clamp(r.overlayOpacity, 0, 1, DEFAULTS.overlayOpacity),
@@ -136,6 +139,7 @@ export class SettingsState {
       truncation: v.truncation,
       topK: v.topK,
       guidedDecoder: v.guidedDecoder,
+      anchorColours: v.anchorColours,
       photoTexture: v.photoTexture,
     };
   }

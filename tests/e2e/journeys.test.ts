@@ -178,11 +178,12 @@ describe.skipIf(!chromiumAvailable())('editor journeys (Chromium, serve mode)', 
     await page.getByRole('button', { name: 'Fill', exact: true }).click();
     await page.getByTestId('panel-transformer').waitFor({ timeout: 120_000 });
     for (const m of ['vqddm', 'transformer']) {
-      await expect.poll(() => page.getByTestId(`stages-${m}`).textContent()).toBe('coarse fill + sharp decoder + photo texture');
+      await expect.poll(() => page.getByTestId(`stages-${m}`).textContent()).toBe('coarse fill + sharp decoder + colour anchoring + photo texture');
     }
     await ed.shot('13-refined');
     await page.getByRole('button', { name: 'Close compare' }).click();
     await page.getByRole('checkbox', { name: 'Sharp decoder' }).uncheck();
+    await page.getByRole('checkbox', { name: 'Colour anchoring' }).uncheck();
     await page.getByRole('checkbox', { name: 'Photo texture' }).uncheck();
     await page.getByRole('button', { name: 'Fill', exact: true }).click();
     await page.getByTestId('panel-transformer').waitFor({ timeout: 120_000 });

@@ -14,13 +14,14 @@ beforeAll(async () => {
 });
 afterAll(() => engine.dispose());
 
-describe('refinement stages (guided decoder, photo texture)', () => {
+describe('refinement stages (guided decoder, colour anchoring, photo texture)', () => {
   const mask = () => rectMask(image.width, image.height, 90, 60, 50, 50);
 
   it('runs both by default, reports them, and leaves unmasked pixels bit-identical', async () => {
     for (const method of ['vqddm', 'transformer'] as const) {
       const out = await engine.fill(image, mask(), engine.settings({ methods: [method], steps: 3 }), method);
-      expect(out.stages).toEqual(['coarse', 'guided-decoder', 'photo-texture']);
+      expect(out.stages).toEqual(['coarse', 'guided-decoder', 'colour-anchor', 'photo-texture']);
+      expect(out.timings.anchor).toBeGreaterThan(0);
       expect(out.timings.texture).toBeGreaterThan(0);
       expect(changedOutside(applyPatches(image, out.samples[0].patches), image, mask())).toBe(0);
     }
@@ -37,7 +38,7 @@ describe('refinement stages (guided decoder, photo texture)', () => {
     };
     try {
       // a 90 px hole: a crop of about 180 px, sampled on grid 32 (128 px)
-      await engine.fill(image, rectMask(image.width, image.height, 60, 40, 90, 90), engine.settings({ methods: ['vqddm'], steps: 2, photoTexture: false }), 'vqddm');
+      await engine.fill(image, rectMask(image.width, image.height, 60, 40, 90, 90), engine.settings({ methods: ['vqddm'], steps: 2, anchorColours: false, photoTexture: false }), 'vqddm');
     } finally {
       engine.models.decodeGuided = original;
     }
@@ -50,16 +51,19 @@ describe('refinement stages (guided decoder, photo texture)', () => {
     }
   });
 
-  it('with both off gives the raw coarse fill, which differs from the refined one', async () => {
+  it('with all off gives the raw coarse fill; each stage changes the result', async () => {
     const s = engine.settings({ methods: ['vqddm'], steps: 3, seed: 5 });
-    const raw = await engine.fill(image, mask(), { ...s, guidedDecoder: false, photoTexture: false }, 'vqddm');
-    const guidedOnly = await engine.fill(image, mask(), { ...s, photoTexture: false }, 'vqddm');
+    const raw = await engine.fill(image, mask(), { ...s, guidedDecoder: false, anchorColours: false, photoTexture: false }, 'vqddm');
+    const guidedOnly = await engine.fill(image, mask(), { ...s, anchorColours: false, photoTexture: false }, 'vqddm');
+    const anchored = await engine.fill(image, mask(), { ...s, photoTexture: false }, 'vqddm');
     const full = await engine.fill(image, mask(), s, 'vqddm');
     expect(raw.stages).toEqual(['coarse']);
     expect(guidedOnly.stages).toEqual(['coarse', 'guided-decoder']);
+    expect(anchored.stages).toEqual(['coarse', 'guided-decoder', 'colour-anchor']);
     const bytes = (o: typeof raw) => Buffer.from(o.samples[0].patches[0].pixels.data);
     expect(bytes(raw)).not.toEqual(bytes(guidedOnly));
-    expect(bytes(guidedOnly)).not.toEqual(bytes(full));
+    expect(bytes(guidedOnly)).not.toEqual(bytes(anchored));
+    expect(bytes(anchored)).not.toEqual(bytes(full));
   });
 
   it('a pack without a guided decoder still fills, and says the stage did not run', async () => {
@@ -73,7 +77,7 @@ describe('refinement stages (guided decoder, photo texture)', () => {
       const plain = await Engine.open(copy.dir, 'cpu');
       try {
         const out = await plain.fill(image, mask(), plain.settings({ methods: ['vqddm'], steps: 2 }), 'vqddm');
-        expect(out.stages).toEqual(['coarse', 'photo-texture']);
+        expect(out.stages).toEqual(['coarse', 'colour-anchor', 'photo-texture']);
       } finally {
         await plain.dispose();
       }
