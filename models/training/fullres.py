@@ -4,9 +4,9 @@ through the app's own engine (`bin/vqddm.js inpaint`), against OpenCV's classica
     /usr/bin/python3 -m models.training.fullres --pack models/default        # updates metrics.json + REPORT.md
 
 Cases: each test photo (photos.tsv split "test") x {box, blob, strokes, scratch} (models/training/masks.py;
-box and blob 3-15 % of the photo), seeded by photo index. Methods: VQ-DDM and the transformer with the
-refinement stages on (the defaults) and off (`_coarse`: the raw method), OpenCV Telea and Navier-Stokes
-(radius 5). Metrics as docs/METHOD.md "Measuring a fill": masked PSNR, masked SSIM (grey, 7x7 box), content
+box and blob 3-15 % of the photo), seeded by photo index. Methods: VQ-DDM and the transformer with every
+refinement stage (the defaults), with photo texture off (`_learned`), with every stage off (`_coarse`: the
+raw method); OpenCV Telea and Navier-Stokes (radius 5). Metrics as docs/METHOD.md "Measuring a fill": masked PSNR, masked SSIM (grey, 7x7 box), content
 PSNR (both blurred, sigma 2), detail ratio (Laplacian variance over the mask's core / over a ring outside it;
 median over cases and pooled), seam (mean grey step across the mask's inner edge), ms per fill.
 Also `recon_native`: the plain decoder on 256 px test crops at the photo's own scale (true codes, no guide).
@@ -32,7 +32,9 @@ from .guided import SHIPPED_VQ, load_vq
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 CLI = os.path.join(ROOT, "bin", "vqddm.js")
 LEARNED = ("vqddm", "transformer")
-METHODS = ("vqddm", "transformer", "vqddm_coarse", "transformer_coarse", "telea", "ns")
+METHODS = ("vqddm", "transformer", "vqddm_learned", "transformer_learned", "vqddm_coarse", "transformer_coarse", "telea", "ns")
+# CLI flags per variant: every stage (the default), stage 3 (photo texture) off, every stage off (the raw method)
+VARIANTS = {"": [], "_learned": ["--no-texture"], "_coarse": ["--no-guided", "--no-anchor", "--no-texture"]}
 BEGIN, END = "<!-- fullres:begin -->", "<!-- fullres:end -->"
 
 
@@ -111,11 +113,9 @@ def test_cases(work: str, limit: int = 0):
     return cases[:limit] if limit else cases
 
 
-def run_cli(pack: str, image: str, mask: str, out: str, seed: int, coarse: bool) -> dict:
+def run_cli(pack: str, image: str, mask: str, out: str, seed: int, flags: list[str]) -> dict:
     cmd = ["node", CLI, "inpaint", "--image", image, "--mask", mask, "--out", out, "--method", "both",
-           "--seed", str(seed), "--json", "--pack", pack]
-    if coarse:
-        cmd += ["--no-guided", "--no-texture"]
+           "--seed", str(seed), "--json", "--pack", pack, *flags]
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=1200)
     if r.returncode:
         raise RuntimeError(r.stderr.strip())
@@ -125,12 +125,12 @@ def run_cli(pack: str, image: str, mask: str, out: str, seed: int, coarse: bool)
 def fill_case(pack: str, work: str, name: str, ip: str, mp: str, seed: int) -> dict:
     """{method: (fill path, ms)} for every method of METHODS."""
     out = {}
-    for coarse in (False, True):
-        path = os.path.join(work, f"fill_{name}{'_coarse' if coarse else ''}.png")
-        rep = run_cli(pack, ip, mp, path, seed, coarse)
+    for suffix, flags in VARIANTS.items():
+        path = os.path.join(work, f"fill_{name}{suffix}.png")
+        rep = run_cli(pack, ip, mp, path, seed, flags)
         for f in rep["files"]:
             meth = "transformer" if ".transformer." in f else "vqddm"
-            out[meth + ("_coarse" if coarse else "")] = (f, float(rep["timings"][meth]["total"]))
+            out[meth + suffix] = (f, float(rep["timings"][meth]["total"]))
     img = cv2.imread(ip, cv2.IMREAD_COLOR)
     msk = (cv2.imread(mp, cv2.IMREAD_GRAYSCALE) > 127).astype(np.uint8) * 255
     for meth, flag in (("telea", cv2.INPAINT_TELEA), ("ns", cv2.INPAINT_NS)):
@@ -192,8 +192,10 @@ def picture(png: str, cases, fills: dict, picks: list[str], side: int = 192) -> 
 
 
 def report_section(F: dict, R: dict) -> str:
-    names = {"vqddm": "VQ-DDM, stages on", "transformer": "transformer, stages on", "vqddm_coarse": "VQ-DDM coarse (stages off)",
-             "transformer_coarse": "transformer coarse (stages off)", "telea": "OpenCV Telea", "ns": "OpenCV Navier-Stokes"}
+    names = {"vqddm": "VQ-DDM, every stage", "transformer": "transformer, every stage",
+             "vqddm_learned": "VQ-DDM, photo texture off", "transformer_learned": "transformer, photo texture off",
+             "vqddm_coarse": "VQ-DDM raw (stages off)", "transformer_coarse": "transformer raw (stages off)",
+             "telea": "OpenCV Telea", "ns": "OpenCV Navier-Stokes"}
     fmt = lambda v, p=2: "-" if v is None else f"{v:.{p}f}"
     lines = [BEGIN, "## Full-resolution inpainting (`python3 -m models.training.fullres`)", "",
              f"{F['cases']} cases: the {F['photos']} test photos at their own size (up to {F['max_pixels'] / 1e6:.1f} MP) x "

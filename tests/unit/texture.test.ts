@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { synthesizeTexture } from '../../electron/engine/image/texture.js';
+import { DETAIL_GAIN, synthesizeTexture } from '../../electron/engine/image/texture.js';
 import type { Pixels } from '../../electron/engine/image/pixels.js';
 import { Rng } from '../../electron/engine/math/rng.js';
 
@@ -47,7 +47,7 @@ describe('texture from the photo, guided by the fill', () => {
   it('gives the grainy side of the hole the photo grain and keeps the smooth side smooth', () => {
     const { img, mask } = scene();
     const before = laplaceVar(img, holeLeft);
-    expect(synthesizeTexture(img, mask, { seed: 1 })).toBe(true);
+    expect(synthesizeTexture(img, mask, { seed: 1, gain: 1 })).toBe(true);
     const photo = laplaceVar(img, knownLeft);
     expect(before).toBe(0);
     expect(laplaceVar(img, holeLeft) / photo).toBeGreaterThan(0.5);
@@ -71,7 +71,7 @@ describe('texture from the photo, guided by the fill', () => {
       }
     }
     const img: Pixels = { width: W, height: H, data };
-    synthesizeTexture(img, mask, { seed: 2 });
+    synthesizeTexture(img, mask, { seed: 2, gain: 1 });
     // vertical neighbours in the hole's core are equal as in the photo, not as independent copies would be
     let equal = 0;
     let pairs = 0;
@@ -110,9 +110,19 @@ describe('texture from the photo, guided by the fill', () => {
     for (let i = 0; i < W * H; i++) if (mask[i]) expect(Math.abs(img.data[i * 4] - before[i * 4])).toBeLessThanOrEqual(0);
   });
 
+  it('puts the detail in at DETAIL_GAIN of the photo\'s amplitude by default', () => {
+    const full = scene();
+    const dflt = scene();
+    synthesizeTexture(full.img, full.mask, { seed: 1, gain: 1 });
+    synthesizeTexture(dflt.img, dflt.mask, { seed: 1 });
+    const ratio = laplaceVar(dflt.img, holeLeft) / laplaceVar(full.img, holeLeft);
+    expect(ratio).toBeGreaterThan(DETAIL_GAIN ** 2 * 0.8);
+    expect(ratio).toBeLessThan(DETAIL_GAIN ** 2 * 1.2);
+  });
+
   it('works at 16 bits', () => {
     const { img, mask } = scene(16);
-    expect(synthesizeTexture(img, mask, { seed: 1 })).toBe(true);
+    expect(synthesizeTexture(img, mask, { seed: 1, gain: 1 })).toBe(true);
     expect(laplaceVar(img, holeLeft) / laplaceVar(img, knownLeft)).toBeGreaterThan(0.5);
   });
 
