@@ -33,7 +33,17 @@ def box(rng: np.random.Generator, w: int, h: int, lo: float = 0.03, hi: float = 
 
 
 def blob(rng: np.random.Generator, w: int, h: int, lo: float = 0.03, hi: float = 0.15) -> np.ndarray:
-    bw, bh = _area_side(rng, w, h, lo, hi)
+    """A smoothed random polygon; drawn again (up to 20 times) until it covers lo..hi of the image."""
+    for _ in range(20):
+        m = _blob_once(rng, w, h, lo, hi)
+        if lo <= (m > 0).mean() <= hi:
+            break
+    return m
+
+
+def _blob_once(rng: np.random.Generator, w: int, h: int, lo: float, hi: float) -> np.ndarray:
+    # a polygon with vertex radii 0.6-1.0 inside a bw x bh box covers about 0.46 of the box
+    bw, bh = _area_side(rng, w, h, lo / 0.46, hi / 0.46)
     cx, cy = rng.uniform(bw / 2, w - bw / 2), rng.uniform(bh / 2, h - bh / 2)
     n = int(rng.integers(7, 14))
     ang = np.sort(rng.uniform(0, 2 * np.pi, n))
