@@ -246,11 +246,13 @@ def logsoftmax_last_axis(path: str) -> bool:
     return False
 
 
-def upgrade_pack(pack: str, guided_path: str | None) -> dict:
+def upgrade_pack(pack: str, guided_path: str | None, training: dict | None = None) -> dict:
     """Brings a pack whose PyTorch priors are not at hand up to the present export: the diffusion graph's
-    log-softmax on the last axis, and the guided decoder added from its checkpoint. Rewrites manifest.json."""
+    log-softmax on the last axis, and the guided decoder added from its checkpoint; `training` is merged
+    into manifest.training. Rewrites manifest.json."""
     mpath = os.path.join(pack, "manifest.json")
     manifest = json.load(open(mpath))
+    manifest.setdefault("training", {}).update(training or {})
     logsoftmax_last_axis(os.path.join(pack, manifest["files"]["diffusion"]["path"]))
     if guided_path:
         gd = load_guided(guided_path)
@@ -286,11 +288,11 @@ def main(argv=None):
     ap.add_argument("--fp32", action="store_true", help="keep float32 weights in the ONNX files")
     ap.add_argument("--training_json", default="", help="JSON file merged into manifest.training")
     a = ap.parse_args(argv)
+    training = json.load(open(a.training_json)) if a.training_json else {}
     if a.upgrade:
-        m = upgrade_pack(a.out, a.guided)
+        m = upgrade_pack(a.out, a.guided, training)
     else:
         vq, unet, gpt = load_models(a.vq, a.diffusion, a.transformer)
-        training = json.load(open(a.training_json)) if a.training_json else {}
         m = export_pack(a.out, vq, unet, gpt, name=a.name, description=a.description,
                         default_steps=a.default_steps, training=training, fp16_weights=not a.fp32,
                         guided=load_guided(a.guided) if a.guided else None)
