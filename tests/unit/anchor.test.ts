@@ -27,9 +27,9 @@ describe('colour anchoring', () => {
     const { img, mask } = scene();
     const before = Uint8Array.from(img.data);
     expect(anchorColours(img, mask, 1)).toBe(true);
-    // near the left border the fill is now red-dominated, near the right one blue-dominated
-    const [lr, lg] = at(img, 23, 30);
-    const [rr, , rb] = at(img, 56, 30);
+    // on the left of the hole the fill is now red-dominated, on the right blue-dominated
+    const [lr, lg] = at(img, 29, 30);
+    const [rr, , rb] = at(img, 50, 30);
     expect(lr).toBeGreaterThan(150);
     expect(lg).toBeLessThan(100);
     expect(rb).toBeGreaterThan(150);
@@ -37,6 +37,15 @@ describe('colour anchoring', () => {
     // the checker (the fill's own detail above the blur's scale) survives: neighbours still differ by ~40
     expect(Math.abs(at(img, 40, 30)[1] - at(img, 41, 30)[1])).toBeGreaterThan(25);
     for (let i = 0; i < W * H; i++) if (!mask[i]) for (let c = 0; c < 4; c++) expect(img.data[i * 4 + c]).toBe(before[i * 4 + c]);
+  });
+
+  it('leaves thin scratches as the learned fill painted them', () => {
+    const { img } = scene();
+    const mask = new Uint8Array(W * H);
+    for (let x = 5; x < 75; x++) for (let y = 29; y < 33; y++) mask[y * W + x] = 1; // 4 px wide
+    const before = Uint8Array.from(img.data);
+    anchorColours(img, mask, 1);
+    expect(Buffer.from(img.data).equals(Buffer.from(before))).toBe(true);
   });
 
   it('at weight 0 changes nothing, and refuses a region with no known pixel', () => {
