@@ -177,7 +177,7 @@ export async function benchCommand(argv: string[]): Promise<void> {
     const mpCase = { image: mp, mask: boxMask(mp.width, mp.height, Math.floor((mp.width - mpSide) / 2), Math.floor((mp.height - mpSide) / 2), mpSide) };
     const fullPipeline: Row[] = [
       row('VQ-DDM coarse (stages off)', 'vqddm', defaultSteps, 1, true, await run('vqddm', { steps: defaultSteps }, true, mpCase)),
-      row('VQ-DDM + guided decoder', 'vqddm', defaultSteps, 1, true, await run('vqddm', { steps: defaultSteps, guidedDecoder: true }, true, mpCase)),
+      row(`VQ-DDM + guided decoder${engine.models.hasGuidedDecoder ? '' : ' (this pack has none: as coarse)'}`, 'vqddm', defaultSteps, 1, true, await run('vqddm', { steps: defaultSteps, guidedDecoder: true }, true, mpCase)),
       row('VQ-DDM + guided decoder + colour anchoring', 'vqddm', defaultSteps, 1, true, await run('vqddm', { steps: defaultSteps, guidedDecoder: true, anchorColours: true }, true, mpCase)),
       row('VQ-DDM, every stage (default)', 'vqddm', defaultSteps, 1, true, await run('vqddm', { steps: defaultSteps, guidedDecoder: true, anchorColours: true, photoTexture: true }, true, mpCase)),
       row('Transformer, every stage', 'transformer', null, 1, true, await run('transformer', { guidedDecoder: true, anchorColours: true, photoTexture: true }, true, mpCase)),
