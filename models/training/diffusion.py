@@ -1,4 +1,4 @@
-"""Stage 4: discrete (multinomial) diffusion prior over the code grid, METHOD.md eq. 15-24.
+"""Stage 4: discrete (multinomial) diffusion prior over the code grid, docs/METHOD.md eq. 15-24.
 
     nice -n 10 /usr/bin/python3 -m models.training.diffusion --minutes 35   # resumes from runs/diffusion/ckpt.pt
 

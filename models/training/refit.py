@@ -1,11 +1,11 @@
-"""Stage 2: ReFiT (rebuild and fine-tune the codebook), METHOD.md.
+"""Stage 2: ReFiT (rebuild and fine-tune the codebook), docs/METHOD.md.
 
     nice -n 10 /usr/bin/python3 -m models.training.refit --minutes 8
 
 1. Collect P encoder outputs (unit vectors of the normalised lookup space) over random training crops:
    `per_crop` random spatial positions from each random crop (the paper takes one per image; several per
    crop is the same distribution at a fraction of the encoder passes).
-2. Seed K centres with AFK-MC2 (Bachem et al. 2016) exactly as METHOD.md, run Lloyd k-means to convergence.
+2. Seed K centres with AFK-MC2 (Bachem et al. 2016) exactly as docs/METHOD.md, run Lloyd k-means to convergence.
 3. The K centres (re-normalised: the lookup is cosine) become the codebook; fine-tune the decoder with the
    encoder (and the new codebook) frozen: L1 + the stage-1 hinge PatchGAN term.
 Reports validation codebook usage and PSNR before and after (runs/refit/metrics.json).

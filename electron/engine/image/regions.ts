@@ -1,5 +1,5 @@
 /**
- * The crop strategy for a fixed-size model on a photo of any size (DESIGN.md convention 7): the mask's
+ * The crop strategy for a fixed-size model on a photo of any size (docs/ARCHITECTURE.md, "A fill, step by step"): the mask's
  * connected regions, each covered by square crops with context around it, shifted inward at the borders,
  * merged when their crops would overlap, and tiled along the long side when a region is wider than the
  * photo's short side. Pure and deterministic.

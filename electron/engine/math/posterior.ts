@@ -1,5 +1,5 @@
 /**
- * Posteriors of the uniform-transition discrete diffusion (METHOD.md eq. 20-21 and the exact skip-step
+ * Posteriors of the uniform-transition discrete diffusion (docs/METHOD.md eq. 20-21 and the exact skip-step
  * form), for one latent cell at a time. Pure functions over typed arrays; float64 arithmetic.
  *
  * With a = abar_t / abar_s (s < t):

@@ -1,5 +1,5 @@
 /**
- * The cosine noise schedule of the uniform-transition discrete diffusion (METHOD.md, eq. 19), computed in
+ * The cosine noise schedule of the uniform-transition discrete diffusion (docs/METHOD.md, eq. 19), computed in
  * float64 from the parameters a model pack's manifest declares, so engine and training cannot disagree.
  */
 

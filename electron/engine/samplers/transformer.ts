@@ -1,5 +1,5 @@
 /**
- * Autoregressive completion of a masked code grid (the VQ-GAN + transformer baseline, METHOD.md). Raster
+ * Autoregressive completion of a masked code grid (the VQ-GAN + transformer baseline, docs/METHOD.md). Raster
  * order; known cells keep their code; unknown cells are sampled from softmax(logits / temperature) with
  * top-k. The model only sees cells before the current one. Three ways to run it:
  *  - cached: a KV cache, so each unknown cell costs one incremental call (known runs are fed in one call);

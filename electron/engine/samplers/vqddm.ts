@@ -1,5 +1,5 @@
 /**
- * VQ-DDM masked reverse diffusion (METHOD.md, "Masked inpainting"). Unknown cells start uniform and follow
+ * VQ-DDM masked reverse diffusion (docs/METHOD.md, "Masked inpainting"). Unknown cells start uniform and follow
  * the model's p(z_s | z_t); known cells are re-noised from their true code by q(z_s | z_0) at every step and
  * are exactly their code at the end. An async generator: it yields once per model call so the caller can
  * report progress and cancel between calls.
