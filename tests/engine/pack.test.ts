@@ -1,9 +1,11 @@
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../electron/engine/engine.js';
+import { HashCache } from '../../electron/engine/packs/hashCache.js';
+import { readManifest, verifyFiles } from '../../electron/engine/packs/load.js';
 import { parseManifest } from '../../electron/engine/packs/manifest.js';
-import { copyOfTinyPack, TINY_PACK } from './helpers.js';
+import { copyOfTinyPack, tempDir, TINY_PACK } from './helpers.js';
 
 const cleanups: (() => void)[] = [];
 afterAll(() => cleanups.forEach((c) => c()));
@@ -27,6 +29,23 @@ describe('model packs', () => {
     expect(info.grids).toContain(16);
     expect(info.T).toBeGreaterThan(1);
     await engine.dispose();
+  });
+
+  it('hashes a pack once, then only files that changed (by size, mtime or inode)', async () => {
+    const copy = copyOfTinyPack();
+    const cache = tempDir();
+    cleanups.push(copy.cleanup, cache.cleanup);
+    const manifest = await readManifest(copy.dir);
+    const files = Object.keys(manifest.files).length;
+    expect(await verifyFiles(copy.dir, manifest, await HashCache.open(cache.dir))).toBe(files);
+    expect(await verifyFiles(copy.dir, manifest, await HashCache.open(cache.dir))).toBe(0); // remembered on disk
+    const path = join(copy.dir, manifest.files.decoder.path);
+    const bytes = readFileSync(path);
+    bytes[bytes.length - 1] ^= 1; // same size, other content
+    const { mtime } = statSync(path);
+    writeFileSync(path, bytes);
+    utimesSync(path, mtime, new Date(mtime.getTime() + 2000));
+    await expect(verifyFiles(copy.dir, manifest, await HashCache.open(cache.dir))).rejects.toThrow(/decoder file decoder\.onnx fails its checksum/);
   });
 
   it('names a missing folder or manifest', async () => {

@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import type * as ort from 'onnxruntime-node';
 import { ApiError } from '../../shared/contract.js';
 import { createSessions, type Device } from '../ort/providers.js';
+import { HashCache } from './hashCache.js';
 import { ManifestError, parseManifest, rolesOf, type Manifest, type RequiredRole, type Role, type TensorSpec } from './manifest.js';
 
 export interface LoadedPack {
@@ -52,19 +53,33 @@ export async function readManifest(dirIn: string): Promise<Manifest> {
   }
 }
 
-/** Checks every declared file exists and matches its checksum. */
-export async function verifyFiles(dir: string, manifest: Manifest): Promise<void> {
+/**
+ * Checks every declared file exists and matches its checksum; checksums of unchanged files come from the
+ * hash cache. Returns how many files were hashed (0 when every one was remembered).
+ */
+export async function verifyFiles(dir: string, manifest: Manifest, cache?: HashCache): Promise<number> {
+  const hashes = cache ?? (await HashCache.open());
+  let hashed = 0;
   for (const role of rolesOf(manifest)) {
     const spec = manifest.files[role]!;
     const path = join(dir, spec.path);
+    let st: Awaited<ReturnType<typeof stat>>;
     try {
-      if (!(await stat(path)).isFile()) throw new Error('not a file');
+      st = await stat(path);
+      if (!st.isFile()) throw new Error('not a file');
     } catch {
       throw badPack(dir, `${role} file ${spec.path} is missing`);
     }
-    const digest = await sha256File(path);
+    let digest = hashes.get(path, st);
+    if (digest === undefined) {
+      digest = await sha256File(path);
+      hashed++;
+      hashes.set(path, st, digest);
+    }
     if (digest !== spec.sha256) throw badPack(dir, `${role} file ${spec.path} fails its checksum (sha256 ${digest.slice(0, 12)}..., manifest says ${spec.sha256.slice(0, 12)}...)`);
   }
+  await hashes.save();
+  return hashed;
 }
 
 function checkGraphIo(dir: string, role: Role, declared: TensorSpec[], actual: readonly ort.InferenceSession.ValueMetadata[], kind: string): void {
