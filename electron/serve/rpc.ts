@@ -49,6 +49,9 @@ export function handleSocket(ws: WebSocket, engine: EngineApi): void {
     untrack();
     for (const id of jobs) engine.cancel(id).catch(() => undefined);
   });
+  // A protocol violation (oversized, unmasked or reserved-bit frame...) is reported here; ws has already
+  // failed the connection with the right close code. Without a listener it would crash the process.
+  ws.on('error', () => ws.terminate());
   ws.on('message', (data, isBinary) => {
     let msg: ServeMessage;
     try {
@@ -59,7 +62,7 @@ export function handleSocket(ws: WebSocket, engine: EngineApi): void {
       ws.close(1003, 'bad frame');
       return;
     }
-    if (msg.t !== 'call' || typeof msg.id !== 'number' || !OPS.has(msg.op) || !Array.isArray(msg.args)) {
+    if (typeof msg !== 'object' || msg === null || msg.t !== 'call' || typeof msg.id !== 'number' || !OPS.has(msg.op) || !Array.isArray(msg.args)) {
       ws.close(1008, 'bad call');
       return;
     }

@@ -18,6 +18,8 @@ export interface ServeProcess {
   token: string;
   port: number;
   lines: string[];
+  /** True once the serve process has exited (crashed, or stopped). */
+  exited(): boolean;
   stop(): Promise<void>;
 }
 
@@ -50,6 +52,7 @@ export async function startServe(extraArgs: string[] = ['--pack', TINY_PACK]): P
     token: u.searchParams.get('token')!,
     port: Number(u.port),
     lines,
+    exited: () => child.exitCode !== null || child.signalCode !== null,
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();
