@@ -1,5 +1,6 @@
 /** `vqddm inpaint`: repaint the white area of a mask in a photo, writing one file per method and sample. */
-import { readFile } from 'node:fs/promises';
+import { readFile, realpath } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ApiError, type Method } from '../shared/contract.js';
 import { decodeImage, decodeMask, encodeImage, formatFromPath } from '../engine/image/codec.js';
@@ -26,6 +27,15 @@ export const INPAINT_USAGE = `vqddm inpaint --image PHOTO --mask MASK --out OUT.
   --resize-mask      scale a mask of another size to the image
   --quality Q        JPEG/WebP quality 1..100 (default 92; WebP 100 = lossless)
   --json             print one JSON object: files, timings (ms), provider`;
+
+/** The file a path names: symlinks and relative parts resolved; a path that does not exist yet, as given. */
+async function canonical(path: string): Promise<string> {
+  try {
+    return await realpath(path);
+  } catch {
+    return resolve(path);
+  }
+}
 
 async function readInput(path: string, what: string): Promise<Buffer> {
   try {
@@ -72,6 +82,14 @@ export async function inpaintCommand(argv: string[]): Promise<void> {
     anchorColours: values['no-anchor'] !== true,
     photoTexture: values['no-texture'] !== true,
   };
+
+  // Never write over an input, whatever the spelling of its path (./, .., a symlink).
+  const outputs = methods.flatMap((m) => Array.from({ length: Math.max(1, given.samples) }, (_, i) => outputName(out, methods.length > 1 ? m : null, given.samples > 1 ? i + 1 : null)));
+  const inputs = new Map([[await canonical(imagePath), 'image'], [await canonical(maskPath), 'mask']]);
+  for (const o of outputs) {
+    const clash = inputs.get(await canonical(o));
+    if (clash) throw usageError(`--out would overwrite the input ${clash} ${o}; choose another output name`);
+  }
 
   const t0 = performance.now();
   const [imageBytes, maskBytes] = await Promise.all([readInput(imagePath, 'image'), readInput(maskPath, 'mask')]);

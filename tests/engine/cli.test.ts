@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -55,6 +55,23 @@ describe('vqddm CLI', () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/codebook\s+K = \d+/);
     expect(r.stdout).toMatch(/sha256 ok/);
+  });
+
+  it('refuses an --out that names an input, however spelled, and leaves the inputs as they were', () => {
+    const dir = tempDir();
+    try {
+      const photo = join(dir.dir, 'photo.jpg');
+      writeFileSync(photo, readFileSync(PHOTO));
+      symlinkSync(photo, join(dir.dir, 'link.jpg'));
+      for (const out of [photo, join(dir.dir, '.', 'sub', '..', 'photo.jpg'), join(dir.dir, 'link.jpg'), maskPath]) {
+        const r = vqddm('inpaint', '--image', photo, '--mask', maskPath, '--out', out, '--pack', TINY_PACK, '--steps', '2');
+        expect(r.status).toBe(2);
+        expect(r.stderr).toMatch(/--out would overwrite the input (image|mask)/);
+      }
+      expect(readFileSync(photo).equals(readFileSync(PHOTO))).toBe(true);
+    } finally {
+      dir.cleanup();
+    }
   });
 
   describe('bad input: one line, non-zero exit, no file left behind', () => {
