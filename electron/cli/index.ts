@@ -24,8 +24,11 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
-  const message = err instanceof Error ? err.message : String(err);
-  process.stderr.write(`vqddm: error: ${message.split('\n')[0]}\n`);
+  const message = (err instanceof Error ? err.message : String(err)).split('\n')[0];
+  process.stderr.write(`vqddm: error: ${message}\n`);
   // 2: the input was wrong (ApiError or bad option); 1: anything else.
-  process.exitCode = err instanceof ApiError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') ? 2 : 1;
+  const usage = err instanceof ApiError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+  process.exitCode = usage ? 2 : 1;
+  // With --json, whoever parses stdout gets the error as JSON too.
+  if (process.argv.includes('--json')) process.stdout.write(`${JSON.stringify({ error: { code: err instanceof ApiError ? err.code : usage ? 'BAD_SETTINGS' : 'ENGINE_FAILURE', message } })}\n`);
 });

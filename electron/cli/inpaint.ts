@@ -1,6 +1,7 @@
 /** `vqddm inpaint`: repaint the white area of a mask in a photo, writing one file per method and sample. */
-import { readFile, realpath } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { constants } from 'node:fs';
+import { access, readFile, realpath, stat } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ApiError, type Method } from '../shared/contract.js';
 import { decodeImage, decodeMask, encodeImage, formatFromPath } from '../engine/image/codec.js';
@@ -45,9 +46,32 @@ async function readInput(path: string, what: string): Promise<Buffer> {
   }
 }
 
+/** `--steps -1` as `--steps=-1`: parseArgs would take a negative number for an option of its own. */
+function joinNegativeValues(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i].startsWith('--') && !argv[i].includes('=') && /^-\d/.test(argv[i + 1] ?? '')) out.push(`${argv[i]}=${argv[++i]}`);
+    else out.push(argv[i]);
+  }
+  return out;
+}
+
+/** The folder `out` goes into must exist and be writable, checked before any work. */
+async function checkOutputFolder(out: string): Promise<void> {
+  const dir = dirname(resolve(out));
+  try {
+    if (!(await stat(dir)).isDirectory()) throw usageError(`the output folder ${dir} is not a folder`);
+    await access(dir, constants.W_OK);
+  } catch (err) {
+    if (err instanceof ApiError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    throw usageError(code === 'ENOENT' ? `the output folder ${dir} does not exist` : `the output folder ${dir} is not writable (${code})`);
+  }
+}
+
 export async function inpaintCommand(argv: string[]): Promise<void> {
   const { values } = parseArgs({
-    args: argv,
+    args: joinNegativeValues(argv),
     options: {
       image: { type: 'string' }, mask: { type: 'string' }, out: { type: 'string' }, method: { type: 'string' },
       steps: { type: 'string' }, samples: { type: 'string' }, seed: { type: 'string' }, temperature: { type: 'string' },
@@ -61,6 +85,7 @@ export async function inpaintCommand(argv: string[]): Promise<void> {
   const out = requiredOption(values.out, 'out');
   const format = formatFromPath(out);
   if (!format) throw usageError(`--out must end in .png, .jpg, .jpeg or .webp, got "${out}"`);
+  await checkOutputFolder(out);
   const methodArg = values.method ?? 'vqddm';
   const methods: Method[] = methodArg === 'both' ? ['vqddm', 'transformer'] : methodArg === 'vqddm' || methodArg === 'transformer' ? [methodArg] : [];
   if (methods.length === 0) throw usageError(`unknown method "${methodArg}" (use vqddm, transformer or both)`);

@@ -66,6 +66,7 @@ export class Engine {
       const ok = [frame.x, frame.y, frame.width, frame.height].every(Number.isInteger) && frame.x >= 0 && frame.y >= 0 && frame.x + image.width <= frame.width && frame.y + image.height <= frame.height;
       if (!ok) throw new ApiError('BAD_IMAGE', `the frame (${frame.x}, ${frame.y}) of a ${frame.width}x${frame.height} photo does not hold the ${image.width}x${image.height} image`);
     }
+    if (![image.width, image.height].every((v) => Number.isInteger(v) && v > 0)) throw new ApiError('BAD_IMAGE', `the image size must be whole numbers of pixels, got ${image.width}x${image.height}`);
     const { width, height } = frame ?? image;
     if (width * height > MAX_PIXELS) throw new ApiError('IMAGE_TOO_LARGE', `the image is ${width}x${height}, above the limit of ${MAX_PIXELS / 1e6} MP`);
     if (Math.min(width, height) < MIN_SIDE) throw new ApiError('BAD_IMAGE', `the image is ${width}x${height}; images must be at least ${MIN_SIDE}x${MIN_SIDE} pixels`);

@@ -57,6 +57,12 @@ describe('vqddm CLI', () => {
     expect(r.stdout).toMatch(/sha256 ok/);
   });
 
+  it('prints errors as JSON on stdout too with --json', () => {
+    const r = vqddm('inpaint', '--image', join(tmp.dir, 'nope.jpg'), '--mask', maskPath, '--out', join(tmp.dir, 'x.png'), '--pack', TINY_PACK, '--json');
+    expect(r.status).toBe(2);
+    expect(JSON.parse(r.stdout)).toEqual({ error: { code: 'IO_ERROR', message: expect.stringMatching(/cannot read image .*nope\.jpg/) } });
+  });
+
   it('refuses an --out that names an input, however spelled, and leaves the inputs as they were', () => {
     const dir = tempDir();
     try {
@@ -87,6 +93,8 @@ describe('vqddm CLI', () => {
       ['unreadable pack', () => ['--pack', tmp.dir], /no readable manifest\.json/],
       ['missing image file', () => ['--image', join(tmp.dir, 'nope.jpg')], /cannot read image .*nope\.jpg \(ENOENT\)/],
       ['unknown output format', () => ['--out', join(tmp.dir, 'out.gif')], /--out must end in \.png/],
+      ['output folder missing', () => ['--out', join(tmp.dir, 'nope', 'out.png')], /the output folder .*nope does not exist/],
+      ['negative steps', () => ['--steps', '-1'], /steps must be an integer from 1 to \d+ .*got -1/],
     ];
     beforeAll(async () => {
       writeFileSync(join(tmp.dir, 'text.png'), 'this is text');

@@ -111,5 +111,6 @@ describe('fill pipeline', () => {
     expect(() => engine.validate(image, mask(), { ...s, temperature: 0 })).toThrow(/temperature/);
     expect(() => engine.validate(image, mask(), { ...s, truncation: 1.5 })).toThrow(/truncation/);
     expect(() => engine.validate(image, mask(), { ...s, samples: 17 })).toThrow(/samples/);
+    expect(() => engine.validate({ width: 32.5, height: image.height }, mask(), s)).toThrow(/whole numbers of pixels, got 32\.5x/);
   });
 });
