@@ -1,4 +1,5 @@
-import { readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../electron/engine/engine.js';
@@ -52,11 +53,38 @@ describe('model packs', () => {
     await expect(Engine.open('/nonexistent/pack')).rejects.toThrow(/no readable manifest\.json/);
   });
 
-  it('names a manifest that is not JSON', async () => {
+  it('refuses symbolic links and special files in a pack, and never quotes what they point to', async () => {
+    const secret = tempDir();
+    cleanups.push(secret.cleanup);
+    writeFileSync(join(secret.dir, 'passwd'), 'root:x:0:0:secret-line');
+    const linked = copyOfTinyPack();
+    cleanups.push(linked.cleanup);
+    rmSync(join(linked.dir, 'manifest.json'));
+    symlinkSync(join(secret.dir, 'passwd'), join(linked.dir, 'manifest.json'));
+    const err = await Engine.open(linked.dir).catch((e: Error) => e);
+    expect(err).toMatchObject({ code: 'BAD_PACK', message: expect.stringMatching(/manifest\.json is a symbolic link/) });
+    expect((err as Error).message).not.toContain('root:x');
+    const outside = copyOfTinyPack();
+    cleanups.push(outside.cleanup);
+    const decoder = join(outside.dir, 'decoder.onnx');
+    writeFileSync(join(secret.dir, 'decoder.onnx'), readFileSync(decoder));
+    rmSync(decoder);
+    symlinkSync(join(secret.dir, 'decoder.onnx'), decoder);
+    await expect(Engine.open(outside.dir)).rejects.toThrow(/decoder\.onnx is a symbolic link/);
+    const fifo = copyOfTinyPack();
+    cleanups.push(fifo.cleanup);
+    rmSync(join(fifo.dir, 'manifest.json'));
+    execFileSync('mkfifo', [join(fifo.dir, 'manifest.json')]);
+    await expect(Engine.open(fifo.dir)).rejects.toThrow(/manifest\.json is not a regular file/);
+  });
+
+  it('names a manifest that is not JSON, without quoting it', async () => {
     const copy = copyOfTinyPack();
     cleanups.push(copy.cleanup);
-    writeFileSync(join(copy.dir, 'manifest.json'), '{ not json');
-    await expect(Engine.open(copy.dir)).rejects.toMatchObject({ code: 'BAD_PACK', message: expect.stringMatching(/not valid JSON/) });
+    writeFileSync(join(copy.dir, 'manifest.json'), 'private words, not json');
+    const err = await Engine.open(copy.dir).catch((e: Error) => e);
+    expect(err).toMatchObject({ code: 'BAD_PACK', message: expect.stringMatching(/manifest\.json is not valid JSON$/) });
+    expect((err as Error).message).not.toContain('private');
   });
 
   it('names a missing file', async () => {

@@ -5,7 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { lstat, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type * as ort from 'onnxruntime-node';
 import { ApiError } from '../../shared/contract.js';
@@ -30,20 +31,34 @@ export async function sha256File(path: string): Promise<string> {
   return hash.digest('hex');
 }
 
+/**
+ * A pack's files must be regular files inside it: a symbolic link could point anywhere (and its contents
+ * end up in error messages), a FIFO or device would block the reader. Throws BAD_PACK naming the file.
+ */
+async function plainFile(dir: string, name: string): Promise<Stats> {
+  const st = await lstat(join(dir, name));
+  if (st.isSymbolicLink()) throw badPack(dir, `${name} is a symbolic link; a pack's files must be plain files inside its folder`);
+  if (!st.isFile()) throw badPack(dir, `${name} is not a regular file`);
+  return st;
+}
+
 /** Reads and validates manifest.json only (no sessions): for `vqddm info` and the pack picker. */
 export async function readManifest(dirIn: string): Promise<Manifest> {
   const dir = resolve(dirIn);
   let text: string;
   try {
+    await plainFile(dir, 'manifest.json');
     text = await readFile(join(dir, 'manifest.json'), 'utf8');
-  } catch {
+  } catch (err) {
+    if (err instanceof ApiError) throw err;
     throw badPack(dir, 'no readable manifest.json in this folder');
   }
   let raw: unknown;
   try {
     raw = JSON.parse(text);
-  } catch (err) {
-    throw badPack(dir, `manifest.json is not valid JSON (${(err as Error).message})`);
+  } catch {
+    // Not the parser's message: it quotes the file's first bytes, whatever file this is.
+    throw badPack(dir, 'manifest.json is not valid JSON');
   }
   try {
     return parseManifest(raw);
@@ -63,11 +78,11 @@ export async function verifyFiles(dir: string, manifest: Manifest, cache?: HashC
   for (const role of rolesOf(manifest)) {
     const spec = manifest.files[role]!;
     const path = join(dir, spec.path);
-    let st: Awaited<ReturnType<typeof stat>>;
+    let st: Stats;
     try {
-      st = await stat(path);
-      if (!st.isFile()) throw new Error('not a file');
-    } catch {
+      st = await plainFile(dir, spec.path);
+    } catch (err) {
+      if (err instanceof ApiError) throw err;
       throw badPack(dir, `${role} file ${spec.path} is missing`);
     }
     let digest = hashes.get(path, st);
