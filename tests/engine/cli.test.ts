@@ -94,6 +94,7 @@ describe('vqddm CLI', () => {
       ['missing image file', () => ['--image', join(tmp.dir, 'nope.jpg')], /cannot read image .*nope\.jpg \(ENOENT\)/],
       ['unknown output format', () => ['--out', join(tmp.dir, 'out.gif')], /--out must end in \.png/],
       ['output folder missing', () => ['--out', join(tmp.dir, 'nope', 'out.png')], /the output folder .*nope does not exist/],
+      ['a device instead of a file', () => ['--image', '/dev/zero'], /the image \/dev\/zero is not a regular file/],
       ['negative steps', () => ['--steps', '-1'], /steps must be an integer from 1 to \d+ .*got -1/],
     ];
     beforeAll(async () => {
