@@ -165,9 +165,17 @@ export class AppState {
     if (e?.kind === 'apply') this.doc.writePatches(e.patches, 'after');
   }
 
+  /** True from a Fill click until its job is known: a second click meanwhile must not start another fill. */
+  starting = $state(false);
+
+  /** A fill is being started or is running. */
+  get filling(): boolean {
+    return this.starting || this.jobs.running;
+  }
+
   async fill(newSeed = false): Promise<void> {
     const image = this.doc.image;
-    if (!image || this.jobs.running) return;
+    if (!image || this.filling) return;
     const mask = rasterizeMask(this.history.maskOps, image.width, image.height);
     const settings = this.settings.forFill(newSeed, this.info?.T);
     // Only the window of the photo the fill reads crosses to the engine; patches come back in photo pixels.
@@ -179,10 +187,15 @@ export class AppState {
     }
     this.compare.close();
     this.error = null;
-    await this.run(null, async () => {
-      const jobId = await this.api.fill(request);
-      this.jobs.begin(jobId, settings.methods);
-    });
+    this.starting = true;
+    try {
+      await this.run(null, async () => {
+        const jobId = await this.api.fill(request);
+        this.jobs.begin(jobId, settings.methods);
+      });
+    } finally {
+      this.starting = false;
+    }
   }
 
   async cancel(): Promise<void> {

@@ -6,6 +6,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import type { BrowserContext } from 'playwright-core';
+import { decodeFrame } from '../../electron/shared/wire.js';
+import type { ServeMessage } from '../../electron/shared/serveProtocol.js';
 import { EditorPage } from './editorPage.js';
 import { chromiumAvailable, FIXTURE, useServeAndBrowser } from './harness.js';
 
@@ -166,6 +168,29 @@ describe.skipIf(!chromiumAvailable())('editor journeys (Chromium, serve mode)', 
     const seed2 = await page.getByLabel('Seed', { exact: true }).inputValue();
     expect(seed2).not.toBe(seed1);
     await expect.poll(() => page.getByTestId('info-vqddm').textContent()).toContain(`seed ${seed2}`);
+    await context.close();
+  });
+
+  it('starts one fill for a double click on Fill', async () => {
+    context = await env.newContext();
+    const page = await context.newPage();
+    const fills: number[] = [];
+    // listening before the page loads: it opens its one WebSocket at start
+    page.on('websocket', (ws) =>
+      ws.on('framesent', (f) => {
+        if (typeof f.payload === 'string') return;
+        const msg = decodeFrame<ServeMessage>(new Uint8Array(f.payload));
+        if (msg.t === 'call' && msg.op === 'fill') fills.push(msg.id);
+      }),
+    );
+    const ed = new EditorPage(page);
+    await ed.goto(env.server.url);
+    await ed.open(FIXTURE);
+    await expect.poll(() => page.title()).toContain('photo.jpg');
+    await ed.brush([[0.3, 0.4], [0.5, 0.45]]);
+    await page.getByRole('button', { name: 'Fill', exact: true }).dblclick();
+    await page.getByTestId('panel-transformer').waitFor({ timeout: 120_000 });
+    expect(fills).toHaveLength(1);
     await context.close();
   });
 
