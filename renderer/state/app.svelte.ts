@@ -114,6 +114,12 @@ export class AppState {
     if (this.info && (stepsFromPack || steps > this.info.T)) this.settings.update({ steps: this.info.defaultSteps, stepsFromPack: true });
   }
 
+  /** Every setting back to its default; steps to the loaded pack's own default. */
+  resetSettings(): void {
+    this.settings.reset();
+    this.fitStepsToPack();
+  }
+
   async refreshRecent(): Promise<void> {
     this.recent = await this.api.host.listRecent().catch(() => []);
   }

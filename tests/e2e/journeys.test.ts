@@ -171,6 +171,24 @@ describe.skipIf(!chromiumAvailable())('editor journeys (Chromium, serve mode)', 
     await context.close();
   });
 
+  it('keeps one method ticked, and Reset settings gives the pack\'s own default steps', async () => {
+    const ed = await newEditor();
+    const { page } = ed;
+    const vqddm = page.getByRole('checkbox', { name: 'VQ-DDM', exact: true });
+    const transformer = page.getByRole('checkbox', { name: 'Transformer', exact: true });
+    await vqddm.uncheck();
+    await transformer.click(); // the last one: refused, and the box says so
+    expect(await transformer.isChecked()).toBe(true);
+    expect(await vqddm.isChecked()).toBe(false);
+    const steps = page.getByLabel('Steps (VQ-DDM)');
+    await steps.fill('37');
+    await steps.press('Tab');
+    await page.getByRole('button', { name: 'Reset settings' }).click();
+    await expect.poll(() => steps.inputValue()).toBe('10'); // models/tiny: default_steps 10
+    expect(await vqddm.isChecked()).toBe(true);
+    await context.close();
+  });
+
   it('starts one fill for a double click on Fill', async () => {
     context = await env.newContext();
     const page = await context.newPage();
