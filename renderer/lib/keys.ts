@@ -8,9 +8,22 @@ function typing(target: EventTarget | null): boolean {
   return el.tagName === 'TEXTAREA' || el.tagName === 'SELECT' || el.isContentEditable;
 }
 
+/** Controls that Space presses or toggles: a focused one keeps its Space (it does not pan). */
+function pressable(target: EventTarget | null): boolean {
+  const el = target as HTMLElement | null;
+  if (!el) return false;
+  if (el.tagName === 'INPUT') return ['checkbox', 'radio', 'button', 'submit', 'reset', 'file'].includes((el as HTMLInputElement).type);
+  return ['BUTTON', 'A', 'SUMMARY'].includes(el.tagName) || el.getAttribute('role') === 'option' || el.getAttribute('role') === 'radio';
+}
+
 /** Global shortcuts. Returns true when the key was handled. */
 export function handleKey(app: AppState, e: KeyboardEvent, down: boolean): boolean {
   if (e.key === ' ' && !typing(e.target)) {
+    // The browser presses a focused control on Space's release: leave both halves of the key to it.
+    if (pressable(e.target)) {
+      if (!down) app.tools.spaceHeld = false;
+      return false;
+    }
     app.tools.spaceHeld = down;
     return true;
   }

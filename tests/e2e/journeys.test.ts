@@ -171,7 +171,7 @@ describe.skipIf(!chromiumAvailable())('editor journeys (Chromium, serve mode)', 
     await context.close();
   });
 
-  it('keeps one method ticked, and Reset settings gives the pack\'s own default steps', async () => {
+  it('keeps one method ticked, Reset settings gives the pack\'s own default steps, Space presses controls', async () => {
     const ed = await newEditor();
     const { page } = ed;
     const vqddm = page.getByRole('checkbox', { name: 'VQ-DDM', exact: true });
@@ -186,6 +186,14 @@ describe.skipIf(!chromiumAvailable())('editor journeys (Chromium, serve mode)', 
     await page.getByRole('button', { name: 'Reset settings' }).click();
     await expect.poll(() => steps.inputValue()).toBe('10'); // models/tiny: default_steps 10
     expect(await vqddm.isChecked()).toBe(true);
+    // Space presses the focused control (it pans only elsewhere)
+    await transformer.focus();
+    await page.keyboard.press('Space');
+    expect(await transformer.isChecked()).toBe(false);
+    const cells = page.getByLabel('Cells');
+    await cells.focus();
+    await page.keyboard.press('Space');
+    expect(await cells.isChecked()).toBe(true);
     await context.close();
   });
 
