@@ -17,7 +17,8 @@ alone averages away). A two-scale mask-conditioned PatchGAN (hinge, lazy R1, fea
 (--w_gan, --w_fm) but off: in the first version's 1500 steps on these cores its discriminator never left
 chance (hinge loss 2.0) while costing 40 % of each step.
 Training crops: S in `sizes` at scale 1-3x of photos loaded at up to 1280 px, codes from the crop resized to 4G
-px: the known cells encode the mean-filled crop, as the engine does, the unknown ones the true crop.
+px: the known cells encode the mean-filled crop, as the engine does, the unknown ones the true crop, with up
+to `code_noise` of them swapped for codes from elsewhere in the crop (the kind of error a prior makes).
 The learning rate follows steps (cosine over `steps`), so a run split over sessions follows one schedule.
 Data-parallel under torchrun (models/training/dist.py): `batch` is per process.
 """
@@ -53,6 +54,7 @@ class GuidedConfig:
     steps: int = 4000                 # length of the cosine schedule (all sessions together)
     minutes: float = 80.0             # this run's wall-clock budget; rerun to continue
     w_hole: float = 1.0               # extra L1 inside the hole
+    code_noise: float = 0.5           # up to this share of the hole's codes swapped for others of the crop
     w_fft: float = 0.5
     w_gan: float = 0.0                # adversarial terms (off: see the module's docstring)
     w_fm: float = 0.0
@@ -196,6 +198,15 @@ def make_batch(vq: VQGAN, ps: D.PhotoSet, rng: np.random.Generator, c: GuidedCon
     known_codes, true_codes = vq.encode(filled), vq.encode(x_low)  # [B, G, G]
     unknown = F.max_pool2d(m_low, 4)[:, 0] > 0  # [B, G, G]
     codes = torch.where(unknown, true_codes, known_codes)
+    if c.code_noise > 0:
+        # A prior's fill is not the true codes: its typical error is a code from elsewhere in the picture (a
+        # blotch of the wrong colour). Replace a random share (up to code_noise) of each crop's unknown cells
+        # by codes from other cells of the same crop, so the refinement learns to weigh codes against context.
+        B, G = codes.shape[0], codes.shape[-1]
+        share = torch.rand(B, 1, 1, device=codes.device) * c.code_noise
+        swap = unknown & (torch.rand(codes.shape, device=codes.device) < share)
+        donors = torch.randint(0, G * G, codes.shape, device=codes.device)
+        codes = torch.where(swap, true_codes.flatten(1).gather(1, donors.flatten(1)).view_as(codes), codes)
     return x, mask, codes
 
 
