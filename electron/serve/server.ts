@@ -54,10 +54,18 @@ function same(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-function cookieToken(req: IncomingMessage): string | null {
+/**
+ * The token cookie's name carries the port: browsers scope cookies by host, not port, so under one name a
+ * second serve instance on 127.0.0.1 would overwrite the first one's token (which then answers 401).
+ */
+function cookieName(port: number): string {
+  return `${SERVE_COOKIE}_${port}`;
+}
+
+function cookieToken(req: IncomingMessage, port: number): string | null {
   for (const part of (req.headers.cookie ?? '').split(';')) {
     const [k, ...v] = part.trim().split('=');
-    if (k === SERVE_COOKIE) return decodeURIComponent(v.join('='));
+    if (k === cookieName(port)) return decodeURIComponent(v.join('='));
   }
   return null;
 }
@@ -71,7 +79,7 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
   const hostOk = (req: IncomingMessage) => req.headers.host === `127.0.0.1:${port}` || req.headers.host === `localhost:${port}`;
   const authed = (req: IncomingMessage, url: URL) => {
     const q = url.searchParams.get('token');
-    const c = cookieToken(req);
+    const c = cookieToken(req, port);
     return hostOk(req) && ((q !== null && same(q, token)) || (c !== null && same(c, token)));
   };
 
@@ -87,7 +95,7 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
       if (url.searchParams.has('token')) {
         // Trade the token in the address for a cookie the page's scripts cannot read.
         res.writeHead(303, {
-          'set-cookie': `${SERVE_COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`,
+          'set-cookie': `${cookieName(port)}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`,
           location: url.pathname,
           'cache-control': 'no-store',
         });

@@ -200,16 +200,18 @@ describe.skipIf(!chromiumAvailable())('editor journeys (Chromium, serve mode)', 
   it('gives the filled buttons text of WCAG AA contrast', async () => {
     const ed = await newEditor();
     const { page } = ed;
-    const contrast = await page.getByRole('button', { name: 'Fill', exact: true }).evaluate((el) => {
-      const s = getComputedStyle(el);
-      const rgb = (c: string) => c.match(/\d+(\.\d+)?/g)!.slice(0, 3).map(Number);
-      const lum = (c: number[]) => {
-        const [r, g, b] = c.map((v) => (v / 255 <= 0.03928 ? v / 255 / 12.92 : ((v / 255 + 0.055) / 1.055) ** 2.4));
-        return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
-      };
-      const [a, b] = [lum(rgb(s.color)), lum(rgb(s.backgroundColor))];
-      return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
-    });
+    // [text rgb, background rgb] of the Fill button as the browser computes them
+    await page.getByRole('button', { name: 'Fill', exact: true }).waitFor();
+    const colours = (await page.evaluate(`(() => {
+      const s = getComputedStyle([...document.querySelectorAll('button')].find((b) => b.textContent.trim() === 'Fill'));
+      return [s.color, s.backgroundColor].map((c) => c.match(/\\d+(\\.\\d+)?/g).slice(0, 3).map(Number));
+    })()`)) as number[][];
+    const lum = (c: number[]) => {
+      const [r, g, b] = c.map((v) => (v / 255 <= 0.03928 ? v / 255 / 12.92 : ((v / 255 + 0.055) / 1.055) ** 2.4));
+      return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
+    };
+    const [a, b] = colours.map(lum) as [number, number];
+    const contrast = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
     expect(contrast).toBeGreaterThanOrEqual(4.5);
     await context.close();
   });

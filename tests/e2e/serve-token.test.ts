@@ -63,6 +63,7 @@ describe('serve mode token', () => {
     const r = await get(s.port, `/?token=${s.token}`);
     expect(r.status).toBe(303);
     const set = String(r.headers['set-cookie']);
+    expect(set).toMatch(new RegExp(`^vqddm_token_${s.port}=`)); // one cookie per instance: another port's does not replace it
     expect(set).toContain('HttpOnly');
     expect(set).toContain('SameSite=Strict');
     cookie = set.split(';')[0]!;
