@@ -197,6 +197,24 @@ describe.skipIf(!chromiumAvailable())('editor journeys (Chromium, serve mode)', 
     await context.close();
   });
 
+  it('closes the Save popover on Escape and on a click outside it', async () => {
+    const ed = await newEditor();
+    const { page } = ed;
+    await ed.open(FIXTURE);
+    await expect.poll(() => page.title()).toContain('photo.jpg');
+    const save = page.getByRole('button', { name: 'Save…' });
+    const popover = page.getByRole('dialog', { name: 'Save' });
+    await save.click();
+    await popover.waitFor();
+    await page.keyboard.press('Escape');
+    await popover.waitFor({ state: 'detached' });
+    await save.click();
+    await popover.waitFor();
+    await page.getByRole('complementary', { name: 'Settings' }).click({ position: { x: 5, y: 5 } });
+    await popover.waitFor({ state: 'detached' });
+    await context.close();
+  });
+
   it('gives the filled buttons text of WCAG AA contrast', async () => {
     const ed = await newEditor();
     const { page } = ed;
