@@ -254,8 +254,12 @@ export class AppState {
   async exportMask(): Promise<void> {
     const image = this.doc.image;
     if (!image) return;
+    const mask = rasterizeMask(this.history.maskOps, image.width, image.height);
+    if (!mask.data.some((v) => v >= 128)) {
+      this.error = 'The mask is empty: paint over the part to fill before exporting it.';
+      return;
+    }
     await this.run('Exporting the mask…', async () => {
-      const mask = rasterizeMask(this.history.maskOps, image.width, image.height);
       const bytes = await this.encode(maskToRgba(mask), 'png', 100);
       const name = `${this.doc.baseName()}-mask.png`;
       const res = await this.api.host.saveFile({ suggestedName: name, bytes, filter: { name: 'PNG image', extensions: ['png'] } });
