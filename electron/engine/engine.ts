@@ -37,6 +37,7 @@ export class Engine {
       provider: this.models.pack.provider,
       maxPixels: MAX_PIXELS,
       minSide: MIN_SIDE,
+      hasGuidedDecoder: this.models.hasGuidedDecoder,
     };
   }
 

@@ -139,6 +139,8 @@ export interface EngineInfo {
   maxPixels: number;
   /** Smallest side, in pixels, of an image the engine accepts. */
   minSide: number;
+  /** The pack has a guided decoder (the `guidedDecoder` refinement stage can run). */
+  hasGuidedDecoder: boolean;
 }
 
 export type ErrorCode =

@@ -76,6 +76,8 @@ describe('refinement stages (guided decoder, colour anchoring, photo texture)', 
       rmSync(join(copy.dir, 'guided_decoder.onnx'));
       const plain = await Engine.open(copy.dir, 'cpu');
       try {
+        expect(plain.info().hasGuidedDecoder).toBe(false);
+        expect(engine.info().hasGuidedDecoder).toBe(true);
         const out = await plain.fill(image, mask(), plain.settings({ methods: ['vqddm'], steps: 2 }), 'vqddm');
         expect(out.stages).toEqual(['coarse', 'colour-anchor', 'photo-texture']);
       } finally {
