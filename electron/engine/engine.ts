@@ -35,6 +35,7 @@ export class Engine {
       T: m.T,
       defaultSteps: m.defaultSteps,
       provider: this.models.pack.provider,
+      providerNotes: this.models.pack.providerNotes,
       maxPixels: MAX_PIXELS,
       minSide: MIN_SIDE,
       hasGuidedDecoder: this.models.hasGuidedDecoder,

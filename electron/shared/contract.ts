@@ -139,6 +139,8 @@ export interface EngineInfo {
   maxPixels: number;
   /** Smallest side, in pixels, of an image the engine accepts. */
   minSide: number;
+  /** Why each provider preferred to `provider` is not in use, e.g. "cuda: its provider library is not installed". */
+  providerNotes: string[];
   /** The pack has a guided decoder (the `guidedDecoder` refinement stage can run). */
   hasGuidedDecoder: boolean;
 }

@@ -36,10 +36,33 @@ function providerLibraryPresent(name: string): boolean {
   }
 }
 
-export function providerCandidates(device: Device, platform: string = process.platform): string[] {
+/** What `auto` may use here: onnxruntime-node's backends, and whether an unbundled one's library is installed. */
+export interface BackendTable {
+  backends: readonly { name: string; bundled: boolean }[];
+  libraryPresent: (name: string) => boolean;
+}
+
+const installedBackends = (): BackendTable => ({ backends: ort.listSupportedBackends(), libraryPresent: providerLibraryPresent });
+
+export function providerCandidates(device: Device, platform: string = process.platform, table: BackendTable = installedBackends()): string[] {
   if (device !== 'auto') return device === 'cpu' ? ['cpu'] : [device, 'cpu'];
-  const usable = new Set(ort.listSupportedBackends().filter((b) => b.bundled || providerLibraryPresent(b.name)).map((b) => b.name));
+  const usable = new Set(table.backends.filter((b) => b.bundled || table.libraryPresent(b.name)).map((b) => b.name));
   return (AUTO_TABLE[platform] ?? ['cpu']).filter((ep) => ep === 'cpu' || usable.has(ep));
+}
+
+/**
+ * Why each provider `auto` prefers to the CPU on this platform is not tried: not in this build of
+ * onnxruntime-node, or its library not installed. (Providers tried and failed are reported by createSessions.)
+ */
+export function providersNotTried(platform: string = process.platform, table: BackendTable = installedBackends()): string[] {
+  const notes: string[] = [];
+  for (const ep of AUTO_TABLE[platform] ?? []) {
+    if (ep === 'cpu') continue;
+    const b = table.backends.find((x) => x.name === ep);
+    if (!b) notes.push(`${ep}: not in this build of onnxruntime-node for ${platform}`);
+    else if (!b.bundled && !table.libraryPresent(ep)) notes.push(`${ep}: its provider library is not installed (onnxruntime-node installs it only when asked: ONNXRUNTIME_NODE_INSTALL=cuda12)`);
+  }
+  return notes;
 }
 
 export function sessionOptions(provider: string): ort.InferenceSession.SessionOptions {
@@ -60,15 +83,17 @@ export function sessionOptions(provider: string): ort.InferenceSession.SessionOp
 
 /**
  * Creates one session per model file on the first provider that accepts all of them.
- * @returns the sessions (same order as `files`) and the provider name that created them.
+ * @returns the sessions (same order as `files`), the provider name that created them, and why the
+ *   providers preferred to it are not in use.
  */
-export async function createSessions(files: string[], device: Device): Promise<{ sessions: ort.InferenceSession[]; provider: string }> {
+export async function createSessions(files: string[], device: Device): Promise<{ sessions: ort.InferenceSession[]; provider: string; notes: string[] }> {
   const failures: string[] = [];
   for (const provider of providerCandidates(device)) {
     const sessions: ort.InferenceSession[] = [];
     try {
       for (const file of files) sessions.push(await ort.InferenceSession.create(file, sessionOptions(provider)));
-      return { sessions, provider };
+      const notes = [...(device === 'auto' ? providersNotTried() : []), ...failures.map((f) => f.replace(/^(\w+): /, '$1: failed to start: '))];
+      return { sessions, provider, notes };
     } catch (err) {
       await Promise.all(sessions.map((s) => s.release()));
       failures.push(`${provider}: ${(err as Error).message.split('\n')[0]}`);

@@ -19,6 +19,8 @@ export interface LoadedPack {
   manifest: Manifest;
   sessions: Record<RequiredRole, ort.InferenceSession> & Partial<Record<Role, ort.InferenceSession>>;
   provider: string;
+  /** Why providers preferred to `provider` are not in use. */
+  providerNotes: string[];
 }
 
 function badPack(dir: string, message: string): ApiError {
@@ -120,7 +122,7 @@ export async function loadPack(dirIn: string, device: Device = 'auto'): Promise<
   const manifest = await readManifest(dir);
   const roles = rolesOf(manifest);
   await verifyFiles(dir, manifest);
-  let created: { sessions: ort.InferenceSession[]; provider: string };
+  let created: Awaited<ReturnType<typeof createSessions>>;
   try {
     created = await createSessions(roles.map((r) => join(dir, manifest.files[r]!.path)), device);
   } catch (err) {
@@ -136,7 +138,7 @@ export async function loadPack(dirIn: string, device: Device = 'auto'): Promise<
     await Promise.all(created.sessions.map((s) => s.release()));
     throw err;
   }
-  return { dir, manifest, sessions, provider: created.provider };
+  return { dir, manifest, sessions, provider: created.provider, providerNotes: created.notes };
 }
 
 export async function releasePack(pack: LoadedPack): Promise<void> {
