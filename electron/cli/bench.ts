@@ -14,7 +14,8 @@ import type { Pixels } from '../engine/image/pixels.js';
 import { Engine } from '../engine/engine.js';
 import { appRoot, defaultPackDir } from '../engine/paths.js';
 import { applyPatches, type PipelineOutput } from '../engine/pipeline.js';
-import { intOption } from './args.js';
+import { DEVICES, type Device } from '../engine/ort/providers.js';
+import { intOption, usageError } from './args.js';
 import { writeAllAtomically } from './files.js';
 import { benchMarkdown } from './benchReport.js';
 
@@ -86,14 +87,16 @@ async function megapixelPhoto(image: Pixels): Promise<Pixels> {
 export async function benchCommand(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
-    options: { pack: { type: 'string' }, image: { type: 'string' }, repeats: { type: 'string' }, quick: { type: 'boolean' }, out: { type: 'string' } },
+    options: { pack: { type: 'string' }, image: { type: 'string' }, repeats: { type: 'string' }, quick: { type: 'boolean' }, out: { type: 'string' }, provider: { type: 'string' } },
     strict: true,
   });
   const root = appRoot();
   const repeats = intOption(values.repeats, 'repeats', values.quick ? 1 : 5);
   const imagePath = values.image ?? join(root, 'tests', 'fixtures', 'photo.jpg');
   const outDir = values.out ?? root;
-  const engine = await Engine.open(values.pack ?? defaultPackDir());
+  const provider = (values.provider ?? 'auto') as Device;
+  if (!DEVICES.includes(provider)) throw usageError(`unknown provider "${values.provider}" (use ${DEVICES.join(', ')})`);
+  const engine = await Engine.open(values.pack ?? defaultPackDir(), provider);
   try {
     const bytes = await readFile(imagePath);
     const decodeTimes: number[] = [];

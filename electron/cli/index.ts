@@ -9,7 +9,8 @@ const USAGE = `usage: vqddm <command> [options]
 ${INPAINT_USAGE}
 
 vqddm info [--pack DIR] [--json]       check a model pack and print its manifest
-vqddm bench [--pack DIR] [--quick]     benchmark; writes bench/results.json and docs/BENCHMARKS.md`;
+vqddm bench [--pack DIR] [--quick] [--provider auto|cpu|cuda|dml|coreml]
+                                       benchmark; writes bench/results.json and docs/BENCHMARKS.md`;
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
