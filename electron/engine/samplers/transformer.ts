@@ -7,7 +7,9 @@
  *  - windowed: grids larger than the trained one. With the cache, a trained-size window fixed per run of a
  *    row's unknown cells (placed as taming places it for the run's first cell), its raster prefix fed
  *    once and the run's cells generated with the cache: ~1/8 of the tokens of taming's sliding window,
- *    which moves with every cell and so can keep no cache (still used when the cache is off).
+ *    which moves with every cell and so can keep no cache (still used when the cache is off). On the 102
+ *    grid-32 fills of the test photos (models/default/REPORT.md) the masked PSNR is 17.04 dB against the
+ *    sliding window's 17.08, sampling 2.9x faster (median).
  */
 import { Rng, sampleCategorical } from '../math/rng.js';
 import type { StepProgress } from './vqddm.js';
