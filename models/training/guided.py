@@ -17,8 +17,9 @@ alone averages away). A two-scale mask-conditioned PatchGAN (hinge, lazy R1, fea
 (--w_gan, --w_fm) but off: in the first version's 1500 steps on these cores its discriminator never left
 chance (hinge loss 2.0) while costing 40 % of each step.
 Training crops: S in `sizes` at scale 1-3x of photos loaded at up to 1280 px, codes from the crop resized to 4G
-px: the known cells encode the mean-filled crop, as the engine does, the unknown ones the true crop, with up
-to `code_noise` of them swapped for codes from elsewhere in the crop (the kind of error a prior makes).
+px: the known cells encode the mean-filled crop, as the engine does, the unknown ones the true crop (with
+--code_noise, up to that share of them swapped for codes from elsewhere in the crop, the kind of error a
+prior makes; tried at 0.5, it filled worse in the engine).
 The learning rate follows steps (cosine over `steps`), so a run split over sessions follows one schedule.
 Data-parallel under torchrun (models/training/dist.py): `batch` is per process.
 """
@@ -54,7 +55,8 @@ class GuidedConfig:
     steps: int = 4000                 # length of the cosine schedule (all sessions together)
     minutes: float = 80.0             # this run's wall-clock budget; rerun to continue
     w_hole: float = 1.0               # extra L1 inside the hole
-    code_noise: float = 0.5           # up to this share of the hole's codes swapped for others of the crop
+    code_noise: float = 0.0           # up to this share of the hole's codes swapped for others of the crop
+                                      # (0.5 was tried and filled worse in the engine: models/default/REPORT.md)
     w_fft: float = 0.5
     w_gan: float = 0.0                # adversarial terms (off: see the module's docstring)
     w_fm: float = 0.0
