@@ -115,7 +115,7 @@ def test_guided_decoder_trains_resumes_and_matches_onnx(pipeline, photo_dir, tmp
     from models.training import guided as GD
     w, _ = pipeline
     cfg = dict(vq=str(w / "refit" / "vqgan_refit_fp16.pt"), sizes="64,96", grids="16", batch=2, steps=3, val_every=2,
-               threads=1, out=str(tmp_path / "guided"), images=photo_dir, max_side=320, disc_ch=8)
+               threads=1, out=str(tmp_path / "guided"), images=photo_dir, max_side=320, disc_ch=8, code_noise=0.5)
     GD.train(GD.GuidedConfig(**cfg))
     assert torch.load(tmp_path / "guided" / "ckpt.pt")["step"] == 3
     GD.train(GD.GuidedConfig(**{**cfg, "steps": 4}))  # resumes, one more step
