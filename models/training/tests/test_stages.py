@@ -118,7 +118,7 @@ def test_guided_decoder_trains_resumes_and_matches_onnx(pipeline, photo_dir, tmp
                threads=1, out=str(tmp_path / "guided"), images=photo_dir, max_side=320, disc_ch=8, code_noise=0.5)
     GD.train(GD.GuidedConfig(**cfg))
     assert torch.load(tmp_path / "guided" / "ckpt.pt")["step"] == 3
-    GD.train(GD.GuidedConfig(**{**cfg, "steps": 4}))  # resumes, one more step
+    GD.train(GD.GuidedConfig(**{**cfg, "steps": 4, "w_gan": 0.1, "w_fm": 1.0, "r1_every": 1}))  # resumes, one adversarial step
     assert torch.load(tmp_path / "guided" / "ckpt.pt")["step"] == 4
     gd = EX.load_guided(str(tmp_path / "guided" / "guided_fp16.pt"))
     vq, unet, gpt = EX.load_models(cfg["vq"], str(w / "diffusion" / "diffusion_fp16.pt"), str(w / "transformer" / "transformer_fp16.pt"))
