@@ -39,14 +39,38 @@ export async function dispatch(engine: EngineApi, op: string, args: unknown[]): 
   }
 }
 
+/** The last event of a job: after it the job is gone. */
+const finalEvent = (e: JobEvent) => e.method === null && (e.stage === 'finished' || e.stage === 'canceled' || e.stage === 'error');
+
+/**
+ * One connection: its calls, and the events of the jobs it started, only those (another connection's
+ * results and progress are not its business, and it cannot cancel them). Events of a job can come before
+ * its id does (the engine starts a queued job at once), so while a fill of this connection is being queued,
+ * events of jobs nobody here knows yet are held, and those of the job it gets are sent after its id.
+ */
 export function handleSocket(ws: WebSocket, engine: EngineApi): void {
-  // Jobs this page started; when the page goes away (closed, reloaded) they are canceled, not left running.
-  const jobs = new Set<string>();
-  const untrack = engine.onJobEvent((e) => {
-    if (e.method === null && (e.stage === 'finished' || e.stage === 'canceled' || e.stage === 'error')) jobs.delete(e.jobId);
+  const jobs = new Set<string>(); // started by this connection and not ended
+  let queuing = 0;
+  let held: JobEvent[] = [];
+  const deliver = (e: JobEvent) => {
+    send(ws, { t: 'event', event: e });
+    if (finalEvent(e)) jobs.delete(e.jobId);
+  };
+  const unsubscribe = engine.onJobEvent((e) => {
+    if (jobs.has(e.jobId)) deliver(e);
+    else if (queuing > 0) held.push(e);
   });
+  const queued = (jobId: string | null) => {
+    if (jobId !== null) {
+      jobs.add(jobId);
+      for (const e of held) if (e.jobId === jobId && jobs.has(jobId)) deliver(e);
+      held = held.filter((e) => e.jobId !== jobId);
+    }
+    if (--queuing === 0) held = [];
+  };
+  // When the page goes away (closed, reloaded) its jobs are canceled, not left running.
   ws.on('close', () => {
-    untrack();
+    unsubscribe();
     for (const id of jobs) engine.cancel(id).catch(() => undefined);
   });
   // A protocol violation (oversized, unmasked or reserved-bit frame...) is reported here; ws has already
@@ -67,14 +91,21 @@ export function handleSocket(ws: WebSocket, engine: EngineApi): void {
       return;
     }
     const { id, op, args } = msg;
+    if (op === SERVE_OPS.cancel && !jobs.has(String(args[0]))) {
+      send(ws, { t: 'result', id, ok: false, error: { code: 'UNKNOWN_JOB', message: `no job ${String(args[0])} of this connection` } });
+      return;
+    }
+    if (op === SERVE_OPS.fill) queuing++;
     dispatch(engine, op, args).then(
       (value) => {
-        if (op === SERVE_OPS.fill && typeof value === 'string') jobs.add(value);
+        const jobId = op === SERVE_OPS.fill && typeof value === 'string' ? value : null;
         send(ws, { t: 'result', id, ok: true, value: value ?? null });
+        if (op === SERVE_OPS.fill) queued(jobId);
       },
-      (e: unknown) => send(ws, { t: 'result', id, ok: false, error: toErrorShape(e) }),
+      (e: unknown) => {
+        send(ws, { t: 'result', id, ok: false, error: toErrorShape(e) });
+        if (op === SERVE_OPS.fill) queued(null);
+      },
     );
   });
 }
-
-handleSocket.sendEvent = (ws: WebSocket, event: JobEvent): void => send(ws, { t: 'event', event });

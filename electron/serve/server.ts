@@ -130,9 +130,6 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
   const sockets = new Set<WebSocket>();
-  const unsubscribe = opts.engine.onJobEvent((event) => {
-    for (const ws of sockets) handleSocket.sendEvent(ws, event);
-  });
 
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
@@ -160,8 +157,7 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
     token,
     url: `http://127.0.0.1:${port}/?token=${token}`,
     close: async () => {
-      unsubscribe();
-      for (const ws of sockets) ws.terminate();
+      for (const ws of sockets) ws.terminate(); // each connection unsubscribes from the engine on close
       wss.close();
       server.closeAllConnections();
       await new Promise<void>((res) => server.close(() => res()));
