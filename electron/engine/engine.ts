@@ -4,11 +4,23 @@
  */
 import { ApiError, type EngineInfo, type FillSettings, type Frame, type MaskImage, type Method } from '../shared/contract.js';
 import { MAX_PIXELS, MIN_SIDE } from './image/codec.js';
+import { cropOptionsFor, planRegions, wholeMask, type Box } from './image/regions.js';
 import type { Pixels } from './image/pixels.js';
 import { PackModels } from './ort/models.js';
 import type { Device } from './ort/providers.js';
 import { loadPack, releasePack } from './packs/load.js';
 import { fillMethod, validateSettings, type FillOptions, type PipelineOutput } from './pipeline.js';
+
+/**
+ * Most crops one fill may need: each costs a model pass or more (0.1-0.5 s here), so a long thin mask over a
+ * 16 x 100000 panorama (~12,000 crops, half an hour without a word) is refused up front instead.
+ */
+export const MAX_CROPS = 400;
+
+/** The photo's extent in the coordinates of the image (a window of it when a frame is given). */
+function boundsOf(mask: MaskImage, frame?: Frame): Box {
+  return frame ? { x0: -frame.x, y0: -frame.y, x1: frame.width - frame.x, y1: frame.height - frame.y } : wholeMask(mask);
+}
 
 export class Engine {
   private constructor(readonly models: PackModels) {}
@@ -77,12 +89,13 @@ export class Engine {
     }
     if (!mask.data.some((v) => v >= 128)) throw new ApiError('EMPTY_MASK', 'nothing to fill: the mask is empty');
     validateSettings(settings, this.manifest.T);
+    const crops = planRegions(mask, cropOptionsFor(this.manifest.imageSize), boundsOf(mask, frame)).reduce((n, r) => n + r.tiles.length, 0);
+    if (crops > MAX_CROPS) throw new ApiError('IMAGE_TOO_LARGE', `the mask needs ${crops} crops to fill, more than the limit of ${MAX_CROPS}: fill a smaller area at a time`);
   }
 
   async fill(image: Pixels, mask: MaskImage, settings: FillSettings, method: Method, opts: FillOptions = {}, frame?: Frame): Promise<PipelineOutput> {
     this.validate(image, mask, settings, frame);
-    const bounds = frame ? { x0: -frame.x, y0: -frame.y, x1: frame.width - frame.x, y1: frame.height - frame.y } : undefined;
-    return fillMethod(this.models, image, mask, settings, method, { ...opts, bounds });
+    return fillMethod(this.models, image, mask, settings, method, { ...opts, bounds: boundsOf(mask, frame) });
   }
 
   async dispose(): Promise<void> {

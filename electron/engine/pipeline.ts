@@ -328,6 +328,7 @@ export function validateSettings(settings: FillSettings, T: number): void {
   const bad = (msg: string) => new ApiError('BAD_SETTINGS', msg);
   if (!Array.isArray(settings.methods) || settings.methods.length === 0) throw bad('choose at least one method (vqddm, transformer)');
   for (const method of settings.methods) if (method !== 'vqddm' && method !== 'transformer') throw bad(`unknown method "${method}" (use vqddm, transformer or both)`);
+  if (new Set(settings.methods).size !== settings.methods.length) throw bad(`each method may be asked for once, got ${settings.methods.join(', ')}`);
   if (!Number.isInteger(settings.steps) || settings.steps < 1 || settings.steps > T) throw bad(`steps must be an integer from 1 to ${T} (the pack's T), got ${settings.steps}`);
   if (!Number.isInteger(settings.samples) || settings.samples < 1 || settings.samples > 16) throw bad(`samples must be an integer from 1 to 16, got ${settings.samples}`);
   if (!Number.isInteger(settings.seed) || settings.seed < 0 || settings.seed > 0xffffffff) throw bad(`seed must be an integer from 0 to 4294967295, got ${settings.seed}`);

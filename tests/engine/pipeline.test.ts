@@ -112,5 +112,9 @@ describe('fill pipeline', () => {
     expect(() => engine.validate(image, mask(), { ...s, truncation: 1.5 })).toThrow(/truncation/);
     expect(() => engine.validate(image, mask(), { ...s, samples: 17 })).toThrow(/samples/);
     expect(() => engine.validate({ width: 32.5, height: image.height }, mask(), s)).toThrow(/whole numbers of pixels, got 32\.5x/);
+    expect(() => engine.validate(image, mask(), { ...s, methods: ['vqddm', 'vqddm'] })).toThrow(/each method may be asked for once/);
+    // a long thin panorama masked end to end: thousands of crops, refused before any work
+    const long = { width: 60000, height: 16 };
+    expect(() => engine.validate(long, rectMask(long.width, long.height, 0, 0, long.width, 16), s)).toThrow(/needs \d+ crops to fill, more than the limit of 400/);
   });
 });
