@@ -118,6 +118,27 @@ describe.skipIf(!chromiumAvailable())('editor journeys (Chromium, serve mode)', 
     await context.close();
   });
 
+  it('keeps the result of a method that finished before a cancel', async () => {
+    const ed = await newEditor();
+    const { page } = ed;
+    await page.getByLabel('Samples per method').fill('16');
+    await page.getByLabel('Samples per method').press('Tab');
+    await ed.open(FIXTURE);
+    await expect.poll(() => page.title()).toContain('photo.jpg');
+    await page.getByRole('radio', { name: 'Rectangle' }).click();
+    await ed.brush([[0.1, 0.1], [0.9, 0.9]]);
+    await page.getByRole('button', { name: 'Fill', exact: true }).click();
+    const progress = page.getByLabel('Fill progress');
+    // VQ-DDM runs first; cancel while the (much slower) transformer is sampling
+    await expect.poll(() => progress.locator('[data-method="vqddm"] .step').textContent(), { timeout: 120_000 }).toMatch(/^done in/);
+    await progress.getByRole('button', { name: 'Cancel' }).click();
+    await expect.poll(() => progress.textContent(), { timeout: 60_000 }).toMatch(text('Fill canceled.'));
+    await progress.getByRole('button', { name: 'Show results' }).click();
+    await page.getByTestId('panel-vqddm').waitFor();
+    expect(await page.getByTestId('panel-transformer').count()).toBe(0);
+    await context.close();
+  });
+
   it('shows a clear error for a file that is not an image, and keeps settings across reloads', async () => {
     const ed = await newEditor();
     const { page } = ed;
