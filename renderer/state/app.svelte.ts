@@ -222,9 +222,9 @@ export class AppState {
     const patches = toAppliedPatches(image, sample.patches);
     this.doc.writePatches(patches, 'after');
     this.history.push({ kind: 'apply', label: `Apply ${method}`, patches });
+    // The results stay (Show results, other samples, the comparison sheet, also after an undo): each
+    // result's patches hold whole regions, so applying another one replaces the first, it does not stack.
     this.compare.close();
-    // The results were made from the photo as it was; once one is applied they are done with.
-    this.jobs.clear();
   }
 
   /** Encodes in the page where it can (large photos never cross to the engine), else in the engine. */

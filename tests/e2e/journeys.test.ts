@@ -95,6 +95,10 @@ describe.skipIf(!chromiumAvailable())('editor journeys (Chromium, serve mode)', 
     await page.keyboard.press('Control+Shift+z');
     const redone = await pixels(await ed.download(() => ed.saveMenu('Save image'), 'redone.png'));
     expect(Buffer.compare(redone.data, filled.data)).toBe(0);
+    // The results outlive the apply and its undo: the comparison sheet can still be exported
+    await page.keyboard.press('Control+z');
+    const sheet = await ed.download(() => ed.saveMenu('Export comparison sheet'), 'sheet-after-undo.png');
+    expect((await sharp(sheet).metadata()).format).toBe('png');
     await context.close();
   });
 
