@@ -193,6 +193,9 @@ export class AppState {
     }
     this.compare.close();
     this.error = null;
+    if (mask.data.every((v) => v >= 128)) {
+      this.notice = 'The whole photo is masked: nothing is left to fill from, so each method makes up a picture of its own.';
+    }
     this.starting = true;
     try {
       await this.run(null, async () => {

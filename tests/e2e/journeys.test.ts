@@ -122,6 +122,18 @@ describe.skipIf(!chromiumAvailable())('editor journeys (Chromium, serve mode)', 
     await context.close();
   });
 
+  it('says so when the whole photo is masked and nothing is left to fill from', async () => {
+    const ed = await newEditor();
+    const { page } = ed;
+    await ed.open(FIXTURE);
+    await expect.poll(() => page.title()).toContain('photo.jpg');
+    await page.getByRole('button', { name: 'Invert' }).click(); // an empty mask inverted: everything
+    await page.getByRole('button', { name: 'Fill', exact: true }).click();
+    await expect.poll(() => page.getByRole('status').allTextContents()).toContainEqual(expect.stringMatching(/nothing is left to fill from/));
+    await page.getByTestId('panel-transformer').waitFor({ timeout: 120_000 });
+    await context.close();
+  });
+
   it('keeps the result of a method that finished before a cancel', async () => {
     const ed = await newEditor();
     const { page } = ed;
