@@ -1,5 +1,6 @@
 /** Starts the real serve bridge (built bundle, tiny pack) and Debian's Chromium for the journeys. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { request } from 'node:http';
 import { existsSync, mkdirSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
@@ -61,6 +62,18 @@ export async function startServe(extraArgs: string[] = ['--pack', TINY_PACK]): P
         setTimeout(() => child.kill('SIGKILL'), 5000).unref();
       }),
   };
+}
+
+/** The token cookie a browser gets for `s` (by trading the address's token), as a Cookie header value. */
+export function serveCookie(s: ServeProcess): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port: s.port, path: `/?token=${s.token}` }, (res) => {
+      res.resume();
+      resolve(String(res.headers['set-cookie']).split(';')[0]!);
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 export function chromiumAvailable(): boolean {

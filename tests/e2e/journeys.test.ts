@@ -102,7 +102,8 @@ describe.skipIf(!chromiumAvailable())('editor journeys (Chromium, serve mode)', 
     await context.close();
   });
 
-  it('cancels a running fill', async () => {
+  /** A fill slow enough to cancel: 16 samples per method over most of the photo. */
+  async function startSlowFill() {
     const ed = await newEditor();
     const { page } = ed;
     await page.getByLabel('Samples per method').fill('16');
@@ -112,7 +113,11 @@ describe.skipIf(!chromiumAvailable())('editor journeys (Chromium, serve mode)', 
     await page.getByRole('radio', { name: 'Rectangle' }).click();
     await ed.brush([[0.1, 0.1], [0.9, 0.9]]);
     await page.getByRole('button', { name: 'Fill', exact: true }).click();
-    const progress = page.getByLabel('Fill progress');
+    return { ed, page, progress: page.getByLabel('Fill progress') };
+  }
+
+  it('cancels a running fill', async () => {
+    const { ed, page, progress } = await startSlowFill();
     await progress.waitFor({ state: 'visible' });
     await ed.shot('08-cancel-running');
     await progress.getByRole('button', { name: 'Cancel' }).click();
@@ -135,16 +140,7 @@ describe.skipIf(!chromiumAvailable())('editor journeys (Chromium, serve mode)', 
   });
 
   it('keeps the result of a method that finished before a cancel', async () => {
-    const ed = await newEditor();
-    const { page } = ed;
-    await page.getByLabel('Samples per method').fill('16');
-    await page.getByLabel('Samples per method').press('Tab');
-    await ed.open(FIXTURE);
-    await expect.poll(() => page.title()).toContain('photo.jpg');
-    await page.getByRole('radio', { name: 'Rectangle' }).click();
-    await ed.brush([[0.1, 0.1], [0.9, 0.9]]);
-    await page.getByRole('button', { name: 'Fill', exact: true }).click();
-    const progress = page.getByLabel('Fill progress');
+    const { ed, page, progress } = await startSlowFill();
     // VQ-DDM runs first; cancel while the (much slower) transformer is sampling
     await expect.poll(() => progress.locator('[data-method="vqddm"] .step').textContent(), { timeout: 120_000 }).toMatch(/^done in/);
     await progress.getByRole('button', { name: 'Cancel' }).click();

@@ -3,25 +3,17 @@
  * the serve process (the hardening issue, finding 1): raw frames written over TCP after a real handshake.
  */
 import { connect, type Socket } from 'node:net';
-import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { decodeFrame, encodeFrame } from '../../electron/shared/wire.js';
 import type { ServeMessage } from '../../electron/shared/serveProtocol.js';
-import { startServe, type ServeProcess } from './harness.js';
+import { serveCookie, startServe, type ServeProcess } from './harness.js';
 
 let s: ServeProcess;
 let cookie: string;
 beforeAll(async () => {
   s = await startServe();
-  cookie = await new Promise<string>((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: s.port, path: `/?token=${s.token}` }, (res) => {
-      res.resume();
-      resolve(String(res.headers['set-cookie']).split(';')[0]!);
-    });
-    req.on('error', reject);
-    req.end();
-  });
+  cookie = await serveCookie(s);
 });
 afterAll(() => s?.stop());
 

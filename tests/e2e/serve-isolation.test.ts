@@ -1,24 +1,16 @@
 /** Connections to one serve bridge are kept apart: each sees only its own jobs' events and can cancel only them. */
-import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { DEFAULT_SETTINGS, type FillRequest, type JobEvent } from '../../electron/shared/contract.js';
 import type { ServeMessage } from '../../electron/shared/serveProtocol.js';
 import { decodeFrame, encodeFrame } from '../../electron/shared/wire.js';
-import { startServe, type ServeProcess } from './harness.js';
+import { serveCookie, startServe, type ServeProcess } from './harness.js';
 
 let s: ServeProcess;
 let cookie: string;
 beforeAll(async () => {
   s = await startServe();
-  cookie = await new Promise<string>((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: s.port, path: `/?token=${s.token}` }, (res) => {
-      res.resume();
-      resolve(String(res.headers['set-cookie']).split(';')[0]!);
-    });
-    req.on('error', reject);
-    req.end();
-  });
+  cookie = await serveCookie(s);
 });
 afterAll(() => s?.stop());
 
