@@ -127,6 +127,16 @@ describe.skipIf(!chromiumAvailable())('editor journeys (Chromium, serve mode)', 
     await context.close();
   });
 
+  it('shows a finished method while the other still runs, and adds the other when it is done', async () => {
+    const { page, progress } = await startSlowFill();
+    await expect.poll(() => progress.locator('[data-method="vqddm"] .step').textContent(), { timeout: 120_000 }).toMatch(/^done in/);
+    await progress.getByRole('button', { name: 'Show results so far' }).click();
+    await page.getByTestId('panel-vqddm').waitFor();
+    expect(await page.getByTestId('panel-transformer').count()).toBe(0);
+    await page.getByTestId('panel-transformer').waitFor({ timeout: 120_000 });
+    await page.context().close();
+  });
+
   it('says so when the whole photo is masked and nothing is left to fill from', async () => {
     const ed = await newEditor();
     const { page } = ed;
