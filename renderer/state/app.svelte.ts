@@ -12,7 +12,7 @@ import { DocumentState } from './document.svelte';
 import { EditHistory } from './history.svelte';
 import { JobTracker } from './jobs.svelte';
 import { SettingsState, type KeyValueStore } from './settings.svelte';
-import { ToolState } from './tools.svelte';
+import { maxBrushSize, ToolState } from './tools.svelte';
 import { ViewState } from './view.svelte';
 
 const EXT: Record<ImageFormat, string> = { png: 'png', jpeg: 'jpg', webp: 'webp' };
@@ -129,6 +129,8 @@ export class AppState {
       const decoded = await decodeInPage(file.bytes, this.info?.maxPixels ?? 100_000_000, this.info?.minSide ?? 16);
       const image = decoded?.image ?? (await this.api.decodeImage(file.bytes));
       this.doc.load(file.name, file.path, image, decoded?.canvas);
+      this.tools.maxSize = maxBrushSize(Math.max(image.width, image.height));
+      this.tools.setSize(this.tools.size);
       this.history.reset();
       this.jobs.clear();
       this.compare.close();

@@ -1,5 +1,13 @@
 export type Tool = 'brush' | 'eraser' | 'rect' | 'lasso' | 'pan';
 
+/**
+ * Largest brush for a photo: 400 px, or a quarter of the photo's long side when that is more (at the zoom
+ * that fits an 8000 px photo on screen, a 400 px brush is a few screen pixels wide).
+ */
+export function maxBrushSize(longSide: number): number {
+  return Math.max(400, Math.round(longSide / 4));
+}
+
 /** The mask tool in hand and its settings. */
 export class ToolState {
   tool = $state<Tool>('brush');
@@ -10,8 +18,11 @@ export class ToolState {
   /** Space held: drag pans whatever the tool. */
   spaceHeld = $state(false);
 
+  /** Largest size allowed now (maxBrushSize of the open photo). */
+  maxSize = $state(400);
+
   setSize(v: number): void {
-    this.size = Math.round(Math.min(1000, Math.max(1, v)));
+    this.size = Math.round(Math.min(this.maxSize, Math.max(1, v)));
   }
   /** `[` and `]`: steps proportional to the size, as in most painting programs. */
   grow(): void {

@@ -137,6 +137,22 @@ describe.skipIf(!chromiumAvailable())('editor journeys (Chromium, serve mode)', 
     await page.context().close();
   });
 
+  it('lets the brush grow to a quarter of a large photo\'s long side', async () => {
+    const ed = await newEditor();
+    const { page } = ed;
+    const slider = page.getByLabel(/^Size/);
+    await ed.open(FIXTURE); // 256 px: the usual 400 px limit
+    await expect.poll(() => page.title()).toContain('photo.jpg');
+    expect(await slider.getAttribute('max')).toBe('400');
+    const big = await sharp({ create: { width: 6000, height: 2000, channels: 3, background: '#456' } }).jpeg().toBuffer();
+    await ed.open({ name: 'wide.jpg', mimeType: 'image/jpeg', buffer: big });
+    await expect.poll(() => page.title()).toContain('wide.jpg');
+    expect(await slider.getAttribute('max')).toBe('1500');
+    await slider.fill('1500');
+    await expect.poll(() => page.getByLabel(/^Size/).inputValue()).toBe('1500');
+    await context.close();
+  });
+
   it('says so when the whole photo is masked and nothing is left to fill from', async () => {
     const ed = await newEditor();
     const { page } = ed;
