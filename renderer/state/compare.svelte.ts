@@ -37,6 +37,11 @@ export class CompareState {
     } else this.focus = null;
     this.needsFit = true;
   }
+  /** The Fit button: the whole photo in view (opening zooms onto the changed region instead). */
+  fitPhoto(): void {
+    this.focus = null;
+    this.needsFit = true;
+  }
   pick(method: Method, index: number): void {
     this.selected = { ...this.selected, [method]: index };
   }

@@ -67,6 +67,21 @@ describe.skipIf(!chromiumAvailable())('editor journeys (Chromium, serve mode)', 
       await expect.poll(() => page.getByTestId(`info-${m}`).textContent()).toMatch(text('seed'));
     }
     await ed.shot('04-compare');
+    // Fit shows the whole photo in every panel (opening zooms onto the filled region)
+    const view = async () => {
+      const el = page.getByTestId('panel-vqddm').getByRole('img');
+      const box = (await el.boundingBox())!;
+      const [zoom, x, y] = await Promise.all(['data-zoom', 'data-x', 'data-y'].map(async (a) => Number(await el.getAttribute(a))));
+      return { zoom, x, y, box };
+    };
+    const opened = await view();
+    await page.getByLabel('Compare results').getByRole('button', { name: 'Fit', exact: true }).click();
+    await expect.poll(async () => (await view()).zoom).toBeLessThan(opened.zoom);
+    const fitted = await view();
+    expect(fitted.x).toBeGreaterThanOrEqual(0);
+    expect(fitted.y).toBeGreaterThanOrEqual(0);
+    expect(fitted.x + baseline.width * fitted.zoom).toBeLessThanOrEqual(fitted.box.width + 1);
+    expect(fitted.y + baseline.height * fitted.zoom).toBeLessThanOrEqual(fitted.box.height + 1);
     await page.getByRole('radio', { name: 'Before/after' }).click();
     await ed.shot('05-compare-divider');
     await page.getByRole('radio', { name: 'Difference' }).click();
