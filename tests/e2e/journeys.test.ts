@@ -152,6 +152,22 @@ describe.skipIf(!chromiumAvailable())('editor journeys (Chromium, serve mode)', 
     await page.context().close();
   });
 
+  it('keeps the toolbar in place when a file with a very long name is opened', async () => {
+    const ed = await newEditor();
+    const { page } = ed;
+    await ed.open(FIXTURE);
+    await expect.poll(() => page.title()).toContain('photo.jpg');
+    const fill = page.getByRole('button', { name: 'Fill', exact: true });
+    const before = (await fill.boundingBox())!;
+    const long = `${'a-very-long-holiday-photo-name-'.repeat(6)}.jpg`;
+    await ed.open({ name: long, mimeType: 'image/jpeg', buffer: readFileSync(FIXTURE) });
+    await expect.poll(() => page.title()).toContain('a-very-long');
+    await page.getByLabel('Open recent').focus(); // refreshes the Recent list, which now holds the long name
+    await expect.poll(() => page.getByLabel('Open recent').locator('option').allTextContents()).toContainEqual(long);
+    expect((await fill.boundingBox())!.x).toBeCloseTo(before.x, 0);
+    await context.close();
+  });
+
   it('lets the brush grow to a quarter of a large photo\'s long side', async () => {
     const ed = await newEditor();
     const { page } = ed;
