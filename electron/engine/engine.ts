@@ -2,9 +2,9 @@
  * The inference engine: a loaded model pack and the fill pipeline over it. No Electron import; the CLI,
  * the Electron main process and the serve bridge all use this class (through `service.ts` for the last two).
  */
-import { ApiError, type EngineInfo, type FillSettings, type Frame, type MaskImage, type Method } from '../shared/contract.js';
+import { ApiError, DEFAULT_SETTINGS, type EngineInfo, type FillSettings, type Frame, type MaskImage, type Method } from '../shared/contract.js';
 import { MAX_PIXELS, MIN_SIDE } from './image/codec.js';
-import { cropOptionsFor, planRegions, wholeMask, type Box } from './image/regions.js';
+import { cropOptionsFor, planRegions, wholeMask, type Box, type Region } from './image/regions.js';
 import type { Pixels } from './image/pixels.js';
 import { PackModels } from './ort/models.js';
 import type { Device } from './ort/providers.js';
@@ -56,26 +56,15 @@ export class Engine {
 
   /** Settings with the pack's defaults for anything not given. */
   settings(overrides: Partial<FillSettings> = {}): FillSettings {
-    return {
-      methods: ['vqddm', 'transformer'],
-      steps: this.manifest.defaultSteps,
-      samples: 1,
-      seed: 1,
-      temperature: 1,
-      truncation: 1,
-      topK: 100,
-      guidedDecoder: true,
-      anchorColours: true,
-      photoTexture: true,
-      ...overrides,
-    };
+    return { ...DEFAULT_SETTINGS, methods: [...DEFAULT_SETTINGS.methods], steps: this.manifest.defaultSteps, ...overrides };
   }
 
   /**
    * Throws the ApiError a fill of this request would hit, before any work is queued. With a `frame`, the
-   * image is a window of a larger photo, and the photo's size is what the limits apply to.
+   * image is a window of a larger photo, and the photo's size is what the limits apply to. Returns the
+   * planned regions (the crop limit needs them), which `fill` hands on rather than planning them again.
    */
-  validate(image: { width: number; height: number }, mask: MaskImage, settings: FillSettings, frame?: Frame): void {
+  validate(image: { width: number; height: number }, mask: MaskImage, settings: FillSettings, frame?: Frame): Region[] {
     if (frame) {
       const ok = [frame.x, frame.y, frame.width, frame.height].every(Number.isInteger) && frame.x >= 0 && frame.y >= 0 && frame.x + image.width <= frame.width && frame.y + image.height <= frame.height;
       if (!ok) throw new ApiError('BAD_IMAGE', `the frame (${frame.x}, ${frame.y}) of a ${frame.width}x${frame.height} photo does not hold the ${image.width}x${image.height} image`);
@@ -89,13 +78,15 @@ export class Engine {
     }
     if (!mask.data.some((v) => v >= 128)) throw new ApiError('EMPTY_MASK', 'nothing to fill: the mask is empty');
     validateSettings(settings, this.manifest.T);
-    const crops = planRegions(mask, cropOptionsFor(this.manifest.imageSize), boundsOf(mask, frame)).reduce((n, r) => n + r.tiles.length, 0);
+    const regions = planRegions(mask, cropOptionsFor(this.manifest.imageSize), boundsOf(mask, frame));
+    const crops = regions.reduce((n, r) => n + r.tiles.length, 0);
     if (crops > MAX_CROPS) throw new ApiError('IMAGE_TOO_LARGE', `the mask needs ${crops} crops to fill, more than the limit of ${MAX_CROPS}: fill a smaller area at a time`);
+    return regions;
   }
 
   async fill(image: Pixels, mask: MaskImage, settings: FillSettings, method: Method, opts: FillOptions = {}, frame?: Frame): Promise<PipelineOutput> {
-    this.validate(image, mask, settings, frame);
-    return fillMethod(this.models, image, mask, settings, method, { ...opts, bounds: boundsOf(mask, frame) });
+    const regions = this.validate(image, mask, settings, frame);
+    return fillMethod(this.models, image, mask, settings, method, opts, regions);
   }
 
   async dispose(): Promise<void> {

@@ -8,7 +8,7 @@ import type { PackModels } from './ort/models.js';
 import { harmonicBlend, unknownAtModelScale } from './image/blend.js';
 import { compositeTile, featherWeights } from './image/composite.js';
 import { allocLike, cropPixels, pastePixels, type Pixels } from './image/pixels.js';
-import { chooseGrid, cropOptionsFor, planRegions, wholeMask, type Box, type Region, type Tile } from './image/regions.js';
+import { chooseGrid, type Box, type Region, type Tile } from './image/regions.js';
 import { cropToModelInput, decodedToRgb } from './image/resample.js';
 import { anchorColours } from './image/anchor.js';
 import { synthesizeTexture } from './image/texture.js';
@@ -21,8 +21,6 @@ export interface FillOptions {
   onProgress?: (stage: JobStage, step: number, total: number) => void;
   /** Transformer only: false recomputes the whole prefix per token (for the benchmark). */
   useCache?: boolean;
-  /** The photo's extent in image coordinates when the image is a window of it (FillRequest.frame). */
-  bounds?: Box;
 }
 
 export interface FilledPatch {
@@ -254,7 +252,9 @@ export async function fillMethod(
   mask: MaskImage,
   settings: FillSettings,
   method: Method,
-  opts: FillOptions = {},
+  opts: FillOptions,
+  /** The mask's regions and their crops (planRegions, as Engine.validate planned them). */
+  regions: Region[],
 ): Promise<PipelineOutput> {
   const m = models.pack.manifest;
   const B = settings.samples;
@@ -264,7 +264,6 @@ export async function fillMethod(
   const stages: FillStage[] = guided ? ['coarse', 'guided-decoder'] : ['coarse'];
   const started = performance.now();
   models.resetClock();
-  const regions = planRegions(mask, cropOptionsFor(m.imageSize), opts.bounds ?? wholeMask(mask));
   const tiles = planTiles(mask, regions, m.downsample, m.grids);
   const patches = seeds.map(() => regions.map((r) => cropPixels(image, r.box.x0, r.box.y0, r.box.x1 - r.box.x0, r.box.y1 - r.box.y0)));
   const ctx: FillContext = { models, image, settings, method, opts, seeds, patches, regions, timings };
