@@ -10,7 +10,7 @@ import { compositeTile, featherWeights } from './image/composite.js';
 import { allocLike, cropPixels, pastePixels, type Pixels } from './image/pixels.js';
 import { chooseGrid, type Box, type Region, type Tile } from './image/regions.js';
 import { cropToModelInput, decodedToRgb } from './image/resample.js';
-import { anchorColours } from './image/anchor.js';
+import { ColourAnchor } from './image/anchor.js';
 import { synthesizeTexture } from './image/texture.js';
 import { sampleVqddm } from './samplers/vqddm.js';
 import { sampleTransformer } from './samplers/transformer.js';
@@ -219,14 +219,19 @@ function refineRegions(ctx: FillContext, mask: MaskImage, timings: StageTimings)
   regions.forEach((r, k) => {
     const around = unionOfTiles(r.tiles);
     const aroundMask = maskInBox(mask, around);
+    // The interpolation of the known pixels is the same for every sample: computed once per region.
+    let t0 = performance.now();
+    const anchor = settings.anchorColours ? ColourAnchor.of(cropPixels(image, around.x0, around.y0, around.x1 - around.x0, around.y1 - around.y0), aroundMask) : null;
+    timings.anchor += performance.now() - t0;
     for (let b = 0; b < seeds.length; b++) {
       const work = cropPixels(image, around.x0, around.y0, around.x1 - around.x0, around.y1 - around.y0);
       pastePixels(work, patches[b][k], r.box.x0 - around.x0, r.box.y0 - around.y0);
-      let t0 = performance.now();
-      if (settings.anchorColours) anchored = anchorColours(work, aroundMask) || anchored;
+      t0 = performance.now();
+      anchor?.apply(work, aroundMask);
+      anchored ||= anchor !== null;
       timings.anchor += performance.now() - t0;
       t0 = performance.now();
-      if (settings.photoTexture) textured = synthesizeTexture(work, aroundMask, { seed: tileSeeds([seeds[b]], k)[0] }) || textured;
+      if (settings.photoTexture) textured = synthesizeTexture(work, aroundMask, { seed: tileSeeds([seeds[b]], k)[0], distance: anchor?.distance }) || textured;
       timings.texture += performance.now() - t0;
       const back = cropPixels(work, r.box.x0 - around.x0, r.box.y0 - around.y0, r.box.x1 - r.box.x0, r.box.y1 - r.box.y0);
       patches[b][k].data.set(back.data);

@@ -25,28 +25,56 @@ const ANCHOR_SIGMA = 4;
 const FADE_PX = 6;
 
 /**
- * Anchors the masked pixels of `region` (RGBA, 8 or 16 bits; `mask` 1 = filled) in place. Returns false,
- * changing nothing, when no pixel of the region is known.
+ * What anchoring needs besides the fill: the harmonic interpolation of the region's known pixels and each
+ * pixel's distance to them. Both depend on the known pixels and the mask only, so a region computes them
+ * once for all its samples.
  */
-export function anchorColours(region: Pixels, mask: Uint8Array, weight = ANCHOR_WEIGHT): boolean {
-  const { width: w, height: h } = region;
-  const n = w * h;
-  const top = maxValue(region);
-  const img = new Float32Array(3 * n); // planar RGB in [-1, 1] (the Laplace solver's tolerance is in these units)
-  for (let i = 0; i < n; i++) for (let c = 0; c < 3; c++) img[c * n + i] = (region.data[i * 4 + c] / top) * 2 - 1;
-  const interp = img.slice();
-  for (let c = 0; c < 3; c++) if (!harmonicFill(interp.subarray(c * n, (c + 1) * n), mask, w, h)) return false;
-  const low = gaussianBlur(img, w, h, ANCHOR_SIGMA);
-  const dist = chamferDistance(mask, w, h);
-  for (let i = 0; i < n; i++) {
-    if (!mask[i]) continue;
-    const f = weight * Math.min(1, Math.max(0, (dist[i] - 2) / FADE_PX));
-    if (f === 0) continue;
-    for (let c = 0; c < 3; c++) {
-      const v = img[c * n + i] + f * (interp[c * n + i] - low[c * n + i]);
-      const q = ((v + 1) / 2) * top;
-      region.data[i * 4 + c] = q <= 0 ? 0 : q >= top ? top : Math.round(q);
+export class ColourAnchor {
+  private constructor(
+    private readonly interp: Float32Array, // planar RGB [3, h, w] in [-1, 1]
+    readonly distance: Float32Array, // chamfer distance to the nearest known pixel [h, w]
+  ) {}
+
+  /** null when no pixel of the region is known. */
+  static of(region: Pixels, mask: Uint8Array): ColourAnchor | null {
+    const { width: w, height: h } = region;
+    const n = w * h;
+    const interp = toPlanar(region);
+    for (let c = 0; c < 3; c++) if (!harmonicFill(interp.subarray(c * n, (c + 1) * n), mask, w, h)) return null;
+    return new ColourAnchor(interp, chamferDistance(mask, w, h));
+  }
+
+  /** Anchors the masked pixels of `region` (RGBA, 8 or 16 bits; `mask` 1 = filled) in place. */
+  apply(region: Pixels, mask: Uint8Array, weight = ANCHOR_WEIGHT): void {
+    const n = region.width * region.height;
+    const top = maxValue(region);
+    const img = toPlanar(region);
+    const low = gaussianBlur(img, region.width, region.height, ANCHOR_SIGMA);
+    for (let i = 0; i < n; i++) {
+      if (!mask[i]) continue;
+      const f = weight * Math.min(1, Math.max(0, (this.distance[i] - 2) / FADE_PX));
+      if (f === 0) continue;
+      for (let c = 0; c < 3; c++) {
+        const v = img[c * n + i] + f * (this.interp[c * n + i] - low[c * n + i]);
+        const q = ((v + 1) / 2) * top;
+        region.data[i * 4 + c] = q <= 0 ? 0 : q >= top ? top : Math.round(q);
+      }
     }
   }
-  return true;
+}
+
+/** Planar RGB in [-1, 1] (the Laplace solver's tolerance is in these units) [3, h, w]. */
+function toPlanar(region: Pixels): Float32Array {
+  const n = region.width * region.height;
+  const top = maxValue(region);
+  const img = new Float32Array(3 * n);
+  for (let i = 0; i < n; i++) for (let c = 0; c < 3; c++) img[c * n + i] = (region.data[i * 4 + c] / top) * 2 - 1;
+  return img;
+}
+
+/** Anchors one region in place; false, changing nothing, when no pixel of it is known. */
+export function anchorColours(region: Pixels, mask: Uint8Array, weight = ANCHOR_WEIGHT): boolean {
+  const anchor = ColourAnchor.of(region, mask);
+  anchor?.apply(region, mask, weight);
+  return anchor !== null;
 }

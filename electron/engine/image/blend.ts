@@ -39,17 +39,8 @@ export function harmonicBlend(original: Float32Array, origOffset: number, decode
   const out = new Float32Array(3 * n);
   const d = new Float32Array(n);
   for (let c = 0; c < 3; c++) {
-    let sum = 0;
-    let count = 0;
-    for (let i = 0; i < n; i++) {
-      if (unknown[i]) continue;
-      d[i] = original[origOffset + c * n + i] - decoded[decOffset + c * n + i];
-      sum += d[i];
-      count++;
-    }
-    const mean = count > 0 ? sum / count : 0;
-    for (let i = 0; i < n; i++) if (unknown[i]) d[i] = mean;
-    if (count > 0) laplaceFill(d, unknown, S, S, iterations);
+    for (let i = 0; i < n; i++) d[i] = unknown[i] ? 0 : original[origOffset + c * n + i] - decoded[decOffset + c * n + i];
+    if (!harmonicFill(d, unknown, S, S, iterations)) d.fill(0); // nothing known: no correction
     for (let i = 0; i < n; i++) out[c * n + i] = decoded[decOffset + c * n + i] + d[i];
   }
   return out;

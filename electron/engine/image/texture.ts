@@ -24,6 +24,8 @@ export interface TextureOptions {
   iterations?: number;
   /** Distance from the mask's edge over which the photo's detail fades in, pixels. */
   fadePx?: number;
+  /** Each pixel's chamfer distance to the nearest unmasked one, when the caller has it already. */
+  distance?: Float32Array;
   /** Amplitude of the copied detail (default DETAIL_GAIN). */
   gain?: number;
   /** Blur separating the fill's low frequencies from the detail, pixels (3: cracks, leaves and bricks are detail). */
@@ -71,7 +73,7 @@ export function synthesizeTexture(region: Pixels, mask: Uint8Array, opts: Textur
   const nnf = match(low, detail, w, h, mask, new Rng(opts.seed), opts.iterations ?? 3);
   if (!nnf) return false;
 
-  const dist = chamferDistance(mask, w, h);
+  const dist = opts.distance ?? chamferDistance(mask, w, h);
   const fadePx = opts.fadePx ?? 4;
   const gain = opts.gain ?? DETAIL_GAIN;
   const top = maxValue(region);
