@@ -69,6 +69,11 @@ def n_params(m: torch.nn.Module) -> int:
     return sum(p.numel() for p in m.parameters())
 
 
+def config_from(cls, d: dict):
+    """A stage's dataclass config from a checkpoint's saved dict (lists back to tuples)."""
+    return cls(**{k: (tuple(v) if isinstance(v, list) else v) for k, v in d.items()})
+
+
 def parse_config(cls, argv=None):
     """A stage's dataclass config from the command line: one --flag per scalar field (bools take 1/true/yes)."""
     ap = argparse.ArgumentParser()

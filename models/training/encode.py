@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from . import data as D
-from .common import RUNS, parse_config, load_fp16_state, pick_device, setup_threads
+from .common import RUNS, config_from, parse_config, load_fp16_state, pick_device, setup_threads
 from .vqgan import VQConfig, VQGAN
 
 
@@ -34,7 +34,7 @@ class EncodeConfig:
 
 def load_vq(path, dev="cpu") -> VQGAN:
     d = torch.load(path, map_location="cpu")
-    m = VQGAN(VQConfig(**{k: (tuple(v) if isinstance(v, list) else v) for k, v in d["cfg"].items()}))
+    m = VQGAN(config_from(VQConfig, d["cfg"]))
     load_fp16_state(m, d["model"])
     return m.to(dev).eval()
 

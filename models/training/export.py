@@ -22,7 +22,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 
-from .common import RUNS, load_fp16_state
+from .common import RUNS, config_from, load_fp16_state
 from .diffusion import DiffConfig, UNet
 from .transformer import GPT, GPTConfig
 from .vqgan import VQConfig, VQGAN
@@ -199,7 +199,7 @@ def load_models(vq_path=None, diff_path=None, gpt_path=None):
     out = []
     for p, C, M in [(vq_path, VQConfig, VQGAN), (diff_path, DiffConfig, UNet), (gpt_path, GPTConfig, GPT)]:
         d = torch.load(p, map_location="cpu")
-        cfg = C(**{k: (tuple(v) if isinstance(v, list) else v) for k, v in d["cfg"].items()})
+        cfg = config_from(C, d["cfg"])
         m = M(cfg)
         load_fp16_state(m, d["model"])
         out.append(m.eval())
@@ -210,7 +210,7 @@ def load_guided(path: str):
     """The guided decoder from its compact fp16 file ({"cfg", "vq_cfg", "model"}, models/training/guided.py)."""
     from .guided import GuidedDecoder
     d = torch.load(path, map_location="cpu")
-    vc = VQConfig(**{k: (tuple(v) if isinstance(v, list) else v) for k, v in d["vq_cfg"].items()})
+    vc = config_from(VQConfig, d["vq_cfg"])
     gd = GuidedDecoder(vc)
     load_fp16_state(gd, d["model"])
     return gd.eval()

@@ -27,7 +27,8 @@ from PIL import Image
 from . import data as D
 from . import masks as MK
 from .common import RUNS
-from .guided import SHIPPED_VQ, load_vq
+from .encode import load_vq
+from .guided import SHIPPED_VQ
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 CLI = os.path.join(ROOT, "bin", "vqddm.js")
@@ -260,7 +261,7 @@ def evaluate(pack: str, work: str, limit: int = 0, kinds_per_photo: int = 4) -> 
         print(f"case {ci + 1}/{len(cases)} {name}: " + " ".join(f"{k}={rows[k][-1]['psnr_db']:.1f}" for k in METHODS), flush=True)
     parts = [o["detail_parts"] for o in originals if o["detail_parts"] and o["detail_parts"][1] > 0]
     F = {"cases": len(cases), "photos": len({c[1] for c in cases}),
-         "max_pixels": max(np.asarray(Image.open(c[1])).shape[0] * np.asarray(Image.open(c[1])).shape[1] for c in cases),
+         "max_pixels": max(w * h for w, h in (Image.open(p).size for p in {c[1] for c in cases})),  # headers only
          "original": {"seam": float(np.mean([o["seam"] for o in originals])),
                       "detail": float(np.median([a / b for a, b in parts])) if parts else None},
          "methods": {k: summarise(v) for k, v in rows.items()},

@@ -36,7 +36,8 @@ import torch.nn.functional as F
 
 from . import data as D
 from . import masks as M
-from .common import HERE, RUNS, Log, fp16_state, load_ckpt, load_fp16_state, n_params, parse_config, save_ckpt, setup_threads
+from .common import HERE, RUNS, Log, fp16_state, load_ckpt, n_params, parse_config, save_ckpt, setup_threads
+from .encode import load_vq
 from .dist import Dist
 from .vqgan import VQConfig, VQGAN, Decoder, ResBlock
 
@@ -69,14 +70,6 @@ class GuidedConfig:
     seed: int = 0
     out: str = os.path.join(RUNS, "guided")
     images: str = ""
-
-
-def load_vq(path: str) -> VQGAN:
-    d = torch.load(path, map_location="cpu")
-    cfg = VQConfig(**{k: (tuple(v) if isinstance(v, list) else v) for k, v in d["cfg"].items()})
-    vq = VQGAN(cfg)
-    load_fp16_state(vq, d["model"])
-    return vq.eval()
 
 
 class Refiner(nn.Module):

@@ -23,7 +23,7 @@ import torch
 import torch.nn.functional as F
 
 from . import data as D
-from .common import RUNS, parse_config, Log, fp16_state, load_ckpt, pick_device, save_ckpt, setup_threads
+from .common import RUNS, config_from, parse_config, Log, fp16_state, load_ckpt, pick_device, save_ckpt, setup_threads
 from .vqgan import VQConfig, VQGAN, PatchDisc, evaluate
 
 
@@ -129,7 +129,7 @@ def refit(c: RefitConfig, log_every: int = 25):
     setup_threads(c.threads)
     torch.manual_seed(c.seed)
     ck = load_ckpt(c.vq_ckpt, dev)
-    vc = VQConfig(**{k: (tuple(v) if isinstance(v, list) else v) for k, v in ck["cfg"].items()})
+    vc = config_from(VQConfig, ck["cfg"])
     model = VQGAN(vc).to(dev)
     model.load_state_dict(ck["model"])
     disc = PatchDisc(vc.disc_ch).to(dev)
