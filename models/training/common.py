@@ -93,3 +93,54 @@ def set_lr(optimizers, base: float, frac: float, step: int, warmup: int = 0) -> 
         for g in opt.param_groups:
             g["lr"] = lr
     return lr
+
+
+def load_onnx_weights(model: torch.nn.Module, onnx_path: str, export_fn) -> int:
+    """Warm start: copy the weights of an exported graph (a pack's ONNX file) back into `model`.
+
+    Named initializers are `<wrapper attr>.<param>` (+ `__fp16` when stored halved); the exporter renames
+    some, e.g. a Linear's weight folded into a MatMul becomes `onnx::MatMul_<n>`, transposed. To map those,
+    `model` (freshly initialised, so its weights are distinct random values) is exported by `export_fn(model,
+    path)` with the same code, and each anonymous initializer is matched to the parameter holding the same
+    values (every parameter is first set to distinct random values, so e.g. norm weights of all ones stay
+    apart; all of them are overwritten). Returns the number of tensors loaded; raises if any parameter stays unmatched."""
+    import tempfile
+
+    import numpy as np
+    import onnx
+    from onnx import numpy_helper
+
+    def inits(path):
+        return {i.name.removesuffix("__fp16"): numpy_helper.to_array(i).astype(np.float32)
+                for i in onnx.load(path).graph.initializer}
+
+    with torch.no_grad():
+        for p in model.parameters():
+            p.copy_(torch.randn_like(p))
+    params = {k: v.detach().cpu().float().numpy() for k, v in model.named_parameters()}
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "fresh.onnx")
+        export_fn(model, path)
+        fresh = inits(path)
+    source = inits(onnx_path)
+    new, used = {}, set()
+    for name, arr in fresh.items():
+        hit = name.split(".", 1)[-1] if name.split(".", 1)[-1] in params else None
+        transposed = False
+        if hit is None:  # anonymous: find it by value
+            for k, p in params.items():
+                if p.size == arr.size and np.array_equal(p.ravel(), arr.ravel()):  # maybe reshaped, e.g. [C, 1, 1]
+                    hit = k; break
+                if p.ndim == 2 and p.T.shape == arr.shape and np.array_equal(p.T, arr):
+                    hit, transposed = k, True; break
+        if hit is None or name not in source:
+            continue
+        val = source[name].T if transposed else source[name]
+        new[hit] = torch.from_numpy(np.ascontiguousarray(val)).reshape(params[hit].shape)
+        used.add(hit)
+    missing = [k for k in params if k not in used]
+    if missing:
+        raise ValueError(f"{onnx_path}: no weights found for {missing[:5]}{' ...' if len(missing) > 5 else ''}")
+    ref = model.state_dict()
+    model.load_state_dict({**ref, **{k: v.to(ref[k].dtype) for k, v in new.items()}})
+    return len(new)

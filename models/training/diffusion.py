@@ -20,7 +20,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from . import schedule as S
-from .common import RUNS, parse_config, set_lr, Log, fp16_state, load_ckpt, n_params, pick_device, save_ckpt, setup_threads
+from .common import (RUNS, Log, fp16_state, load_ckpt, load_onnx_weights, n_params, parse_config, pick_device, save_ckpt,
+                     set_lr, setup_threads)
 
 
 @dataclass
@@ -44,6 +45,8 @@ class DiffConfig:
     minutes: float = 35.0
     max_steps: int = 10**9
     big_every: int = 0            # every n-th batch is a 32x32-grid batch (0: never)
+    huge_every: int = 0           # every n-th batch is a 64x64 grid of a crop at the photo's own scale (0: never)
+    init_onnx: str = ""           # warm start from a pack's diffusion.onnx (when there is no checkpoint yet)
     val_every: int = 500
     ckpt_every_s: float = 120.0
     threads: int = 1
@@ -252,8 +255,13 @@ def train(c: DiffConfig, log_every: int = 50):
     torch.manual_seed(c.seed)
     G = torch.load(c.grids)
     tr16, va16 = G["train16"].long(), G["val16"].long()
-    tr32 = G.get("train32")
-    model = UNet(c).to(dev)
+    tr32, tr64 = G.get("train32"), G.get("train64")
+    model = UNet(c)
+    if c.init_onnx and not os.path.exists(os.path.join(c.out, "ckpt.pt")):
+        from .export import export_diffusion
+        load_onnx_weights(model, c.init_onnx, export_diffusion)
+        print(f"warm start from {c.init_onnx}", flush=True)
+    model = model.to(dev)
     mn = Multinomial(c.K, c.T, c.sched(), dev)
     ts = TSampler(c.T)
     opt = torch.optim.AdamW(model.parameters(), lr=c.lr, weight_decay=0.0)
@@ -277,8 +285,10 @@ def train(c: DiffConfig, log_every: int = 50):
     while step < c.max_steps and time.time() - t0 < budget:
         frac = (time.time() - t0) / budget
         lr = set_lr([opt], c.lr, frac, step, warmup=200)
-        big = tr32 is not None and c.big_every > 0 and step % c.big_every == c.big_every - 1
-        src, B = (tr32, max(1, c.batch // 4)) if big else (tr16, c.batch)
+        # one batch = the same number of cells at every grid size: 16x16 x B, 32x32 x B/4, 64x64 x B/16
+        huge = tr64 is not None and c.huge_every > 0 and step % c.huge_every == c.huge_every - 1
+        big = not huge and tr32 is not None and c.big_every > 0 and step % c.big_every == c.big_every - 1
+        src, B = (tr64, max(1, c.batch // 16)) if huge else (tr32, max(1, c.batch // 4)) if big else (tr16, c.batch)
         z0 = src[torch.randint(len(src), (B,), generator=rng)].long().to(dev)
         t, pt = ts.sample(B, rng)
         Lt, prior = mn.loss_terms(model, z0, t.to(dev))

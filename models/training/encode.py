@@ -3,7 +3,8 @@
     nice -n 10 /usr/bin/python3 -m models.training.encode --n16 40000 --n32 4000
 
 Output runs/grids.pt: {"train16": int16 [N, 16, 16], "val16": int16 [M, 16, 16], "train32": int16 [N2, 32, 32],
-"val32": ...}. Test photos are never encoded here.
+"val32": ..., "train64": int16 [N3, 64, 64], "val64": ...}; the 64 grids are crops at the photo's own scale, the
+grid a detail pass works on (one code per 4x4 photo pixels). Test photos are never encoded here.
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from .vqgan import VQConfig, VQGAN
 class EncodeConfig:
     n16: int = 40000              # 64px training crops -> 16x16 grids
     n32: int = 4000               # 128px training crops -> 32x32 grids (0: none)
+    n64: int = 0                  # 256px crops at the photo's own scale (long side up to 4096) -> 64x64 grids
     nval: int = 1024
     batch: int = 64
     threads: int = 2
@@ -40,10 +42,10 @@ def load_vq(path, dev="cpu") -> VQGAN:
 
 
 @torch.no_grad()
-def encode_crops(model, ps, n, size, rng, dev, bs):
+def encode_crops(model, ps, n, size, rng, dev, bs, **crop):
     out = []
     for i in range(0, n, bs):
-        x = ps.batch(rng, min(bs, n - i), size).to(dev)
+        x = ps.batch(rng, min(bs, n - i), size, **crop).to(dev)
         out.append(model.encode(x).to(torch.int16).cpu())
     return torch.cat(out) if out else torch.zeros(0, size // 4, size // 4, dtype=torch.int16)
 
@@ -63,6 +65,11 @@ def main(argv=None):
     if c.n32:
         G["train32"] = encode_crops(model, tr, c.n32, 2 * size, rng, dev, c.batch // 4)
         G["val32"] = encode_crops(model, va, c.nval // 4, 2 * size, rng, dev, c.batch // 4)
+    if c.n64:
+        native = {"scales": (1.0, 1.0)}
+        tr, va = D.PhotoSet(rows, "train", max_side=4096), D.PhotoSet(rows, "val", max_side=4096)
+        G["train64"] = encode_crops(model, tr, c.n64, 4 * size, rng, dev, max(1, c.batch // 16), **native)
+        G["val64"] = encode_crops(model, va, max(16, c.nval // 16), 4 * size, rng, dev, max(1, c.batch // 16), **native)
     os.makedirs(os.path.dirname(c.out), exist_ok=True)
     torch.save(G, c.out)
     print({k: tuple(v.shape) for k, v in G.items()}, f"{(time.time() - t0) / 60:.1f} min", flush=True)

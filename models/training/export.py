@@ -111,6 +111,20 @@ def export_onnx(module, args, path, ins, outs):
                           do_constant_folding=True)
 
 
+def export_diffusion(unet: UNet, path: str) -> None:
+    """The diffusion graph alone (fp32 weights), e.g. for `common.load_onnx_weights`."""
+    c = unet.cfg
+    export_onnx(DiffusionOnnx(unet), (torch.randint(0, c.K, (2, 16, 16)), torch.tensor([1, c.T])), path,
+                *specs(c.K, 1, 1, 1)["diffusion"])
+
+
+def export_transformer(gpt: GPT, path: str) -> None:
+    """The transformer graph alone (fp32 weights), e.g. for `common.load_onnx_weights`."""
+    c = gpt.cfg
+    export_onnx(TransformerOnnx(gpt), (torch.randint(0, c.K, (2, 2)), torch.randn(c.layers, 2, 2, c.heads, 3, c.head_dim)),
+                path, *specs(c.K, c.layers, c.heads, c.head_dim)["transformer"])
+
+
 def fp16_initializers(path: str, min_size: int = 1024) -> None:
     """Store large float32 weights as float16 initializers followed by a Cast back to float32, halving the
     file size; inputs, outputs and all arithmetic stay float32. The committed checkpoints are fp16 already,
@@ -158,20 +172,22 @@ def export_pack(out: str, vq: VQGAN, unet: UNet, gpt: GPT, *, name: str, descrip
     vq, unet, gpt = vq.cpu().float().eval(), unet.cpu().float().eval(), gpt.cpu().float().eval()
     x = torch.rand(2, 3, g * ds, g * ds) * 2 - 1
     codes = torch.randint(0, K, (2, g, g))
-    t = torch.tensor([1, dc.T])
-    toks = torch.randint(0, K, (2, 2))
-    past = torch.randn(gc.layers, 2, 2, gc.heads, 3, gc.head_dim)
-    jobs = {"encoder": (EncoderOnnx(vq), (x,)), "decoder": (DecoderOnnx(vq), (codes,)),
-            "diffusion": (DiffusionOnnx(unet), (codes, t)), "transformer": (TransformerOnnx(gpt), (toks, past))}
+    # role -> writes its graph to the given path
+    jobs = {"encoder": lambda p: export_onnx(EncoderOnnx(vq), (x,), p, *sp["encoder"]),
+            "decoder": lambda p: export_onnx(DecoderOnnx(vq), (codes,), p, *sp["decoder"]),
+            "diffusion": lambda p: export_diffusion(unet, p),
+            "transformer": lambda p: export_transformer(gpt, p)}
     if guided is not None:
         S = g * ds * 2  # traced at twice the grid's pixels, so the code resize is not folded away
         msk = (torch.rand(2, 1, S, S) > 0.5).float()
-        jobs["guided_decoder"] = (GuidedDecoderOnnx(guided.cpu().float().eval()), (codes, torch.rand(2, 3, S, S) * 2 - 1, msk))
+        args = (codes, torch.rand(2, 3, S, S) * 2 - 1, msk)
+        jobs["guided_decoder"] = lambda p: export_onnx(GuidedDecoderOnnx(guided.cpu().float().eval()), args, p,
+                                                       *sp["guided_decoder"])
     files = {}
-    for role, (mod, args) in jobs.items():
+    for role, write in jobs.items():
         path = os.path.join(out, f"{role}.onnx")
         ins, outs = sp[role]
-        export_onnx(mod, args, path, ins, outs)
+        write(path)
         if fp16_weights:
             fp16_initializers(path)
         files[role] = {"path": f"{role}.onnx", "sha256": sha256(path), "inputs": ins, "outputs": outs}

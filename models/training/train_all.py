@@ -27,20 +27,26 @@ from .common import RUNS, pick_device
 # minutes per stage and batch sizes, per device kind
 PLANS = {
     "cpu": {"vqgan": (50, 16), "refit": (8, 16), "diffusion": (35, 32), "transformer": (35, 32),
-            "n16": 40000, "n32": 4000, "threads": 2},
+            "n16": 40000, "n32": 4000, "n64": 2000, "threads": 2},
     "cuda": {"vqgan": (90, 64), "refit": (15, 64), "diffusion": (90, 128), "transformer": (90, 128),
-             "n16": 400000, "n32": 40000, "threads": 0},
+             "n16": 400000, "n32": 40000, "n64": 20000, "threads": 0},
 }
 
 
 def run(images: str, out: str, work: str, scale: float = 1.0, name: str = "my-pack", T: int = 200,
-        skip: tuple = ()) -> dict:
+        skip: tuple = (), vq: str = "", init_pack: str = "") -> dict:
+    """vq: an existing VQ-GAN checkpoint (stages 1-2 are then skipped); init_pack: a pack whose two priors
+    are the starting point (fine-tuning on the present data at a lower learning rate)."""
     dev = pick_device()
     plan = PLANS["cuda" if dev.type == "cuda" else "cpu"]
     mins = lambda k: max(0.05, plan[k][0] * scale)
     th = plan["threads"]
     times = {}
     t = time.time()
+    if vq:
+        skip = (*skip, "vqgan", "refit")
+    warm = {r: os.path.join(init_pack, f"{r}.onnx") if init_pack else "" for r in ("diffusion", "transformer")}
+    lr = 2e-4 if init_pack else 5e-4
     if "vqgan" not in skip:
         VQ.train(VQ.VQConfig(minutes=mins("vqgan"), batch=plan["vqgan"][1], out=os.path.join(work, "vqgan"),
                              images=images, threads=th))
@@ -50,28 +56,32 @@ def run(images: str, out: str, work: str, scale: float = 1.0, name: str = "my-pa
                                         vq_ckpt=os.path.join(work, "vqgan", "ckpt.pt"), out=os.path.join(work, "refit"),
                                         P=20000 if scale >= 0.5 else 2000))
     times["refit"] = (time.time() - t) / 60; t = time.time()
-    vq_path = os.path.join(work, "refit", "vqgan_refit_fp16.pt")
+    vq_path = vq or os.path.join(work, "refit", "vqgan_refit_fp16.pt")
     grids = os.path.join(work, "grids.pt")
-    if "encode" not in skip:
+    if "encode" not in skip and not os.path.exists(grids):  # a resumed run keeps its grids
         n16 = max(256, int(plan["n16"] * min(1.0, scale)))
         EN.main(["--vq", vq_path, "--out", grids, "--images", images, "--threads", str(th),
                  "--n16", str(n16), "--n32", str(max(16, int(plan["n32"] * min(1.0, scale)))),
+                 "--n64", str(max(8, int(plan["n64"] * min(1.0, scale)))),
                  "--nval", str(min(1024, n16 // 4))])
     times["encode"] = (time.time() - t) / 60; t = time.time()
     K = VQ.VQConfig().K
     if "diffusion" not in skip:
         DF.train(DF.DiffConfig(K=K, T=T, minutes=mins("diffusion"), batch=plan["diffusion"][1], grids=grids,
-                               out=os.path.join(work, "diffusion"), threads=th, big_every=4))
+                               out=os.path.join(work, "diffusion"), threads=th, big_every=3, huge_every=4,
+                               lr=lr, init_onnx=warm["diffusion"]))
     times["diffusion"] = (time.time() - t) / 60; t = time.time()
     if "transformer" not in skip:
         TF.train(TF.GPTConfig(K=K, minutes=mins("transformer"), batch=plan["transformer"][1], grids=grids,
-                              out=os.path.join(work, "transformer"), threads=th))
+                              out=os.path.join(work, "transformer"), threads=th, window_every=2, lr=lr,
+                              init_onnx=warm["transformer"]))
     times["transformer"] = (time.time() - t) / 60
     vq, unet, gpt = EX.load_models(vq_path, os.path.join(work, "diffusion", "diffusion_fp16.pt"),
                                    os.path.join(work, "transformer", "transformer_fp16.pt"))
-    training = {"device": str(dev), "minutes": times, "images": images, "plan": plan, "scale": scale}
-    m = EX.export_pack(out, vq, unet, gpt, name=name, description=f"trained on {images}", training=training,
-                       fp16_weights=True)
+    training = {"device": str(dev), "minutes": times, "images": images, "plan": plan, "scale": scale,
+                "vq": vq_path, "init_pack": init_pack}
+    m = EX.export_pack(out, vq, unet, gpt, name=name, description=f"trained on {images or 'photos.tsv'}",
+                       training=training, default_steps=10, fp16_weights=True)
     with open(os.path.join(out, "REPORT.md"), "w") as fh:
         fh.write(f"# {name}\n\nTrained by `models/training/train_all.py` on {images} ({dev}).\n\n"
                  f"```json\n{json.dumps(training, indent=2)}\n```\n")
@@ -86,10 +96,12 @@ def main(argv=None):
     ap.add_argument("--scale", type=float, default=1.0, help="multiply every stage's minutes")
     ap.add_argument("--T", type=int, default=200)
     ap.add_argument("--skip", default="", help="comma-separated stages already done")
+    ap.add_argument("--vq", default="", help="an existing VQ-GAN checkpoint: skip stages 1-2")
+    ap.add_argument("--init_pack", default="", help="fine-tune the priors of this pack instead of starting afresh")
     a = ap.parse_args(argv)
     name = os.path.basename(os.path.normpath(a.out))
     work = a.work or os.path.join(RUNS, name)
-    run(a.images, a.out, work, a.scale, name, a.T, tuple(s for s in a.skip.split(",") if s))
+    run(a.images, a.out, work, a.scale, name, a.T, tuple(s for s in a.skip.split(",") if s), a.vq, a.init_pack)
 
 
 if __name__ == "__main__":

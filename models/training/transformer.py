@@ -17,7 +17,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .common import RUNS, parse_config, set_lr, Log, fp16_state, load_ckpt, n_params, pick_device, save_ckpt, setup_threads
+from .common import (RUNS, Log, fp16_state, load_ckpt, load_onnx_weights, n_params, parse_config, pick_device, save_ckpt,
+                     set_lr, setup_threads)
 
 
 @dataclass
@@ -36,6 +37,8 @@ class GPTConfig:
     ckpt_every_s: float = 120.0
     threads: int = 1
     seed: int = 0
+    window_every: int = 0         # every n-th batch: 16x16 windows of the 32x32 / 64x64 grids (0: never)
+    init_onnx: str = ""           # warm start from a pack's transformer.onnx (when there is no checkpoint yet)
     grids: str = os.path.join(RUNS, "grids.pt")
     out: str = os.path.join(RUNS, "transformer")
 
@@ -125,13 +128,28 @@ def val_bits(model: GPT, grids, bs=64) -> float:
     return tot / len(grids) / math.log(2)
 
 
+def windows(grids: torch.Tensor, n: int, size: int, rng: torch.Generator) -> torch.Tensor:
+    """n random size x size windows of grids [N, H, W] (the transformer's context is one size x size grid)."""
+    N, H, W = grids.shape
+    i = torch.randint(N, (n,), generator=rng).tolist()
+    y = torch.randint(H - size + 1, (n,), generator=rng).tolist()
+    x = torch.randint(W - size + 1, (n,), generator=rng).tolist()
+    return torch.stack([grids[a, b:b + size, d:d + size] for a, b, d in zip(i, y, x)]).long()
+
+
 def train(c: GPTConfig, log_every: int = 50):
     dev = pick_device()
     setup_threads(c.threads)
     torch.manual_seed(c.seed)
     G = torch.load(c.grids)
     tr, va = G["train16"].long(), G["val16"].long()
-    model = GPT(c).to(dev)
+    larger = [G[k] for k in ("train32", "train64") if k in G]  # the same data the diffusion prior sees
+    model = GPT(c)
+    if c.init_onnx and not os.path.exists(os.path.join(c.out, "ckpt.pt")):
+        from .export import export_transformer
+        load_onnx_weights(model, c.init_onnx, export_transformer)
+        print(f"warm start from {c.init_onnx}", flush=True)
+    model = model.to(dev)
     decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
     other = [p for n, p in model.named_parameters() if p.dim() < 2]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.01}, {"params": other, "weight_decay": 0.0}],
@@ -156,7 +174,10 @@ def train(c: GPTConfig, log_every: int = 50):
     while step < c.max_steps and time.time() - t0 < budget:
         frac = (time.time() - t0) / budget
         lr = set_lr([opt], c.lr, frac, step, warmup=200)
-        z = tr[torch.randint(len(tr), (c.batch,), generator=rng)].to(dev)
+        if larger and c.window_every > 0 and step % c.window_every == c.window_every - 1:
+            z = windows(larger[step // c.window_every % len(larger)], c.batch, c.grid, rng).to(dev)
+        else:
+            z = tr[torch.randint(len(tr), (c.batch,), generator=rng)].to(dev)
         loss = model.nll(z)
         opt.zero_grad(set_to_none=True)
         loss.backward()
