@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Engine } from '../../electron/engine/engine.js';
 import type { Pixels } from '../../electron/engine/image/pixels.js';
-import { applyPatches } from '../../electron/engine/pipeline.js';
+import { applyPatches, type PipelineOutput } from '../../electron/engine/pipeline.js';
 import { changedOutside, photo, rectMask, TINY_PACK } from './helpers.js';
 
 let engine: Engine;
@@ -11,6 +11,18 @@ beforeAll(async () => {
   image = await photo();
 });
 afterAll(() => engine.dispose());
+
+/** Runs a fill and records the codes each of its decodes was given: the sampler's output, before any pixels. */
+async function withCodes(fill: () => Promise<PipelineOutput>): Promise<{ out: PipelineOutput; codes: Int32Array[] }> {
+  const spies = [vi.spyOn(engine.models, 'decode'), vi.spyOn(engine.models, 'decodeGuided')];
+  try {
+    const out = await fill();
+    const codes = spies.flatMap((s) => s.mock.calls.map((args) => Int32Array.from(args[0])));
+    return { out, codes };
+  } finally {
+    for (const s of spies) s.mockRestore();
+  }
+}
 
 describe('fill pipeline', () => {
   const mask = () => rectMask(image.width, image.height, 100, 70, 30, 24);
@@ -47,17 +59,25 @@ describe('fill pipeline', () => {
     expect(Buffer.from(four.samples[0].patches[0].pixels.data)).not.toEqual(Buffer.from(four.samples[1].patches[0].pixels.data));
   });
 
-  it('the transformer costs one call per unknown cell with its cache, and recomputes without it', async () => {
+  it('the transformer costs one call per unknown cell with its cache, and recomputes without it: same codes, same pixels', async () => {
     const m = mask();
-    const cached = await engine.fill(image, m, engine.settings({ methods: ['transformer'] }), 'transformer');
-    const uncached = await engine.fill(image, m, engine.settings({ methods: ['transformer'] }), 'transformer', { useCache: false });
-    expect(cached.modelCalls).toBe(uncached.modelCalls);
-    // Same seed, same model: the cache changes the cost, not the result (up to float rounding).
-    const a = cached.samples[0].patches[0].pixels.data;
-    const b = uncached.samples[0].patches[0].pixels.data;
-    let same = 0;
-    for (let i = 0; i < a.length; i++) if (a[i] === b[i]) same++;
-    expect(same / a.length).toBeGreaterThan(0.95);
+    const settings = engine.settings({ methods: ['transformer'], samples: 2 });
+    const cached = await withCodes(() => engine.fill(image, m, settings, 'transformer'));
+    const uncached = await withCodes(() => engine.fill(image, m, settings, 'transformer', { useCache: false }));
+    const otherSeed = await withCodes(() => engine.fill(image, m, { ...settings, seed: settings.seed + 100 }, 'transformer'));
+    expect(cached.out.modelCalls).toBe(uncached.out.modelCalls);
+    expect(cached.out.grids).toEqual([engine.manifest.grid]); // the trained grid: no window, where cache and recompute are the same computation
+    // Same seed, same model: the cache changes the cost, not one sampled code.
+    expect(cached.codes.length).toBeGreaterThan(0);
+    expect(uncached.codes).toEqual(cached.codes);
+    // ... so the pixels are the same too, every byte of every sample.
+    for (let b = 0; b < settings.samples; b++) {
+      const a = cached.out.samples[b].patches.map((p) => Buffer.from(p.pixels.data.buffer, p.pixels.data.byteOffset, p.pixels.data.byteLength));
+      const u = uncached.out.samples[b].patches.map((p) => Buffer.from(p.pixels.data.buffer, p.pixels.data.byteOffset, p.pixels.data.byteLength));
+      expect(u).toEqual(a);
+    }
+    // The comparison can see a difference: another seed samples other codes.
+    expect(otherSeed.codes).not.toEqual(cached.codes);
   });
 
   it('reports progress per step and cancels between model calls', async () => {
