@@ -151,11 +151,13 @@ class UNet(nn.Module):
 # ---- multinomial diffusion maths (log space) -------------------------------------------------------------
 
 class Multinomial:
-    def __init__(self, K: int, T: int, sched: dict, device="cpu"):
-        self.K, self.T = K, T
+    """dtype: float32 for training; float64 reproduces the engine's arithmetic (tests/fixtures/diffusion-parity.json)."""
+
+    def __init__(self, K: int, T: int, sched: dict, device="cpu", dtype=torch.float32):
+        self.K, self.T, self.dtype = K, T, dtype
         a = S.alphas(T, sched); a[0] = 1.0
         ab = S.alpha_bars(T, sched)
-        f = lambda v: torch.tensor(v, dtype=torch.float64).float().to(device)
+        f = lambda v: torch.tensor(v, dtype=torch.float64).to(dtype).to(device)
         self.log_a, self.log_1ma = f(np.log(a)), f(np.log(np.maximum(1 - a, 1e-30)))
         self.log_ab, self.log_1mab = f(np.log(ab)), f(np.log(np.maximum(1 - ab, 1e-30)))
 
@@ -186,7 +188,7 @@ class Multinomial:
         return (logp - torch.log(-torch.log(u))).argmax(1)  # Gumbel-max
 
     def onehot_log(self, z):  # [B, H, W] -> log one-hot [B, K, H, W] (log 0 -> -70)
-        return torch.log(F.one_hot(z, self.K).permute(0, 3, 1, 2).float().clamp_min(1e-30))
+        return torch.log(F.one_hot(z, self.K).permute(0, 3, 1, 2).to(self.dtype).clamp_min(1e-30))
 
     def loss_terms(self, model, z0, t, gen=None):
         """Per-sample ELBO term L_t in nats summed over cells [B], and the prior KL [B]."""

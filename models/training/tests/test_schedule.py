@@ -16,7 +16,8 @@ def test_hand_values_T2_sqrt():
 
 
 def test_reference_values_shared_with_engine():
-    # the same numbers are asserted by electron/engine/math/schedule.ts' test
+    # the engine computes the same schedule: test_diffusion_parity.py writes tests/fixtures/diffusion-parity.json,
+    # which tests/unit/diffusion-parity.test.ts compares with electron/engine/math/schedule.ts
     ab = S.alpha_bars(200)
     np.testing.assert_allclose(ab[[0, 1, 100, 200]], [1.0, 0.9998725055543971, 0.702740058941169,
                                                        0.00024641021303001124], rtol=1e-10)
