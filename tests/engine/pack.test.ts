@@ -5,11 +5,16 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../electron/engine/engine.js';
 import { HashCache } from '../../electron/engine/packs/hashCache.js';
 import { readManifest, verifyFiles } from '../../electron/engine/packs/load.js';
-import { parseManifest } from '../../electron/engine/packs/manifest.js';
-import { copyOfTinyPack, tempDir, TINY_PACK } from './helpers.js';
+import { CONTRACT, OPTIONAL_ROLES, parseManifest, ROLES } from '../../electron/engine/packs/manifest.js';
+import { copyOfTinyPack, ROOT, tempDir, TINY_PACK } from './helpers.js';
 
 const cleanups: (() => void)[] = [];
 afterAll(() => cleanups.forEach((c) => c()));
+
+/** The tiny pack's manifest as plain JSON, to break in a test. */
+function tinyManifest(): Record<string, any> {
+  return JSON.parse(readFileSync(join(TINY_PACK, 'manifest.json'), 'utf8'));
+}
 
 function brokenPack(edit: (dir: string, manifest: Record<string, any>) => void): string {
   const copy = copyOfTinyPack();
@@ -99,14 +104,14 @@ describe('model packs', () => {
     await expect(Engine.open(dir)).rejects.toThrow(/diffusion file .* fails its checksum/);
   });
 
-  it('names a tensor the graph does not have', async () => {
+  it("names a declared tensor that is not the contract's", async () => {
     const dir = brokenPack((_d, m) => {
       m.files.encoder.inputs[0].name = 'pixels';
     });
     await expect(Engine.open(dir)).rejects.toThrow(/encoder.*"image"|encoder graph has no input named "pixels"/);
   });
 
-  it('names a dtype that disagrees with the graph', async () => {
+  it("names a declared dtype that is not the contract's", async () => {
     const dir = brokenPack((_d, m) => {
       m.files.diffusion.inputs.find((t: { name: string }) => t.name === 't').dtype = 'float32';
     });
@@ -114,16 +119,93 @@ describe('model packs', () => {
   });
 
   it('names every out-of-range manifest field', () => {
-    const manifest = JSON.parse(readFileSync(join(TINY_PACK, 'manifest.json'), 'utf8'));
+    const manifest = tinyManifest();
     manifest.diffusion.T = 0;
     manifest.latent.codebook_size = 1;
-    expect(() => parseManifest(manifest)).toThrow(/diffusion\.T must be an integer from 1 to 100000, got 0/);
-    expect(() => parseManifest(manifest)).toThrow(/latent\.codebook_size must be an integer from 2 to 65536, got 1/);
+    expect(() => parseManifest(manifest)).toThrow(/\/diffusion\/T must be >= 1, got 0/);
+    expect(() => parseManifest(manifest)).toThrow(/\/latent\/codebook_size must be >= 2, got 1/);
   });
 
   it('refuses file paths that leave the pack', () => {
-    const manifest = JSON.parse(readFileSync(join(TINY_PACK, 'manifest.json'), 'utf8'));
+    const manifest = tinyManifest();
     manifest.files.encoder.path = '../../etc/passwd';
-    expect(() => parseManifest(manifest)).toThrow(/plain file name inside the pack/);
+    expect(() => parseManifest(manifest)).toThrow(/\/files\/encoder\/path must be a plain file name inside the pack/);
+  });
+
+  it('refuses a manifest with a field of the wrong type, naming the file and the field', async () => {
+    const dir = brokenPack((_d, m) => {
+      m.latent.grid = '16';
+    });
+    const err = await Engine.open(dir).catch((e: Error) => e);
+    expect(err).toMatchObject({ code: 'BAD_PACK', message: expect.stringContaining('manifest.json: /latent/grid must be integer, got "16"') });
+  });
+
+  it('names missing, unknown and wrongly typed fields, each by its JSON pointer', () => {
+    const manifest = tinyManifest();
+    delete manifest.diffusion.T;
+    manifest.latent.gird = 16;
+    manifest.diffusion.schedule.sqrt_alpha = 'yes';
+    manifest.format_version = 2;
+    const err = (() => {
+      try {
+        parseManifest(manifest);
+      } catch (e) {
+        return e as Error;
+      }
+    })();
+    expect(err?.message.split('; ').sort()).toEqual([
+      '/diffusion/T is missing',
+      '/diffusion/schedule/sqrt_alpha must be boolean, got "yes"',
+      '/format_version must be 1, got 2',
+      '/latent/gird is not a field of format_version 1',
+    ]);
+  });
+
+  it("checks each role's declared tensors against the contract, naming the tensor", () => {
+    const dtype = tinyManifest();
+    dtype.files.diffusion.inputs[1].dtype = 'float32';
+    expect(() => parseManifest(dtype)).toThrow('/files/diffusion/inputs/1/dtype must be "int64", got "float32" (diffusion input "t")');
+    const rank = tinyManifest();
+    rank.files.encoder.inputs[0].shape.pop();
+    expect(() => parseManifest(rank)).toThrow('/files/encoder/inputs/0/shape must NOT have fewer than 4 items, got ["B",3,"4H"] (encoder input "image")');
+    const missing = tinyManifest();
+    missing.files.transformer.outputs.pop();
+    expect(() => parseManifest(missing)).toThrow('/files/transformer/outputs must NOT have fewer than 2 items');
+    const guided = tinyManifest();
+    guided.files.guided_decoder.inputs[2].name = 'masks';
+    expect(() => parseManifest(guided)).toThrow('/files/guided_decoder/inputs/2/name must be "mask", got "masks" (guided_decoder input "mask")');
+  });
+
+  it('checks sizes the manifest fixes (K, layers, heads, head_dim) and the fields that must agree', () => {
+    const manifest = tinyManifest();
+    manifest.files.diffusion.outputs[0].shape[3] = 63;
+    manifest.files.transformer.inputs[1].shape[0] = 3;
+    manifest.transformer.start_token = 0;
+    expect(() => parseManifest(manifest)).toThrow(
+      '/transformer/start_token must equal /latent/codebook_size (64), got 0; ' +
+        '/files/diffusion/outputs/0/shape/3 must equal /latent/codebook_size (64), got 63 (diffusion output "log_p0"); ' +
+        '/files/transformer/inputs/1/shape/0 must equal /transformer/layers (2), got 3 (transformer input "past")',
+    );
+    const context = tinyManifest();
+    context.transformer.context = 256;
+    context.diffusion.default_steps = 21;
+    expect(() => parseManifest(context)).toThrow('/diffusion/default_steps must be at most /diffusion/T (20), got 21; /transformer/context must be /latent/grid^2 + 1 (257), got 256');
+  });
+
+  it('checks each ONNX graph against the tensors its manifest declares', async () => {
+    const dir = brokenPack((d, m) => {
+      m.files.encoder = { ...m.files.decoder, inputs: m.files.encoder.inputs, outputs: m.files.encoder.outputs };
+    });
+    await expect(Engine.open(dir, 'cpu')).rejects.toThrow(/encoder graph has no input named "image" \(it has codes\)/);
+  });
+
+  it('takes the roles and their tensors from models/pack.schema.json', () => {
+    const schema = JSON.parse(readFileSync(join(ROOT, 'models', 'pack.schema.json'), 'utf8'));
+    expect(ROLES).toEqual(schema.properties.files.required);
+    expect([...ROLES, ...OPTIONAL_ROLES].sort()).toEqual(Object.keys(schema.properties.files.properties).sort());
+    expect(CONTRACT.diffusion.outputs).toEqual([{ name: 'log_p0', dtype: 'float32', shape: ['B', 'H', 'W', 'K'] }]);
+    expect(CONTRACT.transformer.inputs.map((t) => t.shape)).toEqual([['B', 'N'], ['L', 2, 'B', 'heads', 'P', 'head_dim']]);
+    expect(CONTRACT.guided_decoder.inputs.map((t) => t.name)).toEqual(['codes', 'known', 'mask']);
+    for (const pack of ['default', 'tiny']) expect(parseManifest(JSON.parse(readFileSync(join(ROOT, 'models', pack, 'manifest.json'), 'utf8'))).name).toBe(pack);
   });
 });

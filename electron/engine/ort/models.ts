@@ -1,9 +1,14 @@
 /**
- * Typed wrappers around a pack's four ONNX sessions, in the tensor layouts of models/README.md. Every
- * `session.run` goes through `timed`, so the engine can report how much of a fill is model time.
+ * Typed wrappers around a pack's ONNX sessions. Each input's dtype and shape come from the pack's declared
+ * tensors (checked against models/pack.schema.json and against the graph when the pack loaded); a wrapper
+ * gives only the data and the sizes of the dynamic dimensions. Every `session.run` goes through `timed`, so
+ * the engine can report how much of a fill is model time.
  */
 import * as ort from 'onnxruntime-node';
 import type { LoadedPack } from '../packs/load.js';
+import { shapeOf, type Role, type TensorSpec } from '../packs/manifest.js';
+
+type Feed = Float32Array | Int32Array | ort.Tensor;
 
 export class PackModels {
   /** Milliseconds spent inside session.run since the last `resetClock`. */
@@ -27,15 +32,34 @@ export class PackModels {
     }
   }
 
+  /**
+   * Runs one role's graph: each declared input from `data` by name (typed arrays become tensors of the declared
+   * dtype and shape, `dims` sizing the dynamic dimensions; a tensor passes as it is); outputs by name.
+   */
+  private async run(role: Role, data: Record<string, Feed>, dims: Record<string, number>): Promise<ort.InferenceSession.ReturnType> {
+    const session = this.pack.sessions[role];
+    const file = this.pack.manifest.files[role];
+    if (!session || !file) throw new Error(`this pack has no ${role}`);
+    const feeds: Record<string, ort.Tensor> = {};
+    for (const spec of file.inputs) {
+      const value = data[spec.name];
+      if (value === undefined) throw new Error(`${role}: no data for its input "${spec.name}"`);
+      feeds[spec.name] = ArrayBuffer.isView(value) ? toTensor(spec, value, shapeOf(spec, dims)) : value;
+    }
+    const out = await this.timed(session, feeds);
+    for (const spec of file.outputs) if (!out[spec.name]) throw new Error(`${role}: the graph returned no "${spec.name}"`);
+    return out;
+  }
+
   /** images [B, 3, S, S] in [-1, 1] -> codes [B, G, G]. */
   async encode(images: Float32Array, B: number, S: number): Promise<Int32Array> {
-    const out = await this.timed(this.pack.sessions.encoder, { image: new ort.Tensor('float32', images, [B, 3, S, S]) });
+    const out = await this.run('encoder', { image: images }, { B, '4H': S, '4W': S });
     return toInt32(out.codes.data as BigInt64Array);
   }
 
   /** codes [B, G, G] -> images [B, 3, S, S], S = G * downsample. */
   async decode(codes: Int32Array, B: number, G: number): Promise<Float32Array> {
-    const out = await this.timed(this.pack.sessions.decoder, { codes: new ort.Tensor('int64', toInt64(codes), [B, G, G]) });
+    const out = await this.run('decoder', { codes }, { B, H: G, W: G });
     return out.image.data as Float32Array;
   }
 
@@ -49,23 +73,13 @@ export class PackModels {
    * -> images [B, 3, D, D], for any D divisible by 4 with D >= G * downsample.
    */
   async decodeGuided(codes: Int32Array, B: number, G: number, images: Float32Array, masks: Float32Array, D: number): Promise<Float32Array> {
-    const session = this.pack.sessions.guided_decoder;
-    if (!session) throw new Error('this pack has no guided decoder');
-    const out = await this.timed(session, {
-      codes: new ort.Tensor('int64', toInt64(codes), [B, G, G]),
-      known: new ort.Tensor('float32', images, [B, 3, D, D]),
-      mask: new ort.Tensor('float32', masks, [B, 1, D, D]),
-    });
+    const out = await this.run('guided_decoder', { codes, known: images, mask: masks }, { B, H: G, W: G, S: D });
     return out.image.data as Float32Array;
   }
 
   /** z_t [B, G, G], t -> log p(z_0 | z_t) [B, G, G, K]. */
   async denoise(zt: Int32Array, t: number, B: number, G: number): Promise<Float32Array> {
-    const tt = new BigInt64Array(B).fill(BigInt(t));
-    const out = await this.timed(this.pack.sessions.diffusion, {
-      z_t: new ort.Tensor('int64', toInt64(zt), [B, G, G]),
-      t: new ort.Tensor('int64', tt, [B]),
-    });
+    const out = await this.run('diffusion', { z_t: zt, t: new Int32Array(B).fill(t) }, { B, H: G, W: G });
     return out.log_p0.data as Float32Array;
   }
 
@@ -74,14 +88,16 @@ export class PackModels {
    * -> logits [B, N, K] and present [L, 2, B, heads, P + N, head_dim].
    */
   async transformerStep(tokens: Int32Array, B: number, N: number, past: ort.Tensor | null): Promise<{ logits: Float32Array; present: ort.Tensor }> {
-    const { layers, heads, headDim } = this.pack.manifest.transformer;
-    const pastTensor = past ?? new ort.Tensor('float32', new Float32Array(0), [layers, 2, B, heads, 0, headDim]);
-    const out = await this.timed(this.pack.sessions.transformer, {
-      tokens: new ort.Tensor('int64', toInt64(tokens), [B, N]),
-      past: pastTensor,
-    });
+    const out = await this.run('transformer', { tokens, past: past ?? new Float32Array(0) }, { B, N, P: 0 });
     return { logits: out.logits.data as Float32Array, present: out.present };
   }
+}
+
+/** A typed array as a tensor of the declared dtype (codes travel as Int32Array, the graphs take int64). */
+function toTensor(spec: TensorSpec, data: Float32Array | Int32Array, shape: number[]): ort.Tensor {
+  if (spec.dtype === 'int64' && data instanceof Int32Array) return new ort.Tensor('int64', toInt64(data), shape);
+  if (spec.dtype === 'float32' && data instanceof Float32Array) return new ort.Tensor('float32', data, shape);
+  throw new Error(`input "${spec.name}" is ${spec.dtype}, given a ${data.constructor.name}`);
 }
 
 function toInt64(a: Int32Array): BigInt64Array {

@@ -1,19 +1,23 @@
 /**
- * The model-pack manifest (contract: models/README.md) and its validation. Pure: no file access here,
- * so every rule can be tested on plain objects. Each problem is reported by its JSON path.
+ * The model-pack manifest and its validation. The contract is models/pack.schema.json (JSON Schema 2020-12),
+ * checked here with ajv: every field, and each role's inputs and outputs, which the engine also reads from it
+ * (`CONTRACT`). What a schema cannot say is checked below in code. Pure: no file access here, so every rule
+ * can be tested on plain objects. Each problem is named by its JSON pointer (`/latent/grid must be integer`).
  */
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import type { AnySchemaObject, DataValidationCxt, SchemaValidateFunction } from 'ajv/dist/types/index.js';
+import schema from '../../../models/pack.schema.json' with { type: 'json' };
 import type { ScheduleParams } from '../math/schedule.js';
 
 export type RequiredRole = 'encoder' | 'decoder' | 'diffusion' | 'transformer';
 /** Files a pack may add: the guided decoder (codes + the known pixels -> pixels at the photo's scale). */
 export type OptionalRole = 'guided_decoder';
 export type Role = RequiredRole | OptionalRole;
-export const ROLES: readonly RequiredRole[] = ['encoder', 'decoder', 'diffusion', 'transformer'];
-export const OPTIONAL_ROLES: readonly OptionalRole[] = ['guided_decoder'];
 
 export interface TensorSpec {
   name: string;
   dtype: 'float32' | 'int64';
+  /** Fixed sizes, and dynamic dimensions by name (B, H, W, 4H, S, N, P, P+N; also the ONNX graph's dim names). */
   shape: (number | string)[];
 }
 
@@ -40,19 +44,67 @@ export interface Manifest {
   training: unknown;
 }
 
+// ---- The contract, read from the schema ---------------------------------------------------------------
+
+/** The part of JSON Schema that models/pack.schema.json uses to state its roles and tensors. */
+interface SchemaNode {
+  $ref?: string;
+  const?: unknown;
+  title?: string;
+  required?: string[];
+  properties?: Record<string, SchemaNode>;
+  prefixItems?: SchemaNode[];
+}
+const SCHEMA = schema as unknown as SchemaNode & { $defs: { roles: Record<string, SchemaNode> } };
+const DIM_REF = '#/$defs/dims/';
+
+function tensorsOf(list: SchemaNode | undefined): TensorSpec[] {
+  return (list?.prefixItems ?? []).map((t) => ({
+    name: t.properties!.name.const as string,
+    dtype: t.properties!.dtype.const as TensorSpec['dtype'],
+    // A size the manifest fixes (K, L, heads, head_dim) by the name of its definition; the rest as stated.
+    shape: t.properties!.shape.prefixItems!.map((d) => (d.$ref?.startsWith(DIM_REF) ? d.$ref.slice(DIM_REF.length) : (d.const as number | string))),
+  }));
+}
+
+/**
+ * Each role's inputs and outputs, in order, as models/pack.schema.json states them. Shapes are symbolic:
+ * K, L, heads and head_dim stand for sizes the manifest fixes (schema `#/$defs/dims`, each `x-equals` a field); a
+ * manifest declares those as numbers.
+ */
+export const CONTRACT = Object.fromEntries(
+  Object.entries(SCHEMA.$defs.roles).map(([role, s]) => [role, { inputs: tensorsOf(s.properties?.inputs), outputs: tensorsOf(s.properties?.outputs) }]),
+) as Record<Role, { inputs: TensorSpec[]; outputs: TensorSpec[] }>;
+
+const FILES = SCHEMA.properties!.files;
+export const ROLES = FILES.required as RequiredRole[];
+export const OPTIONAL_ROLES = Object.keys(FILES.properties!).filter((r) => !(ROLES as string[]).includes(r)) as OptionalRole[];
+{
+  // The TypeScript role names above must be the schema's (a type cannot be read from a JSON file).
+  const typed = { encoder: true, decoder: true, diffusion: true, transformer: true, guided_decoder: false } satisfies Record<Role, boolean>;
+  const want = Object.entries(typed).map(([r, required]) => `${r}:${required}`).sort().join();
+  const have = [...ROLES.map((r) => `${r}:true`), ...OPTIONAL_ROLES.map((r) => `${r}:false`)].sort().join();
+  if (want !== have || Object.keys(CONTRACT).sort().join() !== Object.keys(typed).sort().join()) {
+    throw new Error(`models/pack.schema.json declares the roles ${have}, the engine knows ${want}`);
+  }
+}
+
 /** The roles a pack's manifest declares: every required one, then the optional ones present. */
 export function rolesOf(manifest: Manifest): Role[] {
   return [...ROLES, ...OPTIONAL_ROLES.filter((r) => manifest.files[r] !== undefined)];
 }
 
-/** The tensor names, dtypes and ranks each role must have (models/README.md). */
-export const EXPECTED_IO: Record<Role, { inputs: [string, TensorSpec['dtype'], number][]; outputs: [string, TensorSpec['dtype'], number][] }> = {
-  encoder: { inputs: [['image', 'float32', 4]], outputs: [['codes', 'int64', 3]] },
-  decoder: { inputs: [['codes', 'int64', 3]], outputs: [['image', 'float32', 4]] },
-  diffusion: { inputs: [['z_t', 'int64', 3], ['t', 'int64', 1]], outputs: [['log_p0', 'float32', 4]] },
-  transformer: { inputs: [['tokens', 'int64', 2], ['past', 'float32', 6]], outputs: [['logits', 'float32', 3], ['present', 'float32', 6]] },
-  guided_decoder: { inputs: [['codes', 'int64', 3], ['known', 'float32', 4], ['mask', 'float32', 4]], outputs: [['image', 'float32', 4]] },
-};
+/** A declared tensor's concrete shape, its dynamic dimensions taken from `dims` by name (B, H, 4H, S, P...). */
+export function shapeOf(spec: TensorSpec, dims: Readonly<Record<string, number>>): number[] {
+  return spec.shape.map((d) => {
+    if (typeof d === 'number') return d;
+    const size = dims[d];
+    if (size === undefined) throw new Error(`tensor "${spec.name}": no size given for its dimension ${d}`);
+    return size;
+  });
+}
+
+// ---- Validation -----------------------------------------------------------------------------------------
 
 export class ManifestError extends Error {
   constructor(readonly problems: string[]) {
@@ -61,118 +113,108 @@ export class ManifestError extends Error {
   }
 }
 
-type Json = Record<string, unknown>;
+/** The manifest as the schema guarantees it. */
+interface RawManifest {
+  name?: string;
+  description?: string;
+  image: { size: number };
+  latent: { downsample: number; grid: number; grids?: number[]; codebook_size: number };
+  diffusion: { T: number; schedule: { s: number; alpha_clip_min: number; sqrt_alpha: boolean }; default_steps: number };
+  transformer: { layers: number; heads: number; head_dim: number; context: number; start_token: number };
+  files: Record<RequiredRole, FileSpec> & Partial<Record<OptionalRole, FileSpec>>;
+  training?: unknown;
+}
 
-function isObject(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
+function valueAt(root: unknown, pointer: string): unknown {
+  let v = root;
+  for (const key of pointer.split('/').slice(1).map((k) => k.replace(/~1/g, '/').replace(/~0/g, '~'))) {
+    if (typeof v !== 'object' || v === null || !Object.hasOwn(v, key)) return undefined;
+    v = (v as Record<string, unknown>)[key];
+  }
+  return v;
+}
+
+/** `x-equals`: the value must equal the manifest's field at the given JSON pointer (when that one is there). */
+const xEquals: SchemaValidateFunction = (pointer: string, data: unknown, _parent?: AnySchemaObject, cxt?: DataValidationCxt): boolean => {
+  const want = valueAt(cxt?.rootData, pointer);
+  if (want === undefined || data === want) return true;
+  xEquals.errors = [{ keyword: 'x-equals', message: `must equal ${pointer} (${JSON.stringify(want)})`, params: { pointer } }];
+  return false;
+};
+
+let compiled: ValidateFunction | undefined;
+function validator(): ValidateFunction {
+  if (!compiled) {
+    const ajv = new Ajv2020({ allErrors: true, verbose: true });
+    ajv.addKeyword({ keyword: 'x-equals', schemaType: 'string', errors: true, validate: xEquals });
+    compiled = ajv.compile(schema);
+  }
+  return compiled;
+}
+
+function show(v: unknown): string {
+  const s = JSON.stringify(v);
+  if (s === undefined) return 'nothing';
+  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+}
+
+/** One schema error as a sentence: where (JSON pointer), what is wanted, what was found. */
+function describe(e: ErrorObject): string {
+  const at = e.instancePath || 'the manifest';
+  const tensorPath = /^\/files\/([a-z_]+)\/(inputs|outputs)\/(\d+)(?:\/|$)/.exec(e.instancePath);
+  const tensor = tensorPath && CONTRACT[tensorPath[1] as Role]?.[tensorPath[2] as 'inputs' | 'outputs'][Number(tensorPath[3])];
+  const which = tensor ? ` (${tensorPath![1]} ${tensorPath![2].slice(0, -1)} "${tensor.name}")` : '';
+  switch (e.keyword) {
+    case 'required':
+      return `${e.instancePath}/${e.params.missingProperty} is missing${which}`;
+    case 'additionalProperties':
+      return `${e.instancePath}/${e.params.additionalProperty} is not a field of format_version 1${which}`;
+    case 'const':
+      return `${at} must be ${JSON.stringify(e.params.allowedValue)}, got ${show(e.data)}${which}`;
+    case 'enum':
+      return `${at} must be one of ${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}, got ${show(e.data)}${which}`;
+    case 'pattern':
+      return `${at} must be ${e.parentSchema?.title ?? `a string matching ${e.params.pattern}`}, got ${show(e.data)}${which}`;
+    default:
+      return `${at} ${e.message ?? 'is not valid'}, got ${show(e.data)}${which}`;
+  }
 }
 
 /** Validates raw manifest JSON and returns the typed manifest, or throws ManifestError listing every problem. */
 export function parseManifest(raw: unknown): Manifest {
+  const validate = validator();
+  if (!validate(raw)) throw new ManifestError((validate.errors ?? []).map(describe));
+  const m = raw as RawManifest;
+
+  // What the schema cannot say.
   const problems: string[] = [];
-  const obj = (v: unknown, path: string): Json => {
-    if (isObject(v)) return v;
-    problems.push(`${path} must be an object`);
-    return {};
-  };
-  const int = (v: unknown, path: string, min: number, max: number): number => {
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-      problems.push(`${path} must be an integer from ${min} to ${max}, got ${JSON.stringify(v)}`);
-      return min;
-    }
-    return v;
-  };
-  const num = (v: unknown, path: string, min: number, max: number): number => {
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) {
-      problems.push(`${path} must be a number from ${min} to ${max}, got ${JSON.stringify(v)}`);
-      return min;
-    }
-    return v;
-  };
-  const str = (v: unknown, path: string): string => {
-    if (typeof v !== 'string' || v.length === 0) {
-      problems.push(`${path} must be a non-empty string`);
-      return '';
-    }
-    return v;
-  };
-
-  const root = obj(raw, 'manifest');
-  if (root.format !== 'vqddm-pack') problems.push(`format must be "vqddm-pack", got ${JSON.stringify(root.format)}`);
-  if (root.format_version !== 1) problems.push(`format_version must be 1, got ${JSON.stringify(root.format_version)}`);
-  const image = obj(root.image, 'image');
-  const latent = obj(root.latent, 'latent');
-  const diffusion = obj(root.diffusion, 'diffusion');
-  const schedule = obj(diffusion.schedule, 'diffusion.schedule');
-  const tf = obj(root.transformer, 'transformer');
-  const files = obj(root.files, 'files');
-
-  const imageSize = int(image.size, 'image.size', 8, 4096);
-  const downsample = int(latent.downsample, 'latent.downsample', 1, 64);
-  const grid = int(latent.grid, 'latent.grid', 2, 256);
-  const K = int(latent.codebook_size, 'latent.codebook_size', 2, 65536);
-  let grids = [grid];
-  if (latent.grids !== undefined) {
-    if (!Array.isArray(latent.grids) || latent.grids.length === 0) problems.push('latent.grids must be a non-empty array');
-    else grids = latent.grids.map((g, i) => int(g, `latent.grids[${i}]`, 2, 256));
+  const { grid, downsample, codebook_size: K } = m.latent;
+  const grids = m.latent.grids ?? [grid];
+  if (!grids.includes(grid)) problems.push(`/latent/grids must include /latent/grid (${grid}), got ${show(grids)}`);
+  if (m.image.size !== grid * downsample) problems.push(`/image/size must equal /latent/grid * /latent/downsample (${grid * downsample}), got ${m.image.size}`);
+  if (m.diffusion.default_steps > m.diffusion.T) problems.push(`/diffusion/default_steps must be at most /diffusion/T (${m.diffusion.T}), got ${m.diffusion.default_steps}`);
+  if (m.transformer.context !== grid * grid + 1) problems.push(`/transformer/context must be /latent/grid^2 + 1 (${grid * grid + 1}), got ${m.transformer.context}`);
+  const roles = [...ROLES, ...OPTIONAL_ROLES.filter((r) => m.files[r] !== undefined)];
+  for (const role of roles) {
+    // The schema's pattern says so too; this guards the file system whatever the schema says.
+    const path = m.files[role]!.path;
+    if (path.includes('..') || path.startsWith('/') || path.includes('\\')) problems.push(`/files/${role}/path must be a plain file name inside the pack, got ${show(path)}`);
   }
-  if (!grids.includes(grid)) problems.push(`latent.grids must include latent.grid (${grid})`);
-  if (imageSize !== grid * downsample) problems.push(`image.size (${imageSize}) must equal latent.grid * latent.downsample (${grid * downsample})`);
-  const T = int(diffusion.T, 'diffusion.T', 1, 100000);
-  if (schedule.kind !== 'cosine') problems.push(`diffusion.schedule.kind must be "cosine", got ${JSON.stringify(schedule.kind)}`);
-  const s = num(schedule.s, 'diffusion.schedule.s', 0, 1);
-  const alphaClipMin = num(schedule.alpha_clip_min, 'diffusion.schedule.alpha_clip_min', 0, 1);
-  if (typeof schedule.sqrt_alpha !== 'boolean') problems.push('diffusion.schedule.sqrt_alpha must be true or false');
-  const defaultSteps = int(diffusion.default_steps, 'diffusion.default_steps', 1, T);
-  const layers = int(tf.layers, 'transformer.layers', 1, 256);
-  const heads = int(tf.heads, 'transformer.heads', 1, 256);
-  const headDim = int(tf.head_dim, 'transformer.head_dim', 1, 4096);
-  const context = int(tf.context, 'transformer.context', 2, 1 << 20);
-  const startToken = int(tf.start_token, 'transformer.start_token', 0, 1 << 20);
-  if (startToken !== K) problems.push(`transformer.start_token must equal latent.codebook_size (${K}), got ${startToken}`);
-  if (context !== grid * grid + 1) problems.push(`transformer.context must be grid*grid + 1 (${grid * grid + 1}), got ${context}`);
-
-  const parsedFiles = {} as Manifest['files'];
-  for (const role of [...ROLES, ...OPTIONAL_ROLES.filter((r) => files[r] !== undefined)]) {
-    const f = obj(files[role], `files.${role}`);
-    const path = str(f.path, `files.${role}.path`);
-    if (path.includes('..') || path.startsWith('/') || path.includes('\\')) problems.push(`files.${role}.path must be a plain file name inside the pack, got ${JSON.stringify(path)}`);
-    const sha256 = str(f.sha256, `files.${role}.sha256`);
-    if (sha256 && !/^[0-9a-f]{64}$/.test(sha256)) problems.push(`files.${role}.sha256 must be 64 lowercase hex digits`);
-    const tensors = (list: unknown, where: string): TensorSpec[] => {
-      if (!Array.isArray(list)) {
-        problems.push(`files.${role}.${where} must be an array`);
-        return [];
-      }
-      return list.map((t, i) => {
-        const o = obj(t, `files.${role}.${where}[${i}]`);
-        const dtype = o.dtype === 'float32' || o.dtype === 'int64' ? o.dtype : (problems.push(`files.${role}.${where}[${i}].dtype must be float32 or int64`), 'float32');
-        const shape = Array.isArray(o.shape) && o.shape.every((d) => typeof d === 'string' || (Number.isInteger(d) && (d as number) >= 0))
-          ? (o.shape as (number | string)[])
-          : (problems.push(`files.${role}.${where}[${i}].shape must be an array of sizes and names`), []);
-        return { name: str(o.name, `files.${role}.${where}[${i}].name`), dtype, shape };
-      });
-    };
-    const spec: FileSpec = { path, sha256, inputs: tensors(f.inputs, 'inputs'), outputs: tensors(f.outputs, 'outputs') };
-    for (const dir of ['inputs', 'outputs'] as const) {
-      for (const [name, dtype, rank] of EXPECTED_IO[role][dir]) {
-        const t = spec[dir].find((x) => x.name === name);
-        if (!t) problems.push(`files.${role}.${dir} must declare tensor "${name}"`);
-        else if (t.dtype !== dtype || t.shape.length !== rank) problems.push(`files.${role}.${dir} "${name}" must be ${dtype} of rank ${rank}, declared ${t.dtype} of rank ${t.shape.length}`);
-      }
-    }
-    parsedFiles[role] = spec;
-  }
-
   if (problems.length > 0) throw new ManifestError(problems);
+
   return {
-    name: typeof root.name === 'string' ? root.name : 'unnamed',
-    description: typeof root.description === 'string' ? root.description : '',
-    imageSize, downsample, grid, grids: [...new Set(grids)].sort((a, b) => a - b), K, T,
-    schedule: { kind: 'cosine', s, alphaClipMin, sqrtAlpha: schedule.sqrt_alpha === true },
-    defaultSteps,
-    transformer: { layers, heads, headDim, context, startToken },
-    files: parsedFiles,
-    training: root.training ?? null,
+    name: m.name ?? 'unnamed',
+    description: m.description ?? '',
+    imageSize: m.image.size,
+    downsample,
+    grid,
+    grids: [...new Set(grids)].sort((a, b) => a - b),
+    K,
+    T: m.diffusion.T,
+    schedule: { kind: 'cosine', s: m.diffusion.schedule.s, alphaClipMin: m.diffusion.schedule.alpha_clip_min, sqrtAlpha: m.diffusion.schedule.sqrt_alpha },
+    defaultSteps: m.diffusion.default_steps,
+    transformer: { layers: m.transformer.layers, heads: m.transformer.heads, headDim: m.transformer.head_dim, context: m.transformer.context, startToken: m.transformer.start_token },
+    files: Object.fromEntries(roles.map((r) => [r, m.files[r]])) as Manifest['files'],
+    training: m.training ?? null,
   };
 }
