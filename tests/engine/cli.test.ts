@@ -1,60 +1,166 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MaskImage } from '../../electron/shared/contract.js';
 import { decodeImage } from '../../electron/engine/image/codec.js';
-import { changedOutside, PHOTO, rectMask, ROOT, tempDir, TINY_PACK } from './helpers.js';
+import type { Pixels } from '../../electron/engine/image/pixels.js';
+import { changedOutside, copyOfTinyPack, PHOTO, rectMask, ROOT, tempDir, TINY_PACK } from './helpers.js';
 
 const tmp = tempDir();
 afterAll(tmp.cleanup);
 let maskPath: string;
+const MASK = rectMask(256, 192, 90, 60, 40, 30);
+const manifest = JSON.parse(readFileSync(join(TINY_PACK, 'manifest.json'), 'utf8')) as {
+  name: string;
+  latent: { grids: number[]; codebook_size: number };
+  files: Record<string, { path: string; sha256: string }>;
+};
 
 function vqddm(...args: string[]) {
   return spawnSync(process.execPath, [join(ROOT, 'bin', 'vqddm.js'), ...args], { encoding: 'utf8' });
 }
 
+async function pixelsOf(path: string): Promise<Pixels> {
+  return (await decodeImage(readFileSync(path))).pixels;
+}
+
+/** Masked pixels whose RGB differs between two images of the same size. */
+function changedInside(a: Pixels, b: Pixels, mask: MaskImage): number {
+  let n = 0;
+  for (let i = 0; i < mask.data.length; i++) {
+    if (mask.data[i] < 128) continue;
+    if (a.data[i * 4] !== b.data[i * 4] || a.data[i * 4 + 1] !== b.data[i * 4 + 1] || a.data[i * 4 + 2] !== b.data[i * 4 + 2]) n++;
+  }
+  return n;
+}
+
+const maskedPixels = (mask: MaskImage) => mask.data.reduce((n, v) => n + (v >= 128 ? 1 : 0), 0);
+
 beforeAll(async () => {
   execFileSync(process.execPath, [join(ROOT, 'scripts', 'build-node.mjs')], { cwd: ROOT });
-  const m = rectMask(256, 192, 90, 60, 40, 30);
   maskPath = join(tmp.dir, 'mask.png');
-  await sharp(Buffer.from(m.data), { raw: { width: 256, height: 192, channels: 1 } }).png().toFile(maskPath);
+  await sharp(Buffer.from(MASK.data), { raw: { width: 256, height: 192, channels: 1 } }).png().toFile(maskPath);
 });
 
 describe('vqddm CLI', () => {
-  it('inpaints with both methods, prints JSON, and leaves unmasked pixels identical', async () => {
+  it('inpaints with both methods: one file each, the photo with its mask repainted, and a JSON report of what ran', async () => {
     const out = join(tmp.dir, 'filled.png');
     const r = vqddm('inpaint', '--image', PHOTO, '--mask', maskPath, '--out', out, '--method', 'both', '--steps', '4', '--pack', TINY_PACK, '--json', '--device', 'cpu');
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const report = JSON.parse(r.stdout);
     expect(report.files).toEqual([join(tmp.dir, 'filled.vqddm.png'), join(tmp.dir, 'filled.transformer.png')]);
+    expect(readdirSync(tmp.dir).filter((f) => f.startsWith('filled'))).toEqual(['filled.transformer.png', 'filled.vqddm.png']); // nothing else, no temporaries
     expect(report.provider).toBe('cpu');
-    for (const key of ['encode', 'sample', 'vq_decode', 'composite', 'total', 'model_run']) expect(report.timings.vqddm[key]).toBeGreaterThanOrEqual(0);
-    expect(report.timings.image_decode).toBeGreaterThan(0);
-    const original = (await decodeImage(readFileSync(PHOTO))).pixels;
-    const mask = rectMask(256, 192, 90, 60, 40, 30);
-    for (const f of report.files) {
-      const filled = (await decodeImage(readFileSync(f))).pixels;
-      expect(changedOutside(filled, original, mask)).toBe(0);
+    expect(report.pack).toBe(TINY_PACK);
+    expect(report.settings).toMatchObject({ methods: ['vqddm', 'transformer'], steps: 4, samples: 1, seed: 1, guidedDecoder: true, anchorColours: true, photoTexture: true });
+    for (const method of ['vqddm', 'transformer']) {
+      const t = report.timings[method];
+      // The tiny pack has a guided decoder: every refinement stage ran, and the report says so.
+      expect(t.stages, method).toEqual(['coarse', 'guided-decoder', 'colour-anchor', 'photo-texture']);
+      expect(t.grids.length, method).toBeGreaterThan(0);
+      for (const g of t.grids) expect(manifest.latent.grids).toContain(g);
+      // VQ-DDM: one batched model call per step per tile; the transformer: at least one per tile.
+      if (method === 'vqddm') expect(t.model_calls).toBe(4 * t.grids.length);
+      else expect(t.model_calls).toBeGreaterThanOrEqual(t.grids.length);
+      // Times in ms: the stages are parts of the method's total, the models' time is part of it too.
+      expect(t.total, method).toBeGreaterThan(0);
+      expect(t.sample, method).toBeGreaterThan(0);
+      expect(t.model_run, method).toBeGreaterThan(0);
+      expect(t.model_run, method).toBeLessThanOrEqual(t.total);
+      const parts = ['encode', 'sample', 'vq_decode', 'composite', 'anchor', 'texture'].map((k) => t[k] as number);
+      for (const v of parts) expect(Number.isFinite(v) && v >= 0, method).toBe(true);
+      expect(parts.reduce((a, b) => a + b, 0), method).toBeLessThanOrEqual(t.total + 1);
     }
+    expect(report.timings.image_decode).toBeGreaterThan(0);
+    expect(report.timings.total).toBeGreaterThanOrEqual(report.timings.vqddm.total + report.timings.transformer.total);
+    // The files: the photo's size, every unmasked pixel as it was, most masked ones repainted, and the two
+    // methods' fills different.
+    const original = await pixelsOf(PHOTO);
+    const filled = await Promise.all(report.files.map((f: string) => pixelsOf(f)));
+    for (const f of filled) {
+      expect([f.width, f.height]).toEqual([256, 192]);
+      expect(changedOutside(f, original, MASK)).toBe(0);
+      expect(changedInside(f, original, MASK), 'masked pixels repainted').toBeGreaterThan(maskedPixels(MASK) / 2);
+    }
+    expect(changedInside(filled[0], filled[1], MASK), 'masked pixels that differ between the methods').toBeGreaterThan(maskedPixels(MASK) / 2);
   });
 
-  it('same seed, same file; --samples numbers the files', () => {
+  it('same seed, same file; another seed, another fill; --samples writes one numbered file per sample', async () => {
     const a = join(tmp.dir, 'a.png');
     const b = join(tmp.dir, 'b.png');
-    for (const out of [a, b]) expect(vqddm('inpaint', '--image', PHOTO, '--mask', maskPath, '--out', out, '--steps', '3', '--seed', '9', '--pack', TINY_PACK).status).toBe(0);
-    expect(readFileSync(a)).toEqual(readFileSync(b));
-    const r = vqddm('inpaint', '--image', PHOTO, '--mask', maskPath, '--out', join(tmp.dir, 'many.png'), '--steps', '3', '--samples', '2', '--pack', TINY_PACK);
-    expect(r.stdout).toContain('many.1.png');
-    expect(r.stdout).toContain('many.2.png');
+    const c = join(tmp.dir, 'c.png');
+    for (const [out, seed] of [[a, '9'], [b, '9'], [c, '10']]) {
+      const r = vqddm('inpaint', '--image', PHOTO, '--mask', maskPath, '--out', out, '--steps', '3', '--seed', seed, '--pack', TINY_PACK);
+      expect(r.stderr).toBe('');
+      expect(r.stdout).toBe(`wrote ${out}\n`);
+    }
+    expect(readFileSync(a).equals(readFileSync(b))).toBe(true);
+    const [pa, pc] = await Promise.all([pixelsOf(a), pixelsOf(c)]);
+    expect(changedOutside(pa, pc, MASK)).toBe(0);
+    expect(changedInside(pa, pc, MASK), 'masked pixels that differ between seeds 9 and 10').toBeGreaterThan(maskedPixels(MASK) / 2);
+
+    const many = join(tmp.dir, 'many.png');
+    const r = vqddm('inpaint', '--image', PHOTO, '--mask', maskPath, '--out', many, '--steps', '3', '--samples', '2', '--pack', TINY_PACK);
+    expect(r.stderr).toBe('');
+    const files = [join(tmp.dir, 'many.1.png'), join(tmp.dir, 'many.2.png')];
+    expect(r.stdout).toBe(files.map((f) => `wrote ${f}\n`).join(''));
+    expect(existsSync(many)).toBe(false);
+    const [s1, s2] = await Promise.all(files.map(pixelsOf));
+    // Two samples (seeds 1 and 2): two different fills of the same mask.
+    expect(changedOutside(s1, s2, MASK)).toBe(0);
+    expect(changedInside(s1, s2, MASK), 'masked pixels that differ between sample 1 and sample 2').toBeGreaterThan(maskedPixels(MASK) / 2);
   });
 
-  it('prints a pack\'s manifest with `info`', () => {
+  it('switches the refinement stages off with --no-guided --no-anchor --no-texture: the raw fill, reported as such', async () => {
+    const raw = join(tmp.dir, 'raw.png');
+    const refined = join(tmp.dir, 'refined.png');
+    const common = ['inpaint', '--image', PHOTO, '--mask', maskPath, '--steps', '3', '--seed', '9', '--pack', TINY_PACK, '--json'];
+    const r = vqddm(...common, '--out', raw, '--no-guided', '--no-anchor', '--no-texture');
+    expect(r.stderr).toBe('');
+    const report = JSON.parse(r.stdout);
+    expect(report.settings).toMatchObject({ guidedDecoder: false, anchorColours: false, photoTexture: false });
+    expect(report.timings.vqddm.stages).toEqual(['coarse']);
+    expect(JSON.parse(vqddm(...common, '--out', refined).stdout).timings.vqddm.stages).toEqual(['coarse', 'guided-decoder', 'colour-anchor', 'photo-texture']);
+    const [rawPixels, refinedPixels, original] = await Promise.all([pixelsOf(raw), pixelsOf(refined), pixelsOf(PHOTO)]);
+    expect(changedOutside(rawPixels, original, MASK)).toBe(0);
+    expect(changedInside(rawPixels, original, MASK), 'masked pixels repainted').toBeGreaterThan(maskedPixels(MASK) / 2);
+    // same seed, same codes: the stages made the difference
+    expect(changedInside(rawPixels, refinedPixels, MASK), 'masked pixels that differ with the stages on').toBeGreaterThan(maskedPixels(MASK) / 2);
+  });
+
+  it("prints a pack's manifest with `info`: its name, codebook and every file, checked", () => {
     const r = vqddm('info', '--pack', TINY_PACK);
-    expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/codebook\s+K = \d+/);
-    expect(r.stdout).toMatch(/sha256 ok/);
+    expect(r.stderr).toBe('');
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines[0]).toBe(`pack        ${manifest.name} (${TINY_PACK})`);
+    expect(lines).toContain(`codebook    K = ${manifest.latent.codebook_size}`);
+    const fileLines = lines.filter((l) => l.startsWith('file '));
+    expect(fileLines).toHaveLength(Object.keys(manifest.files).length);
+    for (const [role, f] of Object.entries(manifest.files)) expect(fileLines).toContain(`file        ${role.padEnd(11)} ${f.path}  sha256 ok, inputs/outputs ok`);
+
+    const json = vqddm('info', '--pack', TINY_PACK, '--json');
+    const info = JSON.parse(json.stdout);
+    expect(info).toMatchObject({ packName: manifest.name, packDir: TINY_PACK, codebookSize: manifest.latent.codebook_size, grids: manifest.latent.grids });
+    expect(info.files).toEqual(Object.fromEntries(Object.entries(manifest.files).map(([role, f]) => [role, { path: f.path, sha256: f.sha256, ok: true }])));
+  });
+
+  it('`info` on a pack with a corrupted graph names the file and exits non-zero, printing no summary', () => {
+    const copy = copyOfTinyPack();
+    try {
+      const file = join(copy.dir, manifest.files.decoder.path);
+      const bytes = readFileSync(file);
+      bytes[bytes.length >> 1] ^= 0xff;
+      writeFileSync(file, bytes);
+      const r = vqddm('info', '--pack', copy.dir);
+      expect(r.status).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(new RegExp(`^vqddm: error: .*decoder file ${manifest.files.decoder.path.replace('.', '\\.')} fails its checksum`));
+    } finally {
+      copy.cleanup();
+    }
   });
 
   it('prints errors as JSON on stdout too with --json', () => {
@@ -124,10 +230,16 @@ describe('vqddm CLI', () => {
     }
   });
 
-  it('fills a full mask (unconditional generation)', async () => {
+  it('fills a full mask (unconditional generation): a new image of the photo\'s size', async () => {
     const full = join(tmp.dir, 'full.png');
     await sharp({ create: { width: 256, height: 192, channels: 3, background: '#fff' } }).png().toFile(full);
-    const r = vqddm('inpaint', '--image', PHOTO, '--mask', full, '--out', join(tmp.dir, 'gen.png'), '--steps', '2', '--pack', TINY_PACK);
-    expect(r.status).toBe(0);
+    const gen = join(tmp.dir, 'gen.png');
+    const r = vqddm('inpaint', '--image', PHOTO, '--mask', full, '--out', gen, '--steps', '2', '--pack', TINY_PACK);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe(`wrote ${gen}\n`);
+    const [out, original] = await Promise.all([pixelsOf(gen), pixelsOf(PHOTO)]);
+    expect([out.width, out.height]).toEqual([256, 192]);
+    const all = rectMask(256, 192, 0, 0, 256, 192);
+    expect(changedInside(out, original, all), 'pixels generated').toBeGreaterThan(0.9 * 256 * 192);
   });
 });
