@@ -2,7 +2,7 @@
 # Installs the system packages the tests need, from Debian's archive, when they are missing:
 # Chromium (browser end-to-end tests) and Debian's PyTorch stack (training tests, Python 3 at /usr/bin;
 # python3-debian reads debian/copyright for the photo set's licences; OpenCV gives the full-resolution
-# evaluation its classical baselines).
+# evaluation its classical baselines; python3-jsonschema checks exported manifests against the pack schema).
 set -euo pipefail
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
@@ -14,6 +14,7 @@ missing=()
 /usr/bin/python3 -c 'import PIL' 2>/dev/null || missing+=(python3-pil)
 /usr/bin/python3 -c 'import cv2' 2>/dev/null || missing+=(python3-opencv)
 /usr/bin/python3 -c 'import debian.copyright' 2>/dev/null || missing+=(python3-debian)  # photos.tsv licences (data.py)
+/usr/bin/python3 -c 'import jsonschema' 2>/dev/null || missing+=(python3-jsonschema)  # manifests against models/pack.schema.json (export.py)
 [ ${#missing[@]} -eq 0 ] && exit 0
 echo "system-deps: installing ${missing[*]} with apt-get"
 sudo=""

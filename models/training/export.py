@@ -2,13 +2,9 @@
 
     /usr/bin/python3 -m models.training.export --out models/default       # from runs/*/ *_fp16.pt
 
-Tensor contract (B, H, W, N, P dynamic):
-  encoder      image  f32 [B, 3, 4H, 4W]                  -> codes   i64 [B, H, W]
-  decoder      codes  i64 [B, H, W]                       -> image   f32 [B, 3, 4H, 4W]
-  guided_decoder (optional) codes i64 [B, H, W], known f32 [B, 3, S, S] (masked pixels ignored),
-               mask f32 [B, 1, S, S] (1 = fill)           -> image   f32 [B, 3, S, S]   (S % 4 == 0, S >= 4H)
-  diffusion    z_t    i64 [B, H, W], t i64 [B]            -> log_p0  f32 [B, H, W, K]   (log-softmax over K)
-  transformer  tokens i64 [B, N], past f32 [L,2,B,h,P,hd] -> logits  f32 [B, N, K], present f32 [L,2,B,h,P+N,hd]
+The tensor contract (each role's inputs and outputs, names, dtypes, shapes; their string dims are the graphs'
+dynamic axes) is models/pack.schema.json, read by `pack_schema.specs`; every manifest written is validated
+against that schema.
 """
 from __future__ import annotations
 
@@ -24,6 +20,7 @@ import torch.nn as nn
 
 from .common import RUNS, config_from, load_fp16_state
 from .diffusion import DiffConfig, UNet
+from .pack_schema import specs, validate as validate_manifest
 from .transformer import GPT, GPTConfig
 from .vqgan import VQConfig, VQGAN
 
@@ -75,26 +72,6 @@ class TransformerOnnx(nn.Module):
 
     def forward(self, tokens, past):
         return self.gpt.forward_cached(tokens, past)
-
-
-def _spec(name, dtype, shape):
-    return {"name": name, "dtype": dtype, "shape": shape}
-
-
-def specs(K: int, L: int, heads: int, hd: int) -> dict:
-    """The manifest's tensor entries, one per role (also the ONNX dim names)."""
-    img = ["B", 3, "4H", "4W"]
-    return {
-        "encoder": ([_spec("image", "float32", img)], [_spec("codes", "int64", ["B", "H", "W"])]),
-        "decoder": ([_spec("codes", "int64", ["B", "H", "W"])], [_spec("image", "float32", img)]),
-        "guided_decoder": ([_spec("codes", "int64", ["B", "H", "W"]), _spec("known", "float32", ["B", 3, "S", "S"]),
-                            _spec("mask", "float32", ["B", 1, "S", "S"])], [_spec("image", "float32", ["B", 3, "S", "S"])]),
-        "diffusion": ([_spec("z_t", "int64", ["B", "H", "W"]), _spec("t", "int64", ["B"])],
-                      [_spec("log_p0", "float32", ["B", "H", "W", K])]),
-        "transformer": ([_spec("tokens", "int64", ["B", "N"]), _spec("past", "float32", [L, 2, "B", heads, "P", hd])],
-                        [_spec("logits", "float32", ["B", "N", K]),
-                         _spec("present", "float32", [L, 2, "B", heads, "P+N", hd])]),
-    }
 
 
 def _dyn(entries):
@@ -201,6 +178,7 @@ def export_pack(out: str, vq: VQGAN, unet: UNet, gpt: GPT, *, name: str, descrip
         "files": files,
         "training": training or {},
     }
+    validate_manifest(manifest)
     with open(os.path.join(out, "manifest.json"), "w") as fh:
         json.dump(manifest, fh, indent=2)
         fh.write("\n")
@@ -283,6 +261,7 @@ def upgrade_pack(pack: str, guided_path: str | None, training: dict | None = Non
         manifest["files"]["guided_decoder"] = {"path": "guided_decoder.onnx", "inputs": ins, "outputs": outs}
     for f in manifest["files"].values():
         f["sha256"] = sha256(os.path.join(pack, f["path"]))
+    validate_manifest(manifest)
     with open(mpath, "w") as fh:
         json.dump(manifest, fh, indent=2)
         fh.write("\n")
