@@ -80,6 +80,25 @@ export function chromiumAvailable(): boolean {
   return existsSync(CHROMIUM);
 }
 
+/** CI is set (as `.ci/run` sets it), to anything but "", "0" or "false". */
+export function inCi(): boolean {
+  const ci = (process.env.CI ?? '').trim().toLowerCase();
+  return ci !== '' && ci !== '0' && ci !== 'false';
+}
+
+/**
+ * For a browser suite's `describe.skipIf(skipWithoutChromium())`: false when Chromium is there. Without
+ * it the suite fails under CI, where it must run (the error fails its test file), and elsewhere is
+ * skipped, saying so (vitest shows the message under the file's name).
+ */
+export function skipWithoutChromium(): boolean {
+  if (chromiumAvailable()) return false;
+  const why = `no Chromium at ${CHROMIUM} (install Debian's chromium, as \`bash scripts/system-deps.sh\` does, or set CHROMIUM_PATH)`;
+  if (inCi()) throw new Error(`browser suite cannot run: ${why}; CI is set, so this is a failure, not a skip`);
+  console.warn(`browser suite SKIPPED: ${why}. With CI set it fails instead.`);
+  return true;
+}
+
 export async function launchBrowser(): Promise<Browser> {
   mkdirSync(ARTIFACTS, { recursive: true });
   return chromium.launch({

@@ -9,7 +9,7 @@ import type { BrowserContext } from 'playwright-core';
 import { decodeFrame } from '../../electron/shared/wire.js';
 import type { ServeMessage } from '../../electron/shared/serveProtocol.js';
 import { EditorPage } from './editorPage.js';
-import { chromiumAvailable, FIXTURE, useServeAndBrowser } from './harness.js';
+import { FIXTURE, skipWithoutChromium, useServeAndBrowser } from './harness.js';
 
 /** A string matches as a substring, a RegExp as itself. */
 function text(t: string | RegExp): RegExp {
@@ -21,7 +21,7 @@ async function pixels(png: Buffer): Promise<{ width: number; height: number; dat
   return { width: info.width, height: info.height, data };
 }
 
-describe.skipIf(!chromiumAvailable())('editor journeys (Chromium, serve mode)', () => {
+describe.skipIf(skipWithoutChromium())('editor journeys (Chromium, serve mode)', () => {
   const env = useServeAndBrowser();
   let context: BrowserContext;
 

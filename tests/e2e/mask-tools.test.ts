@@ -2,9 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import { EditorPage } from './editorPage.js';
-import { chromiumAvailable, FIXTURE, useServeAndBrowser } from './harness.js';
+import { FIXTURE, skipWithoutChromium, useServeAndBrowser } from './harness.js';
 
-describe.skipIf(!chromiumAvailable())('mask tools', () => {
+describe.skipIf(skipWithoutChromium())('mask tools', () => {
   const env = useServeAndBrowser();
 
   it('rectangle, eraser, invert, lasso, undo, size keys and wheel zoom', async () => {

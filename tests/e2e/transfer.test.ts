@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import { EditorPage } from './editorPage.js';
-import { chromiumAvailable, FIXTURE, useServeAndBrowser } from './harness.js';
+import { FIXTURE, skipWithoutChromium, useServeAndBrowser } from './harness.js';
 import { decodeImage } from '../../electron/engine/image/codec.js';
 import { toRgba8 } from '../../electron/engine/image/pixels.js';
 
@@ -33,7 +33,7 @@ interface Sent {
   args?: { frame?: { x: number; y: number; width: number; height: number }; image: { width: number; height: number } }[];
 }
 
-describe.skipIf(!chromiumAvailable())('photos to and from the engine', () => {
+describe.skipIf(skipWithoutChromium())('photos to and from the engine', () => {
   const env = useServeAndBrowser();
 
   it('opens a rotated JPEG upright in the page, with the pixels the engine decodes', async () => {
