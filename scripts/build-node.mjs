@@ -27,7 +27,7 @@ async function buildDesktop() {
   const common = { bundle: true, platform: 'node', target: 'node20', sourcemap: true, external, logLevel: 'warning' };
   await Promise.all([
     build({ ...common, entryPoints: ['electron/serve/index.ts'], outfile: 'out/serve/index.js', format: 'esm' }),
-    build({ ...common, entryPoints: ['electron/main/engineHost.ts'], outfile: 'out/main/engine-host.mjs', format: 'esm' }),
+    build({ ...common, entryPoints: ['electron/engine-process/index.ts'], outfile: 'out/main/engine-process.mjs', format: 'esm' }),
     build({ ...common, entryPoints: ['electron/main/index.ts'], outfile: 'out/main/index.cjs', format: 'cjs' }),
     build({ ...common, entryPoints: ['electron/preload/index.ts'], outfile: 'out/preload/index.cjs', format: 'cjs' }),
   ]);

@@ -4,6 +4,7 @@ import { access, readFile, realpath, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ApiError, type Method } from '../shared/contract.js';
+import { NUMBER_FIELDS, STAGE_FIELDS, type NumberSetting, type StageSetting } from '../shared/settings.js';
 import { decodeImage, decodeMask, encodeImage, formatFromPath } from '../engine/image/codec.js';
 import { Engine } from '../engine/engine.js';
 import { DEVICES, type Device } from '../engine/ort/providers.js';
@@ -14,20 +15,20 @@ import { outputName, writeAllAtomically } from './files.js';
 
 export const INPAINT_USAGE = `vqddm inpaint --image PHOTO --mask MASK --out OUT.png [options]
   --method vqddm|transformer|both   sampler(s) to run (default vqddm); with both, OUT gets .vqddm/.transformer
-  --steps N          VQ-DDM reverse steps, 1..T (default: the pack's default)
-  --samples N        candidates per method, batched (default 1); N > 1 numbers the files .1, .2, ...
-  --seed S           random seed (default 1): same seed, same pixels
-  --temperature X    softmax temperature (default 1)
-  --truncation R     VQ-DDM: keep the top classes up to mass R (default 1 = off)
-  --top-k K          transformer: sample among the K most likely codes (default 100, 0 = all)
-  --no-guided        decode without the pack's guided decoder (at the model's resolution, resized)
-  --no-anchor        no colour anchoring (the fill's own colours, not pulled toward the border's)
-  --no-texture       no photo-texture stage; with --no-guided and --no-anchor: the raw fill of each method
+${settingsUsage()}
   --pack DIR         model pack folder (default: the shipped pack)
   --device D         auto|cpu|cuda|dml|coreml (default auto)
   --resize-mask      scale a mask of another size to the image
   --quality Q        JPEG/WebP quality 1..100 (default 92; WebP 100 = lossless)
   --json             print one JSON object: files, timings (ms), provider`;
+
+/** The settings' lines of the usage text, from the settings schema. */
+function settingsUsage(): string {
+  const line = (flag: string, help: string) => `  ${flag.padEnd(19)}${help}`;
+  const numbers = Object.values(NUMBER_FIELDS).map((f) => line(`--${f.flag} ${f.integer ? 'N' : 'X'}`, `${f.help} (${f.min}..${f.max}${f.flag === 'steps' ? '' : `, default ${f.default}`})`));
+  const stages = Object.values(STAGE_FIELDS).map((f) => line(`--${f.flag}`, `skip: ${f.help}`));
+  return [...numbers, ...stages, line('', 'with all three --no-...: the raw fill of each method')].join('\n');
+}
 
 /** The file a path names: symlinks and relative parts resolved; a path that does not exist yet, as given. */
 async function canonical(path: string): Promise<string> {
@@ -91,9 +92,9 @@ export async function inpaintCommand(argv: string[]): Promise<void> {
     args: joinNegativeValues(argv),
     options: {
       image: { type: 'string' }, mask: { type: 'string' }, out: { type: 'string' }, method: { type: 'string' },
-      steps: { type: 'string' }, samples: { type: 'string' }, seed: { type: 'string' }, temperature: { type: 'string' },
-      truncation: { type: 'string' }, 'top-k': { type: 'string' }, pack: { type: 'string' }, device: { type: 'string' },
-      'no-guided': { type: 'boolean' }, 'no-anchor': { type: 'boolean' }, 'no-texture': { type: 'boolean' }, 'resize-mask': { type: 'boolean' }, quality: { type: 'string' }, json: { type: 'boolean' },
+      pack: { type: 'string' }, device: { type: 'string' }, 'resize-mask': { type: 'boolean' }, quality: { type: 'string' }, json: { type: 'boolean' },
+      ...Object.fromEntries(Object.values(NUMBER_FIELDS).map((f) => [f.flag, { type: 'string' as const }])),
+      ...Object.fromEntries(Object.values(STAGE_FIELDS).map((f) => [f.flag, { type: 'boolean' as const }])),
     },
     strict: true,
   });
@@ -112,17 +113,25 @@ export async function inpaintCommand(argv: string[]): Promise<void> {
   if (quality < 1 || quality > 100) throw usageError(`--quality must be from 1 to 100, got ${quality}`);
 
   // Parse every option before any work, so a typo fails at once.
+  const options = values as Record<string, string | boolean | undefined>;
+  const number = (name: NumberSetting): number | undefined => {
+    const f = NUMBER_FIELDS[name];
+    const text = options[f.flag];
+    if (typeof text !== 'string') return undefined;
+    return f.integer ? intOption(text, f.flag, f.default) : numberOption(text, f.flag, f.default);
+  };
+  const stage = (name: StageSetting) => options[STAGE_FIELDS[name].flag] !== true;
   const given = {
     methods,
-    steps: values.steps === undefined ? undefined : intOption(values.steps, 'steps', 0),
-    samples: intOption(values.samples, 'samples', 1),
-    seed: intOption(values.seed, 'seed', 1),
-    temperature: numberOption(values.temperature, 'temperature', 1),
-    truncation: numberOption(values.truncation, 'truncation', 1),
-    topK: intOption(values['top-k'], 'top-k', 100),
-    guidedDecoder: values['no-guided'] !== true,
-    anchorColours: values['no-anchor'] !== true,
-    photoTexture: values['no-texture'] !== true,
+    steps: number('steps'),
+    samples: number('samples') ?? NUMBER_FIELDS.samples.default,
+    seed: number('seed') ?? NUMBER_FIELDS.seed.default,
+    temperature: number('temperature') ?? NUMBER_FIELDS.temperature.default,
+    truncation: number('truncation') ?? NUMBER_FIELDS.truncation.default,
+    topK: number('topK') ?? NUMBER_FIELDS.topK.default,
+    guidedDecoder: stage('guidedDecoder'),
+    anchorColours: stage('anchorColours'),
+    photoTexture: stage('photoTexture'),
   };
 
   // Never write over an input, whatever the spelling of its path (./, .., a symlink).
@@ -142,11 +151,11 @@ export async function inpaintCommand(argv: string[]): Promise<void> {
   const engine = await Engine.open(values.pack ?? defaultPackDir(), device);
   try {
     const settings = engine.settings({ ...given, steps: given.steps ?? engine.manifest.defaultSteps });
-    engine.validate(image.pixels, mask, settings);
+    const plan = engine.plan(image.pixels, mask, settings);
     const files: { path: string; data: Uint8Array }[] = [];
     const timings: Record<string, unknown> = { image_decode: imageDecodeMs };
     for (const method of methods) {
-      const result = await engine.fill(image.pixels, mask, settings, method);
+      const result = await engine.run(plan, method);
       const t = performance.now();
       for (const [i, sample] of result.samples.entries()) {
         const path = outputName(out, methods.length > 1 ? method : null, result.samples.length > 1 ? i + 1 : null);

@@ -1,64 +1,93 @@
 /**
- * The engine's own process (Electron `utilityProcess`), so a fill never blocks the window's main
- * process. Talks to main over `process.parentPort` with the serve bridge's message shapes; binary data
- * crosses by structured clone (no base64).
- *   argv: [--pack DIR]
+ * The engine's own process (Electron `utilityProcess`), so a fill never blocks the window's main process
+ * or the page. Main hands it one MessagePort per page load; each port is an `rpc.ts` channel served like
+ * a serve-bridge connection (its own job ids, its jobs canceled when the page goes away).
+ *   argv: [--pack DIR | --resources DIR]
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { JobEvent } from '../shared/contract.js';
+import { invokeChecked, operationsFrom, type EngineApi, type OperationName } from '../shared/operations.js';
+import { serveRpc, type RpcChannel } from '../shared/rpc.js';
 import { defaultPackDir } from '../engine/paths.js';
 import { createEngineService, type EngineService } from '../engine/service.js';
-import { dispatch, toErrorShape } from '../serve/rpc.js';
-import type { ServeMessage } from '../shared/serveProtocol.js';
 
-interface ParentPort {
-  on(event: 'message', listener: (e: { data: ServeMessage }) => void): void;
-  postMessage(message: ServeMessage | { t: 'ready' }): void;
+/** Electron's MessagePortMain, as far as it is used here. */
+interface PortMain {
+  on(event: 'message', listener: (e: { data: unknown }) => void): void;
+  on(event: 'close', listener: () => void): void;
+  postMessage(message: unknown): void;
+  start(): void;
+  close(): void;
 }
 
-const port = (process as unknown as { parentPort: ParentPort }).parentPort;
+interface ParentPort {
+  on(event: 'message', listener: (e: { data: unknown; ports: PortMain[] }) => void): void;
+}
+
+const parentPort = (process as unknown as { parentPort: ParentPort }).parentPort;
 
 function packFromArgs(): string {
-  const i = process.argv.indexOf('--pack');
-  if (i >= 0 && process.argv[i + 1]) return process.argv[i + 1]!;
-  const res = process.argv.indexOf('--resources');
-  const resources = res >= 0 ? process.argv[res + 1] : undefined;
+  const { values } = parseArgs({ options: { pack: { type: 'string' }, resources: { type: 'string' } }, strict: false });
+  if (typeof values.pack === 'string' && values.pack) return values.pack;
   for (const name of ['default', 'tiny']) {
-    const dir = resources ? join(resources, 'models', name) : '';
+    const dir = typeof values.resources === 'string' ? join(values.resources, 'models', name) : '';
     if (dir && existsSync(join(dir, 'manifest.json'))) return dir;
   }
   return defaultPackDir();
 }
 
-/** Open a pack and forward its job events to main. */
-function start(dir: string): Promise<EngineService> {
-  const p = createEngineService({ packDir: dir });
-  p.then((engine) => engine.onJobEvent((event) => port.postMessage({ t: 'event', event })), () => undefined);
-  return p;
+function portChannel(port: PortMain): RpcChannel {
+  return {
+    // Structured clone: one copy into the page (MessagePortMain transfers ports only, not buffers).
+    send: (msg) => port.postMessage(msg),
+    onMessage: (listener) => {
+      port.on('message', (e) => listener(e.data));
+      port.start();
+    },
+    onClose: (listener) => port.on('close', listener),
+    close: () => port.close(),
+  };
+}
+
+/**
+ * The engine every page talks to. When the pack fails to load, every call reports why, and loading
+ * another pack starts a fresh engine; job events of whichever engine is current reach every subscriber.
+ */
+function hostedEngine(): EngineApi {
+  const listeners = new Set<(e: JobEvent) => void>();
+  const start = (dir: string): Promise<EngineService> => {
+    const p = createEngineService({ packDir: dir });
+    p.then((engine) => engine.onJobEvent((e) => listeners.forEach((l) => l(e))), () => undefined);
+    return p;
+  };
+  let engineP = start(packFromArgs());
+  // Arguments were checked by serveRpc, where they arrived.
+  const call = async (op: OperationName, args: unknown[]): Promise<unknown> => {
+    const engine = await engineP.catch((e: unknown) => {
+      if (op !== 'loadPack') throw e;
+      engineP = start(String(args[0]));
+      return null;
+    });
+    return engine ? invokeChecked(engine, op, args) : (await engineP).info();
+  };
+  return {
+    ...operationsFrom(call),
+    onJobEvent(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
 }
 
 function main(): void {
-  // Calls that arrive while the engine loads wait for it. When the pack fails to load, every call reports
-  // why, and choosing another pack starts a fresh engine.
-  let engineP = start(packFromArgs());
-  port.on('message', ({ data: msg }) => {
-    if (msg.t !== 'call') return;
-    const { id, op, args } = msg;
-    engineP
-      .then(
-        (engine) => dispatch(engine, op, args),
-        (e: unknown) => {
-          if (op !== 'loadPack') throw e;
-          engineP = start(String(args[0]));
-          return engineP.then((engine) => engine.info());
-        },
-      )
-      .then(
-        (value) => port.postMessage({ t: 'result', id, ok: true, value: value ?? null }),
-        (e: unknown) => port.postMessage({ t: 'result', id, ok: false, error: toErrorShape(e) }),
-      );
+  const engine = hostedEngine();
+  let pages = 0;
+  parentPort.on('message', (e) => {
+    const port = e.ports[0];
+    if (port) serveRpc(engine, portChannel(port), `page${++pages}`);
   });
-  port.postMessage({ t: 'ready' });
 }
 
 main();

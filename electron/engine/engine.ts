@@ -3,13 +3,14 @@
  * the Electron main process and the serve bridge all use this class (through `service.ts` for the last two).
  */
 import { ApiError, DEFAULT_SETTINGS, type EngineInfo, type FillSettings, type Frame, type MaskImage, type Method } from '../shared/contract.js';
+import { settingsProblem } from '../shared/settings.js';
 import { MAX_PIXELS, MIN_SIDE } from './image/codec.js';
 import { cropOptionsFor, planRegions, wholeMask, type Box, type Region } from './image/regions.js';
 import type { Pixels } from './image/pixels.js';
 import { PackModels } from './ort/models.js';
 import type { Device } from './ort/providers.js';
 import { loadPack, releasePack } from './packs/load.js';
-import { fillMethod, validateSettings, type FillOptions, type PipelineOutput } from './pipeline.js';
+import { fillMethod, type FillOptions, type PipelineOutput } from './pipeline.js';
 
 /**
  * Most crops one fill may need: each costs a model pass or more (0.1-0.5 s here), so a long thin mask over a
@@ -20,6 +21,14 @@ export const MAX_CROPS = 400;
 /** The photo's extent in the coordinates of the image (a window of it when a frame is given). */
 function boundsOf(mask: MaskImage, frame?: Frame): Box {
   return frame ? { x0: -frame.x, y0: -frame.y, x1: frame.width - frame.x, y1: frame.height - frame.y } : wholeMask(mask);
+}
+
+/** A fill request the engine has checked, with its crops planned: what `Engine.fill` runs. */
+export interface FillPlan {
+  readonly image: Pixels;
+  readonly mask: MaskImage;
+  readonly settings: FillSettings;
+  readonly regions: Region[];
 }
 
 export class Engine {
@@ -60,11 +69,11 @@ export class Engine {
   }
 
   /**
-   * Throws the ApiError a fill of this request would hit, before any work is queued. With a `frame`, the
-   * image is a window of a larger photo, and the photo's size is what the limits apply to. Returns the
-   * planned regions (the crop limit needs them), which `fill` hands on rather than planning them again.
+   * Checks a fill request and plans its crops, or throws the ApiError a fill of it would hit, before any
+   * work is queued. With a `frame`, the image is a window of a larger photo, and the photo's size is what
+   * the limits apply to.
    */
-  validate(image: { width: number; height: number }, mask: MaskImage, settings: FillSettings, frame?: Frame): Region[] {
+  plan(image: Pixels, mask: MaskImage, settings: FillSettings, frame?: Frame): FillPlan {
     if (frame) {
       const ok = [frame.x, frame.y, frame.width, frame.height].every(Number.isInteger) && frame.x >= 0 && frame.y >= 0 && frame.x + image.width <= frame.width && frame.y + image.height <= frame.height;
       if (!ok) throw new ApiError('BAD_IMAGE', `the frame (${frame.x}, ${frame.y}) of a ${frame.width}x${frame.height} photo does not hold the ${image.width}x${image.height} image`);
@@ -77,16 +86,22 @@ export class Engine {
       throw new ApiError('MASK_SIZE_MISMATCH', `the mask is ${mask.width}x${mask.height} but the image is ${image.width}x${image.height}`);
     }
     if (!mask.data.some((v) => v >= 128)) throw new ApiError('EMPTY_MASK', 'nothing to fill: the mask is empty');
-    validateSettings(settings, this.manifest.T);
+    const problem = settingsProblem(settings, this.manifest.T);
+    if (problem) throw new ApiError('BAD_SETTINGS', problem);
     const regions = planRegions(mask, cropOptionsFor(this.manifest.imageSize), boundsOf(mask, frame));
     const crops = regions.reduce((n, r) => n + r.tiles.length, 0);
     if (crops > MAX_CROPS) throw new ApiError('IMAGE_TOO_LARGE', `the mask needs ${crops} crops to fill, more than the limit of ${MAX_CROPS}: fill a smaller area at a time`);
-    return regions;
+    return { image, mask, settings, regions };
   }
 
+  /** Runs one method of a planned fill (`plan` checked it). */
+  async run(plan: FillPlan, method: Method, opts: FillOptions = {}): Promise<PipelineOutput> {
+    return fillMethod(this.models, plan.image, plan.mask, plan.settings, method, opts, plan.regions);
+  }
+
+  /** `plan` and `run` in one, for a single method. */
   async fill(image: Pixels, mask: MaskImage, settings: FillSettings, method: Method, opts: FillOptions = {}, frame?: Frame): Promise<PipelineOutput> {
-    const regions = this.validate(image, mask, settings, frame);
-    return fillMethod(this.models, image, mask, settings, method, opts, regions);
+    return this.run(this.plan(image, mask, settings, frame), method, opts);
   }
 
   async dispose(): Promise<void> {

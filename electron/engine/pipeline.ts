@@ -327,19 +327,3 @@ export function applyPatches(image: Pixels, patches: FilledPatch[]): Pixels {
   for (const p of patches) pastePixels(out, p.pixels, p.x, p.y);
   return out;
 }
-
-export function validateSettings(settings: FillSettings, T: number): void {
-  const bad = (msg: string) => new ApiError('BAD_SETTINGS', msg);
-  if (!Array.isArray(settings.methods) || settings.methods.length === 0) throw bad('choose at least one method (vqddm, transformer)');
-  for (const method of settings.methods) if (method !== 'vqddm' && method !== 'transformer') throw bad(`unknown method "${method}" (use vqddm, transformer or both)`);
-  if (new Set(settings.methods).size !== settings.methods.length) throw bad(`each method may be asked for once, got ${settings.methods.join(', ')}`);
-  if (!Number.isInteger(settings.steps) || settings.steps < 1 || settings.steps > T) throw bad(`steps must be an integer from 1 to ${T} (the pack's T), got ${settings.steps}`);
-  if (!Number.isInteger(settings.samples) || settings.samples < 1 || settings.samples > 16) throw bad(`samples must be an integer from 1 to 16, got ${settings.samples}`);
-  if (!Number.isInteger(settings.seed) || settings.seed < 0 || settings.seed > 0xffffffff) throw bad(`seed must be an integer from 0 to 4294967295, got ${settings.seed}`);
-  if (!(settings.temperature > 0 && settings.temperature <= 10)) throw bad(`temperature must be above 0 and at most 10, got ${settings.temperature}`);
-  if (!(settings.truncation > 0 && settings.truncation <= 1)) throw bad(`truncation must be above 0 and at most 1, got ${settings.truncation}`);
-  if (!Number.isInteger(settings.topK) || settings.topK < 0) throw bad(`top-k must be a non-negative integer (0 = off), got ${settings.topK}`);
-  if (typeof settings.guidedDecoder !== 'boolean') throw bad(`guidedDecoder must be true or false, got ${JSON.stringify(settings.guidedDecoder)}`);
-  if (typeof settings.anchorColours !== 'boolean') throw bad(`anchorColours must be true or false, got ${JSON.stringify(settings.anchorColours)}`);
-  if (typeof settings.photoTexture !== 'boolean') throw bad(`photoTexture must be true or false, got ${JSON.stringify(settings.photoTexture)}`);
-}

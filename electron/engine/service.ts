@@ -3,9 +3,8 @@
  * requests are validated at once (errors reject the call), fills run through a one-at-a-time queue, and
  * progress and results go out as JobEvents to every subscriber.
  */
+import type { EngineApi } from '../shared/operations.js';
 import {
-  ApiError,
-  type EngineApi,
   type EngineInfo,
   type FillRequest,
   type ImageFormat,
@@ -54,27 +53,24 @@ export async function createEngineService(opts: ServiceOptions = {}): Promise<En
       return { width: pixels.width, height: pixels.height, data: toRgba8(pixels) };
     },
 
+    // Arguments arrive checked against the operation table (shared/operations.ts) by the transport.
     async encodeImage(image: RgbaImage, format: ImageFormat, quality: number): Promise<Uint8Array> {
-      if (image.data.length !== image.width * image.height * 4) throw new ApiError('BAD_IMAGE', `image data has ${image.data.length} bytes, expected ${image.width * image.height * 4}`);
-      if (!['png', 'jpeg', 'webp'].includes(format)) throw new ApiError('BAD_SETTINGS', `unknown image format "${format}" (png, jpeg or webp)`);
-      if (!(quality >= 1 && quality <= 100)) throw new ApiError('BAD_SETTINGS', `quality must be from 1 to 100, got ${quality}`);
       return new Uint8Array(await encodeImage({ width: image.width, height: image.height, data: image.data }, format, quality));
     },
 
-    async fill(request: FillRequest): Promise<string> {
+    async fill(request: FillRequest, jobId: string): Promise<void> {
       const { image, mask, settings, frame } = request;
-      if (image.data.length !== image.width * image.height * 4) throw new ApiError('BAD_IMAGE', `image data has ${image.data.length} bytes, expected ${image.width * image.height * 4}`);
       const jobEngine = engine;
-      jobEngine.validate(image, mask, settings, frame);
       const pixels = { width: image.width, height: image.height, data: image.data };
-      return queue.submit(async (jobId, signal, send) => {
+      const plan = jobEngine.plan(pixels, mask, settings, frame);
+      queue.submit(jobId, async (jobId, signal, send) => {
         const jobStart = performance.now();
         for (const method of settings.methods) {
           const methodStart = performance.now();
-          const out = await jobEngine.fill(pixels, mask, settings, method, {
+          const out = await jobEngine.run(plan, method, {
             signal,
             onProgress: (stage, step, total) => send({ jobId, method, stage, step, total, elapsedMs: performance.now() - methodStart }),
-          }, frame);
+          });
           const result: MethodResult = {
             method,
             samples: out.samples.map((s) => ({

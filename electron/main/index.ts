@@ -1,12 +1,12 @@
 /**
- * Electron main: app lifecycle, the window, the menu, and IPC by domain. The engine runs in a utility
- * process (engineBridge) so a fill never blocks this process or the window.
+ * Electron main: app lifecycle, the window, the menu, and the host's IPC (files, dialogs). The engine runs
+ * in a utility process that each page reaches over its own MessagePort (engineProcess), so a fill never
+ * blocks or passes through this process.
  */
 import { app, Menu, type BrowserWindow } from 'electron';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { EngineBridge } from './engineBridge.js';
-import { registerEngineIpc } from './ipc/engine.js';
+import { EngineProcess } from './engineProcess.js';
 import { registerFilesIpc } from './ipc/files.js';
 import { buildMenu } from './menu.js';
 import { RecentFiles } from './recent.js';
@@ -35,21 +35,23 @@ if (!app.requestSingleInstanceLock()) {
   });
   void app.whenReady().then(() => {
     denyPermissions();
-    const engine = new EngineBridge(join(__dirname, 'engine-host.mjs'), engineArgs());
+    const engine = new EngineProcess(join(__dirname, 'engine-process.mjs'), engineArgs());
     engine.warm();
-    registerEngineIpc(engine, rendererUrl, current);
+    // Each load of the page (a reload too) gets a fresh channel; the old page's jobs are canceled.
+    const open = () => {
+      const w = createWindow(join(outDir, 'preload', 'index.cjs'), rendererFile);
+      w.webContents.on('did-finish-load', () => engine.connect(w.webContents));
+      w.on('closed', () => (win = null));
+      return w;
+    };
     const recent = new RecentFiles(join(app.getPath('userData'), 'recent.json'));
     registerFilesIpc(recent, rendererUrl, current);
     const setMenu = () => Menu.setApplicationMenu(buildMenu(current, !app.isPackaged, recent.list()));
     recent.onChange = setMenu;
     setMenu();
-    win = createWindow(join(outDir, 'preload', 'index.cjs'), rendererFile);
-    win.on('closed', () => (win = null));
+    win = open();
     app.on('activate', () => {
-      if (!win) {
-        win = createWindow(join(outDir, 'preload', 'index.cjs'), rendererFile);
-        win.on('closed', () => (win = null));
-      }
+      if (!win) win = open();
     });
     app.on('will-quit', () => engine.dispose());
   });

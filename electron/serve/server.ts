@@ -11,7 +11,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { EngineApi } from '../shared/contract.js';
+import type { EngineApi } from '../shared/operations.js';
 import { SERVE_COOKIE, SERVE_WS_PATH } from '../shared/serveProtocol.js';
 import { handleSocket } from './rpc.js';
 

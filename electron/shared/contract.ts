@@ -5,9 +5,9 @@
  * Binary data (images, masks, result patches) crosses every boundary as `Uint8Array`, never base64.
  */
 
-/** The two samplers the app compares. */
-export type Method = 'vqddm' | 'transformer';
-export const METHODS: readonly Method[] = ['vqddm', 'transformer'];
+import type { FillSettings, Method } from './settings.js';
+
+export { DEFAULT_SETTINGS, METHODS, type FillSettings, type Method } from './settings.js';
 
 /** 8-bit RGBA pixels, row-major, `data.length === width * height * 4`. */
 export interface RgbaImage {
@@ -21,34 +21,6 @@ export interface MaskImage {
   width: number;
   height: number;
   data: Uint8Array;
-}
-
-/** Sampling settings for one fill. Ranges are checked by the engine (`BAD_SETTINGS`). */
-export interface FillSettings {
-  /** Which samplers run, in this order. At least one. */
-  methods: Method[];
-  /** VQ-DDM reverse-diffusion steps, 1..T (exact step skipping). */
-  steps: number;
-  /** Candidates per method, 1..16, batched in one model call per step. */
-  samples: number;
-  /** Base seed (uint32). Same seed, same settings, same image: same pixels. */
-  seed: number;
-  /** Softmax temperature, > 0 (1 = the model's distribution). */
-  temperature: number;
-  /** VQ-DDM: keep the smallest set of classes whose predicted p(z0) mass reaches r, in (0, 1]; 1 = off. */
-  truncation: number;
-  /** Transformer: sample among the k most likely codes; 0 = all. */
-  topK: number;
-  /**
-   * Refinement stages shared by both methods (they refine whatever coarse fill a method gives). Off, off:
-   * the raw method comparison. `guidedDecoder`: decode the codes at the photo's own scale with the pack's
-   * guided decoder, which sees the known pixels (packs without one decode as before). `anchorColours`:
-   * the fill's low frequencies pulled toward a smooth interpolation of the known colours. `photoTexture`:
-   * the fill's fine detail taken from the photo's own known pixels, guided by the fill.
-   */
-  guidedDecoder: boolean;
-  anchorColours: boolean;
-  photoTexture: boolean;
 }
 
 /** Stages a fill ran, in order: always `coarse` (sampling + decoding), then any refinement. */
@@ -151,6 +123,7 @@ export type ErrorCode =
   | 'MASK_SIZE_MISMATCH'
   | 'EMPTY_MASK'
   | 'BAD_SETTINGS'
+  | 'BAD_REQUEST'
   | 'BAD_PACK'
   | 'UNKNOWN_JOB'
   | 'CANCELED'
@@ -178,45 +151,11 @@ export class ApiError extends Error {
   }
 }
 
-export const DEFAULT_SETTINGS: FillSettings = {
-  methods: ['vqddm', 'transformer'],
-  steps: 50,
-  samples: 1,
-  seed: 1,
-  temperature: 1,
-  truncation: 1,
-  topK: 100,
-  guidedDecoder: true,
-  anchorColours: true,
-  photoTexture: true,
-};
-
-/** IPC channel names, `namespace:verb`. */
-export const CHANNELS = {
-  engineInfo: 'engine:info',
-  engineDecode: 'engine:decode',
-  engineEncode: 'engine:encode',
-  engineFill: 'engine:fill',
-  engineCancel: 'engine:cancel',
-  engineLoadPack: 'engine:loadPack',
-  engineEvent: 'engine:event',
-} as const;
+/**
+ * Main hands the page a MessagePort to the engine process on this channel (and again after the engine
+ * process restarts); the preload passes it on to the page with `window.postMessage` under ENGINE_PORT_TAG.
+ */
+export const ENGINE_PORT_CHANNEL = 'engine:port';
+export const ENGINE_PORT_TAG = 'vqddm-engine-port';
 
 export type ImageFormat = 'png' | 'jpeg' | 'webp';
-
-/** The engine operations every transport (Electron IPC, serve bridge) exposes to the renderer. */
-export interface EngineApi {
-  info(): Promise<EngineInfo>;
-  /** Decode an image file's bytes (PNG, JPEG, WebP, 8/16-bit, EXIF-rotated) to RGBA. */
-  decodeImage(bytes: Uint8Array): Promise<RgbaImage>;
-  /** Encode RGBA pixels to a file format; `quality` 1..100 for JPEG/WebP. */
-  encodeImage(image: RgbaImage, format: ImageFormat, quality: number): Promise<Uint8Array>;
-  /** Queue a fill; returns its job id at once. Progress and results arrive through `onJobEvent`. */
-  fill(request: FillRequest): Promise<string>;
-  /** Stop a queued or running job between model calls; its last event is `canceled`. */
-  cancel(jobId: string): Promise<void>;
-  /** Load and validate another model pack (a folder). */
-  loadPack(dir: string): Promise<EngineInfo>;
-  /** Subscribe to job events; returns an unsubscribe function. */
-  onJobEvent(listener: (event: JobEvent) => void): () => void;
-}

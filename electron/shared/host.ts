@@ -3,7 +3,8 @@
  * Electron implements it in main (dialogs, paths); the browser (serve mode) implements it in the page
  * (file input, downloads, IndexedDB). The renderer sees only `Api`, never which one it has.
  */
-import { ApiError, type EngineApi, type ErrorCode } from './contract.js';
+import { ApiError, type ErrorCode } from './contract.js';
+import type { EngineApi } from './operations.js';
 
 /** A file the person opened; `path` is known only on the desktop. */
 export interface OpenedFile {
@@ -72,26 +73,34 @@ export type IpcResult<T> = { ok: true; value: T } | { ok: false; error: { code: 
 type Bridged<F> = F extends (...args: infer A) => Promise<infer R> ? (...args: A) => Promise<IpcResult<R>> : F;
 
 /**
- * What the preload exposes as `window.api`: the same operations, but every call resolves to an
- * `IpcResult` and never throws, because contextBridge copies only an Error's message. `fromBridge`
- * rebuilds the typed `Api` (and `ApiError` with its code) inside the page.
+ * What the preload exposes as `window.api`: the host operations (the engine is reached over its own
+ * MessagePort, see ENGINE_PORT_CHANNEL), each call resolving to an `IpcResult` and never throwing,
+ * because contextBridge copies only an Error's message. `hostFromBridge` rebuilds the typed `HostApi`
+ * (and `ApiError` with its code) inside the page.
  */
-export type BridgeApi = { [K in keyof EngineApi]: Bridged<EngineApi[K]> } & { host: { [K in keyof HostApi]: Bridged<HostApi[K]> } };
+export interface BridgeApi {
+  host: { [K in keyof HostApi]: Bridged<HostApi[K]> };
+  /**
+   * Asks for the engine port: the preload posts it to the page as a window message (ENGINE_PORT_TAG),
+   * now if main has sent one, else when it does, and again after each engine restart.
+   */
+  requestEnginePort(): void;
+}
 
 function unwrap<T>(result: IpcResult<T>): T {
   if (result.ok) return result.value;
   throw new ApiError(result.error.code as ErrorCode, result.error.message);
 }
 
-function unwrapAll<T extends object>(bridged: T): Record<string, unknown> {
+function unwrapAll(bridged: BridgeApi['host']): HostApi {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(bridged)) {
     // Subscriptions return an unsubscribe function synchronously; everything else is a call.
     out[key] = typeof value === 'function' && !key.startsWith('on') ? async (...args: unknown[]) => unwrap(await (value as (...a: unknown[]) => Promise<IpcResult<unknown>>)(...args)) : value;
   }
-  return out;
+  return out as unknown as HostApi;
 }
 
-export function fromBridge(bridge: BridgeApi): Api {
-  return { ...unwrapAll(bridge), host: unwrapAll(bridge.host) } as unknown as Api;
+export function hostFromBridge(bridge: BridgeApi): HostApi {
+  return unwrapAll(bridge.host);
 }

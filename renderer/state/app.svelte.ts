@@ -173,8 +173,10 @@ export class AppState {
     if (e?.kind === 'apply') this.doc.writePatches(e.patches, 'after');
   }
 
-  /** True from a Fill click until its job is known: a second click meanwhile must not start another fill. */
+  /** True from a Fill click until its job is queued: a second click meanwhile must not start another fill. */
   starting = $state(false);
+  /** Fills started from this page; job ids are this page's own (the engine scopes them to it). */
+  private fillCount = 0;
 
   /** A fill is being started or is running. */
   get filling(): boolean {
@@ -198,12 +200,16 @@ export class AppState {
     if (mask.data.every((v) => v >= 128)) {
       this.notice = 'The whole photo is masked: nothing is left to fill from, so each method makes up a picture of its own.';
     }
+    // The page names the job before asking for it, so no event of it can arrive unrecognised.
+    const jobId = `fill-${++this.fillCount}`;
+    this.jobs.begin(jobId, settings.methods);
     this.starting = true;
     try {
-      await this.run(null, async () => {
-        const jobId = await this.api.fill(request);
-        this.jobs.begin(jobId, settings.methods);
+      const queued = await this.run(null, async () => {
+        await this.api.fill(request, jobId);
+        return true;
       });
+      if (!queued) this.jobs.clear();
     } finally {
       this.starting = false;
     }

@@ -92,34 +92,20 @@ export class FillJob {
   }
 }
 
-/**
- * Tracks the current fill. Events can arrive before `fill()` has returned the job id, so events for
- * unknown jobs are held briefly and replayed when the job is registered.
- */
+/** Tracks the current fill. The page names each job before asking for it, so every event finds its job. */
 export class JobTracker {
   current = $state.raw<FillJob | null>(null);
-  private early = new Map<string, JobEvent[]>();
 
   running = $derived(this.current?.status === 'running');
 
   begin(jobId: string, methods: Method[]): FillJob {
     const job = new FillJob(jobId, methods);
     this.current = job;
-    for (const e of this.early.get(jobId) ?? []) job.handle(e);
-    this.early.clear();
     return job;
   }
 
   handle(e: JobEvent): void {
-    if (this.current?.jobId === e.jobId) {
-      this.current.handle(e);
-      return;
-    }
-    const list = this.early.get(e.jobId) ?? [];
-    list.push(e);
-    // Keep only a bounded backlog for jobs nobody registered (e.g. another window's).
-    if (list.length <= 1000) this.early.set(e.jobId, list);
-    if (this.early.size > 8) this.early.delete(this.early.keys().next().value!);
+    if (this.current?.jobId === e.jobId) this.current.handle(e);
   }
 
   clear(): void {

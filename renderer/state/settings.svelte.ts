@@ -1,4 +1,5 @@
-import { DEFAULT_SETTINGS, METHODS, type FillSettings, type ImageFormat, type Method } from '../../electron/shared/contract';
+import type { ImageFormat } from '../../electron/shared/contract';
+import { clampSetting, DEFAULT_SETTINGS, METHODS, NUMBER_FIELDS, STAGE_FIELDS, type FillSettings, type Method, type NumberSetting, type StageSetting } from '../../electron/shared/settings';
 
 /** The subset of `Storage` the settings need, so tests can pass a Map-backed one. */
 export interface KeyValueStore {
@@ -6,21 +7,11 @@ export interface KeyValueStore {
   setItem(key: string, value: string): void;
 }
 
-export interface PersistedSettings {
-  methods: Method[];
-  steps: number;
+/** The fill settings (their schema: shared/settings.ts) and the editor's own. */
+export interface PersistedSettings extends FillSettings {
   /** True until the person sets steps themselves: then each pack's own default step count is used. */
   stepsFromPack: boolean;
-  samples: number;
-  seed: number;
   randomSeed: boolean;
-  temperature: number;
-  truncation: number;
-  topK: number;
-  /** Refinement stages (FillSettings); both off = the raw method comparison. */
-  guidedDecoder: boolean;
-  anchorColours: boolean;
-  photoTexture: boolean;
   /** Model pack folder; '' = the shipped pack. */
   packDir: string;
   overlayOpacity: number;
@@ -32,18 +23,10 @@ export interface PersistedSettings {
 export const SETTINGS_KEY = 'vqddm-studio.settings.v1';
 
 export const DEFAULTS: PersistedSettings = {
+  ...DEFAULT_SETTINGS,
   methods: [...DEFAULT_SETTINGS.methods],
-  steps: DEFAULT_SETTINGS.steps,
   stepsFromPack: true,
-  samples: DEFAULT_SETTINGS.samples,
-  seed: DEFAULT_SETTINGS.seed,
   randomSeed: true,
-  temperature: DEFAULT_SETTINGS.temperature,
-  truncation: DEFAULT_SETTINGS.truncation,
-  topK: DEFAULT_SETTINGS.topK,
-  guidedDecoder: DEFAULT_SETTINGS.guidedDecoder,
-  anchorColours: DEFAULT_SETTINGS.anchorColours,
-  photoTexture: DEFAULT_SETTINGS.photoTexture,
   packDir: '',
   overlayOpacity: 0.5,
   showCells: false,
@@ -56,28 +39,25 @@ const clamp = (v: unknown, lo: number, hi: number, dflt: number, int = false): n
   if (int) n = Math.round(n);
   return Math.min(hi, Math.max(lo, n));
 };
+const flag = (v: unknown, dflt: boolean): boolean => (typeof v === 'boolean' ? v : dflt);
 
 /** Parse stored settings, keeping defaults for anything missing or malformed (never throws). */
 export function sanitize(raw: unknown): PersistedSettings {
   const r = (typeof raw === 'object' && raw !== null ? raw : {}) as Partial<Record<keyof PersistedSettings, unknown>>;
   const methods = Array.isArray(r.methods) ? METHODS.filter((m) => (r.methods as unknown[]).includes(m)) : [];
   const fmt = r.saveFormat;
+  // The fill settings by their schema (shared/settings.ts); the rest are the editor's own.
+  const numbers = Object.fromEntries((Object.keys(NUMBER_FIELDS) as NumberSetting[]).map((k) => [k, clampSetting(k, r[k])])) as Record<NumberSetting, number>;
+  const stages = Object.fromEntries((Object.keys(STAGE_FIELDS) as StageSetting[]).map((k) => [k, flag(r[k], STAGE_FIELDS[k].default)])) as Record<StageSetting, boolean>;
   return {
+    ...numbers,
+    ...stages,
     methods: methods.length ? methods : [...DEFAULTS.methods],
-    steps: clamp(r.steps, 1, 10000, DEFAULTS.steps, true),
-    stepsFromPack: typeof r.stepsFromPack === 'boolean' ? r.stepsFromPack : DEFAULTS.stepsFromPack,
-    samples: clamp(r.samples, 1, 16, DEFAULTS.samples, true),
-    seed: clamp(r.seed, 0, 0xffffffff, DEFAULTS.seed, true),
-    randomSeed: typeof r.randomSeed === 'boolean' ? r.randomSeed : DEFAULTS.randomSeed,
-    temperature: clamp(r.temperature, 0.01, 10, DEFAULTS.temperature),
-    truncation: clamp(r.truncation, 0.01, 1, DEFAULTS.truncation),
-    topK: clamp(r.topK, 0, 1 << 20, DEFAULTS.topK, true),
-    guidedDecoder: typeof r.guidedDecoder === 'boolean' ? r.guidedDecoder : DEFAULTS.guidedDecoder,
-    anchorColours: typeof r.anchorColours === 'boolean' ? r.anchorColours : DEFAULTS.anchorColours,
-    photoTexture: typeof r.photoTexture === 'boolean' ? r.photoTexture : DEFAULTS.photoTexture,
+    stepsFromPack: flag(r.stepsFromPack, DEFAULTS.stepsFromPack),
+    randomSeed: flag(r.randomSeed, DEFAULTS.randomSeed),
     packDir: typeof r.packDir === 'string' ? r.packDir : DEFAULTS.packDir,
     overlayOpacity: clamp(r.overlayOpacity, 0, 1, DEFAULTS.overlayOpacity),
-    showCells: typeof r.showCells === 'boolean' ? r.showCells : DEFAULTS.showCells,
+    showCells: flag(r.showCells, DEFAULTS.showCells),
     saveFormat: fmt === 'png' || fmt === 'jpeg' || fmt === 'webp' ? fmt : DEFAULTS.saveFormat,
     quality: clamp(r.quality, 1, 100, DEFAULTS.quality, true),
   };
@@ -130,18 +110,10 @@ export class SettingsState {
     // The pack's T bounds the steps; a value saved for another pack is brought into range.
     if (this.values.steps > maxSteps) this.update({ steps: maxSteps });
     const v = $state.snapshot(this.values);
-    return {
-      methods: [...v.methods],
-      steps: v.steps,
-      samples: v.samples,
-      seed: v.seed,
-      temperature: v.temperature,
-      truncation: v.truncation,
-      topK: v.topK,
-      guidedDecoder: v.guidedDecoder,
-      anchorColours: v.anchorColours,
-      photoTexture: v.photoTexture,
-    };
+    const fill: FillSettings = { ...DEFAULT_SETTINGS };
+    for (const k of Object.keys(NUMBER_FIELDS) as NumberSetting[]) fill[k] = v[k];
+    for (const k of Object.keys(STAGE_FIELDS) as StageSetting[]) fill[k] = v[k];
+    return { ...fill, methods: [...v.methods] };
   }
 
   private save(): void {

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import type { BrowserContext } from 'playwright-core';
 import { decodeFrame } from '../../electron/shared/wire.js';
-import type { ServeMessage } from '../../electron/shared/serveProtocol.js';
+import type { RpcMessage } from '../../electron/shared/rpc.js';
 import { EditorPage } from './editorPage.js';
 import { FIXTURE, skipWithoutChromium, useServeAndBrowser } from './harness.js';
 
@@ -332,7 +332,7 @@ describe.skipIf(skipWithoutChromium())('editor journeys (Chromium, serve mode)',
     page.on('websocket', (ws) =>
       ws.on('framesent', (f) => {
         if (typeof f.payload === 'string') return;
-        const msg = decodeFrame<ServeMessage>(new Uint8Array(f.payload));
+        const msg = decodeFrame<RpcMessage>(new Uint8Array(f.payload));
         if (msg.t === 'call' && msg.op === 'fill') fills.push(msg.id);
       }),
     );

@@ -6,7 +6,7 @@ import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { decodeFrame, encodeFrame } from '../../electron/shared/wire.js';
-import type { ServeMessage } from '../../electron/shared/serveProtocol.js';
+import type { RpcMessage } from '../../electron/shared/rpc.js';
 import { serveCookie, startServe, type ServeProcess } from './harness.js';
 
 let s: ServeProcess;
@@ -38,7 +38,7 @@ const closed = (sock: Socket) => new Promise<void>((resolve) => sock.on('close',
 async function stillServing(): Promise<void> {
   const ws = new WebSocket(`ws://127.0.0.1:${s.port}/api`, { headers: { cookie, origin: `http://127.0.0.1:${s.port}` } });
   await new Promise((resolve, reject) => { ws.on('open', resolve); ws.on('error', reject); });
-  const reply = new Promise<ServeMessage>((resolve) => ws.once('message', (d: Buffer) => resolve(decodeFrame<ServeMessage>(new Uint8Array(d)))));
+  const reply = new Promise<RpcMessage>((resolve) => ws.once('message', (d: Buffer) => resolve(decodeFrame<RpcMessage>(new Uint8Array(d)))));
   ws.send(encodeFrame({ t: 'call', id: 1, op: 'info', args: [] }));
   expect(await reply).toMatchObject({ t: 'result', id: 1, ok: true });
   ws.close();

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { decodeFrame, encodeFrame } from '../../electron/shared/wire.js';
-import type { ServeMessage } from '../../electron/shared/serveProtocol.js';
+import type { RpcMessage } from '../../electron/shared/rpc.js';
 import { ROOT, serveCookie, startServe, type ServeProcess } from './harness.js';
 
 interface Reply {
@@ -148,11 +148,11 @@ describe('serve mode token', () => {
     const ok = await upgrade(s.port, { cookie, origin });
     expect(ok.status).toBe(101);
     const ws = ok.ws!;
-    const reply = new Promise<ServeMessage>((resolve) => ws.once('message', (d: Buffer) => resolve(decodeFrame<ServeMessage>(new Uint8Array(d)))));
+    const reply = new Promise<RpcMessage>((resolve) => ws.once('message', (d: Buffer) => resolve(decodeFrame<RpcMessage>(new Uint8Array(d)))));
     ws.send(encodeFrame({ t: 'call', id: 1, op: 'info', args: [] }));
     const msg = await reply;
     expect(msg).toMatchObject({ t: 'result', id: 1, ok: true, value: { packName: 'tiny' } });
-    const bad = new Promise<ServeMessage>((resolve) => ws.once('message', (d: Buffer) => resolve(decodeFrame<ServeMessage>(new Uint8Array(d)))));
+    const bad = new Promise<RpcMessage>((resolve) => ws.once('message', (d: Buffer) => resolve(decodeFrame<RpcMessage>(new Uint8Array(d)))));
     ws.send(encodeFrame({ t: 'call', id: 2, op: 'decodeImage', args: [new Uint8Array([1, 2, 3])] }));
     expect(await bad).toMatchObject({ t: 'result', id: 2, ok: false, error: { code: 'BAD_IMAGE' } });
     ws.close();

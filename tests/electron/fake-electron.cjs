@@ -6,7 +6,33 @@ const { mkdtempSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 
-const records = { handlers: {}, windows: [], sent: [], loaded: [], menu: null, permission: null, forks: [], exposed: {}, listeners: {} };
+const records = { handlers: {}, windows: [], sent: [], ports: [], loaded: [], menu: null, permission: null, forks: [], exposed: {}, listeners: {} };
+
+// MessagePortMain pairs. A port sent to a utility process (a Node child here) is relayed over the child's
+// IPC channel; parent-port-shim.mjs gives the child its end.
+class FakePort extends EventEmitter {
+  postMessage(data) {
+    if (this.closed) return;
+    // The peer may live in a utility process: then the message is relayed to it.
+    if (this.peer.relay) this.peer.relay({ data });
+    else queueMicrotask(() => this.peer.emit('message', { data }));
+  }
+  start() {}
+  close() {
+    if (this.closed) return;
+    this.closed = true;
+    this.peer.closed = true;
+    queueMicrotask(() => this.peer.emit('close'));
+  }
+}
+class MessageChannelMain {
+  constructor() {
+    this.port1 = new FakePort();
+    this.port2 = new FakePort();
+    this.port1.peer = this.port2;
+    this.port2.peer = this.port1;
+  }
+}
 const userData = mkdtempSync(join(tmpdir(), 'vqddm-main-'));
 
 const app = Object.assign(new EventEmitter(), {
@@ -24,6 +50,10 @@ class WebContents extends EventEmitter {
   }
   send(channel, value) {
     records.sent.push({ channel, value });
+  }
+  postMessage(channel, value, transfer = []) {
+    records.ports.push(...transfer);
+    for (const l of records.listeners[channel] ?? []) l({ ports: transfer }, value);
   }
 }
 
@@ -53,7 +83,21 @@ const utilityProcess = {
     const handle = new EventEmitter();
     child.on('message', (m) => handle.emit('message', m));
     child.on('exit', (code) => handle.emit('exit', code));
-    handle.postMessage = (m) => child.send(m);
+    let ports = 0;
+    const relayed = new Map();
+    child.on('message', (m) => {
+      if (m && m.__port !== undefined) relayed.get(m.__port)?.peer.emit('message', { data: m.data });
+    });
+    handle.postMessage = (m, transfer = []) => {
+      const port = transfer[0];
+      if (!port) return child.send(m);
+      const k = ++ports;
+      relayed.set(k, port);
+      // What the page's end posts reaches the child; closing the page's end closes the child's.
+      port.relay = ({ data }) => child.connected && child.send({ __port: k, data });
+      port.peer.on('close', () => child.connected && child.send({ __port: k, close: true }));
+      child.send({ __newPort: k, data: m });
+    };
     handle.kill = () => child.kill();
     return handle;
   },
@@ -64,6 +108,7 @@ module.exports = {
   app,
   BrowserWindow,
   utilityProcess,
+  MessageChannelMain,
   ipcMain: { handle: (channel, fn) => (records.handlers[channel] = fn) },
   Menu: { buildFromTemplate: (t) => t, setApplicationMenu: (m) => (records.menu = m) },
   session: {

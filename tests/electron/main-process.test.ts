@@ -9,7 +9,8 @@ import Module, { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHANNELS, DEFAULT_SETTINGS, type JobEvent, type RgbaImage } from '../../electron/shared/contract.js';
+import { DEFAULT_SETTINGS, ENGINE_PORT_TAG, type JobEvent } from '../../electron/shared/contract.js';
+import { createRpcClient, type RpcChannel } from '../../electron/shared/rpc.js';
 import { FIXTURE, ROOT, TINY_PACK } from '../e2e/harness.js';
 
 type Handler = (e: { senderFrame: { url: string } }, ...args: unknown[]) => Promise<{ ok: boolean; value?: unknown; error?: { code: string } }>;
@@ -17,11 +18,29 @@ interface Records {
   handlers: Record<string, Handler>;
   windows: { options: { webPreferences: Record<string, unknown> }; webContents: { emit(e: string, ...a: unknown[]): boolean; openHandler(d: { url: string }): { action: string } } }[];
   sent: { channel: string; value: JobEvent }[];
+  ports: FakePort[];
   loaded: string[];
   permission: (wc: unknown, perm: string, cb: (ok: boolean) => void) => void;
   forks: { child: { kill(): void } }[];
   exposed: { api?: import('../../electron/shared/host.js').BridgeApi };
   menu: { label?: string; submenu?: { label?: string; enabled?: boolean; submenu?: { label: string }[] }[] }[];
+}
+
+interface FakePort {
+  postMessage(data: unknown): void;
+  on(event: 'message', l: (e: { data: unknown }) => void): void;
+  on(event: 'close', l: () => void): void;
+  close(): void;
+}
+
+/** The page's end of an engine port, as an rpc channel (what renderer/lib/api.ts makes of a MessagePort). */
+function pageChannel(port: FakePort): RpcChannel {
+  return {
+    send: (msg) => port.postMessage(msg),
+    onMessage: (l) => port.on('message', (e) => l(e.data)),
+    onClose: (l) => port.on('close', l),
+    close: () => port.close(),
+  };
 }
 
 const require = createRequire(import.meta.url);
@@ -69,51 +88,61 @@ describe('Electron main process (stand-in electron module)', () => {
     expect(granted).toBe(false);
   });
 
-  it('registers the engine and file channels, and refuses senders other than the app page', async () => {
-    for (const c of Object.values(CHANNELS).filter((c) => c !== CHANNELS.engineEvent)) expect(rec.handlers[c], c).toBeTypeOf('function');
-    for (const c of ['files:openImage', 'files:save', 'files:openRecent', 'dialog:choosePack']) expect(rec.handlers[c], c).toBeTypeOf('function');
-    const r = await rec.handlers[CHANNELS.engineInfo]!({ senderFrame: { url: 'https://evil.example/' } });
+  it('registers the file channels, refuses senders other than the app page, and relays no engine calls', async () => {
+    for (const c of ['files:openImage', 'files:save', 'files:openRecent', 'files:listRecent', 'dialog:choosePack']) expect(rec.handlers[c], c).toBeTypeOf('function');
+    expect(Object.keys(rec.handlers).filter((c) => c.startsWith('engine:'))).toEqual([]);
+    const r = await rec.handlers['files:listRecent']!({ senderFrame: { url: 'https://evil.example/' } });
     expect(r.ok).toBe(false);
     const recent = await rec.handlers['files:openRecent']!(trusted, '/etc/passwd');
     expect(recent).toMatchObject({ ok: false, error: { code: 'IO_ERROR' } });
   });
 
-  it('runs a fill in the engine process and forwards its events to the window', async () => {
-    const info = await rec.handlers[CHANNELS.engineInfo]!(trusted);
-    expect(info).toMatchObject({ ok: true, value: { packName: 'tiny' } });
-    const decoded = await rec.handlers[CHANNELS.engineDecode]!(trusted, new Uint8Array(readFileSync(FIXTURE)));
-    expect(decoded.ok).toBe(true);
-    const image = decoded.value as RgbaImage;
+  it('gives each page load a port straight to the engine process, where fills run and events come back', async () => {
+    const wc = rec.windows[0]!.webContents;
+    const before = rec.ports.length;
+    wc.emit('did-finish-load');
+    expect(rec.ports.length).toBe(before + 1);
+    const api = createRpcClient(async () => pageChannel(rec.ports.at(-1)!), 'closed');
+    const events: JobEvent[] = [];
+    api.onJobEvent((e) => events.push(e));
+    expect((await api.info()).packName).toBe('tiny');
+    const image = await api.decodeImage(new Uint8Array(readFileSync(FIXTURE)));
     expect(image.data).toBeInstanceOf(Uint8Array);
     const mask = { width: image.width, height: image.height, data: new Uint8Array(image.width * image.height) };
     for (let y = 60; y < 90; y++) for (let x = 100; x < 140; x++) mask.data[y * image.width + x] = 255;
-    const bad = await rec.handlers[CHANNELS.engineFill]!(trusted, { image, mask: { ...mask, data: new Uint8Array(mask.data.length) }, settings: { ...DEFAULT_SETTINGS, steps: 5 } });
-    expect(bad).toMatchObject({ ok: false, error: { code: 'EMPTY_MASK' } });
-    const started = await rec.handlers[CHANNELS.engineFill]!(trusted, { image, mask, settings: { ...DEFAULT_SETTINGS, steps: 5 } });
-    expect(started.ok).toBe(true);
-    const jobId = started.value as string;
-    await expect
-      .poll(() => rec.sent.some((s) => s.channel === CHANNELS.engineEvent && s.value.jobId === jobId && s.value.stage === 'finished'), { timeout: 60_000 })
-      .toBe(true);
-    const done = rec.sent.filter((s) => s.value.jobId === jobId && s.value.stage === 'done').map((s) => s.value.method);
-    expect(done).toEqual(['vqddm', 'transformer']);
+    const empty = { ...mask, data: new Uint8Array(mask.data.length) };
+    await expect(api.fill({ image, mask: empty, settings: { ...DEFAULT_SETTINGS, steps: 5 } }, 'j1')).rejects.toMatchObject({ code: 'EMPTY_MASK' });
+    await api.fill({ image, mask, settings: { ...DEFAULT_SETTINGS, steps: 5 } }, 'j1');
+    await expect.poll(() => events.some((e) => e.jobId === 'j1' && e.stage === 'finished'), { timeout: 60_000 }).toBe(true);
+    expect(events.filter((e) => e.stage === 'done').map((e) => e.method)).toEqual(['vqddm', 'transformer']);
+    // A reload gets a new port; the old page's channel is closed.
+    rec.ports.at(-1)!.close();
+    wc.emit('did-finish-load');
+    const again = createRpcClient(async () => pageChannel(rec.ports.at(-1)!), 'closed');
+    expect((await again.info()).packName).toBe('tiny');
+    await expect(again.loadPack('/nonexistent')).rejects.toMatchObject({ code: 'BAD_PACK' });
   });
 
-  it('preload exposes one typed function per operation, and rebuilds errors with their code', async () => {
+  it('preload exposes the host operations and hands the engine port to the page when asked', async () => {
+    const posted: { message: unknown; transfer: unknown[] }[] = [];
+    (globalThis as { window?: unknown }).window = { postMessage: (message: unknown, _origin: string, transfer: unknown[]) => posted.push({ message, transfer }) };
     require(join(ROOT, 'out', 'preload', 'index.cjs'));
-    const { fromBridge } = await import('../../electron/shared/host.js');
+    const { hostFromBridge } = await import('../../electron/shared/host.js');
     const bridge = rec.exposed.api!;
-    // What crosses contextBridge: plain data; errors are results, never thrown.
-    expect(await bridge.decodeImage(new Uint8Array([1, 2, 3]))).toMatchObject({ ok: false, error: { code: 'BAD_IMAGE' } });
-    const api = fromBridge(bridge);
+    expect(Object.keys(bridge).sort()).toEqual(['host', 'requestEnginePort']);
     expect(bridge.host.kind).toBe('electron');
-    expect(Object.keys(bridge).sort()).toEqual(['cancel', 'decodeImage', 'encodeImage', 'fill', 'host', 'info', 'loadPack', 'onJobEvent']);
-    expect((await api.info()).packName).toBe('tiny');
-    const err = await api.decodeImage(new Uint8Array([1, 2, 3])).catch((e: unknown) => e);
-    expect(err).toMatchObject({ name: 'ApiError', code: 'BAD_IMAGE' });
-    expect(String((err as Error).message)).toMatch(/not a readable image/);
-    const badPack = await api.loadPack('/nonexistent').catch((e: unknown) => e);
-    expect(badPack).toMatchObject({ code: 'BAD_PACK' });
+    // What crosses contextBridge: plain data; errors are results, never thrown.
+    expect(await bridge.host.openRecent('/etc/passwd')).toMatchObject({ ok: false, error: { code: 'IO_ERROR' } });
+    const host = hostFromBridge(bridge);
+    await expect(host.openRecent('/etc/passwd')).rejects.toMatchObject({ name: 'ApiError', code: 'IO_ERROR' });
+    // A port main sends before the page asks is held, then handed over once.
+    rec.windows[0]!.webContents.emit('did-finish-load');
+    expect(posted).toEqual([]);
+    bridge.requestEnginePort();
+    expect(posted).toHaveLength(1);
+    expect(posted[0]).toMatchObject({ message: ENGINE_PORT_TAG, transfer: [rec.ports.at(-1)] });
+    rec.windows[0]!.webContents.emit('did-finish-load');
+    expect(posted).toHaveLength(2);
   });
 
   it('an opened file joins the recent list and the File > Open Recent menu, and may be reopened', async () => {

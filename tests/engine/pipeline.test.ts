@@ -123,18 +123,18 @@ describe('fill pipeline', () => {
 
   it('refuses an empty mask, a mask of another size, and settings out of range', () => {
     const s = engine.settings();
-    expect(() => engine.validate(image, rectMask(image.width, image.height, 0, 0, 0, 0), s)).toThrow(/nothing to fill/);
-    expect(() => engine.validate(image, rectMask(10, 10, 0, 0, 5, 5), s)).toThrow(/mask is 10x10 but the image is/);
-    expect(() => engine.validate(image, mask(), { ...s, steps: engine.info().T + 1 })).toThrow(/steps must be an integer from 1 to/);
-    expect(() => engine.validate(image, mask(), { ...s, steps: 0 })).toThrow(/steps/);
-    expect(() => engine.validate(image, mask(), { ...s, methods: ['magic' as 'vqddm'] })).toThrow(/unknown method "magic"/);
-    expect(() => engine.validate(image, mask(), { ...s, temperature: 0 })).toThrow(/temperature/);
-    expect(() => engine.validate(image, mask(), { ...s, truncation: 1.5 })).toThrow(/truncation/);
-    expect(() => engine.validate(image, mask(), { ...s, samples: 17 })).toThrow(/samples/);
-    expect(() => engine.validate({ width: 32.5, height: image.height }, mask(), s)).toThrow(/whole numbers of pixels, got 32\.5x/);
-    expect(() => engine.validate(image, mask(), { ...s, methods: ['vqddm', 'vqddm'] })).toThrow(/each method may be asked for once/);
+    expect(() => engine.plan(image, rectMask(image.width, image.height, 0, 0, 0, 0), s)).toThrow(/nothing to fill/);
+    expect(() => engine.plan(image, rectMask(10, 10, 0, 0, 5, 5), s)).toThrow(/mask is 10x10 but the image is/);
+    expect(() => engine.plan(image, mask(), { ...s, steps: engine.info().T + 1 })).toThrow(/steps must be an integer from 1 to/);
+    expect(() => engine.plan(image, mask(), { ...s, steps: 0 })).toThrow(/steps/);
+    expect(() => engine.plan(image, mask(), { ...s, methods: ['magic' as 'vqddm'] })).toThrow(/unknown method "magic"/);
+    expect(() => engine.plan(image, mask(), { ...s, temperature: 0 })).toThrow(/temperature/);
+    expect(() => engine.plan(image, mask(), { ...s, truncation: 1.5 })).toThrow(/truncation/);
+    expect(() => engine.plan(image, mask(), { ...s, samples: 17 })).toThrow(/samples/);
+    expect(() => engine.plan({ ...image, width: 32.5 }, mask(), s)).toThrow(/whole numbers of pixels, got 32\.5x/);
+    expect(() => engine.plan(image, mask(), { ...s, methods: ['vqddm', 'vqddm'] })).toThrow(/each method may be asked for once/);
     // a long thin panorama masked end to end: thousands of crops, refused before any work
-    const long = { width: 60000, height: 16 };
-    expect(() => engine.validate(long, rectMask(long.width, long.height, 0, 0, long.width, 16), s)).toThrow(/needs \d+ crops to fill, more than the limit of 400/);
+    const long = { width: 60000, height: 16, data: new Uint8Array(60000 * 16 * 4) };
+    expect(() => engine.plan(long, rectMask(long.width, long.height, 0, 0, long.width, 16), s)).toThrow(/needs \d+ crops to fill, more than the limit of 400/);
   });
 });

@@ -90,7 +90,7 @@ describe('refinement stages (guided decoder, colour anchoring, photo texture)', 
 
   it('refuses refinement switches that are not booleans', () => {
     const s = engine.settings();
-    expect(() => engine.validate(image, mask(), { ...s, guidedDecoder: 'yes' as unknown as boolean })).toThrow(/guidedDecoder must be true or false/);
-    expect(() => engine.validate(image, mask(), { ...s, photoTexture: 1 as unknown as boolean })).toThrow(/photoTexture must be true or false/);
+    expect(() => engine.plan(image, mask(), { ...s, guidedDecoder: 'yes' as unknown as boolean })).toThrow(/guidedDecoder must be true or false/);
+    expect(() => engine.plan(image, mask(), { ...s, photoTexture: 1 as unknown as boolean })).toThrow(/photoTexture must be true or false/);
   });
 });

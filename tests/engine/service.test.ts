@@ -19,6 +19,14 @@ beforeAll(async () => {
 });
 afterAll(() => service.dispose());
 
+let jobs = 0;
+/** Queues a fill under a new job id of the test's choosing, as a client does. */
+async function fill(req: FillRequest): Promise<string> {
+  const jobId = `t${++jobs}`;
+  await service.fill(req, jobId);
+  return jobId;
+}
+
 function until(jobId: string, stage: JobEvent['stage']): Promise<JobEvent> {
   return new Promise((resolve) => {
     const found = events.find((e) => e.jobId === jobId && e.stage === stage);
@@ -34,7 +42,7 @@ function until(jobId: string, stage: JobEvent['stage']): Promise<JobEvent> {
 
 describe('engine service (the API the app calls)', () => {
   it('runs a fill as a job: progress per method, a result per method, then finished', async () => {
-    const jobId = await service.fill(request);
+    const jobId = await fill(request);
     await until(jobId, 'finished');
     const mine = events.filter((e) => e.jobId === jobId);
     const sampling = mine.filter((e) => e.stage === 'sampling' && e.method === 'vqddm');
@@ -63,7 +71,7 @@ describe('engine service (the API the app calls)', () => {
       return out;
     };
     const result = async (req: FillRequest) => {
-      const jobId = await service.fill(req);
+      const jobId = await fill(req);
       const done = await until(jobId, 'done');
       return done.stage === 'done' ? done.result.samples[0].patches : [];
     };
@@ -76,19 +84,27 @@ describe('engine service (the API the app calls)', () => {
     });
     expect(part.map((p) => [p.x, p.y, p.image.width, p.image.height])).toEqual(whole.map((p) => [p.x, p.y, p.image.width, p.image.height]));
     expect(Buffer.from(part[0].image.data)).toEqual(Buffer.from(whole[0].image.data));
-    await expect(service.fill({ ...request, frame: { x: 5, y: 5, width: 10, height: 10 } })).rejects.toMatchObject({ code: 'BAD_IMAGE', message: expect.stringMatching(/does not hold/) });
+    await expect(fill({ ...request, frame: { x: 5, y: 5, width: 10, height: 10 } })).rejects.toMatchObject({ code: 'BAD_IMAGE', message: expect.stringMatching(/does not hold/) });
   });
 
   it('rejects a bad request at once with a typed error', async () => {
-    await expect(service.fill({ ...request, mask: rectMask(request.image.width, request.image.height, 0, 0, 0, 0) })).rejects.toMatchObject({ code: 'EMPTY_MASK' });
-    await expect(service.fill({ ...request, settings: { ...request.settings, steps: 0 } })).rejects.toMatchObject({ code: 'BAD_SETTINGS' });
+    await expect(fill({ ...request, mask: rectMask(request.image.width, request.image.height, 0, 0, 0, 0) })).rejects.toMatchObject({ code: 'EMPTY_MASK' });
+    await expect(fill({ ...request, settings: { ...request.settings, steps: 0 } })).rejects.toMatchObject({ code: 'BAD_SETTINGS' });
+  });
+
+  it('refuses a job id that a job not yet ended holds', async () => {
+    const slow = { ...request, settings: { ...request.settings, methods: ['vqddm' as const], steps: 20, samples: 1 } };
+    await service.fill(slow, 'twice');
+    await expect(service.fill(slow, 'twice')).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringMatching(/twice is already in use/) });
+    await service.cancel('twice');
+    await until('twice', 'canceled');
   });
 
   it('queues jobs one at a time and cancels the running one and a queued one', async () => {
     const slow = { ...request, settings: { ...request.settings, methods: ['vqddm' as const], steps: 20, samples: 1 } };
-    const first = await service.fill(slow);
-    const second = await service.fill(slow);
-    const third = await service.fill(slow);
+    const first = await fill(slow);
+    const second = await fill(slow);
+    const third = await fill(slow);
     await until(first, 'sampling');
     await service.cancel(first);
     await service.cancel(third);

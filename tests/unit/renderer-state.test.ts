@@ -159,11 +159,12 @@ describe('job tracking', () => {
     expect(job.error).toEqual({ code: 'ENGINE_FAILURE', message: 'boom' });
   });
 
-  it('replays events that arrived before fill() returned the job id', () => {
+  it('routes events to the job the page named, and ignores other jobs', () => {
     const t = new JobTracker();
-    const early: JobEvent = { jobId: 'j4', method: 'vqddm', stage: 'sampling', step: 2, total: 5, elapsedMs: 9 };
-    t.handle(early);
     const job = t.begin('j4', ['vqddm']);
+    t.handle({ jobId: 'other', method: 'vqddm', stage: 'sampling', step: 3, total: 5, elapsedMs: 9 });
+    expect(job.progress.vqddm).toMatchObject({ stage: 'queued', step: 0 });
+    t.handle({ jobId: 'j4', method: 'vqddm', stage: 'sampling', step: 2, total: 5, elapsedMs: 9 });
     expect(job.progress.vqddm).toMatchObject({ stage: 'sampling', step: 2 });
     expect(t.running).toBe(true);
     t.handle({ jobId: 'j4', method: null, stage: 'finished', elapsedMs: 10 });

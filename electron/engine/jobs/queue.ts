@@ -15,17 +15,16 @@ interface Job {
 export class JobQueue {
   private readonly waiting: Job[] = [];
   private running: Job | null = null;
-  private counter = 0;
   private idleWaiters: (() => void)[] = [];
 
   constructor(private readonly emit: (event: JobEvent) => void) {}
 
-  submit(run: JobRunner): string {
-    const id = `job-${++this.counter}-${Date.now().toString(36)}`;
+  /** Queues a job under the id its client chose (unique among the jobs not yet ended). */
+  submit(id: string, run: JobRunner): void {
+    if (this.running?.id === id || this.waiting.some((j) => j.id === id)) throw new ApiError('BAD_REQUEST', `job id ${id} is already in use`);
     this.waiting.push({ id, run, controller: new AbortController() });
     this.emit({ jobId: id, method: null, stage: 'queued', step: this.waiting.length, total: this.waiting.length + (this.running ? 1 : 0), elapsedMs: 0 });
     queueMicrotask(() => void this.pump());
-    return id;
   }
 
   cancel(jobId: string): void {

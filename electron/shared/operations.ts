@@ -1,0 +1,117 @@
+/**
+ * The engine's operations, in one table: every transport (the desktop's MessagePort to the engine
+ * process, the serve bridge's WebSocket) and every client and dispatcher is derived from it. Adding an
+ * operation = one entry here (its argument schemas), its result type in `OperationResults`, and the
+ * engine method of the same name.
+ *
+ * Arguments are checked against the schemas where they arrive (the engine side), once; results come from
+ * the engine itself and are typed, not re-checked. Pure TypeScript (the page imports it too).
+ */
+import * as v from 'valibot';
+import type { EngineInfo, ErrorCode, JobEvent, RgbaImage } from './contract.js';
+import { fillSettingsSchema } from './settings.js';
+
+const MAX_SIDE = 1 << 20;
+const side = v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(MAX_SIDE));
+const offset = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(MAX_SIDE));
+const bytes = v.custom<Uint8Array>((x) => x instanceof Uint8Array, 'expected bytes (Uint8Array)');
+
+/** Pixels with `channels` bytes each; the byte count must match the size. */
+function raster(channels: number) {
+  return v.pipe(
+    v.object({ width: side, height: side, data: bytes }),
+    v.check((im) => im.data.length === im.width * im.height * channels, (issue) => {
+      const im = issue.input as { width: number; height: number; data: Uint8Array };
+      return `image data has ${im.data.length} bytes, expected ${im.width * im.height * channels} for ${im.width}x${im.height}`;
+    }),
+  );
+}
+
+const frame = v.object({ x: offset, y: offset, width: side, height: side });
+
+/** A job id the client chose (so no event of a job can reach it before it knows the id). */
+export const jobIdSchema = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'a job id is 1-64 letters, digits or _.:-'));
+
+export const fillRequestSchema = v.object({
+  image: raster(4),
+  mask: raster(1),
+  settings: fillSettingsSchema,
+  /** Absent: the image is the whole photo. See `Frame`. */
+  frame: v.optional(frame),
+});
+
+/**
+ * name -> argument schemas (a tuple), the error code for arguments that do not fit (settings problems are
+ * always BAD_SETTINGS), and `job`: the operation starts ('start') or addresses ('address') the job whose
+ * id is its last argument; transports scope those ids to the client, so a client reaches only its own jobs.
+ */
+export const OPERATIONS = {
+  info: { args: v.tuple([]), invalid: 'BAD_REQUEST' },
+  decodeImage: { args: v.tuple([bytes]), invalid: 'BAD_IMAGE' },
+  encodeImage: {
+    args: v.tuple([raster(4), v.picklist(['png', 'jpeg', 'webp'], 'format must be png, jpeg or webp'), v.pipe(v.number(), v.integer(), v.minValue(1, 'quality must be from 1 to 100'), v.maxValue(100, 'quality must be from 1 to 100'))]),
+    invalid: 'BAD_SETTINGS',
+  },
+  fill: { args: v.tuple([fillRequestSchema, jobIdSchema]), invalid: 'BAD_IMAGE', job: 'start' },
+  cancel: { args: v.tuple([jobIdSchema]), invalid: 'BAD_REQUEST', job: 'address' },
+  loadPack: { args: v.tuple([v.pipe(v.string(), v.minLength(1), v.maxLength(4096))]), invalid: 'BAD_PACK' },
+} as const satisfies Record<string, { args: v.GenericSchema<unknown[]>; invalid: ErrorCode; job?: 'start' | 'address' }>;
+
+export type OperationName = keyof typeof OPERATIONS;
+export const OPERATION_NAMES = Object.keys(OPERATIONS) as OperationName[];
+
+/** What each operation resolves to. */
+export interface OperationResults {
+  info: EngineInfo;
+  decodeImage: RgbaImage;
+  encodeImage: Uint8Array;
+  /** Resolves once the job is queued; progress and results arrive as JobEvents. */
+  fill: void;
+  cancel: void;
+  loadPack: EngineInfo;
+}
+
+export type OperationArgs<K extends OperationName> = v.InferOutput<(typeof OPERATIONS)[K]['args']>;
+
+/** One function per operation: what a client calls and what an engine implements. */
+export type Operations = { [K in OperationName]: (...args: OperationArgs<K>) => Promise<OperationResults[K]> };
+
+/** The engine's whole API: the operations plus the job-event stream. */
+export interface EngineApi extends Operations {
+  /** Subscribe to job events; returns an unsubscribe function. */
+  onJobEvent(listener: (event: JobEvent) => void): () => void;
+}
+
+/**
+ * One function per operation, each forwarding its name and arguments to `call`: how a client or a relay
+ * gets the table's typed methods (the one place names become methods, hence the one cast).
+ */
+export function operationsFrom(call: (op: OperationName, args: unknown[]) => Promise<unknown>): Operations {
+  return Object.fromEntries(OPERATION_NAMES.map((op) => [op, (...args: unknown[]) => call(op, args)])) as unknown as Operations;
+}
+
+/** Calls the engine method named `op` (the operation table and `Operations` keep them in step). */
+export function invoke<K extends OperationName>(engine: Operations, op: K, args: OperationArgs<K>): Promise<OperationResults[K]> {
+  const method: (...a: OperationArgs<K>) => Promise<OperationResults[K]> = engine[op];
+  return method.apply(engine, args);
+}
+
+/** `invoke` for a relay whose arguments were checked where they arrived (`parseArgs`). */
+export function invokeChecked(engine: Operations, op: OperationName, args: unknown[]): Promise<unknown> {
+  return invoke(engine, op, args as OperationArgs<typeof op>);
+}
+
+export function isOperation(name: unknown): name is OperationName {
+  return typeof name === 'string' && Object.hasOwn(OPERATIONS, name);
+}
+
+/** `op`'s arguments checked against its schemas, or the problem: a message naming the argument. */
+export function parseArgs<K extends OperationName>(op: K, args: unknown): { ok: true; args: OperationArgs<K> } | { ok: false; code: ErrorCode; message: string } {
+  const r = v.safeParse(OPERATIONS[op].args, args);
+  if (r.success) return { ok: true, args: r.output as OperationArgs<K> };
+  const issue = r.issues[0];
+  const path = (issue.path ?? []).map((p) => String(p.key));
+  if (path.includes('settings')) return { ok: false, code: 'BAD_SETTINGS', message: issue.message };
+  const where = path.length ? `argument ${path.join('.')}` : 'arguments';
+  return { ok: false, code: OPERATIONS[op].invalid, message: `${op}: ${where}: ${issue.message}` };
+}
