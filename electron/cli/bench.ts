@@ -17,35 +17,10 @@ import { applyPatches, type PipelineOutput } from '../engine/pipeline.js';
 import { DEVICES, type Device } from '../engine/ort/providers.js';
 import { intOption, usageError } from './args.js';
 import { writeAllAtomically } from './files.js';
-import { benchMarkdown } from './benchReport.js';
-
-export interface Row {
-  label: string;
-  method: Method;
-  steps: number | null;
-  samples: number;
-  cached: boolean;
-  median_ms: number;
-  model_calls: number;
-  encode_ms: number;
-  sample_ms: number;
-  vq_decode_ms: number;
-  composite_ms: number;
-  anchor_ms: number;
-  texture_ms: number;
-  /** Refinement stages that ran (MethodResult.stages). */
-  stages: string[];
-  overhead_fraction: number;
-}
+import { benchMarkdown, type QualityPoint, type Row } from './benchReport.js';
 
 /** Stages off: the raw method comparison the paper makes (the method rows of the bench). */
 const RAW: Partial<FillSettings> = { guidedDecoder: false, anchorColours: false, photoTexture: false };
-
-export interface QualityPoint {
-  steps: number;
-  psnr_db: number;
-  median_ms: number;
-}
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 

@@ -1,5 +1,31 @@
 /** docs/BENCHMARKS.md from one bench run's results: every figure in it comes from that run. */
-import type { QualityPoint, Row } from './bench.js';
+import type { Method } from '../shared/contract.js';
+
+/** One measured configuration of `npm run bench`. */
+export interface Row {
+  label: string;
+  method: Method;
+  steps: number | null;
+  samples: number;
+  cached: boolean;
+  median_ms: number;
+  model_calls: number;
+  encode_ms: number;
+  sample_ms: number;
+  vq_decode_ms: number;
+  composite_ms: number;
+  anchor_ms: number;
+  texture_ms: number;
+  /** Refinement stages that ran (MethodResult.stages). */
+  stages: string[];
+  overhead_fraction: number;
+}
+
+export interface QualityPoint {
+  steps: number;
+  psnr_db: number;
+  median_ms: number;
+}
 
 interface Results {
   date: string;

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { JobEvent } from '../shared/contract.js';
-import { invokeChecked, operationsFrom, type EngineApi, type OperationName } from '../shared/operations.js';
+import { invokeChecked, operationsFrom, type EngineApi } from '../shared/operations.js';
 import { serveRpc, type RpcChannel } from '../shared/rpc.js';
 import { defaultPackDir } from '../engine/paths.js';
 import { createEngineService, type EngineService } from '../engine/service.js';
@@ -64,7 +64,7 @@ function hostedEngine(): EngineApi {
   };
   let engineP = start(packFromArgs());
   // Arguments were checked by serveRpc, where they arrived.
-  const call = async (op: OperationName, args: unknown[]): Promise<unknown> => {
+  const call = async (op: string, args: unknown[]): Promise<unknown> => {
     const engine = await engineP.catch((e: unknown) => {
       if (op !== 'loadPack') throw e;
       engineP = start(String(args[0]));

@@ -5,7 +5,7 @@
 import { ApiError, DEFAULT_SETTINGS, type EngineInfo, type FillSettings, type Frame, type MaskImage, type Method } from '../shared/contract.js';
 import { settingsProblem } from '../shared/settings.js';
 import { MAX_PIXELS, MIN_SIDE } from './image/codec.js';
-import { cropOptionsFor, planRegions, wholeMask, type Box, type Region } from './image/regions.js';
+import { cropOptionsFor, planRegions, wholeMask, type Box, type Region } from '../shared/regions.js';
 import type { Pixels } from './image/pixels.js';
 import { PackModels } from './ort/models.js';
 import type { Device } from './ort/providers.js';

@@ -8,7 +8,7 @@ import type { PackModels } from './ort/models.js';
 import { harmonicBlend, unknownAtModelScale } from './image/blend.js';
 import { compositeTile, featherWeights } from './image/composite.js';
 import { allocLike, cropPixels, pastePixels, type Pixels } from './image/pixels.js';
-import { chooseGrid, type Box, type Region, type Tile } from './image/regions.js';
+import { chooseGrid, type Box, type Region, type Tile } from '../shared/regions.js';
 import { cropToModelInput, decodedToRgb } from './image/resample.js';
 import { ColourAnchor } from './image/anchor.js';
 import { synthesizeTexture } from './image/texture.js';

@@ -8,7 +8,7 @@
  * the engine itself and are typed, not re-checked. Pure TypeScript (the page imports it too).
  */
 import * as v from 'valibot';
-import type { EngineInfo, ErrorCode, JobEvent, RgbaImage } from './contract.js';
+import { ApiError, type EngineInfo, type ErrorCode, type JobEvent, type RgbaImage } from './contract.js';
 import { fillSettingsSchema } from './settings.js';
 
 const MAX_SIDE = 1 << 20;
@@ -41,10 +41,18 @@ export const fillRequestSchema = v.object({
 });
 
 /**
- * name -> argument schemas (a tuple), the error code for arguments that do not fit (settings problems are
- * always BAD_SETTINGS), and `job`: the operation starts ('start') or addresses ('address') the job whose
- * id is its last argument; transports scope those ids to the client, so a client reaches only its own jobs.
+ * An operation: its argument schemas (a tuple), the error code for arguments that do not fit (settings
+ * problems are always BAD_SETTINGS), and `job`: the operation starts ('start') or addresses ('address') the
+ * job whose id is its last argument; channels scope those ids to the client, so a client reaches only its
+ * own jobs.
  */
+export interface OperationEntry {
+  args: v.GenericSchema<unknown[]>;
+  invalid: ErrorCode;
+  job?: 'start' | 'address';
+}
+export type OperationTable = Readonly<Record<string, OperationEntry>>;
+
 export const OPERATIONS = {
   info: { args: v.tuple([]), invalid: 'BAD_REQUEST' },
   decodeImage: { args: v.tuple([bytes]), invalid: 'BAD_IMAGE' },
@@ -55,10 +63,9 @@ export const OPERATIONS = {
   fill: { args: v.tuple([fillRequestSchema, jobIdSchema]), invalid: 'BAD_IMAGE', job: 'start' },
   cancel: { args: v.tuple([jobIdSchema]), invalid: 'BAD_REQUEST', job: 'address' },
   loadPack: { args: v.tuple([v.pipe(v.string(), v.minLength(1), v.maxLength(4096))]), invalid: 'BAD_PACK' },
-} as const satisfies Record<string, { args: v.GenericSchema<unknown[]>; invalid: ErrorCode; job?: 'start' | 'address' }>;
+} as const satisfies OperationTable;
 
 export type OperationName = keyof typeof OPERATIONS;
-export const OPERATION_NAMES = Object.keys(OPERATIONS) as OperationName[];
 
 /** What each operation resolves to. */
 export interface OperationResults {
@@ -83,35 +90,32 @@ export interface EngineApi extends Operations {
 }
 
 /**
- * One function per operation, each forwarding its name and arguments to `call`: how a client or a relay
- * gets the table's typed methods (the one place names become methods, hence the one cast).
+ * One function per operation of `table`, each forwarding its name and arguments to `call`: how a client or
+ * a relay gets the table's typed methods (the one place names become methods, hence the one cast).
  */
-export function operationsFrom(call: (op: OperationName, args: unknown[]) => Promise<unknown>): Operations {
-  return Object.fromEntries(OPERATION_NAMES.map((op) => [op, (...args: unknown[]) => call(op, args)])) as unknown as Operations;
+export function operationsFrom(call: (op: string, args: unknown[]) => Promise<unknown>, table: OperationTable = OPERATIONS): Operations {
+  return Object.fromEntries(Object.keys(table).map((op) => [op, (...args: unknown[]) => call(op, args)])) as unknown as Operations;
 }
 
-/** Calls the engine method named `op` (the operation table and `Operations` keep them in step). */
-export function invoke<K extends OperationName>(engine: Operations, op: K, args: OperationArgs<K>): Promise<OperationResults[K]> {
-  const method: (...a: OperationArgs<K>) => Promise<OperationResults[K]> = engine[op];
-  return method.apply(engine, args);
+/** Runs the engine method named `op` with arguments `parseArgs` has checked (the one dynamic dispatch). */
+export function invokeChecked(engine: object, op: string, args: unknown[]): Promise<unknown> {
+  const method = (engine as Record<string, unknown>)[op];
+  if (typeof method !== 'function') return Promise.reject(new ApiError('ENGINE_FAILURE', `the engine has no operation ${op}`));
+  return Promise.resolve(method.apply(engine, args));
 }
 
-/** `invoke` for a relay whose arguments were checked where they arrived (`parseArgs`). */
-export function invokeChecked(engine: Operations, op: OperationName, args: unknown[]): Promise<unknown> {
-  return invoke(engine, op, args as OperationArgs<typeof op>);
-}
-
-export function isOperation(name: unknown): name is OperationName {
-  return typeof name === 'string' && Object.hasOwn(OPERATIONS, name);
+export function isOperation(name: unknown, table: OperationTable = OPERATIONS): name is string {
+  return typeof name === 'string' && Object.hasOwn(table, name);
 }
 
 /** `op`'s arguments checked against its schemas, or the problem: a message naming the argument. */
-export function parseArgs<K extends OperationName>(op: K, args: unknown): { ok: true; args: OperationArgs<K> } | { ok: false; code: ErrorCode; message: string } {
-  const r = v.safeParse(OPERATIONS[op].args, args);
-  if (r.success) return { ok: true, args: r.output as OperationArgs<K> };
+export function parseArgs(op: string, args: unknown, table: OperationTable = OPERATIONS): { ok: true; args: unknown[] } | { ok: false; code: ErrorCode; message: string } {
+  const entry = table[op]!;
+  const r = v.safeParse(entry.args, args);
+  if (r.success) return { ok: true, args: r.output };
   const issue = r.issues[0];
   const path = (issue.path ?? []).map((p) => String(p.key));
   if (path.includes('settings')) return { ok: false, code: 'BAD_SETTINGS', message: issue.message };
   const where = path.length ? `argument ${path.join('.')}` : 'arguments';
-  return { ok: false, code: OPERATIONS[op].invalid, message: `${op}: ${where}: ${issue.message}` };
+  return { ok: false, code: entry.invalid, message: `${op}: ${where}: ${issue.message}` };
 }

@@ -5,10 +5,10 @@
  * Pure TypeScript (the page imports it too).
  */
 import { ApiError, type ApiErrorShape, type JobEvent } from './contract.js';
-import { invokeChecked, isOperation, OPERATIONS, operationsFrom, parseArgs, type EngineApi, type OperationName } from './operations.js';
+import { invokeChecked, isOperation, OPERATIONS, operationsFrom, parseArgs, type EngineApi, type OperationTable } from './operations.js';
 
 export type RpcMessage =
-  | { t: 'call'; id: number; op: OperationName; args: unknown[] }
+  | { t: 'call'; id: number; op: string; args: unknown[] }
   | { t: 'result'; id: number; ok: true; value: unknown }
   | { t: 'result'; id: number; ok: false; error: ApiErrorShape }
   | { t: 'event'; event: JobEvent };
@@ -35,7 +35,7 @@ export function toErrorShape(e: unknown): ApiErrorShape {
  * The engine API over a channel. `open` makes a channel when one is needed (at the first call or
  * subscription, and again after one closes); calls pending on a closed channel fail with ENGINE_FAILURE.
  */
-export function createRpcClient(open: () => Promise<RpcChannel>, closedMessage: string): EngineApi {
+export function createRpcClient(open: () => Promise<RpcChannel>, closedMessage: string, table: OperationTable = OPERATIONS): EngineApi {
   let channel: Promise<RpcChannel> | null = null;
   let nextId = 1;
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
@@ -71,7 +71,7 @@ export function createRpcClient(open: () => Promise<RpcChannel>, closedMessage: 
     );
     return channel;
   };
-  const call = async (op: OperationName, args: unknown[]): Promise<unknown> => {
+  const call = async (op: string, args: unknown[]): Promise<unknown> => {
     const ch = await connect();
     const id = nextId++;
     return new Promise((resolve, reject) => {
@@ -80,7 +80,7 @@ export function createRpcClient(open: () => Promise<RpcChannel>, closedMessage: 
     });
   };
   return {
-    ...operationsFrom(call),
+    ...operationsFrom(call, table),
     onJobEvent(listener) {
       listeners.add(listener);
       // Events flow only while a channel is open: open one as soon as someone listens.
@@ -93,10 +93,10 @@ export function createRpcClient(open: () => Promise<RpcChannel>, closedMessage: 
 /** The last event of a job: after it the job is gone. */
 const isFinal = (e: JobEvent) => e.method === null && (e.stage === 'finished' || e.stage === 'canceled' || e.stage === 'error');
 
-function isCall(m: unknown): m is { t: 'call'; id: number; op: OperationName; args: unknown[] } {
+function isCall(m: unknown, table: OperationTable): m is { t: 'call'; id: number; op: string; args: unknown[] } {
   if (typeof m !== 'object' || m === null) return false;
   const c = m as Record<string, unknown>;
-  return c.t === 'call' && Number.isSafeInteger(c.id) && isOperation(c.op) && Array.isArray(c.args);
+  return c.t === 'call' && Number.isSafeInteger(c.id) && isOperation(c.op, table) && Array.isArray(c.args);
 }
 
 /**
@@ -104,7 +104,7 @@ function isCall(m: unknown): m is { t: 'call'; id: number; op: OperationName; ar
  * Job ids are the client's own, scoped to `scope` inside the engine, so a client sees the events of its
  * jobs only and can cancel nothing else; its jobs are canceled when its channel closes.
  */
-export function serveRpc(engine: EngineApi, channel: RpcChannel, scope: string): void {
+export function serveRpc(engine: EngineApi, channel: RpcChannel, scope: string, table: OperationTable = OPERATIONS): void {
   const own = new Set<string>(); // scoped ids of this client's jobs not yet ended
   const prefix = `${scope}/`;
   const unsubscribe = engine.onJobEvent((e) => {
@@ -117,19 +117,19 @@ export function serveRpc(engine: EngineApi, channel: RpcChannel, scope: string):
     for (const id of own) engine.cancel(id).catch(() => undefined);
   });
   channel.onMessage((msg) => {
-    if (!isCall(msg)) {
+    if (!isCall(msg, table)) {
       channel.close('bad call');
       return;
     }
     const { id, op } = msg;
     const fail = (error: ApiErrorShape) => channel.send({ t: 'result', id, ok: false, error });
-    const parsed = parseArgs(op, msg.args);
+    const parsed = parseArgs(op, msg.args, table);
     if (!parsed.ok) {
       fail({ code: parsed.code, message: parsed.message });
       return;
     }
     const args: unknown[] = [...parsed.args];
-    const job = 'job' in OPERATIONS[op] ? OPERATIONS[op].job : undefined;
+    const job = table[op]!.job;
     let jobId: string | null = null;
     if (job) {
       jobId = prefix + String(args[args.length - 1]);

@@ -4,7 +4,7 @@
  * so a small mask on a 24 MP photo sends a few hundred kilobytes instead of 120 MB.
  */
 import type { FillRequest, FillSettings, MaskImage, RgbaImage } from '../../electron/shared/contract';
-import { cropOptionsFor, fillWindow } from '../../electron/engine/image/regions';
+import { cropOptionsFor, fillWindow } from '../../electron/shared/regions';
 import { cropRgba } from './images';
 
 /** Copy a rectangle out of a one-byte-per-pixel mask. */

@@ -4,7 +4,7 @@
  * crop is the pack grid nearest the crop's size, and a cell is regenerated when any masked pixel is in it.
  * Being computed at preview resolution, cell edges can be off by a pixel or two on very large photos.
  */
-import { chooseGrid, planRegions } from '../../electron/engine/image/regions';
+import { chooseGrid, planRegions } from '../../electron/shared/regions';
 
 export interface CellTile {
   /** The crop square in image pixels. */

@@ -59,7 +59,7 @@ describe('engine service (the API the app calls)', () => {
   });
 
   it('a window of the photo (with its frame) gives the same patches as the whole photo', async () => {
-    const { cropOptionsFor, fillWindow } = await import('../../electron/engine/image/regions.js');
+    const { cropOptionsFor, fillWindow } = await import('../../electron/shared/regions.js');
     const settings = { ...request.settings, methods: ['vqddm' as const], samples: 1 };
     const win = fillWindow(request.mask, cropOptionsFor((await service.info()).grid * (await service.info()).downsample))!;
     const w = win.x1 - win.x0;

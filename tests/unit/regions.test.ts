@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chooseGrid, componentBoxes, fillWindow, planRegions, tilesFor } from '../../electron/engine/image/regions.js';
+import { chooseGrid, componentBoxes, fillWindow, planRegions, tilesFor } from '../../electron/shared/regions.js';
 import { planTiles } from '../../electron/engine/pipeline.js';
 import { compositeTile, featherWeights } from '../../electron/engine/image/composite.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SETTINGS, type MaskImage, type RgbaImage } from '../../electron/shared/contract';
-import { cropOptionsFor, planRegions } from '../../electron/engine/image/regions';
+import { cropOptionsFor, planRegions } from '../../electron/shared/regions';
 import { buildFillRequest } from '../../renderer/lib/fillRequest';
 import { paintedBounds } from '../../renderer/lib/maskRender';
 

@@ -4,7 +4,7 @@
  * merged when their crops would overlap, and tiled along the long side when a region is wider than the
  * photo's short side. Pure and deterministic.
  */
-import type { MaskImage } from '../../shared/contract.js';
+import type { MaskImage } from './contract.js';
 
 export interface Box {
   x0: number;
