@@ -4,9 +4,9 @@
  */
 import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
-import { ApiError, DEFAULT_SETTINGS, type FillRequest, type JobEvent } from '../../electron/shared/contract';
-import { OPERATIONS, type EngineApi, type OperationTable } from '../../electron/shared/operations';
-import { createRpcClient, serveRpc, type RpcChannel } from '../../electron/shared/rpc';
+import { ApiError, DEFAULT_SETTINGS, type FillRequest, type JobEvent } from '../../electron/shared/contract.js';
+import { OPERATIONS, type EngineApi, type OperationTable } from '../../electron/shared/operations.js';
+import { createRpcClient, serveRpc, type RpcChannel } from '../../electron/shared/rpc.js';
 
 /** Two connected channel ends; `closed` records close reasons. */
 function pipe() {
