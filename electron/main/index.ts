@@ -6,6 +6,7 @@
 import { app, Menu, type BrowserWindow } from 'electron';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
 import { EngineProcess } from './engineProcess.js';
 import { registerFilesIpc } from './ipc/files.js';
 import { buildMenu } from './menu.js';
@@ -17,9 +18,10 @@ const outDir = join(__dirname, '..');
 const rendererFile = join(outDir, 'renderer', 'index.html');
 const rendererUrl = pathToFileURL(rendererFile).href;
 
+/** `--pack DIR` on the app's command line chooses the pack; a packaged app looks in its resources. */
 function engineArgs(): string[] {
-  const i = process.argv.indexOf('--pack');
-  if (i >= 0 && process.argv[i + 1]) return ['--pack', process.argv[i + 1]!];
+  const { values } = parseArgs({ args: process.argv.slice(1), options: { pack: { type: 'string' } }, strict: false, allowPositionals: true });
+  if (typeof values.pack === 'string' && values.pack) return ['--pack', values.pack];
   return app.isPackaged ? ['--resources', process.resourcesPath] : [];
 }
 

@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { createEngineService } from '../engine/service.js';
 import { defaultPackDir } from '../engine/paths.js';
 import { startServe } from './server.js';
@@ -17,28 +18,25 @@ export interface ServeArgs {
   renderer?: string;
 }
 
-export function parseArgs(argv: string[]): ServeArgs {
-  const out: ServeArgs = { port: 0 };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const [flag, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
-    const value = () => inline ?? argv[++i] ?? '';
-    if (flag === '--port') {
-      const n = Number(value());
-      if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error('--port takes 0..65535 (0 = a free port)');
-      out.port = n;
-    } else if (flag === '--pack') out.pack = resolve(value());
-    else if (flag === '--renderer') out.renderer = resolve(value());
-    else if (flag === '--help' || flag === '-h') {
-      process.stderr.write('usage: npm run serve -- [--port N (0 = free port)] [--pack DIR]\n');
-      process.exit(0);
-    } else throw new Error(`unknown option ${a}`);
+const SERVE_USAGE = 'usage: npm run serve -- [--port N (0 = a free port)] [--pack DIR]';
+
+export function parseServeArgs(argv: string[]): ServeArgs {
+  const { values } = parseArgs({
+    args: argv,
+    options: { port: { type: 'string' }, pack: { type: 'string' }, renderer: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    strict: true,
+  });
+  if (values.help) {
+    process.stderr.write(`${SERVE_USAGE}\n`);
+    process.exit(0);
   }
-  return out;
+  const port = values.port === undefined ? 0 : Number(values.port);
+  if (!/^\d+$/.test(values.port ?? '0') || port > 65535) throw new Error('--port takes 0..65535 (0 = a free port)');
+  return { port, pack: values.pack === undefined ? undefined : resolve(values.pack), renderer: values.renderer === undefined ? undefined : resolve(values.renderer) };
 }
 
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
+  const args = parseServeArgs(process.argv.slice(2));
   const here = dirname(fileURLToPath(import.meta.url));
   const rendererDir = args.renderer ?? join(here, '..', 'renderer');
   if (!existsSync(join(rendererDir, 'index.html'))) {

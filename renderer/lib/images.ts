@@ -1,5 +1,5 @@
 import type { Patch, RgbaImage } from '../../electron/shared/contract';
-import type { AppliedPatch } from './maskOps';
+import type { AppliedPatch } from './edits';
 
 export function newCanvas(w: number, h: number): HTMLCanvasElement {
   const c = document.createElement('canvas');

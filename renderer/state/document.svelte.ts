@@ -1,6 +1,6 @@
 import type { RgbaImage } from '../../electron/shared/contract';
 import { blitRgba, downscale, putRgba, rgbaToCanvas } from '../lib/images';
-import type { AppliedPatch } from '../lib/maskOps';
+import type { AppliedPatch } from '../lib/edits';
 
 /** Long side of the copy drawn when zoomed out, so a 24 MP photo pans smoothly. */
 const PREVIEW_SIDE = 2048;

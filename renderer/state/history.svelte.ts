@@ -1,4 +1,5 @@
-import { effectiveMaskOps, type Edit, type EditInput, type MaskOp } from '../lib/maskOps';
+import { effectiveMaskOps, type Edit, type EditInput } from '../lib/edits';
+import type { MaskOp } from '../lib/maskOps';
 
 /**
  * Undo/redo for mask edits and applied results. Edits are immutable data; the arrays are `$state.raw`

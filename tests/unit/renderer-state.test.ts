@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SETTINGS, type JobEvent, type MethodResult } from '../../electron/shared/contract';
-import { effectiveMaskOps, type MaskOp } from '../../renderer/lib/maskOps';
+import { effectiveMaskOps } from '../../renderer/lib/edits';
+import type { MaskOp } from '../../renderer/lib/maskOps';
 import { EditHistory } from '../../renderer/state/history.svelte';
 import { FillJob, JobTracker } from '../../renderer/state/jobs.svelte';
 import { DEFAULTS, SETTINGS_KEY, SettingsState, sanitize, type KeyValueStore } from '../../renderer/state/settings.svelte';
