@@ -16,6 +16,34 @@ describe('wire frames', () => {
     expect(back.args[3]).toBeNull();
   });
 
+  it('takes no value inside the data for a blob: only the head says where blobs go', () => {
+    const lookalike = { $bin: 0, len: 3, args: [{ $bin: 0, len: 1 }] };
+    expect(decodeFrame(encodeFrame(lookalike))).toEqual(lookalike);
+    const frameOf = (head: unknown, blob = new Uint8Array([1, 2, 3])) => {
+      const h = new TextEncoder().encode(JSON.stringify(head));
+      const out = new Uint8Array(4 + h.length + blob.length);
+      new DataView(out.buffer).setUint32(0, h.length, true);
+      out.set(h, 4);
+      out.set(blob, 4 + h.length);
+      return out;
+    };
+    expect(decodeFrame(frameOf({ v: { data: null }, b: [[['data'], 3]] }))).toEqual({ data: new Uint8Array([1, 2, 3]) });
+    // A blob may only fill a null slot that exists, through own properties, never __proto__.
+    for (const head of [
+      { v: { data: 'x' }, b: [[['data'], 3]] },
+      { v: {}, b: [[['data'], 3]] },
+      { v: { a: {} }, b: [[['__proto__', 'polluted'], 3]] },
+      { v: { __proto__: null }, b: [[['__proto__'], 3]] },
+      { v: { data: null }, b: [[['data'], 4]] },
+      { v: { data: null }, b: [[['data'], -1]] },
+      { v: { data: null }, b: 'data' },
+      { v: { data: null } },
+    ]) {
+      expect(() => decodeFrame(frameOf(head)), JSON.stringify(head)).toThrow();
+    }
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
   it('rejects truncated frames', () => {
     const frame = encodeFrame({ data: new Uint8Array(100) });
     expect(() => decodeFrame(frame.subarray(0, frame.byteLength - 10))).toThrow();
