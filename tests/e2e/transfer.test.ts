@@ -20,7 +20,7 @@ const RECORD_SENDS = `(() => {
     try {
       const bytes = data instanceof Uint8Array ? data : new Uint8Array(data);
       const len = new DataView(bytes.buffer, bytes.byteOffset).getUint32(0, true);
-      const head = JSON.parse(new TextDecoder().decode(bytes.subarray(4, 4 + len)));
+      const head = JSON.parse(new TextDecoder().decode(bytes.subarray(4, 4 + len))).v;
       sent.push({ op: head.op, bytes: bytes.byteLength, args: head.op === 'fill' ? head.args : undefined });
     } catch { sent.push({ op: '?', bytes: 0 }); }
     return send.call(this, data);
