@@ -26,8 +26,8 @@ ${settingsUsage()}
 function settingsUsage(): string {
   const line = (flag: string, help: string) => `  ${flag.padEnd(19)}${help}`;
   const numbers = Object.values(NUMBER_FIELDS).map((f) => line(`--${f.flag} ${f.integer ? 'N' : 'X'}`, `${f.help} (${f.min}..${f.max}${f.flag === 'steps' ? '' : `, default ${f.default}`})`));
-  const stages = Object.values(STAGE_FIELDS).map((f) => line(`--${f.flag}`, `skip: ${f.help}`));
-  return [...numbers, ...stages, line('', 'with all three --no-...: the raw fill of each method')].join('\n');
+  const stages = Object.values(STAGE_FIELDS).map((f) => line(`--${f.flag}`, `${f.default ? 'skip' : 'add'}: ${f.help}`));
+  return [...numbers, ...stages, line('', 'with every --no-... and no --detail: the raw fill of each method')].join('\n');
 }
 
 /** The file a path names: symlinks and relative parts resolved; a path that does not exist yet, as given. */
@@ -120,7 +120,8 @@ export async function inpaintCommand(argv: string[]): Promise<void> {
     if (typeof text !== 'string') return undefined;
     return f.integer ? intOption(text, f.flag, f.default) : numberOption(text, f.flag, f.default);
   };
-  const stage = (name: StageSetting) => options[STAGE_FIELDS[name].flag] !== true;
+  // A stage's flag flips its default: --no-texture turns photo texture off, --detail turns the detail pass on.
+  const stage = (name: StageSetting) => (options[STAGE_FIELDS[name].flag] === true ? !STAGE_FIELDS[name].default : STAGE_FIELDS[name].default);
   const given = {
     methods,
     steps: number('steps'),
@@ -130,6 +131,7 @@ export async function inpaintCommand(argv: string[]): Promise<void> {
     truncation: number('truncation') ?? NUMBER_FIELDS.truncation.default,
     topK: number('topK') ?? NUMBER_FIELDS.topK.default,
     guidedDecoder: stage('guidedDecoder'),
+    detailPass: stage('detailPass'),
     anchorColours: stage('anchorColours'),
     photoTexture: stage('photoTexture'),
   };
@@ -161,8 +163,8 @@ export async function inpaintCommand(argv: string[]): Promise<void> {
         const path = outputName(out, methods.length > 1 ? method : null, result.samples.length > 1 ? i + 1 : null);
         files.push({ path, data: await encodeImage(applyPatches(image.pixels, sample.patches), format, quality, image.hasAlpha) });
       }
-      const { encode, sample, decode, composite, anchor, texture, total, modelRun } = result.timings;
-      timings[method] = { encode, sample, vq_decode: decode, composite, anchor, texture, image_encode: performance.now() - t, total, model_run: modelRun, model_calls: result.modelCalls, grids: result.grids, stages: result.stages };
+      const { encode, sample, decode, composite, detail, anchor, texture, total, modelRun } = result.timings;
+      timings[method] = { encode, sample, vq_decode: decode, composite, detail, anchor, texture, image_encode: performance.now() - t, total, model_run: modelRun, model_calls: result.modelCalls, grids: result.grids, stages: result.stages };
     }
     const w = performance.now();
     await writeAllAtomically(files);

@@ -49,6 +49,30 @@ export function guidedSide(size: number, S: number): number {
   return Math.max(S, Math.min(GUIDED_MAX_SIDE, size) & ~3);
 }
 
+/**
+ * The detail pass (coarse to fine, like SDEdit's partial noising): each tile's filled crop is encoded again
+ * at its own scale (one code per 4x4 photo pixels, at most DETAIL_MAX_SIDE pixels a side: a 64 x 64 grid),
+ * the unknown cells are noised to step DETAIL_T_FRACTION * T, and the masked reverse diffusion runs from
+ * there in DETAIL_STEPS steps with the known cells held. The coarse grid gave the global layout; this pass
+ * lets the prior redraw what one coarse cell stretched over many photo pixels.
+ */
+export const DETAIL_MAX_SIDE = 256;
+export const DETAIL_T_FRACTION = 0.3;
+export const DETAIL_STEPS = 4;
+
+/** The side the detail pass works a tile of `size` pixels at (a multiple of 16), or 0 when that is no finer than the coarse side S. */
+export function detailSide(size: number, S: number): number {
+  const D = Math.min(DETAIL_MAX_SIDE, size) & ~15;
+  return D > S ? D : 0;
+}
+
+/** 1 for the cells of a G x G grid over a size x size tile that hold a pixel of `mask` [size * size]. */
+function cellsOf(mask: Uint8Array, size: number, G: number): Uint8Array {
+  const cells = new Uint8Array(G * G);
+  for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) if (mask[y * size + x]) cells[Math.floor((y * G) / size) * G + Math.floor((x * G) / size)] = 1;
+  return cells;
+}
+
 interface PlannedTile {
   region: number;
   tile: Tile;
@@ -82,7 +106,6 @@ export function planTiles(mask: MaskImage, regions: Region[], downsample: number
     region.tiles.forEach((tile, k) => {
       const G = chooseGrid(tile.size, downsample, grids);
       const tileMask = new Uint8Array(tile.size * tile.size);
-      const unknown = new Uint8Array(G * G);
       let any = false;
       for (let y = 0; y < tile.size; y++) {
         for (let x = 0; x < tile.size; x++) {
@@ -90,11 +113,10 @@ export function planTiles(mask: MaskImage, regions: Region[], downsample: number
           if (!remaining[i]) continue;
           remaining[i] = 0;
           tileMask[y * tile.size + x] = 1;
-          unknown[Math.floor((y * G) / tile.size) * G + Math.floor((x * G) / tile.size)] = 1;
           any = true;
         }
       }
-      if (any) planned.push({ region: r, tile, G, mask: tileMask, unknown, seesEarlierFill: k > 0 });
+      if (any) planned.push({ region: r, tile, G, mask: tileMask, unknown: cellsOf(tileMask, tile.size, G), seesEarlierFill: k > 0 });
     });
   });
   return planned;
@@ -198,6 +220,41 @@ async function decodeGuided(ctx: FillContext, planned: PlannedTile, codes: Int32
   return { decoded, inputs, distinct, D };
 }
 
+/**
+ * The detail pass over one tile (see DETAIL_MAX_SIDE), for every sample; false when the tile's coarse grid
+ * is already at the photo's scale. Runs the diffusion prior whichever method made the coarse fill.
+ */
+async function detailTile(ctx: FillContext, planned: PlannedTile, tileIndex: number): Promise<boolean> {
+  const { models, settings, seeds } = ctx;
+  const m = models.pack.manifest;
+  const D = detailSide(planned.tile.size, planned.G * m.downsample);
+  if (!D) return false;
+  const G = D / m.downsample;
+  const B = seeds.length;
+  const { tile, region } = planned;
+  const box = ctx.regions[region].box;
+  // Each sample's tile with its coarse fill, encoded whole: the fill is the starting point, not hidden.
+  const nothingHidden = new Uint8Array(tile.size * tile.size);
+  const inputs = new Float32Array(B * 3 * D * D);
+  for (let b = 0; b < B; b++) {
+    const crop = cropPixels(ctx.image, tile.x, tile.y, tile.size, tile.size);
+    pastePixels(crop, ctx.patches[b][region], box.x0 - tile.x, box.y0 - tile.y);
+    inputs.set(await cropToModelInput(crop, nothingHidden, D), b * 3 * D * D);
+  }
+  const codes = await models.encode(inputs, B, D); // [B, G, G]
+  const t = Math.max(1, Math.round(DETAIL_T_FRACTION * m.T));
+  const generator = sampleVqddm((z, tt, bb, g) => models.denoise(z, tt, bb, g), {
+    known: codes, unknown: cellsOf(planned.mask, tile.size, G), B, G, K: m.K, schedule: scheduleOf(models),
+    steps: Math.min(DETAIL_STEPS, t), temperature: settings.temperature, truncation: settings.truncation,
+    seeds: tileSeeds(seeds, 0x10000 + tileIndex), from: { t, codes },
+  });
+  let next = await generator.next();
+  for (; !next.done; next = await generator.next()) checkAbort(ctx.opts.signal);
+  const decoded = await models.decode(next.value, B, G);
+  await pasteTile(ctx, planned, D, inputs, B, decoded);
+  return true;
+}
+
 function unionOfTiles(tiles: Tile[]): Box {
   return {
     x0: Math.min(...tiles.map((t) => t.x)),
@@ -264,7 +321,7 @@ export async function fillMethod(
   const m = models.pack.manifest;
   const B = settings.samples;
   const seeds = sampleSeeds(settings.seed, B);
-  const timings: StageTimings = { encode: 0, sample: 0, decode: 0, composite: 0, anchor: 0, texture: 0, total: 0, modelRun: 0 };
+  const timings: StageTimings = { encode: 0, sample: 0, decode: 0, composite: 0, detail: 0, anchor: 0, texture: 0, total: 0, modelRun: 0 };
   const guided = settings.guidedDecoder && models.hasGuidedDecoder;
   const stages: FillStage[] = guided ? ['coarse', 'guided-decoder'] : ['coarse'];
   const started = performance.now();
@@ -303,6 +360,16 @@ export async function fillMethod(
     const out = await stage('decode', () => (guided ? decodeGuided(ctx, planned, codes) : models.decode(codes, B, planned.G).then((decoded) => ({ decoded, inputs, distinct, D: S }))));
     opts.onProgress?.('compositing', ti, tiles.length);
     await stage('composite', () => pasteTile(ctx, planned, out.D, out.inputs, out.distinct, out.decoded));
+  }
+  if (settings.detailPass) {
+    const t0 = performance.now();
+    let detailed = false;
+    for (let ti = 0; ti < tiles.length; ti++) {
+      opts.onProgress?.('detailing', ti, tiles.length);
+      detailed = (await detailTile(ctx, tiles[ti], ti)) || detailed;
+    }
+    timings.detail = performance.now() - t0;
+    if (detailed) stages.push('detail-pass');
   }
   if (settings.anchorColours || settings.photoTexture) {
     opts.onProgress?.('texturing', 0, regions.length);

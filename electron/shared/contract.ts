@@ -24,7 +24,7 @@ export interface MaskImage {
 }
 
 /** Stages a fill ran, in order: always `coarse` (sampling + decoding), then any refinement. */
-export type FillStage = 'coarse' | 'guided-decoder' | 'colour-anchor' | 'photo-texture';
+export type FillStage = 'coarse' | 'guided-decoder' | 'detail-pass' | 'colour-anchor' | 'photo-texture';
 
 /**
  * Where a request's image and mask sit in a larger photo: they are the window at (x, y) of a
@@ -60,6 +60,8 @@ export interface StageTimings {
   sample: number;
   decode: number;
   composite: number;
+  /** Detail-pass stage (encoding, sampling and decoding at the photo's scale). */
+  detail: number;
   /** Colour-anchoring stage. */
   anchor: number;
   /** Photo-texture stage. */
@@ -84,7 +86,7 @@ export interface MethodResult {
   settings: FillSettings;
 }
 
-export type JobStage = 'queued' | 'encoding' | 'sampling' | 'decoding' | 'compositing' | 'texturing';
+export type JobStage = 'queued' | 'encoding' | 'sampling' | 'decoding' | 'compositing' | 'detailing' | 'texturing';
 
 /** Events of a fill job, keyed on `stage`. `method` is null when the event concerns the whole job. */
 export type JobEvent =

@@ -32,7 +32,7 @@ export const NUMBER_FIELDS = {
   topK: { integer: true, min: 0, max: 65536, default: 100, step: 1, label: 'Top-k (transformer, 0 = all)', flag: 'top-k', help: 'transformer: sample among the k most likely codes (0 = all)' },
 } as const satisfies Record<string, NumberField>;
 
-/** An on/off refinement stage; the CLI switches it off with `--<flag>`. */
+/** An on/off refinement stage; the CLI flips its default with `--<flag>` (`--no-...` for those on by default). */
 export interface StageField {
   default: boolean;
   label: string;
@@ -46,6 +46,7 @@ export interface StageField {
  */
 export const STAGE_FIELDS = {
   guidedDecoder: { default: true, label: 'Sharp decoder', flag: 'no-guided', help: "decode with the pack's guided decoder, which sees the known pixels, at the photo's own scale" },
+  detailPass: { default: false, label: 'Detail pass', flag: 'detail', help: "re-sample the fill's codes at the photo's own scale (one code per 4x4 pixels) from a partly noised start, with the diffusion prior" },
   anchorColours: { default: true, label: 'Colour anchoring', flag: 'no-anchor', help: "pull the fill's broad colours toward a smooth continuation of the colours around it" },
   photoTexture: { default: true, label: 'Photo texture', flag: 'no-texture', help: "fine detail from the photo's own known pixels, placed by the fill" },
 } as const satisfies Record<string, StageField>;
@@ -87,6 +88,7 @@ function settingsSchema(T: number) {
     truncation: numberSchema('truncation', NUMBER_FIELDS.truncation),
     topK: numberSchema('top-k', NUMBER_FIELDS.topK),
     guidedDecoder: stageSchema('guidedDecoder'),
+    detailPass: stageSchema('detailPass'),
     anchorColours: stageSchema('anchorColours'),
     photoTexture: stageSchema('photoTexture'),
   });
@@ -107,6 +109,7 @@ export const DEFAULT_SETTINGS: FillSettings = {
   truncation: NUMBER_FIELDS.truncation.default,
   topK: NUMBER_FIELDS.topK.default,
   guidedDecoder: STAGE_FIELDS.guidedDecoder.default,
+  detailPass: STAGE_FIELDS.detailPass.default,
   anchorColours: STAGE_FIELDS.anchorColours.default,
   photoTexture: STAGE_FIELDS.photoTexture.default,
 };

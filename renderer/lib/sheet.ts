@@ -3,7 +3,7 @@ import { composite, ctx2d, newCanvas, rgbaToCanvas } from './images';
 
 export const METHOD_LABEL: Record<string, string> = { vqddm: 'VQ-DDM', transformer: 'Transformer' };
 
-const STAGE_LABEL: Record<FillStage, string> = { coarse: 'coarse fill', 'guided-decoder': 'sharp decoder', 'colour-anchor': 'colour anchoring', 'photo-texture': 'photo texture' };
+const STAGE_LABEL: Record<FillStage, string> = { coarse: 'coarse fill', 'guided-decoder': 'sharp decoder', 'detail-pass': 'detail pass', 'colour-anchor': 'colour anchoring', 'photo-texture': 'photo texture' };
 
 /** Which refinement stages made this result, e.g. "coarse fill + sharp decoder + photo texture". */
 export function describeStages(r: MethodResult): string {

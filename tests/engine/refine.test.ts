@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../electron/engine/engine.js';
 import type { Pixels } from '../../electron/engine/image/pixels.js';
-import { applyPatches, GUIDED_MAX_SIDE } from '../../electron/engine/pipeline.js';
+import { applyPatches, DETAIL_MAX_SIDE, DETAIL_STEPS, GUIDED_MAX_SIDE } from '../../electron/engine/pipeline.js';
 import { changedOutside, copyOfTinyPack, photo, rectMask, TINY_PACK } from './helpers.js';
 
 let engine: Engine;
@@ -48,6 +48,38 @@ describe('refinement stages (guided decoder, colour anchoring, photo texture)', 
       expect(s.D).toBeLessThanOrEqual(GUIDED_MAX_SIDE);
       expect(s.D % 4).toBe(0);
       expect(s.known).toBeGreaterThan(0.3 * s.D * s.D);
+    }
+  });
+
+  it('the detail pass re-samples the fill at the photo scale from a partly noised start, for either method', async () => {
+    const calls: { G: number; t: number }[] = [];
+    const original = engine.models.denoise.bind(engine.models);
+    engine.models.denoise = async (z, t, B, G) => {
+      calls.push({ G, t });
+      return original(z, t, B, G);
+    };
+    const m = rectMask(image.width, image.height, 60, 40, 90, 90); // a crop of ~180 px, coarse grid 32 (128 px)
+    const s = engine.settings({ methods: ['transformer'], steps: 3, seed: 9, guidedDecoder: false, anchorColours: false, photoTexture: false });
+    try {
+      const plain = await engine.fill(image, m, s, 'transformer');
+      expect(calls).toEqual([]);
+      const detailed = await engine.fill(image, m, { ...s, detailPass: true }, 'transformer');
+      expect(detailed.stages).toEqual(['coarse', 'detail-pass']);
+      expect(detailed.timings.detail).toBeGreaterThan(0);
+      // Only the diffusion prior at the finer grid (one code per 4x4 pixels), starting part way down.
+      expect(calls).toHaveLength(DETAIL_STEPS);
+      for (const c of calls) expect(c.G * engine.info().downsample).toBe(Math.min(DETAIL_MAX_SIDE, 176));
+      expect(calls[0]!.t).toBeLessThan(engine.info().T);
+      const a = applyPatches(image, plain.samples[0].patches);
+      const b = applyPatches(image, detailed.samples[0].patches);
+      expect(changedOutside(b, image, m)).toBe(0);
+      let differ = 0;
+      for (let i = 0; i < a.data.length; i++) if (a.data[i] !== b.data[i]) differ++;
+      expect(differ).toBeGreaterThan(1000);
+      const again = await engine.fill(image, m, { ...s, detailPass: true }, 'transformer');
+      expect(Buffer.from(again.samples[0].patches[0].pixels.data)).toEqual(Buffer.from(detailed.samples[0].patches[0].pixels.data));
+    } finally {
+      engine.models.denoise = original;
     }
   });
 

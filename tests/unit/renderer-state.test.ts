@@ -117,7 +117,7 @@ describe('SettingsState', () => {
 const result = (method: 'vqddm' | 'transformer'): MethodResult => ({
   method,
   samples: [{ seed: 1, patches: [] }],
-  timings: { encode: 1, sample: 2, decode: 3, composite: 4, anchor: 0, texture: 0, total: 10, modelRun: 5 },
+  timings: { encode: 1, sample: 2, decode: 3, composite: 4, detail: 0, anchor: 0, texture: 0, total: 10, modelRun: 5 },
   modelCalls: 3,
   grids: [16],
   stages: ['coarse'],

@@ -25,6 +25,11 @@ export interface VqddmJob {
   truncation: number;
   /** One seed per sample, so sample b depends only on its own seed. */
   seeds: number[];
+  /**
+   * Partial noising (SDEdit-style, the detail pass): start at step `t` < T with the unknown cells drawn
+   * from q(z_t | z_0 = codes) [B, G*G] instead of uniform, and run `steps` steps from t down to 0.
+   */
+  from?: { t: number; codes: Int32Array };
 }
 
 export interface StepProgress {
@@ -36,14 +41,16 @@ export async function* sampleVqddm(denoise: Denoiser, job: VqddmJob): AsyncGener
   const { B, G, K, schedule, known, unknown } = job;
   const cells = G * G;
   const rngs = job.seeds.map((s) => new Rng(s));
-  const times = timeSequence(schedule.T, job.steps);
+  const start = job.from?.t ?? schedule.T;
+  const times = timeSequence(start, job.steps);
   const z = new Int32Array(B * cells);
-  // z_T: unknown cells uniform; known cells from q(z_T | z_0).
+  // z_start: unknown cells uniform (or from q(z_t | the given codes)); known cells from q(z_t | z_0).
   for (let b = 0; b < B; b++) {
     const rng = rngs[b];
     for (let c = 0; c < cells; c++) {
       const i = b * cells + c;
-      z[i] = unknown[c] ? rng.int(K) : renoise(known[i], schedule.abar[schedule.T], K, rng);
+      if (!unknown[c]) z[i] = renoise(known[i], schedule.abar[start], K, rng);
+      else z[i] = job.from ? renoise(job.from.codes[i], schedule.abar[start], K, rng) : rng.int(K);
     }
   }
   const tempered = new Float64Array(K);
