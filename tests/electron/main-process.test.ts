@@ -4,7 +4,8 @@
  * checks, everywhere, the window's web preferences, navigation and permission blocking, the IPC
  * handlers (and that they refuse other senders), and a fill through main -> engine process -> events.
  */
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import Module, { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -155,5 +156,23 @@ describe('Electron main process (stand-in electron module)', () => {
     expect(recent.submenu!.map((i) => i.label)).toEqual(['photo.jpg']);
     expect(await rec.handlers['files:listRecent']!(trusted)).toMatchObject({ ok: true, value: [{ id: FIXTURE, name: 'photo.jpg' }] });
     expect(await rec.handlers['files:openRecent']!(trusted, FIXTURE)).toMatchObject({ ok: true });
+  });
+
+  it('Save writes over the opened file whole: a temporary sibling, flushed, renamed; nothing left behind', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vqddm-save-'));
+    const path = join(dir, 'photo.jpg');
+    copyFileSync(FIXTURE, path);
+    const fake = require(fakePath) as { dialog: { showOpenDialog: () => Promise<unknown> } };
+    fake.dialog.showOpenDialog = async () => ({ canceled: false, filePaths: [path] });
+    expect(await rec.handlers['files:openImage']!(trusted)).toMatchObject({ ok: true, value: { path } });
+    const bytes = new Uint8Array([1, 2, 3, 4]);
+    const saved = await rec.handlers['files:save']!(trusted, { suggestedName: 'photo.jpg', bytes, path, filter: { name: 'JPEG', extensions: ['jpg'] } });
+    expect(saved).toMatchObject({ ok: true, value: { path } });
+    expect(new Uint8Array(readFileSync(path))).toEqual(bytes);
+    expect(readdirSync(dir)).toEqual(['photo.jpg']);
+    // A path the page did not open or save is not written without the dialog (which the stand-in cancels).
+    const other = join(dir, 'other.jpg');
+    expect(await rec.handlers['files:save']!(trusted, { suggestedName: 'x.jpg', bytes, path: other, filter: { name: 'JPEG', extensions: ['jpg'] } })).toMatchObject({ ok: true, value: null });
+    expect(readdirSync(dir)).toEqual(['photo.jpg']);
   });
 });

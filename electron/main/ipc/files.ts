@@ -3,10 +3,11 @@
  * path only if that path is in the recent list, and write over a path only if it opened or saved it.
  */
 import { app, dialog, type BrowserWindow } from 'electron';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { HOST_CHANNELS, type OpenedFile, type RecentEntry, type SaveRequest, type SaveResult } from '../../shared/host.js';
 import { ApiError } from '../../shared/contract.js';
+import { writeFileAtomically } from '../../engine/io/atomicWrite.js';
 import type { RecentFiles } from '../recent.js';
 import { handle } from './result.js';
 
@@ -50,7 +51,8 @@ export function registerFilesIpc(recent: RecentFiles, rendererUrl: string, windo
       path = r.filePath;
     }
     try {
-      await writeFile(path, req.bytes);
+      // Never a half-written file over the person's original: temporary sibling, flush, rename.
+      await writeFileAtomically(path, req.bytes);
     } catch (e) {
       throw new ApiError('IO_ERROR', `Cannot write ${path}: ${(e as Error).message}`);
     }
