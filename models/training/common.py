@@ -1,12 +1,12 @@
-"""Shared helpers: device choice, threads, resumable checkpoints, JSON-lines logs, fp16 state dicts, configs."""
+"""Shared helpers: device choice, threads, resumable checkpoints, JSON-lines logs, fp16 state dicts, configs.
+The training loop itself is in loop.py."""
 from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import time
-from dataclasses import asdict
+from dataclasses import asdict, fields
 
 import torch
 
@@ -70,8 +70,19 @@ def n_params(m: torch.nn.Module) -> int:
 
 
 def config_from(cls, d: dict):
-    """A stage's dataclass config from a checkpoint's saved dict (lists back to tuples)."""
-    return cls(**{k: (tuple(v) if isinstance(v, list) else v) for k, v in d.items()})
+    """A stage's dataclass config from a checkpoint's saved dict (lists back to tuples). Keys the class no
+    longer has are dropped and fields it has gained take their defaults, so older checkpoints still load."""
+    names = {f.name for f in fields(cls)}
+    return cls(**{k: (tuple(v) if isinstance(v, list) else v) for k, v in d.items() if k in names})
+
+
+def load_fp16_model(path: str, cfg_cls, build, key: str = "cfg", device="cpu") -> torch.nn.Module:
+    """A network from its compact fp16 file ({key: config dict, "model": fp16 state dict}, as the stages'
+    `*_fp16.pt`): `build(config)` makes the module, which comes back in eval mode on `device`."""
+    d = torch.load(path, map_location="cpu")
+    m = build(config_from(cfg_cls, d[key]))
+    load_fp16_state(m, d["model"])
+    return m.to(device).eval()
 
 
 def parse_config(cls, argv=None):
@@ -83,16 +94,6 @@ def parse_config(cls, argv=None):
         elif isinstance(v, (int, float, str)):
             ap.add_argument("--" + k, type=type(v), default=v)
     return cls(**vars(ap.parse_args(argv)))
-
-
-def set_lr(optimizers, base: float, frac: float, step: int, warmup: int = 0) -> float:
-    """Wall-clock cosine schedule down to 10% of `base` (frac = share of the time budget used), after a
-    linear warm-up of `warmup` steps; sets it on every param group of `optimizers` and returns it."""
-    lr = base * min(1.0, (step + 1) / warmup if warmup else 1.0) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(frac, 1.0))))
-    for opt in optimizers:
-        for g in opt.param_groups:
-            g["lr"] = lr
-    return lr
 
 
 def load_onnx_weights(model: torch.nn.Module, onnx_path: str, export_fn) -> int:

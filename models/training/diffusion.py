@@ -1,6 +1,6 @@
 """Stage 4: discrete (multinomial) diffusion prior over the code grid, docs/METHOD.md eq. 15-24.
 
-    nice -n 10 /usr/bin/python3 -m models.training.diffusion --minutes 35   # resumes from runs/diffusion/ckpt.pt
+    nice -n 10 /usr/bin/python3 -m models.training.diffusion --steps 1600   # resumes from runs/diffusion/ckpt.pt
 
 All probabilities in log space. The network predicts log p(z_0 | z_t) (log-softmax over K); the loss is the
 ELBO: KL(q(z_{t-1}|z_t,z_0) || p(z_{t-1}|z_t)) for t >= 2, the decoder NLL -log p(z_0|z_1) at t = 1, plus
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 import os
-import time
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -20,8 +19,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from . import schedule as S
-from .common import (RUNS, Log, fp16_state, load_ckpt, load_onnx_weights, n_params, parse_config, pick_device, save_ckpt,
-                     set_lr, setup_threads)
+from .common import RUNS, fp16_state, load_onnx_weights, n_params, parse_config
+from .loop import TrainLoop
 
 
 @dataclass
@@ -42,8 +41,9 @@ class DiffConfig:
     # training
     batch: int = 32
     lr: float = 5e-4
-    minutes: float = 35.0
-    max_steps: int = 10**9
+    steps: int = 1600             # length of the learning-rate schedule (~35 min on 2 CPU cores: ~46 steps/min)
+    minutes: float = 60.0         # safety stop for one run (rerun to continue)
+    max_steps: int = 10**9        # stop this run at this step (the schedule still follows `steps`)
     big_every: int = 0            # every n-th batch is a 32x32-grid batch (0: never)
     huge_every: int = 0           # every n-th batch is a 64x64 grid of a crop at the photo's own scale (0: never)
     init_onnx: str = ""           # warm start from a pack's diffusion.onnx (when there is no checkpoint yet)
@@ -151,7 +151,8 @@ class UNet(nn.Module):
 # ---- multinomial diffusion maths (log space) -------------------------------------------------------------
 
 class Multinomial:
-    """dtype: float32 for training; float64 reproduces the engine's arithmetic (tests/fixtures/diffusion-parity.json)."""
+    """dtype: float32 for training; float64 reproduces the engine's arithmetic
+    (tests/fixtures/diffusion-parity.json)."""
 
     def __init__(self, K: int, T: int, sched: dict, device="cpu", dtype=torch.float32):
         self.K, self.T, self.dtype = K, T, dtype
@@ -231,8 +232,8 @@ class TSampler:
     def state_dict(self):
         return {"hist": self.hist, "count": self.count}
 
-    def load_state_dict(self, d):
-        self.hist, self.count = d["hist"], d["count"]
+    def load_state_dict(self, d):  # kept on the CPU, where the batches' generator draws t
+        self.hist, self.count = d["hist"].cpu(), d["count"].cpu()
 
 
 @torch.no_grad()
@@ -252,44 +253,30 @@ def elbo_bits(model, mn: Multinomial, grids: torch.Tensor, bs: int = 64, seed: i
 
 
 def train(c: DiffConfig, log_every: int = 50):
-    dev = pick_device()
-    setup_threads(c.threads)
-    torch.manual_seed(c.seed)
+    loop = TrainLoop("diffusion", c, warmup=200, clip=1.0, log_every=log_every)
+    dev = loop.device
     G = torch.load(c.grids)
     tr16, va16 = G["train16"].long(), G["val16"].long()
     tr32, tr64 = G.get("train32"), G.get("train64")
     model = UNet(c)
-    if c.init_onnx and not os.path.exists(os.path.join(c.out, "ckpt.pt")):
+    if c.init_onnx and not loop.has_checkpoint():
         from .export import export_diffusion
         load_onnx_weights(model, c.init_onnx, export_diffusion)
-        print(f"warm start from {c.init_onnx}", flush=True)
+        loop.say(f"warm start from {c.init_onnx}")
     model = model.to(dev)
     mn = Multinomial(c.K, c.T, c.sched(), dev)
     ts = TSampler(c.T)
     opt = torch.optim.AdamW(model.parameters(), lr=c.lr, weight_decay=0.0)
-    log = Log(os.path.join(c.out, "log.jsonl"))
-    ck_path = os.path.join(c.out, "ckpt.pt")
-    step, elapsed, seen = 0, 0.0, 0
-    ck = load_ckpt(ck_path, dev)
-    if ck:
-        model.load_state_dict(ck["model"]); opt.load_state_dict(ck["opt"]); ts.load_state_dict(ck["ts"])
-        step, elapsed, seen = ck["step"], ck["elapsed"], ck["seen"]
-    print(f"diffusion UNet {n_params(model) / 1e6:.2f}M params, T={c.T}, {len(tr16)} grids, device {dev}", flush=True)
-    rng = torch.Generator().manual_seed(c.seed + step)
-    t0, last_ck, budget = time.time() - elapsed, time.time(), c.minutes * 60
+    loop.track(model=model, opt=opt, ts=ts)
+    loop.resume()
+    loop.say(f"diffusion UNet {n_params(model) / 1e6:.2f}M params, T={c.T}, {len(tr16)} grids, device {dev}")
+    rng = torch.Generator().manual_seed(loop.data_seed)
     vsub = va16[:64].to(dev)
 
-    def save():
-        save_ckpt(ck_path, model=model.state_dict(), opt=opt.state_dict(), ts=ts.state_dict(), step=step,
-                  elapsed=time.time() - t0, seen=seen, cfg=asdict(c))
-        torch.save({"cfg": asdict(c), "model": fp16_state(model)}, os.path.join(c.out, "diffusion_fp16.pt"))
-
-    while step < c.max_steps and time.time() - t0 < budget:
-        frac = (time.time() - t0) / budget
-        lr = set_lr([opt], c.lr, frac, step, warmup=200)
+    def step(i):
         # one batch = the same number of cells at every grid size: 16x16 x B, 32x32 x B/4, 64x64 x B/16
-        huge = tr64 is not None and c.huge_every > 0 and step % c.huge_every == c.huge_every - 1
-        big = not huge and tr32 is not None and c.big_every > 0 and step % c.big_every == c.big_every - 1
+        huge = tr64 is not None and c.huge_every > 0 and i % c.huge_every == c.huge_every - 1
+        big = not huge and tr32 is not None and c.big_every > 0 and i % c.big_every == c.big_every - 1
         src, B = (tr64, max(1, c.batch // 16)) if huge else (tr32, max(1, c.batch // 4)) if big else (tr16, c.batch)
         z0 = src[torch.randint(len(src), (B,), generator=rng)].long().to(dev)
         t, pt = ts.sample(B, rng)
@@ -297,30 +284,23 @@ def train(c: DiffConfig, log_every: int = 50):
         ncell = z0[0].numel()
         # unbiased ELBO estimate per cell: L_t / (T p_t) * ... ; dividing by ncell keeps the scale fixed
         loss = ((Lt / (pt.to(dev).float() * c.T)).mean() * c.T + prior.mean()) / ncell
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
+        loop.update(loss, opt, model)
         ts.update(t, Lt / ncell)
-        step += 1; seen += B
-        if step % log_every == 0:
-            log(stage="diffusion", step=step, seen=seen, minutes=(time.time() - t0) / 60,
-                bits_est=float(loss) / math.log(2), lr=lr)
-        if step % c.val_every == 0:
-            # cheap validation: 16 uniformly spaced t, scaled to the full sum (an unbiased-ish estimate)
-            model.eval()
-            with torch.no_grad():
-                tot = 0.0
-                for tt in np.linspace(1, c.T, 16).round().astype(int):
-                    Lv, pv = mn.loss_terms(model, vsub, torch.full((len(vsub),), int(tt), device=dev))
-                    tot += float(Lv.sum())
-                tot = tot * c.T / 16 + float(pv.sum())
-            model.train()
-            log(stage="diffusion_val", step=step, seen=seen, minutes=(time.time() - t0) / 60,
-                val_bits_est=tot / (vsub.numel() * math.log(2)))
-        if time.time() - last_ck > c.ckpt_every_s:
-            save(); last_ck = time.time()
-    save()
+        return B, {"bits_est": float(loss) / math.log(2)}
+
+    @torch.no_grad()
+    def validate():
+        # cheap validation: 16 uniformly spaced t, scaled to the full sum (an unbiased-ish estimate)
+        model.eval()
+        tot = 0.0
+        for tt in np.linspace(1, c.T, 16).round().astype(int):
+            Lv, pv = mn.loss_terms(model, vsub, torch.full((len(vsub),), int(tt), device=dev))
+            tot += float(Lv.sum())
+        tot = tot * c.T / 16 + float(pv.sum())
+        model.train()
+        return {"val_bits_est": tot / (vsub.numel() * math.log(2))}
+
+    loop.run(step, validate, lambda: {"diffusion_fp16.pt": {"cfg": asdict(c), "model": fp16_state(model)}})
     return model
 
 

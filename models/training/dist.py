@@ -1,7 +1,8 @@
-"""Data-parallel training over processes started by torchrun: gloo on CPU, NCCL on CUDA.
+"""Data-parallel training over processes started by torchrun: gloo on CPU, NCCL on CUDA. The training loop
+(loop.py) calls these hooks for every stage, so any stage's command runs under torchrun:
 
     /usr/bin/python3 -m torch.distributed.run --nproc_per_node 2 --redirects 2 --tee 1 -m models.training.guided
-    torchrun --nproc_per_node 8 -m models.training.guided ...            # one GPU per process
+    torchrun --nproc_per_node 8 -m models.training.diffusion ...         # one GPU per process
 
 (`--redirects 2 --tee 1` only for Debian's torch 1.13 on Python 3.11, whose launcher fails on its defaults.)
 Without torchrun (no WORLD_SIZE in the environment) everything is a single process and every call is a no-op.

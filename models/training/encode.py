@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from . import data as D
-from .common import RUNS, config_from, parse_config, load_fp16_state, pick_device, setup_threads
+from .common import RUNS, load_fp16_model, parse_config, pick_device, setup_threads
 from .vqgan import VQConfig, VQGAN
 
 
@@ -35,10 +35,7 @@ class EncodeConfig:
 
 
 def load_vq(path, dev="cpu") -> VQGAN:
-    d = torch.load(path, map_location="cpu")
-    m = VQGAN(config_from(VQConfig, d["cfg"]))
-    load_fp16_state(m, d["model"])
-    return m.to(dev).eval()
+    return load_fp16_model(path, VQConfig, VQGAN, device=dev)
 
 
 @torch.no_grad()

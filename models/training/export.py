@@ -18,7 +18,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 
-from .common import RUNS, config_from, load_fp16_state
+from .common import RUNS, load_fp16_model
 from .diffusion import DiffConfig, UNet
 from .pack_schema import specs, validate as validate_manifest
 from .transformer import GPT, GPTConfig
@@ -190,24 +190,14 @@ def load_models(vq_path=None, diff_path=None, gpt_path=None):
     vq_path = vq_path or os.path.join(RUNS, "refit", "vqgan_refit_fp16.pt")
     diff_path = diff_path or os.path.join(RUNS, "diffusion", "diffusion_fp16.pt")
     gpt_path = gpt_path or os.path.join(RUNS, "transformer", "transformer_fp16.pt")
-    out = []
-    for p, C, M in [(vq_path, VQConfig, VQGAN), (diff_path, DiffConfig, UNet), (gpt_path, GPTConfig, GPT)]:
-        d = torch.load(p, map_location="cpu")
-        cfg = config_from(C, d["cfg"])
-        m = M(cfg)
-        load_fp16_state(m, d["model"])
-        out.append(m.eval())
-    return out
+    return [load_fp16_model(p, C, M) for p, C, M in
+            [(vq_path, VQConfig, VQGAN), (diff_path, DiffConfig, UNet), (gpt_path, GPTConfig, GPT)]]
 
 
 def load_guided(path: str):
     """The guided decoder from its compact fp16 file ({"cfg", "vq_cfg", "model"}, models/training/guided.py)."""
     from .guided import GuidedDecoder
-    d = torch.load(path, map_location="cpu")
-    vc = config_from(VQConfig, d["vq_cfg"])
-    gd = GuidedDecoder(vc)
-    load_fp16_state(gd, d["model"])
-    return gd.eval()
+    return load_fp16_model(path, VQConfig, GuidedDecoder, key="vq_cfg")
 
 
 def logsoftmax_last_axis(path: str) -> bool:

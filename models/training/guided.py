@@ -1,6 +1,6 @@
 """Stage 2b: the guided decoder, which decodes a fill's codes at the photo's own scale while seeing the known pixels.
 
-    nice -n 10 /usr/bin/python3 -m models.training.guided --steps 4000 --minutes 40   # resumes runs/guided/ckpt.pt
+    nice -n 10 /usr/bin/python3 -m models.training.guided --steps 4000   # resumes runs/guided/ckpt.pt
 
 Why: the plain decoder turns a G x G code grid into a 4G px image (64 or 128 px) that the engine then resizes to
 the crop, often 2-5x: fills come out blurry and blocky. This decoder takes
@@ -20,13 +20,13 @@ Training crops: S in `sizes` at scale 1-3x of photos loaded at up to 1280 px, co
 px: the known cells encode the mean-filled crop, as the engine does, the unknown ones the true crop (with
 --code_noise, up to that share of them swapped for codes from elsewhere in the crop, the kind of error a
 prior makes; tried at 0.5, it filled worse in the engine).
-The learning rate follows steps (cosine over `steps`), so a run split over sessions follows one schedule.
-Data-parallel under torchrun (models/training/dist.py): `batch` is per process.
+Trained by the common loop (models/training/loop.py): the learning rate follows steps (cosine over `steps`),
+so a run split over sessions follows one schedule; data-parallel under torchrun (models/training/dist.py),
+`batch` per process.
 """
 from __future__ import annotations
 
 import os
-import time
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -36,10 +36,10 @@ import torch.nn.functional as F
 
 from . import data as D
 from . import masks as M
-from .common import HERE, RUNS, Log, fp16_state, load_ckpt, n_params, parse_config, save_ckpt, setup_threads
+from .common import HERE, RUNS, fp16_state, n_params, parse_config
 from .encode import load_vq
-from .dist import Dist
-from .vqgan import VQConfig, VQGAN, Decoder, ResBlock
+from .loop import TrainLoop
+from .vqgan import VQConfig, VQGAN, Decoder, ResBlock, gan_optimizers
 
 SHIPPED_VQ = os.path.join(HERE, "checkpoints", "vqgan_refit_fp16.pt")
 
@@ -54,7 +54,7 @@ class GuidedConfig:
     batch: int = 8
     lr: float = 2e-4
     steps: int = 4000                 # length of the cosine schedule (all sessions together)
-    minutes: float = 80.0             # this run's wall-clock budget; rerun to continue
+    minutes: float = 80.0             # safety stop for one run (rerun to continue)
     w_hole: float = 1.0               # extra L1 inside the hole
     code_noise: float = 0.0           # up to this share of the hole's codes swapped for others of the crop
                                       # (0.5 was tried and filled worse in the engine: models/default/REPORT.md)
@@ -167,12 +167,6 @@ def fft_mag_l1(a, b):
     return (fa - fb).abs().mean()
 
 
-def lr_at(step: int, c: GuidedConfig, warmup: int = 100) -> float:
-    """Cosine over `steps` down to 10 %, after a linear warm-up: a function of the step alone."""
-    frac = min(1.0, step / max(1, c.steps))
-    return c.lr * min(1.0, (step + 1) / warmup) * (0.1 + 0.45 * (1 + np.cos(np.pi * frac)))
-
-
 @torch.no_grad()
 def make_batch(vq: VQGAN, ps: D.PhotoSet, rng: np.random.Generator, c: GuidedConfig, S: int, G: int, dev):
     """x [B, 3, S, S], mask [B, 1, S, S], codes [B, G, G] as the engine would hand them to the decoder."""
@@ -222,10 +216,8 @@ def evaluate(gd: GuidedDecoder, val: list) -> dict:
 
 
 def train(c: GuidedConfig, log_every: int = 25):
-    ddp = Dist()
-    dev = ddp.device()
-    setup_threads(c.threads)
-    torch.manual_seed(c.seed)
+    loop = TrainLoop("guided", c, warmup=100, log_every=log_every)
+    dev = loop.device
     vq = load_vq(c.vq).to(dev)
     for p in vq.parameters():
         p.requires_grad_(False)
@@ -234,7 +226,7 @@ def train(c: GuidedConfig, log_every: int = 25):
     rows = D.load_rows(c.images or None)
     tr = D.PhotoSet(rows, "train", c.max_side)
     val = []
-    if ddp.main:
+    if loop.ddp.main:
         va = D.PhotoSet(rows, "val", c.max_side)
         vrng = np.random.default_rng(1234)
         val = [make_batch(vq, va, vrng, c, S, G, dev) for S in sizes for G in grids if 4 * G <= S]
@@ -242,46 +234,16 @@ def train(c: GuidedConfig, log_every: int = 25):
     disc = MultiScaleDisc(c.disc_ch).to(dev)
     for p in gd.dec.parameters():  # the plain decoder stays as shipped: only the refinement learns
         p.requires_grad_(False)
-    params = list(gd.refine.parameters())
-    opt = torch.optim.Adam(params, lr=c.lr, betas=(0.5, 0.9))
-    opt_d = torch.optim.Adam(disc.parameters(), lr=c.lr, betas=(0.5, 0.9))
-    log = Log(os.path.join(c.out, "log.jsonl")) if ddp.main else None
-    ck_path = os.path.join(c.out, "ckpt.pt")
-    step, seen = 0, 0
-    ck = load_ckpt(ck_path, dev)
-    if ck:
-        gd.load_state_dict(ck["model"]); disc.load_state_dict(ck["disc"])
-        opt.load_state_dict(ck["opt"]); opt_d.load_state_dict(ck["opt_d"])
-        step, seen = ck["step"], ck["seen"]
-        print(f"resumed at step {step}")
-    elif log:
-        log(stage="guided_val", step=0, **evaluate(gd, val))
-    ddp.broadcast(gd, disc)
-    if ddp.main:
-        print(f"guided decoder {n_params(gd) / 1e6:.2f}M params (refiner {n_params(gd.refine) / 1e6:.2f}M), "
-              f"disc {n_params(disc) / 1e6:.2f}M, {len(tr)} train photos, device {dev}, {ddp.world} process(es)", flush=True)
-    rng = np.random.default_rng(c.seed + 1000 * ddp.rank + step)
-    t0, last_ck = time.time(), time.time()
-
-    def save():
-        save_ckpt(ck_path, model=gd.state_dict(), disc=disc.state_dict(), opt=opt.state_dict(),
-                  opt_d=opt_d.state_dict(), step=step, seen=seen, cfg=asdict(c))
-        torch.save({"cfg": asdict(c), "vq_cfg": asdict(gd.vc), "model": fp16_state(gd)}, os.path.join(c.out, "guided_fp16.pt"))
-
+    opt, opt_d = gan_optimizers(gd.refine.parameters(), disc, c.lr)
+    loop.track(model=gd, disc=disc, opt=opt, opt_d=opt_d)
+    loop.resume()
+    loop.say(f"guided decoder {n_params(gd) / 1e6:.2f}M params (refiner {n_params(gd.refine) / 1e6:.2f}M), "
+             f"disc {n_params(disc) / 1e6:.2f}M, {len(tr)} train photos, device {dev}, {loop.ddp.world} process(es)")
+    rng = np.random.default_rng(loop.data_seed)
     adversarial = c.w_gan > 0 or c.w_fm > 0
-    # every rank runs the same number of steps (the wall-clock budget is rank 0's, shared each step)
-    stop = torch.zeros(1, device=dev)
-    while step < c.steps:
-        stop.fill_(float(time.time() - t0 >= c.minutes * 60))
-        if ddp.world > 1:
-            torch.distributed.broadcast(stop, 0)
-        if stop.item():
-            break
-        lr = lr_at(step, c)
-        for o in (opt, opt_d):
-            for g in o.param_groups:
-                g["lr"] = lr
-        pick = np.random.default_rng(c.seed * 7919 + step)  # the same on every rank: one step, one S and G
+
+    def step(i):
+        pick = np.random.default_rng(c.seed * 7919 + i)  # the same on every rank: one step, one S and G
         S = int(pick.choice(sizes))
         G = int(pick.choice([g for g in grids if 4 * g <= S]))
         x, mask, codes = make_batch(vq, tr, rng, c, S, G, dev)
@@ -299,13 +261,10 @@ def train(c: GuidedConfig, log_every: int = 25):
             g_adv = sum(-lg.mean() for lg, _ in fake_out) / len(fake_out)
             fm = sum((a - b).abs().mean() for a, b in zip([f for _, fs in fake_out for f in fs], real_feats)) / len(real_feats)
             loss = loss + c.w_gan * g_adv + c.w_fm * fm
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        ddp.average_grads(gd)
-        opt.step()
+        loop.update(loss, opt, gd)
         if adversarial:
             # discriminator: hinge, plus a lazy R1 penalty on real crops every r1_every steps
-            r1_on = c.r1_gamma > 0 and step % c.r1_every == 0
+            r1_on = c.r1_gamma > 0 and i % c.r1_every == 0
             xr = x.detach().requires_grad_(r1_on)
             real_out = disc(xr, mask)
             d_loss = sum(F.relu(1 - lg).mean() for lg, _ in real_out) / len(real_out)
@@ -314,25 +273,13 @@ def train(c: GuidedConfig, log_every: int = 25):
                 grad, = torch.autograd.grad(sum(lg.sum() for lg, _ in real_out), xr, create_graph=True)
                 r1 = grad.pow(2).flatten(1).sum(1).mean()
                 d_loss = d_loss + 0.5 * c.r1_gamma * c.r1_every * r1
-            opt_d.zero_grad(set_to_none=True)
-            d_loss.backward()
-            ddp.average_grads(disc)
-            opt_d.step()
-        step += 1
-        seen += c.batch * ddp.world
-        if log and step % log_every == 0:
-            log(stage="guided", step=step, seen=seen, S=S, G=G, l1=float(l1), l1_hole=float(l1_hole), fft=float(lf),
-                g=float(g_adv), fm=float(fm), d=float(d_loss), r1=float(r1), lr=lr, minutes=(time.time() - t0) / 60)
-        if log and step % c.val_every == 0:
-            log(stage="guided_val", step=step, **evaluate(gd, val))
-        if ddp.main and time.time() - last_ck > c.ckpt_every_s:
-            save()
-            last_ck = time.time()
-    ddp.check_in_sync(gd, disc)
-    if log:
-        log(stage="guided_val", step=step, **evaluate(gd, val))
-        save()
-    ddp.close()
+            loop.update(d_loss, opt_d, disc)
+        return c.batch, {"S": S, "G": G, "l1": l1, "l1_hole": l1_hole, "fft": lf, "g": g_adv, "fm": fm, "d": d_loss,
+                         "r1": r1}
+
+    loop.run(step, lambda: evaluate(gd, val),
+             lambda: {"guided_fp16.pt": {"cfg": asdict(c), "vq_cfg": asdict(gd.vc), "model": fp16_state(gd)}},
+             val_at_start=True, val_at_end=True)
     return gd
 
 

@@ -1,6 +1,6 @@
 """Stage 2: ReFiT (rebuild and fine-tune the codebook), docs/METHOD.md.
 
-    nice -n 10 /usr/bin/python3 -m models.training.refit --minutes 8
+    nice -n 10 /usr/bin/python3 -m models.training.refit --steps 160   # resumes the fine-tune from runs/refit/ckpt.pt
 
 1. Collect P encoder outputs (unit vectors of the normalised lookup space) over random training crops:
    `per_crop` random spatial positions from each random crop (the paper takes one per image; several per
@@ -23,8 +23,9 @@ import torch
 import torch.nn.functional as F
 
 from . import data as D
-from .common import RUNS, config_from, parse_config, Log, fp16_state, load_ckpt, pick_device, save_ckpt, setup_threads
-from .vqgan import VQConfig, VQGAN, PatchDisc, evaluate
+from .common import RUNS, config_from, fp16_state, load_ckpt, parse_config
+from .loop import TrainLoop
+from .vqgan import VQConfig, VQGAN, PatchDisc, adaptive_weight, evaluate, gan_optimizers, hinge_d_loss
 
 
 @dataclass
@@ -33,10 +34,12 @@ class RefitConfig:
     per_crop: int = 8
     chain: int = 200              # AFK-MC2 Markov chain length m
     kmeans_iters: int = 100
-    minutes: float = 8.0          # decoder fine-tuning budget
+    steps: int = 160              # decoder fine-tuning steps (~8 min on 2 CPU cores: ~22 steps/min), constant rate
+    minutes: float = 15.0         # safety stop for one run of the fine-tune (rerun to continue)
     batch: int = 16
     lr: float = 2e-4
     disc_weight: float = 0.2      # lighter than stage 1's 0.8: this fine-tune is where PSNR is recovered
+    ckpt_every_s: float = 120.0
     threads: int = 2
     seed: int = 0
     vq_ckpt: str = os.path.join(RUNS, "vqgan", "ckpt.pt")
@@ -125,9 +128,9 @@ def collect(model: VQGAN, ps: D.PhotoSet, P: int, per_crop: int, size: int, rng,
 
 
 def refit(c: RefitConfig, log_every: int = 25):
-    dev = pick_device()
-    setup_threads(c.threads)
-    torch.manual_seed(c.seed)
+    """Rebuild the codebook, then fine-tune the decoder (resumable: a rerun continues the fine-tune)."""
+    loop = TrainLoop("refit_ft", c, floor=1.0, log_every=log_every)  # floor 1: a constant rate
+    dev = loop.device
     ck = load_ckpt(c.vq_ckpt, dev)
     vc = config_from(VQConfig, ck["cfg"])
     model = VQGAN(vc).to(dev)
@@ -137,56 +140,59 @@ def refit(c: RefitConfig, log_every: int = 25):
     rows = D.load_rows(c.images or None)
     tr, va = D.PhotoSet(rows, "train"), D.PhotoSet(rows, "val")
     val = va.fixed_crops(192, vc.size).to(dev)  # same crops as stage 1's validation
-    log = Log(os.path.join(c.out, "log.jsonl"))
-    t_start = time.time()
-    psnr0, use0 = evaluate(model, val)
-    log(stage="refit", phase="before", val_psnr=psnr0, usage=use0)
-    rng = np.random.default_rng(c.seed)
-    X = collect(model, tr, c.P, c.per_crop, vc.size, rng, dev)
-    t1 = time.time()
-    C0 = afkmc2(X.cpu().double(), vc.K, c.chain, torch.Generator().manual_seed(c.seed)).to(X)
-    C, a, inertia = kmeans(X, C0, c.kmeans_iters)
-    log(stage="refit", phase="kmeans", P=len(X), inertia=inertia, seconds=time.time() - t1,
-        clusters_used=int(torch.bincount(a, minlength=vc.K).gt(0).sum()))
-    with torch.no_grad():
-        model.quant.codebook.copy_(F.normalize(C, dim=1))
-    psnr1, use1 = evaluate(model, val)
-    log(stage="refit", phase="rebuilt", val_psnr=psnr1, usage=use1)
     # fine-tune the decoder, encoder and codebook frozen
     for p in model.parameters():
         p.requires_grad_(False)
     for p in model.decoder.parameters():
         p.requires_grad_(True)
-    opt = torch.optim.Adam(model.decoder.parameters(), lr=c.lr, betas=(0.5, 0.9))
-    opt_d = torch.optim.Adam(disc.parameters(), lr=c.lr, betas=(0.5, 0.9))
-    last = model.decoder.conv_out.weight
-    t0, step, budget = time.time(), 0, c.minutes * 60
+    opt, opt_d = gan_optimizers(model.decoder.parameters(), disc, c.lr)
+    # the rebuild's results, kept in the checkpoint so that a resumed fine-tune reports them; a checkpoint
+    # made from another VQ-GAN checkpoint (stage 1 trained on since) is not resumed
+    metrics = {"vq_step": ck.get("step")}
+    loop.track(model=model, disc=disc, opt=opt, opt_d=opt_d, metrics=metrics)
+    prev = load_ckpt(loop.ckpt_path)
+    if prev and prev.get("metrics", {}).get("vq_step") == metrics["vq_step"]:
+        loop.resume()
+    else:
+        t1 = time.time()
+        psnr0, use0 = evaluate(model, val)
+        loop.log(stage="refit", phase="before", val_psnr=psnr0, usage=use0)
+        rng = np.random.default_rng(c.seed)
+        X = collect(model, tr, c.P, c.per_crop, vc.size, rng, dev)
+        C0 = afkmc2(X.cpu().double(), vc.K, c.chain, torch.Generator().manual_seed(c.seed)).to(X)
+        C, a, inertia = kmeans(X, C0, c.kmeans_iters)
+        loop.log(stage="refit", phase="kmeans", P=len(X), inertia=inertia, seconds=time.time() - t1,
+                 clusters_used=int(torch.bincount(a, minlength=vc.K).gt(0).sum()))
+        with torch.no_grad():
+            model.quant.codebook.copy_(F.normalize(C, dim=1))
+        psnr1, use1 = evaluate(model, val)
+        loop.log(stage="refit", phase="rebuilt", val_psnr=psnr1, usage=use1)
+        metrics.update(before_refit={"usage": use0, "psnr": psnr0}, rebuilt_no_finetune={"usage": use1, "psnr": psnr1},
+                       P=len(X), kmeans_inertia=inertia, rebuild_minutes=(time.time() - t1) / 60)
+        loop.save()  # a kill during the fine-tune does not redo the k-means
     model.train()
-    while time.time() - t0 < budget:
+    rng = np.random.default_rng(loop.data_seed + 1)
+    last = model.decoder.conv_out.weight
+
+    def step(i):
         x = tr.batch(rng, c.batch, vc.size).to(dev)
         with torch.no_grad():
             idx = model.encode(x)
         xr = model.decode(idx)
         rec = (x - xr).abs().mean()
         g = -disc(xr).mean()
-        gr = torch.autograd.grad(rec, last, retain_graph=True)[0]
-        gg = torch.autograd.grad(g, last, retain_graph=True)[0]
-        w = (gr.norm() / (gg.norm() + 1e-4)).clamp(0, 1e4).detach() * c.disc_weight
-        loss = rec + w * g
-        opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
-        d_loss = F.relu(1 - disc(x)).mean() + F.relu(1 + disc(xr.detach())).mean()
-        opt_d.zero_grad(set_to_none=True); d_loss.backward(); opt_d.step()
-        step += 1
-        if step % log_every == 0:
-            log(stage="refit_ft", step=step, minutes=(time.time() - t0) / 60, l1=float(rec), g=float(g))
+        loop.update(rec + adaptive_weight(rec, g, last, c.disc_weight) * g, opt, model.decoder)
+        loop.update(hinge_d_loss(disc, x, xr), opt_d, disc)
+        return c.batch, {"l1": float(rec), "g": float(g)}
+
+    loop.run(step, exports=lambda: {"vqgan_refit_fp16.pt": {"cfg": asdict(vc), "model": fp16_state(model)}})
     psnr2, use2 = evaluate(model, val)
-    log(stage="refit", phase="after", val_psnr=psnr2, usage=use2, steps=step)
-    os.makedirs(c.out, exist_ok=True)
-    torch.save({"cfg": asdict(vc), "model": fp16_state(model)}, os.path.join(c.out, "vqgan_refit_fp16.pt"))
-    metrics = {"before_refit": {"usage": use0, "psnr": psnr0}, "rebuilt_no_finetune": {"usage": use1, "psnr": psnr1},
-               "after_refit": {"usage": use2, "psnr": psnr2}, "P": len(X), "kmeans_inertia": inertia,
-               "finetune_steps": step, "minutes": (time.time() - t_start) / 60, "val_crops": len(val)}
-    json.dump(metrics, open(os.path.join(c.out, "metrics.json"), "w"), indent=2)
+    loop.log(stage="refit", phase="after", val_psnr=psnr2, usage=use2, steps=loop.step)
+    metrics = {**metrics, "after_refit": {"usage": use2, "psnr": psnr2}, "finetune_steps": loop.step,
+               "minutes": metrics["rebuild_minutes"] + loop.minutes(), "val_crops": len(val)}
+    if loop.ddp.main:
+        with open(os.path.join(c.out, "metrics.json"), "w") as fh:
+            json.dump(metrics, fh, indent=2)
     return model, metrics
 
 

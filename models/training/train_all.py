@@ -3,9 +3,10 @@
     npm run train -- --images DIR --out models/my-pack            # or:
     /usr/bin/python3 -m models.training.train_all --images DIR --out models/my-pack [--work DIR] [--scale 1.0]
 
-Settings follow the device: on CUDA larger batches and longer budgets, on CPU the budgets used for the
-shipped pack. Every stage resumes from its checkpoint under --work, so rerunning the command continues.
---scale multiplies every stage's minutes (0.05 for a smoke run).
+Settings follow the device: on CUDA larger batches and more steps, on CPU the step counts that fit the
+shipped pack's budgets. Every stage resumes from its checkpoint under --work, so rerunning the command
+continues (the learning rate follows steps, so a resumed stage continues the same schedule).
+--scale multiplies every stage's steps (0.05 for a smoke run).
 """
 from __future__ import annotations
 
@@ -24,12 +25,18 @@ from . import transformer as TF
 from . import vqgan as VQ
 from .common import RUNS, pick_device
 
-# minutes per stage and batch sizes, per device kind
+# Per stage and device kind: (steps, batch, minutes). Steps set the learning-rate schedule (models/training/
+# loop.py); minutes only stop a run that is much slower than planned (rerunning continues where it stopped).
+# CPU steps come from the step rates logged for the shipped pack on 2 shared cores (models/default/REPORT.md):
+# VQ-GAN 1372 steps of 16 crops in 50.1 min (~27/min), ReFiT's fine-tune 156 steps in ~7 min (~22/min),
+# diffusion 1178 steps of 32 grids in 25.4 min (~46/min), transformer 200 steps of 32 grids in 21.3 min
+# (~9.4/min); so about 50, 8, 35 and 35 minutes, with minute limits well above. The CUDA steps are estimates,
+# not measured on a GPU (see models/README.md); its limits are the earlier 90/15-minute budgets with room to spare.
 PLANS = {
-    "cpu": {"vqgan": (50, 16), "refit": (8, 16), "diffusion": (35, 32), "transformer": (35, 32),
+    "cpu": {"vqgan": (1400, 16, 80), "refit": (160, 16, 15), "diffusion": (1600, 32, 60), "transformer": (330, 32, 60),
             "n16": 40000, "n32": 4000, "n64": 2000, "threads": 2},
-    "cuda": {"vqgan": (90, 64), "refit": (15, 64), "diffusion": (90, 128), "transformer": (90, 128),
-             "n16": 400000, "n32": 40000, "n64": 20000, "threads": 0},
+    "cuda": {"vqgan": (30000, 64, 120), "refit": (3000, 64, 20), "diffusion": (50000, 128, 120),
+             "transformer": (50000, 128, 120), "n16": 400000, "n32": 40000, "n64": 20000, "threads": 0},
 }
 
 
@@ -39,7 +46,8 @@ def run(images: str, out: str, work: str, scale: float = 1.0, name: str = "my-pa
     are the starting point (fine-tuning on the present data at a lower learning rate)."""
     dev = pick_device()
     plan = PLANS["cuda" if dev.type == "cuda" else "cpu"]
-    mins = lambda k: max(0.05, plan[k][0] * scale)
+    steps = lambda k: max(1, round(plan[k][0] * scale))
+    mins = lambda k: plan[k][2] * max(scale, 0.1)  # a safety stop: not scaled down as far as the steps
     th = plan["threads"]
     times = {}
     t = time.time()
@@ -48,13 +56,13 @@ def run(images: str, out: str, work: str, scale: float = 1.0, name: str = "my-pa
     warm = {r: os.path.join(init_pack, f"{r}.onnx") if init_pack else "" for r in ("diffusion", "transformer")}
     lr = 2e-4 if init_pack else 5e-4
     if "vqgan" not in skip:
-        VQ.train(VQ.VQConfig(minutes=mins("vqgan"), batch=plan["vqgan"][1], out=os.path.join(work, "vqgan"),
-                             images=images, threads=th))
+        VQ.train(VQ.VQConfig(steps=steps("vqgan"), minutes=mins("vqgan"), batch=plan["vqgan"][1],
+                             out=os.path.join(work, "vqgan"), images=images, threads=th))
     times["vqgan"] = (time.time() - t) / 60; t = time.time()
     if "refit" not in skip:
-        _, rm = RF.refit(RF.RefitConfig(minutes=mins("refit"), batch=plan["refit"][1], threads=th, images=images,
-                                        vq_ckpt=os.path.join(work, "vqgan", "ckpt.pt"), out=os.path.join(work, "refit"),
-                                        P=20000 if scale >= 0.5 else 2000))
+        _, rm = RF.refit(RF.RefitConfig(steps=steps("refit"), minutes=mins("refit"), batch=plan["refit"][1],
+                                        threads=th, images=images, vq_ckpt=os.path.join(work, "vqgan", "ckpt.pt"),
+                                        out=os.path.join(work, "refit"), P=20000 if scale >= 0.5 else 2000))
     times["refit"] = (time.time() - t) / 60; t = time.time()
     vq_path = vq or os.path.join(work, "refit", "vqgan_refit_fp16.pt")
     grids = os.path.join(work, "grids.pt")
@@ -67,14 +75,14 @@ def run(images: str, out: str, work: str, scale: float = 1.0, name: str = "my-pa
     times["encode"] = (time.time() - t) / 60; t = time.time()
     K = VQ.VQConfig().K
     if "diffusion" not in skip:
-        DF.train(DF.DiffConfig(K=K, T=T, minutes=mins("diffusion"), batch=plan["diffusion"][1], grids=grids,
-                               out=os.path.join(work, "diffusion"), threads=th, big_every=3, huge_every=4,
-                               lr=lr, init_onnx=warm["diffusion"]))
+        DF.train(DF.DiffConfig(K=K, T=T, steps=steps("diffusion"), minutes=mins("diffusion"),
+                               batch=plan["diffusion"][1], grids=grids, out=os.path.join(work, "diffusion"), threads=th,
+                               big_every=3, huge_every=4, lr=lr, init_onnx=warm["diffusion"]))
     times["diffusion"] = (time.time() - t) / 60; t = time.time()
     if "transformer" not in skip:
-        TF.train(TF.GPTConfig(K=K, minutes=mins("transformer"), batch=plan["transformer"][1], grids=grids,
-                              out=os.path.join(work, "transformer"), threads=th, window_every=2, lr=lr,
-                              init_onnx=warm["transformer"]))
+        TF.train(TF.GPTConfig(K=K, steps=steps("transformer"), minutes=mins("transformer"),
+                              batch=plan["transformer"][1], grids=grids, out=os.path.join(work, "transformer"),
+                              threads=th, window_every=2, lr=lr, init_onnx=warm["transformer"]))
     times["transformer"] = (time.time() - t) / 60
     vq, unet, gpt = EX.load_models(vq_path, os.path.join(work, "diffusion", "diffusion_fp16.pt"),
                                    os.path.join(work, "transformer", "transformer_fp16.pt"))
@@ -93,7 +101,7 @@ def main(argv=None):
     ap.add_argument("--images", default="", help="folder of photos (default: the shipped pack's photos.tsv)")
     ap.add_argument("--out", default="models/my-pack")
     ap.add_argument("--work", default="", help="checkpoints and logs (default models/training/runs/<pack name>)")
-    ap.add_argument("--scale", type=float, default=1.0, help="multiply every stage's minutes")
+    ap.add_argument("--scale", type=float, default=1.0, help="multiply every stage's steps")
     ap.add_argument("--T", type=int, default=200)
     ap.add_argument("--skip", default="", help="comma-separated stages already done")
     ap.add_argument("--vq", default="", help="an existing VQ-GAN checkpoint: skip stages 1-2")

@@ -1,6 +1,6 @@
 """Stage 5: the transformer baseline (VQ-GAN + GPT, Esser et al.): next-code prediction in raster order.
 
-    nice -n 10 /usr/bin/python3 -m models.training.transformer --minutes 35
+    nice -n 10 /usr/bin/python3 -m models.training.transformer --steps 330
 
 Position 0 is the start token (id K); position 1 + i*W + j is cell (i, j). `forward_cached` is the KV-cache
 forward that is exported: tokens [B, N] and past [L, 2, B, heads, P, head_dim] -> logits [B, N, K] and
@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import math
 import os
-import time
 from dataclasses import asdict, dataclass
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .common import (RUNS, Log, fp16_state, load_ckpt, load_onnx_weights, n_params, parse_config, pick_device, save_ckpt,
-                     set_lr, setup_threads)
+from .common import RUNS, fp16_state, load_onnx_weights, n_params, parse_config
+from .loop import TrainLoop
 
 
 @dataclass
@@ -31,8 +30,9 @@ class GPTConfig:
     # training
     batch: int = 32
     lr: float = 5e-4
-    minutes: float = 35.0
-    max_steps: int = 10**9
+    steps: int = 330              # length of the learning-rate schedule (~35 min on 2 CPU cores: ~9.4 steps/min)
+    minutes: float = 60.0         # safety stop for one run (rerun to continue)
+    max_steps: int = 10**9        # stop this run at this step (the schedule still follows `steps`)
     val_every: int = 500
     ckpt_every_s: float = 120.0
     threads: int = 1
@@ -138,61 +138,38 @@ def windows(grids: torch.Tensor, n: int, size: int, rng: torch.Generator) -> tor
 
 
 def train(c: GPTConfig, log_every: int = 50):
-    dev = pick_device()
-    setup_threads(c.threads)
-    torch.manual_seed(c.seed)
+    loop = TrainLoop("transformer", c, warmup=200, clip=1.0, log_every=log_every)
+    dev = loop.device
     G = torch.load(c.grids)
     tr, va = G["train16"].long(), G["val16"].long()
     larger = [G[k] for k in ("train32", "train64") if k in G]  # the same data the diffusion prior sees
     model = GPT(c)
-    if c.init_onnx and not os.path.exists(os.path.join(c.out, "ckpt.pt")):
+    if c.init_onnx and not loop.has_checkpoint():
         from .export import export_transformer
         load_onnx_weights(model, c.init_onnx, export_transformer)
-        print(f"warm start from {c.init_onnx}", flush=True)
+        loop.say(f"warm start from {c.init_onnx}")
     model = model.to(dev)
     decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
     other = [p for n, p in model.named_parameters() if p.dim() < 2]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.01}, {"params": other, "weight_decay": 0.0}],
                             lr=c.lr, betas=(0.9, 0.95))
-    log = Log(os.path.join(c.out, "log.jsonl"))
-    ck_path = os.path.join(c.out, "ckpt.pt")
-    step, elapsed, seen = 0, 0.0, 0
-    ck = load_ckpt(ck_path, dev)
-    if ck:
-        model.load_state_dict(ck["model"]); opt.load_state_dict(ck["opt"])
-        step, elapsed, seen = ck["step"], ck["elapsed"], ck["seen"]
-    print(f"GPT {n_params(model) / 1e6:.2f}M params, {len(tr)} grids, device {dev}", flush=True)
-    rng = torch.Generator().manual_seed(c.seed + step)
-    t0, last_ck, budget = time.time() - elapsed, time.time(), c.minutes * 60
+    loop.track(model=model, opt=opt)
+    loop.resume()
+    loop.say(f"GPT {n_params(model) / 1e6:.2f}M params, {len(tr)} grids, device {dev}")
+    rng = torch.Generator().manual_seed(loop.data_seed)
     vsub = va[:256].to(dev)
 
-    def save():
-        save_ckpt(ck_path, model=model.state_dict(), opt=opt.state_dict(), step=step, elapsed=time.time() - t0,
-                  seen=seen, cfg=asdict(c))
-        torch.save({"cfg": asdict(c), "model": fp16_state(model)}, os.path.join(c.out, "transformer_fp16.pt"))
-
-    while step < c.max_steps and time.time() - t0 < budget:
-        frac = (time.time() - t0) / budget
-        lr = set_lr([opt], c.lr, frac, step, warmup=200)
-        if larger and c.window_every > 0 and step % c.window_every == c.window_every - 1:
-            z = windows(larger[step // c.window_every % len(larger)], c.batch, c.grid, rng).to(dev)
+    def step(i):
+        if larger and c.window_every > 0 and i % c.window_every == c.window_every - 1:
+            z = windows(larger[i // c.window_every % len(larger)], c.batch, c.grid, rng).to(dev)
         else:
             z = tr[torch.randint(len(tr), (c.batch,), generator=rng)].to(dev)
         loss = model.nll(z)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
-        step += 1; seen += c.batch
-        if step % log_every == 0:
-            log(stage="transformer", step=step, seen=seen, minutes=(time.time() - t0) / 60,
-                bits=float(loss) / math.log(2), lr=lr)
-        if step % c.val_every == 0:
-            log(stage="transformer_val", step=step, seen=seen, minutes=(time.time() - t0) / 60,
-                val_bits=val_bits(model, vsub))
-        if time.time() - last_ck > c.ckpt_every_s:
-            save(); last_ck = time.time()
-    save()
+        loop.update(loss, opt, model)
+        return c.batch, {"bits": float(loss) / math.log(2)}
+
+    loop.run(step, lambda: {"val_bits": val_bits(model, vsub)},
+             lambda: {"transformer_fp16.pt": {"cfg": asdict(c), "model": fp16_state(model)}})
     return model
 
 

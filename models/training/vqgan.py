@@ -1,6 +1,6 @@
 """Stage 1: VQ-GAN (conv encoder/decoder, normalised low-dimensional code lookup, hinge PatchGAN).
 
-    nice -n 10 /usr/bin/python3 -m models.training.vqgan --minutes 45      # resumes from runs/vqgan/ckpt.pt
+    nice -n 10 /usr/bin/python3 -m models.training.vqgan --steps 1400      # resumes from runs/vqgan/ckpt.pt
 
 Quantiser: the encoder's output is projected to `code_dim` (32) channels and l2-normalised; the codebook
 entries are l2-normalised too, and the nearest entry is the one with the largest cosine similarity (for unit
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import math
 import os
-import time
 from dataclasses import dataclass, asdict, field
 
 import numpy as np
@@ -23,7 +22,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from . import data as D
-from .common import RUNS, parse_config, set_lr, Log, fp16_state, load_ckpt, n_params, pick_device, save_ckpt, setup_threads
+from .common import RUNS, fp16_state, n_params, parse_config
+from .loop import TrainLoop
 
 
 @dataclass
@@ -39,11 +39,12 @@ class VQConfig:
     size: int = 64
     batch: int = 16
     lr: float = 4e-4
-    minutes: float = 45.0             # wall-clock budget (all sessions together, resumable)
-    gan_start_frac: float = 0.55      # switch the PatchGAN on after this fraction of the budget
+    steps: int = 1400                 # length of the learning-rate schedule (~50 min on 2 CPU cores: ~27 steps/min)
+    minutes: float = 80.0             # safety stop for one run (rerun to continue)
+    gan_start_frac: float = 0.55      # switch the PatchGAN on after this fraction of `steps`
     disc_weight: float = 0.8
     disc_ch: int = 32
-    max_steps: int = 10**9
+    max_steps: int = 10**9            # stop this run at this step (the schedule still follows `steps`)
     val_every: int = 300
     ckpt_every_s: float = 120.0
     threads: int = 2
@@ -190,6 +191,23 @@ class PatchDisc(nn.Module):
         return self.net(x)
 
 
+def gan_optimizers(params, disc: nn.Module, lr: float):
+    """Adam with betas (0.5, 0.9) for the generator's `params` and for the discriminator (taming's settings)."""
+    return torch.optim.Adam(params, lr=lr, betas=(0.5, 0.9)), torch.optim.Adam(disc.parameters(), lr=lr, betas=(0.5, 0.9))
+
+
+def adaptive_weight(rec, g_loss, last_layer, scale: float):
+    """taming's adaptive weight of the GAN term: its gradient at the decoder's last layer balanced against
+    the reconstruction's, times `scale`."""
+    gr = torch.autograd.grad(rec, last_layer, retain_graph=True)[0]
+    gg = torch.autograd.grad(g_loss, last_layer, retain_graph=True)[0]
+    return (gr.norm() / (gg.norm() + 1e-4)).clamp(0, 1e4).detach() * scale
+
+
+def hinge_d_loss(disc: nn.Module, real, fake):
+    return F.relu(1 - disc(real)).mean() + F.relu(1 + disc(fake.detach())).mean()
+
+
 def psnr(a, b):  # images in [-1, 1], per-image mean -> float
     mse = ((a.clamp(-1, 1) - b) ** 2).flatten(1).mean(1) / 4.0
     return float((10 * torch.log10(1.0 / mse.clamp_min(1e-10))).mean())
@@ -214,76 +232,40 @@ def build(c: VQConfig) -> VQGAN:
 
 
 def train(c: VQConfig, log_every: int = 25):
-    dev = pick_device()
-    setup_threads(c.threads)
-    torch.manual_seed(c.seed)
+    loop = TrainLoop("vqgan", c, log_every=log_every)
+    dev = loop.device
     rows = D.load_rows(c.images or None)
     tr, va = D.PhotoSet(rows, "train"), D.PhotoSet(rows, "val")
     val = va.fixed_crops(192, c.size).to(dev)
     model, disc = build(c).to(dev), PatchDisc(c.disc_ch).to(dev)
-    opt = torch.optim.Adam(model.parameters(), lr=c.lr, betas=(0.5, 0.9))
-    opt_d = torch.optim.Adam(disc.parameters(), lr=c.lr, betas=(0.5, 0.9))
-    log = Log(os.path.join(c.out, "log.jsonl"))
-    ck_path = os.path.join(c.out, "ckpt.pt")
-    step, elapsed, seen = 0, 0.0, 0
-    ck = load_ckpt(ck_path, dev)
-    if ck:
-        model.load_state_dict(ck["model"]); disc.load_state_dict(ck["disc"])
-        opt.load_state_dict(ck["opt"]); opt_d.load_state_dict(ck["opt_d"])
-        step, elapsed, seen = ck["step"], ck["elapsed"], ck["seen"]
-        print(f"resumed at step {step}, {elapsed / 60:.1f} min")
-    print(f"VQGAN {n_params(model) / 1e6:.2f}M params, disc {n_params(disc) / 1e6:.2f}M, device {dev}, "
-          f"{len(tr)} train / {len(va)} val photos", flush=True)
-    rng = np.random.default_rng(c.seed + step)
-    budget = c.minutes * 60
-    t0, last_ck = time.time() - elapsed, time.time()
+    opt, opt_d = gan_optimizers(model.parameters(), disc, c.lr)
+    loop.track(model=model, disc=disc, opt=opt, opt_d=opt_d)
+    loop.resume()
+    loop.say(f"VQGAN {n_params(model) / 1e6:.2f}M params, disc {n_params(disc) / 1e6:.2f}M, device {dev}, "
+             f"{len(tr)} train / {len(va)} val photos")
+    rng = np.random.default_rng(loop.data_seed)
     last_layer = model.decoder.conv_out.weight
 
-    def save():
-        save_ckpt(ck_path, model=model.state_dict(), disc=disc.state_dict(), opt=opt.state_dict(),
-                  opt_d=opt_d.state_dict(), step=step, elapsed=time.time() - t0, seen=seen, cfg=asdict(c))
-        torch.save({"cfg": asdict(c), "model": fp16_state(model)}, os.path.join(c.out, "vqgan_fp16.pt"))
-
-    while step < c.max_steps:
-        frac = (time.time() - t0) / budget
-        if frac >= 1:
-            break
-        lr = set_lr([opt, opt_d], c.lr, frac, step)
+    def step(i):
         x = D.PhotoSet.batch(tr, rng, c.batch, c.size).to(dev)  # [B, 3, 64, 64]
         xr, idx, qloss = model(x)
         rec = (x - xr).abs().mean()
         loss = rec + qloss
-        gan_on = frac >= c.gan_start_frac
+        gan_on = i >= c.gan_start_frac * c.steps
         g_loss = torch.zeros(())
         if gan_on:
             g_loss = -disc(xr).mean()
-            # taming's adaptive weight: balance the GAN gradient against the reconstruction gradient
-            gr = torch.autograd.grad(rec, last_layer, retain_graph=True)[0]
-            gg = torch.autograd.grad(g_loss, last_layer, retain_graph=True)[0]
-            w = (gr.norm() / (gg.norm() + 1e-4)).clamp(0, 1e4).detach() * c.disc_weight
-            loss = loss + w * g_loss
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
+            loss = loss + adaptive_weight(rec, g_loss, last_layer, c.disc_weight) * g_loss
+        loop.update(loss, opt, model)
         if gan_on:
-            d_loss = F.relu(1 - disc(x)).mean() + F.relu(1 + disc(xr.detach())).mean()  # hinge
-            opt_d.zero_grad(set_to_none=True)
-            d_loss.backward()
-            opt_d.step()
-        step += 1
-        seen += c.batch
-        if step % log_every == 0:
-            log(stage="vqgan", step=step, seen=seen, minutes=(time.time() - t0) / 60, l1=float(rec),
-                q=float(qloss), g=float(g_loss), lr=lr)
-        if step % c.val_every == 0:
-            p, u = evaluate(model, val)
-            log(stage="vqgan_val", step=step, seen=seen, minutes=(time.time() - t0) / 60, val_psnr=p, usage=u)
-        if time.time() - last_ck > c.ckpt_every_s:
-            save()
-            last_ck = time.time()
-    p, u = evaluate(model, val)
-    log(stage="vqgan_val", step=step, seen=seen, minutes=(time.time() - t0) / 60, val_psnr=p, usage=u)
-    save()
+            loop.update(hinge_d_loss(disc, x, xr), opt_d, disc)
+        return c.batch, {"l1": float(rec), "q": float(qloss), "g": float(g_loss)}
+
+    def validate():
+        p, u = evaluate(model, val)
+        return {"val_psnr": p, "usage": u}
+
+    loop.run(step, validate, lambda: {"vqgan_fp16.pt": {"cfg": asdict(c), "model": fp16_state(model)}}, val_at_end=True)
     return model
 
 

@@ -1,4 +1,5 @@
 """Each stage for a few steps with tiny widths on synthetic photos, then export + onnxruntime-node parity."""
+import dataclasses
 import json
 import os
 
@@ -23,7 +24,7 @@ def pipeline(photo_dir, tmp_path_factory):
     vc = VQ.VQConfig(ch=8, ch_mult=(1, 1, 2), code_dim=8, K=K, batch=4, max_steps=6, gan_start_frac=0.0,
                      val_every=3, out=str(w / "vqgan"), images=photo_dir, threads=1, disc_ch=8)
     VQ.train(vc)
-    _, rm = RF.refit(RF.RefitConfig(P=400, per_crop=4, chain=20, minutes=0.01, batch=4, threads=1,
+    _, rm = RF.refit(RF.RefitConfig(P=400, per_crop=4, chain=20, steps=2, batch=4, threads=1,
                                     vq_ckpt=str(w / "vqgan" / "ckpt.pt"), out=str(w / "refit"), images=photo_dir))
     vq_path = str(w / "refit" / "vqgan_refit_fp16.pt")
     EN.main(["--vq", vq_path, "--out", str(w / "grids.pt"), "--images", photo_dir, "--n16", "64", "--n32", "8",
@@ -57,6 +58,23 @@ def test_vqgan_resumes_from_checkpoint(pipeline, photo_dir):
     VQ.train(VQ.VQConfig(ch=8, ch_mult=(1, 1, 2), code_dim=8, K=K, batch=4, max_steps=before + 1,
                          out=str(w / "vqgan"), images=photo_dir, threads=1, disc_ch=8, val_every=100))
     assert torch.load(w / "vqgan" / "ckpt.pt")["step"] == before + 1
+
+
+def test_refit_resumes_its_fine_tune_unless_stage_1_moved_on(pipeline, photo_dir, tmp_path):
+    import shutil
+    w, _ = pipeline
+    shutil.copy(w / "vqgan" / "ckpt.pt", tmp_path / "vq.pt")
+    cfg = dict(P=400, per_crop=4, chain=20, batch=4, threads=1, vq_ckpt=str(tmp_path / "vq.pt"), out=str(tmp_path / "refit"),
+               images=photo_dir)
+    kmeans_rows = lambda: [json.loads(l) for l in open(tmp_path / "refit" / "log.jsonl") if '"kmeans"' in l]
+    RF.refit(RF.RefitConfig(steps=1, **cfg))
+    _, m = RF.refit(RF.RefitConfig(steps=2, **cfg))  # resumes: no second k-means, the first one's results reported
+    assert len(kmeans_rows()) == 1 and m["finetune_steps"] == 2 and "before_refit" in m
+    assert torch.load(tmp_path / "refit" / "ckpt.pt")["step"] == 2
+    vq = torch.load(tmp_path / "vq.pt")
+    torch.save({**vq, "step": vq["step"] + 1}, tmp_path / "vq.pt")  # stage 1 trained on: rebuild, fine-tune afresh
+    _, m = RF.refit(RF.RefitConfig(steps=1, **cfg))
+    assert len(kmeans_rows()) == 2 and m["finetune_steps"] == 1
 
 
 def test_elbo_and_nll_are_finite(pipeline):
@@ -109,6 +127,25 @@ def test_export_and_onnxruntime_node_parity(pipeline, tmp_path, fp16):
         full = gpt(torch.cat([toks, nxt], 1))
         np.testing.assert_allclose(o2["logits"][:, 0], full[:, -1].numpy(), atol=1e-4)
         assert o2["present"].shape == (2, 2, 2, 2, 6, 16)
+
+
+def test_priors_warm_start_from_a_pack(pipeline, tmp_path):
+    """init_onnx: a stage with no checkpoint yet starts from a pack's weights (train_all --init_pack)."""
+    w, _ = pipeline
+    vq, unet, gpt = EX.load_models(str(w / "refit" / "vqgan_refit_fp16.pt"), str(w / "diffusion" / "diffusion_fp16.pt"),
+                                   str(w / "transformer" / "transformer_fp16.pt"))
+    g = torch.Generator().manual_seed(3)
+    with torch.no_grad():  # after a few steps many weights are still equal (norms at 1), which the exporter shares
+        for p in [*unet.parameters(), *gpt.parameters()]:
+            p.add_(0.01 * torch.randn(p.shape, generator=g))
+    EX.export_pack(str(tmp_path / "pack"), vq, unet, gpt, name="t", description="t")
+    for mod, net, role in [(DF, unet, "diffusion"), (TF, gpt, "transformer")]:
+        cfg = {**dataclasses.asdict(net.cfg), "max_steps": 0, "init_onnx": str(tmp_path / "pack" / f"{role}.onnx"),
+               "out": str(tmp_path / role)}
+        mod.train(type(net.cfg)(**cfg))  # no steps: the checkpoint holds the warm-started weights
+        got = torch.load(tmp_path / role / "ckpt.pt")["model"]
+        for k, v in net.state_dict().items():
+            np.testing.assert_allclose(got[k].float().numpy(), v.float().numpy(), atol=1e-6, err_msg=k)
 
 
 def test_guided_decoder_trains_resumes_and_matches_onnx(pipeline, photo_dir, tmp_path):
