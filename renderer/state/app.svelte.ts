@@ -24,6 +24,9 @@ function message(e: unknown): string {
 }
 
 /** The whole editor: owns the sub-states and the actions that span them. Components call these. */
+/** A choice in the confirmation dialog. */
+export type Answer = 'save' | 'discard' | 'cancel';
+
 export class AppState {
   readonly settings: SettingsState;
   readonly history = new EditHistory();
@@ -124,7 +127,35 @@ export class AppState {
     this.recent = await this.api.host.listRecent().catch(() => []);
   }
 
+  /** The question the confirmation dialog shows, and who waits for its answer. */
+  question = $state.raw<{ title: string; detail: string; resolve: (a: Answer) => void } | null>(null);
+
+  /** Asks the person (ConfirmDialog); resolves with their choice. */
+  ask(title: string, detail: string): Promise<Answer> {
+    this.question?.resolve('cancel');
+    return new Promise((resolve) => (this.question = { title, detail, resolve }));
+  }
+
+  answer(a: Answer): void {
+    const q = this.question;
+    this.question = null;
+    q?.resolve(a);
+  }
+
+  /**
+   * True when the open photo may be replaced by `name`: it has no unsaved edits, or the person saved them
+   * (Save first) or chose to discard them.
+   */
+  private async mayReplace(name: string): Promise<boolean> {
+    if (!this.doc.loaded || !this.history.dirty) return true;
+    const a = await this.ask(`Replace ${this.doc.name}?`, `Its changes are not saved. Opening ${name} closes it.`);
+    if (a === 'cancel') return false;
+    if (a === 'save') await this.save(this.settings.values.saveFormat, false);
+    return !this.history.dirty || a === 'discard';
+  }
+
   async openFile(file: OpenedFile): Promise<void> {
+    if (!(await this.mayReplace(file.name))) return;
     await this.run(`Opening ${file.name}…`, async () => {
       const decoded = await decodeInPage(file.bytes, this.info?.maxPixels ?? 100_000_000, this.info?.minSide ?? 16);
       const image = decoded?.image ?? (await this.api.decodeImage(file.bytes));

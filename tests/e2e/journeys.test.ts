@@ -372,6 +372,32 @@ describe.skipIf(skipWithoutChromium())('editor journeys (Chromium, serve mode)',
     await context.close();
   });
 
+  it('asks before another photo replaces one with unsaved edits: cancel keeps it, discard replaces it', async () => {
+    context = await env.newContext();
+    const ed = new EditorPage(await context.newPage());
+    const { page } = ed;
+    await ed.goto(env.server.url);
+    await ed.open(FIXTURE);
+    await expect.poll(() => page.title()).toMatch(/^photo\.jpg/);
+    await ed.brush([[0.3, 0.4], [0.5, 0.45]]);
+    await expect.poll(() => page.title()).toMatch(/^● photo\.jpg/);
+    const other = { name: 'other.png', mimeType: 'image/png', buffer: await sharp({ create: { width: 64, height: 48, channels: 3, background: '#3a6' } }).png().toBuffer() };
+    await ed.open(other);
+    const dialog = page.getByRole('alertdialog', { name: 'Replace photo.jpg?' });
+    await dialog.waitFor();
+    await ed.shot('confirm-replace');
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    await expect.poll(() => page.title()).toMatch(/^● photo\.jpg/);
+    await ed.open(other);
+    await dialog.getByRole('button', { name: 'Discard changes' }).click();
+    await expect.poll(() => page.title()).toMatch(/^other\.png/);
+    // Nothing unsaved: no question.
+    await ed.open(FIXTURE);
+    await expect.poll(() => page.title()).toMatch(/^photo\.jpg/);
+    expect(await dialog.count()).toBe(0);
+  });
+
   it('opens files by drag and drop, by paste and from Recent', async () => {
     const ed = await newEditor();
     const { page } = ed;
