@@ -126,6 +126,7 @@ export async function inpaintCommand(argv: string[]): Promise<void> {
     methods,
     steps: number('steps'),
     samples: number('samples') ?? NUMBER_FIELDS.samples.default,
+    bestOf: number('bestOf') ?? NUMBER_FIELDS.bestOf.default,
     seed: number('seed') ?? NUMBER_FIELDS.seed.default,
     temperature: number('temperature') ?? NUMBER_FIELDS.temperature.default,
     truncation: number('truncation') ?? NUMBER_FIELDS.truncation.default,

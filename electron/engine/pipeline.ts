@@ -5,7 +5,7 @@
 import { ApiError, type FillSettings, type FillStage, type JobStage, type MaskImage, type Method, type StageTimings } from '../shared/contract.js';
 import { cosineSchedule, type Schedule } from './math/schedule.js';
 import type { PackModels } from './ort/models.js';
-import { harmonicBlend, unknownAtModelScale } from './image/blend.js';
+import { borderError, harmonicBlend, unknownAtModelScale } from './image/blend.js';
 import { compositeTile, featherWeights } from './image/composite.js';
 import { allocLike, cropPixels, pastePixels, type Pixels } from './image/pixels.js';
 import { chooseGrid, type Box, type Region, type Tile } from '../shared/regions.js';
@@ -130,6 +130,14 @@ function tileSeeds(seeds: number[], tileIndex: number): number[] {
   return seeds.map((s) => (s ^ Math.imul(tileIndex + 1, 0x9e3779b1)) >>> 0);
 }
 
+/** k candidate seeds per sample seed, sample-major [B * k]; the first is the sample's own (best of 1 = no rerank). */
+function candidateSeeds(seeds: number[], k: number): number[] {
+  return seeds.flatMap((s) => Array.from({ length: k }, (_, j) => (j === 0 ? s : (s ^ Math.imul(j, 0x85ebca6b) ^ 0x5bd1e995) >>> 0)));
+}
+
+/** Known pixels this far around the hole (model pixels: two latent cells) score a candidate. */
+const RERANK_RING = 8;
+
 function checkAbort(signal?: AbortSignal): void {
   if (signal?.aborted) throw new ApiError('CANCELED', 'the fill was canceled');
 }
@@ -163,11 +171,11 @@ async function tileInputs(ctx: FillContext, planned: PlannedTile, S: number): Pr
 }
 
 /** Runs the method's sampler over a tile's grid; reports every model call as a step. Returns codes [B, G*G]. */
-async function sampleTile(ctx: FillContext, planned: PlannedTile, tileIndex: number, known: Int32Array, onStep: () => void): Promise<Int32Array> {
+async function sampleTile(ctx: FillContext, planned: PlannedTile, tileIndex: number, known: Int32Array, sampleSeedList: number[], onStep: () => void): Promise<Int32Array> {
   const { models, settings } = ctx;
   const m = models.pack.manifest;
-  const B = ctx.seeds.length;
-  const seeds = tileSeeds(ctx.seeds, tileIndex);
+  const B = sampleSeedList.length;
+  const seeds = tileSeeds(sampleSeedList, tileIndex);
   const generator =
     ctx.method === 'vqddm'
       ? sampleVqddm((z, t, bb, g) => models.denoise(z, t, bb, g), {
@@ -253,6 +261,27 @@ async function detailTile(ctx: FillContext, planned: PlannedTile, tileIndex: num
   const decoded = await models.decode(next.value, B, G);
   await pasteTile(ctx, planned, D, inputs, B, decoded);
   return true;
+}
+
+/** rows [B, n] -> [B * k, n], each row k times. */
+function repeatEach(rows: Int32Array, n: number, k: number): Int32Array {
+  const out = new Int32Array(rows.length * k);
+  for (let b = 0; b < rows.length / n; b++) for (let j = 0; j < k; j++) out.set(rows.subarray(b * n, (b + 1) * n), (b * k + j) * n);
+  return out;
+}
+
+/** For each sample, the index (0..k-1) of its candidate with the least borderError. */
+function pickCandidates(decoded: Float32Array, inputs: Float32Array, distinct: number, B: number, k: number, S: number, unknownS: Uint8Array): number[] {
+  const size = 3 * S * S;
+  return Array.from({ length: B }, (_, b) => {
+    let best = 0;
+    let bestErr = Infinity;
+    for (let j = 0; j < k; j++) {
+      const err = borderError(inputs, (distinct === 1 ? 0 : b) * size, decoded, (b * k + j) * size, unknownS, S, RERANK_RING);
+      if (err < bestErr) [best, bestErr] = [j, err];
+    }
+    return best;
+  });
 }
 
 function unionOfTiles(tiles: Tile[]): Box {
@@ -354,10 +383,29 @@ export async function fillMethod(
       return { ...x, known: codes };
     });
     const callsBefore = models.calls;
-    const codes = await stage('sample', () => sampleTile(ctx, planned, ti, known, () => opts.onProgress?.('sampling', ++sampleDone, sampleTotal)));
+    // Best of k: k candidates per sample in the same model calls, then each sample keeps the candidate whose
+    // decoding best continues the known pixels around the hole.
+    const k = settings.bestOf;
+    const knownK = k === 1 ? known : repeatEach(known, cells, k);
+    const candidates = await stage('sample', () => sampleTile(ctx, planned, ti, knownK, candidateSeeds(seeds, k), () => opts.onProgress?.('sampling', ++sampleDone, sampleTotal)));
     sampleCalls += models.calls - callsBefore;
     opts.onProgress?.('decoding', ti, tiles.length);
-    const out = await stage('decode', () => (guided ? decodeGuided(ctx, planned, codes) : models.decode(codes, B, planned.G).then((decoded) => ({ decoded, inputs, distinct, D: S }))));
+    const out = await stage('decode', async () => {
+      let codes = candidates;
+      let plain: Float32Array | null = null;
+      if (k > 1) {
+        const decodedK = await models.decode(candidates, B * k, planned.G); // [B*k, 3, S, S]
+        const picked = pickCandidates(decodedK, inputs, distinct, B, k, S, unknownAtModelScale(planned.mask, planned.tile.size, S, planned.tile.size > S ? 3 : 1));
+        codes = new Int32Array(B * cells);
+        plain = new Float32Array(B * 3 * S * S);
+        picked.forEach((j, b) => {
+          codes.set(candidates.subarray((b * k + j) * cells, (b * k + j + 1) * cells), b * cells);
+          plain!.set(decodedK.subarray((b * k + j) * 3 * S * S, (b * k + j + 1) * 3 * S * S), b * 3 * S * S);
+        });
+      }
+      if (guided) return decodeGuided(ctx, planned, codes);
+      return { decoded: plain ?? (await models.decode(codes, B, planned.G)), inputs, distinct, D: S };
+    });
     opts.onProgress?.('compositing', ti, tiles.length);
     await stage('composite', () => pasteTile(ctx, planned, out.D, out.inputs, out.distinct, out.decoded));
   }

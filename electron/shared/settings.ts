@@ -26,6 +26,7 @@ export interface NumberField {
 export const NUMBER_FIELDS = {
   steps: { integer: true, min: 1, max: 10000, default: 10, step: 1, label: 'Steps (VQ-DDM)', flag: 'steps', help: "VQ-DDM reverse steps, 1..T (default: the pack's default)" },
   samples: { integer: true, min: 1, max: 16, default: 1, step: 1, label: 'Samples per method', flag: 'samples', help: 'candidates per method, batched; N > 1 numbers the files .1, .2, ...' },
+  bestOf: { integer: true, min: 1, max: 8, default: 1, step: 1, label: 'Best of (candidates per sample)', flag: 'best-of', help: 'draw N candidates for each sample and keep the one that best continues the pixels around the hole (1 = off)' },
   seed: { integer: true, min: 0, max: 0xffffffff, default: 1, step: 1, label: 'Seed', flag: 'seed', help: 'random seed: same seed, same pixels' },
   temperature: { integer: false, min: 0.05, max: 5, default: 1, step: 0.05, label: 'Temperature', flag: 'temperature', help: 'softmax temperature (1 = the model)' },
   truncation: { integer: false, min: 0.05, max: 1, default: 1, step: 0.05, label: 'Truncation r (VQ-DDM)', flag: 'truncation', help: 'VQ-DDM: keep the top classes up to mass r (1 = off)' },
@@ -83,6 +84,7 @@ function settingsSchema(T: number) {
     methods: methodsSchema,
     steps: numberSchema('steps', steps, T < NUMBER_FIELDS.steps.max ? " (the pack's T)" : ''),
     samples: numberSchema('samples', NUMBER_FIELDS.samples),
+    bestOf: numberSchema('best-of', NUMBER_FIELDS.bestOf),
     seed: numberSchema('seed', NUMBER_FIELDS.seed),
     temperature: numberSchema('temperature', NUMBER_FIELDS.temperature),
     truncation: numberSchema('truncation', NUMBER_FIELDS.truncation),
@@ -104,6 +106,7 @@ export const DEFAULT_SETTINGS: FillSettings = {
   methods: [...METHODS],
   steps: NUMBER_FIELDS.steps.default,
   samples: NUMBER_FIELDS.samples.default,
+  bestOf: NUMBER_FIELDS.bestOf.default,
   seed: NUMBER_FIELDS.seed.default,
   temperature: NUMBER_FIELDS.temperature.default,
   truncation: NUMBER_FIELDS.truncation.default,

@@ -83,6 +83,30 @@ describe('refinement stages (guided decoder, colour anchoring, photo texture)', 
     }
   });
 
+  it('best of k draws k candidates per sample in the same model calls and keeps the one that best continues the border', async () => {
+    const m = mask();
+    const s = engine.settings({ methods: ['vqddm'], steps: 3, seed: 11, samples: 2, guidedDecoder: false, anchorColours: false, photoTexture: false });
+    const batches: number[] = [];
+    const original = engine.models.denoise.bind(engine.models);
+    engine.models.denoise = async (z, t, B, G) => {
+      batches.push(B);
+      return original(z, t, B, G);
+    };
+    try {
+      const one = await engine.fill(image, m, s, 'vqddm');
+      expect(batches).toEqual([2, 2, 2]);
+      batches.length = 0;
+      const best = await engine.fill(image, m, { ...s, bestOf: 4 }, 'vqddm');
+      expect(batches).toEqual([8, 8, 8]);
+      expect(best.modelCalls).toBe(one.modelCalls);
+      expect(changedOutside(applyPatches(image, best.samples[0]!.patches), image, m)).toBe(0);
+      const again = await engine.fill(image, m, { ...s, bestOf: 4 }, 'vqddm');
+      expect(Buffer.from(again.samples[1]!.patches[0]!.pixels.data)).toEqual(Buffer.from(best.samples[1]!.patches[0]!.pixels.data));
+    } finally {
+      engine.models.denoise = original;
+    }
+  });
+
   it('with all off gives the raw coarse fill; each stage changes the result', async () => {
     const s = engine.settings({ methods: ['vqddm'], steps: 3, seed: 5 });
     const raw = await engine.fill(image, mask(), { ...s, guidedDecoder: false, anchorColours: false, photoTexture: false }, 'vqddm');

@@ -47,6 +47,54 @@ export function harmonicBlend(original: Float32Array, origOffset: number, decode
 }
 
 /**
+ * How far a decoded candidate disagrees with the known pixels just around the hole: the mean squared
+ * difference (over RGB in [-1, 1]) on known pixels within `ring` pixels of an unknown one. The unknown cells'
+ * codes reach these pixels through the decoder, so a fill that does not continue its surroundings shows here.
+ */
+export function borderError(original: Float32Array, origOffset: number, decoded: Float32Array, decOffset: number, unknown: Uint8Array, S: number, ring: number): number {
+  const n = S * S;
+  // Known pixels within `ring` (Chebyshev) of the hole: a box dilation of `unknown`, rows then columns.
+  const rows = new Uint8Array(n);
+  for (let y = 0; y < S; y++) {
+    let last = -Infinity;
+    for (let x = 0; x < S; x++) {
+      if (unknown[y * S + x]) last = x;
+      if (x - last <= ring) rows[y * S + x] = 1;
+    }
+    last = Infinity;
+    for (let x = S - 1; x >= 0; x--) {
+      if (unknown[y * S + x]) last = x;
+      if (last - x <= ring) rows[y * S + x] = 1;
+    }
+  }
+  let sum = 0;
+  let count = 0;
+  for (let x = 0; x < S; x++) {
+    let last = -Infinity;
+    const near = new Uint8Array(S);
+    for (let y = 0; y < S; y++) {
+      if (rows[y * S + x]) last = y;
+      if (y - last <= ring) near[y] = 1;
+    }
+    last = Infinity;
+    for (let y = S - 1; y >= 0; y--) {
+      if (rows[y * S + x]) last = y;
+      if (last - y <= ring) near[y] = 1;
+    }
+    for (let y = 0; y < S; y++) {
+      const i = y * S + x;
+      if (!near[y] || unknown[i]) continue;
+      for (let c = 0; c < 3; c++) {
+        const d = original[origOffset + c * n + i] - decoded[decOffset + c * n + i];
+        sum += d * d;
+      }
+      count++;
+    }
+  }
+  return count ? sum / count : 0;
+}
+
+/**
  * Fills the unknown pixels of one channel (w x h) with the harmonic (Laplace) interpolation of the known
  * ones, in place; unknown pixels should start at a sensible value (e.g. the known mean). Returns false when
  * no pixel is known.
