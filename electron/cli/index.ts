@@ -1,12 +1,15 @@
-/** The `vqddm` command line: inpaint, info, bench. Errors are one line on stderr and a non-zero exit. */
+/** The `vqddm` command line: inpaint, batch, info, bench. Errors are one line on stderr and a non-zero exit. */
 import { ApiError } from '../shared/contract.js';
 import { benchCommand } from './bench.js';
+import { BATCH_USAGE, batchCommand } from './batch/command.js';
 import { INPAINT_USAGE, inpaintCommand } from './inpaint.js';
 import { infoCommand } from './info.js';
 
 const USAGE = `usage: vqddm <command> [options]
 
 ${INPAINT_USAGE}
+
+${BATCH_USAGE}
 
 vqddm info [--pack DIR] [--json]       check a model pack and print its manifest
 vqddm bench [--pack DIR] [--quick] [--provider auto|cpu|cuda|dml|coreml]
@@ -15,13 +18,14 @@ vqddm bench [--pack DIR] [--quick] [--provider auto|cpu|cuda|dml|coreml]
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   if (command === 'inpaint') return inpaintCommand(rest);
+  if (command === 'batch') return batchCommand(rest);
   if (command === 'info') return infoCommand(rest);
   if (command === 'bench') return benchCommand(rest);
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
-  throw new ApiError('BAD_SETTINGS', `unknown command "${command}" (inpaint, info, bench)`);
+  throw new ApiError('BAD_SETTINGS', `unknown command "${command}" (inpaint, batch, info, bench)`);
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
