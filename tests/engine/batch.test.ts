@@ -1,0 +1,581 @@
+/**
+ * `vqddm batch` end to end, through `node bin/vqddm.js batch` on small generated folders and the tiny pack:
+ * pairing rules, dry run, bad items failing alone, formats and metadata, the run record, resume after
+ * kill -9, shards, seeds, read-only output, bad options.
+ */
+import { execFileSync, spawn, spawnSync, type SpawnSyncOptions } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MaskImage } from '../../electron/shared/contract.js';
+import { decodeImage, decodeMask } from '../../electron/engine/image/codec.js';
+import type { Pixels } from '../../electron/engine/image/pixels.js';
+import { changedOutside, PHOTO, rectMask, ROOT, tempDir, TINY_PACK } from './helpers.js';
+
+const tmp = tempDir();
+afterAll(tmp.cleanup);
+const W = 256;
+const H = 192;
+const MASK = rectMask(W, H, 90, 60, 40, 30);
+const BASE = ['--pack', TINY_PACK, '--device', 'cpu', '--steps', '2'];
+
+function vqddm(args: string[], opts: SpawnSyncOptions = {}) {
+  const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'vqddm.js'), 'batch', ...args], { encoding: 'utf8', ...opts });
+  return { status: r.status, stdout: String(r.stdout), stderr: String(r.stderr) };
+}
+
+const pixelsOf = async (path: string): Promise<Pixels> => (await decodeImage(readFileSync(path))).pixels;
+const maskPng = (m: MaskImage) => sharp(Buffer.from(m.data), { raw: { width: m.width, height: m.height, channels: 1 } }).png().toBuffer();
+
+interface Line {
+  item: string;
+  method: string;
+  status: string;
+  seed: number;
+  outputs: string[];
+  input_sha256: string | null;
+  error?: { code: string; message: string };
+  metrics?: Record<string, number>;
+  note?: string;
+}
+/** A record's lines; a torn one (a crash mid-append) is left out, as the command does. */
+const recordOf = (out: string, name = 'batch.jsonl'): Line[] =>
+  readFileSync(join(out, name), 'utf8').split('\n').flatMap((l) => {
+    try {
+      return [JSON.parse(l) as Line];
+    } catch {
+      return [];
+    }
+  });
+/** Each unit's latest line. */
+const latest = (lines: Line[]) => new Map(lines.filter((l) => l.status !== 'skipped').map((l) => [`${l.item}|${l.method}`, l]));
+
+/** Every file under `dir`, relative, sorted. */
+function filesUnder(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      if (e.isDirectory()) walk(join(d, e.name));
+      else out.push(relative(dir, join(d, e.name)));
+    }
+  };
+  walk(dir);
+  return out.sort();
+}
+
+/** A fresh folder under the test's temp dir. */
+let n = 0;
+function folder(name: string): string {
+  const d = join(tmp.dir, `${name}-${n++}`);
+  mkdirSync(d, { recursive: true });
+  return d;
+}
+
+/** `count` copies of the fixture photo, and their masks in a masks folder (stem rule). */
+function photosWithMasks(count: number, ext = 'jpg'): { images: string; masks: string } {
+  const images = folder('images');
+  const masks = folder('masks');
+  for (let i = 0; i < count; i++) {
+    copyFileSync(ext === 'jpg' ? PHOTO : join(tmp.dir, `photo.${ext}`), join(images, `p${i}.${ext}`));
+    copyFileSync(join(tmp.dir, 'mask.png'), join(masks, `p${i}.png`));
+  }
+  return { images, masks };
+}
+
+async function until(what: () => boolean, ms = 60_000): Promise<void> {
+  const t0 = Date.now();
+  while (!what()) {
+    if (Date.now() - t0 > ms) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** Masked pixels whose RGB differs. */
+function changedInside(a: Pixels, b: Pixels, mask: MaskImage): number {
+  let k = 0;
+  for (let i = 0; i < mask.data.length; i++) {
+    if (mask.data[i] < 128) continue;
+    if (a.data[i * 4] !== b.data[i * 4] || a.data[i * 4 + 1] !== b.data[i * 4 + 1] || a.data[i * 4 + 2] !== b.data[i * 4 + 2]) k++;
+  }
+  return k;
+}
+
+/** The bytes of a JPEG's quantisation tables (what its quality setting made). */
+function dqt(bytes: Buffer): string {
+  const tables: string[] = [];
+  for (let o = 2; o + 4 <= bytes.length && bytes[o] === 0xff; o += 2 + bytes.readUInt16BE(o + 2)) {
+    if (bytes[o + 1] === 0xda) break;
+    if (bytes[o + 1] === 0xdb) tables.push(bytes.subarray(o + 4, o + 2 + bytes.readUInt16BE(o + 2)).toString('hex'));
+  }
+  return tables.join('|');
+}
+
+/** A PNG's tEXt chunks. */
+function pngText(bytes: Buffer): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let o = 8; o + 8 <= bytes.length; o += 12 + bytes.readUInt32BE(o)) {
+    if (bytes.toString('latin1', o + 4, o + 8) !== 'tEXt') continue;
+    const data = bytes.subarray(o + 8, o + 8 + bytes.readUInt32BE(o)).toString('latin1');
+    out[data.slice(0, data.indexOf('\0'))] = data.slice(data.indexOf('\0') + 1);
+  }
+  return out;
+}
+
+beforeAll(async () => {
+  execFileSync(process.execPath, [join(ROOT, 'scripts', 'build-node.mjs')], { cwd: ROOT });
+  writeFileSync(join(tmp.dir, 'mask.png'), await maskPng(MASK));
+  await sharp(PHOTO).png().toFile(join(tmp.dir, 'photo.png'));
+});
+
+describe('vqddm batch: pairing and the dry run', () => {
+  it('--dry-run lists every pair and every problem, fills nothing and loads no model', async () => {
+    const images = folder('images');
+    const masks = folder('masks');
+    const out = folder('out');
+    for (const name of ['a', 'b', 'c', 'd', 'e', 'f']) copyFileSync(PHOTO, join(images, `${name}.jpg`));
+    copyFileSync(join(tmp.dir, 'photo.png'), join(images, 'f.png')); // f.jpg and f.png: one stem
+    writeFileSync(join(masks, 'a.png'), await maskPng(MASK));
+    writeFileSync(join(masks, 'b.png'), await maskPng(rectMask(128, 96, 45, 30, 20, 15))); // same aspect: resized
+    writeFileSync(join(masks, 'c.png'), await maskPng(rectMask(100, 100, 10, 10, 20, 20))); // another aspect
+    writeFileSync(join(masks, 'd.png'), await maskPng(rectMask(W, H, 0, 0, 0, 0))); // empty
+    writeFileSync(join(masks, 'zz.png'), await maskPng(MASK)); // no photo; e.jpg has no mask
+    writeFileSync(join(masks, 'f.png'), await maskPng(MASK));
+    const r = vqddm(['--images', images, '--masks', masks, '--out', out, '--dry-run', '--json', '--pack', join(tmp.dir, 'no-such-pack')]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(1); // problems
+    const report = JSON.parse(r.stdout);
+    const byItem = Object.fromEntries(report.pairs.map((p: { item: string }) => [p.item, p]));
+    expect(Object.keys(byItem)).toEqual(['a.jpg', 'b.jpg', 'c.jpg', 'd.jpg', 'e.jpg', 'f.jpg', 'f.png']);
+    expect(byItem['a.jpg']).toMatchObject({ status: 'ready', mask: join(masks, 'a.png'), rule: 'stem', size: '256x192', note: null });
+    expect(byItem['b.jpg']).toMatchObject({ status: 'ready', note: 'mask 128x96 resized to 256x192 (nearest-neighbour)' });
+    expect(byItem['c.jpg'].status).toBe('problem');
+    expect(byItem['c.jpg'].problem).toMatch(/mask .*c\.png is 100x100 but the photo is 256x192, another aspect ratio/);
+    expect(byItem['d.jpg'].problem).toMatch(/mask .*d\.png is empty/);
+    expect(byItem['e.jpg'].problem).toMatch(/^no mask: nothing named e\.</);
+    for (const f of ['f.jpg', 'f.png']) expect(byItem[f].problem).toMatch(/f\.jpg and f\.png share the stem "f"/);
+    expect(report.masks_without_photo).toEqual([join(masks, 'zz.png')]);
+    expect(report).toMatchObject({ ready: 2, done: 0, problems: 5 });
+    expect(readdirSync(out)).toEqual([]);
+
+    // The text form says the same, one line per pair or problem.
+    const text = vqddm(['--images', images, '--masks', masks, '--out', out, '--dry-run']);
+    expect(text.status).toBe(1);
+    expect(text.stdout).toMatch(/a\.jpg {2}<- {2}.*a\.png\n/);
+    expect(text.stdout).toMatch(/c\.jpg {2}<- .*PROBLEM: the mask .* is 100x100 but the photo is 256x192/);
+    expect(text.stdout).toMatch(/PROBLEM: mask without a photo: .*zz\.png/);
+    expect(text.stdout).toMatch(/2 ready, 0 done, 5 with problems; 1 mask without a photo; 0 files in the way\. Nothing was filled/);
+  });
+
+  it('a run: bad items (no mask, empty or misshapen mask, a corrupt photo in the middle) fail alone, with the reason in the record and on screen; the rest is filled', async () => {
+    const images = folder('images');
+    const masks = folder('masks');
+    const out = folder('out');
+    for (const name of ['a', 'b', 'd', 'e']) copyFileSync(PHOTO, join(images, `${name}.jpg`));
+    const photo = readFileSync(PHOTO);
+    writeFileSync(join(images, 'c.jpg'), photo.subarray(0, photo.length >> 1)); // truncated
+    for (const name of ['a', 'c', 'e']) writeFileSync(join(masks, `${name}.png`), await maskPng(MASK));
+    writeFileSync(join(masks, 'b.png'), await maskPng(rectMask(128, 96, 45, 30, 20, 15)));
+    writeFileSync(join(masks, 'd.png'), await maskPng(rectMask(100, 100, 10, 10, 20, 20)));
+    const r = vqddm(['--images', images, '--masks', masks, '--out', out, '--methods', 'vqddm', '--json', ...BASE]);
+    expect(r.status).toBe(1);
+    const summary = JSON.parse(r.stdout);
+    expect(summary).toMatchObject({ done: 3, skipped: 0, failed: 2, pending: 0, items: 5, out, stopped: null });
+    expect(summary.methods.vqddm.items).toBe(3);
+    expect(summary.methods.vqddm.mean_ms).toBeGreaterThan(0);
+    expect(r.stderr).toMatch(/FAILED c\.jpg: the photo .*c\.jpg could not be decoded \(truncated or corrupt/);
+    expect(r.stderr).toMatch(/FAILED d\.jpg: the mask .*d\.png is 100x100 but the photo is 256x192/);
+    expect(filesUnder(out)).toEqual(['a.vqddm.jpg', 'b.vqddm.jpg', 'batch.json', 'batch.jsonl', 'e.vqddm.jpg']);
+    const state = latest(recordOf(out));
+    expect(state.get('c.jpg|vqddm')).toMatchObject({ status: 'failed', error: { code: 'BAD_IMAGE' } });
+    expect(state.get('c.jpg|vqddm')!.input_sha256).toBe(createHash('sha256').update(readFileSync(join(images, 'c.jpg'))).digest('hex'));
+    expect(state.get('d.jpg|vqddm')).toMatchObject({ status: 'failed', error: { code: 'MASK_SIZE_MISMATCH' } });
+    expect(state.get('e.jpg|vqddm')!.status).toBe('done'); // after the corrupt one: the run went on
+    expect(state.get('b.jpg|vqddm')!.note).toMatch(/mask 128x96 resized to 256x192/);
+    // Each filled item: the photo's size, the masked area repainted.
+    for (const name of ['a', 'b', 'e']) {
+      const [filled, original] = await Promise.all([pixelsOf(join(out, `${name}.vqddm.jpg`)), pixelsOf(PHOTO)]);
+      expect([filled.width, filled.height]).toEqual([W, H]);
+      expect(changedInside(filled, original, MASK)).toBeGreaterThan(0.5 * 40 * 30);
+    }
+  });
+
+  it('--pair suffix with --recursive: <stem>_mask / <stem>.mask beside the photos, sub-folders mirrored in --out', async () => {
+    const images = folder('images');
+    const out = folder('out');
+    mkdirSync(join(images, 'sub', 'deeper'), { recursive: true });
+    copyFileSync(PHOTO, join(images, 'a.jpg'));
+    copyFileSync(join(tmp.dir, 'mask.png'), join(images, 'a_mask.png'));
+    copyFileSync(PHOTO, join(images, 'sub', 'b.jpg'));
+    copyFileSync(join(tmp.dir, 'mask.png'), join(images, 'sub', 'b.mask.png'));
+    copyFileSync(PHOTO, join(images, 'sub', 'deeper', 'c.jpg'));
+    copyFileSync(join(tmp.dir, 'mask.png'), join(images, 'sub', 'deeper', 'c_mask.png'));
+    const flat = vqddm(['--images', images, '--out', out, '--dry-run', '--json']);
+    expect(JSON.parse(flat.stdout).pairs.map((p: { item: string }) => p.item)).toEqual(['a.jpg']);
+    const r = vqddm(['--images', images, '--out', out, '--pair', 'suffix', '--recursive', '--methods', 'transformer', '--masks-out', ...BASE]);
+    expect(r.stderr).not.toMatch(/FAILED|error/);
+    expect(r.status).toBe(0);
+    expect(filesUnder(out)).toEqual([
+      'a.mask.png', 'a.transformer.jpg', 'batch.json', 'batch.jsonl',
+      join('sub', 'b.mask.png'), join('sub', 'b.transformer.jpg'), join('sub', 'deeper', 'c.mask.png'), join('sub', 'deeper', 'c.transformer.jpg'),
+    ]);
+    // --masks-out: the mask as used.
+    const m = await decodeMask(readFileSync(join(out, 'sub', 'b.mask.png')), W, H);
+    expect(Buffer.from(m.data.map((v) => (v >= 128 ? 1 : 0))).equals(Buffer.from(MASK.data.map((v) => (v >= 128 ? 1 : 0))))).toBe(true);
+    expect(latest(recordOf(out)).get('sub/deeper/c.jpg|transformer')).toMatchObject({ status: 'done', outputs: ['sub/deeper/c.transformer.jpg'] });
+  });
+
+  it('--pair single: one mask for every photo; --pair alpha: the transparent pixels are filled and come out opaque, nothing else changes', async () => {
+    const { images } = photosWithMasks(2, 'png');
+    const out = folder('out');
+    const r = vqddm(['--images', images, '--masks', join(tmp.dir, 'mask.png'), '--out', out, '--methods', 'vqddm', ...BASE]);
+    expect(r.status).toBe(0);
+    expect(filesUnder(out)).toEqual(['batch.json', 'batch.jsonl', 'p0.vqddm.png', 'p1.vqddm.png']);
+    expect(JSON.parse(readFileSync(join(out, 'batch.json'), 'utf8')).pairing.rule).toBe('single');
+
+    // alpha: a PNG whose masked rectangle is transparent (and whose RGB there is black).
+    const alphaImages = folder('images');
+    const original = await pixelsOf(join(tmp.dir, 'photo.png'));
+    const holed = Buffer.from(original.data);
+    for (let i = 0; i < MASK.data.length; i++) if (MASK.data[i] >= 128) holed.fill(0, i * 4, i * 4 + 4);
+    await sharp(holed, { raw: { width: W, height: H, channels: 4 } }).png().toFile(join(alphaImages, 'holed.png'));
+    await sharp(PHOTO).png().toFile(join(alphaImages, 'opaque.png')); // no alpha channel: fails alone
+    const alphaOut = folder('out');
+    const a = vqddm(['--images', alphaImages, '--pair', 'alpha', '--out', alphaOut, '--methods', 'vqddm', ...BASE]);
+    expect(a.status).toBe(1);
+    expect(a.stderr).toMatch(/FAILED opaque\.png: the photo .*opaque\.png has no alpha channel/);
+    const filled = await pixelsOf(join(alphaOut, 'holed.vqddm.png'));
+    const meta = await sharp(join(alphaOut, 'holed.vqddm.png')).metadata();
+    expect(meta.hasAlpha).toBe(false); // every pixel opaque now: no alpha channel
+    expect(changedOutside(filled, original, MASK)).toBe(0);
+    expect(changedInside(filled, { ...original, data: holed }, MASK)).toBeGreaterThan(0.9 * 40 * 30);
+  });
+});
+
+describe('vqddm batch: output files', () => {
+  it('keeps the input format (JPEG at its own quality tables, PNG, 16-bit PNG, lossless WebP) or --format; unmasked PNG pixels stay bit-identical; the seed and settings are in the file', async () => {
+    const images = folder('images');
+    const masks = folder('masks');
+    await sharp(PHOTO).jpeg({ quality: 75 }).toFile(join(images, 'j.jpg'));
+    await sharp(PHOTO).png().toFile(join(images, 'p.png'));
+    // 16 bits with low bytes that 8 bits cannot hold.
+    const eight = await pixelsOf(PHOTO);
+    const deep = new Uint16Array(W * H * 3);
+    for (let i = 0; i < W * H; i++) for (let c = 0; c < 3; c++) deep[i * 3 + c] = eight.data[i * 4 + c] * 257 - (i % 97);
+    await sharp(Buffer.from(deep.buffer), { raw: { width: W, height: H, channels: 3 } }).toColourspace('rgb16').png().toFile(join(images, 'd.png'));
+    await sharp(PHOTO).webp({ lossless: true }).toFile(join(images, 'w.webp'));
+    for (const s of ['j', 'p', 'd', 'w']) copyFileSync(join(tmp.dir, 'mask.png'), join(masks, `${s}.png`));
+    const out = folder('out');
+    const r = vqddm(['--images', images, '--masks', masks, '--out', out, '--methods', 'vqddm', ...BASE]);
+    expect(r.status).toBe(0);
+    expect(filesUnder(out)).toEqual(['batch.json', 'batch.jsonl', 'd.vqddm.png', 'j.vqddm.jpg', 'p.vqddm.png', 'w.vqddm.webp']);
+    const state = latest(recordOf(out));
+
+    const jpg = readFileSync(join(out, 'j.vqddm.jpg'));
+    expect((await sharp(jpg).metadata()).format).toBe('jpeg');
+    expect(dqt(jpg)).toBe(dqt(readFileSync(join(images, 'j.jpg')))); // the same quality setting
+    const exif = (await sharp(jpg).metadata()).exif!.toString('latin1');
+    expect(exif).toContain(`"seed":${state.get('j.jpg|vqddm')!.seed}`); // EXIF UserComment
+    expect(exif).toContain('"steps":2');
+
+    const png = readFileSync(join(out, 'p.vqddm.png'));
+    const trace = JSON.parse(pngText(png).vqddm);
+    expect(trace).toMatchObject({ source: 'p.png', method: 'vqddm', seed: state.get('p.png|vqddm')!.seed, base_seed: 1, pack: 'tiny', settings: { steps: 2 } });
+    expect(changedOutside(await pixelsOf(join(out, 'p.vqddm.png')), await pixelsOf(join(images, 'p.png')), MASK)).toBe(0);
+
+    const d = await decodeImage(readFileSync(join(out, 'd.vqddm.png')));
+    expect((await sharp(join(out, 'd.vqddm.png')).metadata()).depth).toBe('ushort');
+    expect(d.pixels.data).toBeInstanceOf(Uint16Array);
+    expect(changedOutside(d.pixels, await pixelsOf(join(images, 'd.png')), MASK)).toBe(0);
+
+    const webp = readFileSync(join(out, 'w.vqddm.webp'));
+    expect(webp.toString('latin1')).toContain('VP8L'); // lossless, as its input
+    expect(changedOutside(await pixelsOf(join(out, 'w.vqddm.webp')), await pixelsOf(join(images, 'w.webp')), MASK)).toBe(0);
+
+    const asPng = folder('out');
+    const f = vqddm(['--images', images, '--masks', masks, '--out', asPng, '--methods', 'vqddm', '--format', 'png', ...BASE]);
+    expect(f.status).toBe(0);
+    expect(filesUnder(asPng).filter((x) => !x.startsWith('batch'))).toEqual(['d.vqddm.png', 'j.vqddm.png', 'p.vqddm.png', 'w.vqddm.png']);
+    // The same seeds: the PNG of the JPEG holds the same fill as the JPEG, within JPEG's loss.
+    expect(latest(recordOf(asPng)).get('j.jpg|vqddm')!.seed).toBe(state.get('j.jpg|vqddm')!.seed);
+  });
+
+  it('EXIF orientation applies to photo and mask alike; EXIF (orientation reset) and the ICC profile are carried over', async () => {
+    const images = folder('images');
+    const masks = folder('masks');
+    // Stored turned a quarter left with orientation 6 (show turned right): upright it is the 256x192 photo.
+    await sharp(PHOTO).rotate(270).withMetadata({ orientation: 6 }).withExifMerge({ IFD0: { Make: 'TestCam', Artist: 'Someone' } }).withIccProfile('p3').jpeg({ quality: 90 }).toFile(join(images, 'r.jpg'));
+    expect(await sharp(join(images, 'r.jpg')).metadata()).toMatchObject({ width: H, height: W, orientation: 6 });
+    copyFileSync(join(tmp.dir, 'mask.png'), join(masks, 'r.png')); // drawn on the upright photo
+    // A mask stored turned too, with its own orientation tag: the same mask once upright.
+    copyFileSync(join(images, 'r.jpg'), join(images, 's.jpg'));
+    await sharp(join(tmp.dir, 'mask.png')).rotate(270).withMetadata({ orientation: 6 }).png().toFile(join(masks, 's.png'));
+    const out = folder('out');
+    const r = vqddm(['--images', images, '--masks', masks, '--out', out, '--methods', 'vqddm', '--masks-out', ...BASE]);
+    expect(r.status).toBe(0);
+    for (const s of ['r', 's']) {
+      const meta = await sharp(join(out, `${s}.vqddm.jpg`)).metadata();
+      expect(meta).toMatchObject({ format: 'jpeg', width: W, height: H });
+      expect(meta.orientation ?? 1).toBe(1);
+      expect(meta.exif!.toString('latin1')).toContain('TestCam');
+      expect(meta.exif!.toString('latin1')).toContain('Someone');
+      expect(meta.icc?.length).toBe((await sharp(join(images, 'r.jpg')).metadata()).icc!.length);
+      const used = await decodeMask(readFileSync(join(out, `${s}.mask.png`)), W, H);
+      expect(Buffer.from(used.data.map((v) => (v >= 128 ? 1 : 0))).equals(Buffer.from(MASK.data.map((v) => (v >= 128 ? 1 : 0)))), s).toBe(true);
+    }
+    // Same stem-derived seeds differ per photo, same mask: the two fills differ.
+    const [a, b] = await Promise.all([pixelsOf(join(out, 'r.vqddm.jpg')), pixelsOf(join(out, 's.vqddm.jpg'))]);
+    expect(changedInside(a, b, MASK)).toBeGreaterThan(0);
+  });
+
+  it('--reference: masked PSNR, SSIM and seam per method per item in the record, their means side by side in the summary; --report csv', () => {
+    const { images, masks } = photosWithMasks(2);
+    const out = folder('out');
+    const r = vqddm(['--images', images, '--masks', masks, '--out', out, '--reference', images, '--report', 'csv', '--samples', '2', '--json', ...BASE]);
+    expect(r.status).toBe(0);
+    const summary = JSON.parse(r.stdout);
+    for (const m of ['vqddm', 'transformer']) {
+      const s = summary.methods[m];
+      expect(s.items).toBe(2);
+      expect(s.psnr_db).toBeGreaterThan(5);
+      expect(s.psnr_db).toBeLessThan(60);
+      expect(s.ssim).toBeGreaterThan(-1);
+      expect(s.ssim).toBeLessThan(1);
+      expect(s.seam).toBeGreaterThan(0);
+      expect(s.seam_reference).toBeGreaterThan(0);
+    }
+    expect(filesUnder(out)).toEqual(['batch.csv', 'batch.json', 'batch.jsonl', 'p0.transformer-1.jpg', 'p0.transformer-2.jpg', 'p0.vqddm-1.jpg', 'p0.vqddm-2.jpg', 'p1.transformer-1.jpg', 'p1.transformer-2.jpg', 'p1.vqddm-1.jpg', 'p1.vqddm-2.jpg']);
+    const line = latest(recordOf(out)).get('p1.jpg|transformer')!;
+    expect(Object.keys(line.metrics!).sort()).toEqual(['psnr_db', 'seam', 'seam_reference', 'ssim']);
+    const csv = readFileSync(join(out, 'batch.csv'), 'utf8').trimEnd().split('\r\n');
+    expect(csv[0]).toMatch(/^item,method,status,seed,input,input_sha256,mask,rule,outputs,.*psnr_db,ssim,seam/);
+    expect(csv).toHaveLength(5);
+    expect(csv.find((l) => l.startsWith('p1.jpg,transformer,done,'))).toContain('p1.transformer-1.jpg;p1.transformer-2.jpg');
+  });
+});
+
+describe('vqddm batch: nothing lost, nothing stops the run', () => {
+  /** Six photos, both methods: the uninterrupted run every other run is compared with. */
+  let set: { images: string; masks: string };
+  let clean: string;
+  const args = (out: string) => ['--images', set.images, '--masks', set.masks, '--out', out, ...BASE];
+  beforeAll(() => {
+    set = photosWithMasks(6);
+    clean = folder('clean');
+    const r = vqddm(args(clean));
+    expect(r.status).toBe(0);
+  });
+  const outputs = () => filesUnder(clean).filter((f) => !f.startsWith('batch'));
+
+  /** Same files, byte for byte, as the clean run; every one decodes; no temporaries. */
+  async function sameAsClean(out: string): Promise<void> {
+    expect(filesUnder(out).filter((f) => !f.startsWith('batch'))).toEqual(outputs());
+    for (const f of outputs()) {
+      expect(readFileSync(join(out, f)).equals(readFileSync(join(clean, f))), f).toBe(true);
+      await decodeImage(readFileSync(join(out, f)));
+    }
+  }
+
+  for (const [moment, enough] of [
+    ['the first item started', (l: Line[]) => l.length >= 1],
+    ["the first item's first method done", (l: Line[]) => l.some((x) => x.status === 'done')],
+    ['mid-run', (l: Line[]) => l.filter((x) => x.status === 'done').length >= 5],
+  ] as const) {
+    it(`kill -9 when ${moment}, then the same command: resumes, nothing lost, nothing done twice, every output decodes`, async () => {
+      const out = folder('out');
+      const child = spawn(process.execPath, [join(ROOT, 'bin', 'vqddm.js'), 'batch', ...args(out)], { stdio: 'ignore' });
+      const exited = new Promise((r) => child.on('exit', r));
+      const record = join(out, 'batch.jsonl');
+      await until(() => existsSync(record) && enough(readFileSync(record, 'utf8').split('\n').filter((x) => x.endsWith('}')).map((x) => JSON.parse(x) as Line)));
+      child.kill('SIGKILL');
+      await exited;
+      const before = recordOf(out);
+      expect(before.filter((l) => l.status === 'done').length).toBeLessThan(12); // killed before the end
+      const r = vqddm([...args(out), '--json']);
+      expect(r.status).toBe(0);
+      const summary = JSON.parse(r.stdout);
+      expect(summary.failed).toBe(0);
+      expect(summary.done + summary.skipped).toBe(6);
+      const lines = recordOf(out);
+      const doneLines = lines.filter((l) => l.status === 'done');
+      expect(doneLines).toHaveLength(12); // each (item, method) done once, over both runs
+      expect(new Set(doneLines.map((l) => `${l.item}|${l.method}`)).size).toBe(12);
+      // What the first run finished was not done again.
+      for (const l of before.filter((x) => x.status === 'done')) expect(lines.filter((x) => x.item === l.item && x.method === l.method && x.status === 'started')).toHaveLength(1);
+      await sameAsClean(out);
+      expect(readdirSync(out).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    }, 180_000);
+  }
+
+  it('a torn last line (a crash mid-append) is skipped, and the next line starts on its own', async () => {
+    const out = folder('out');
+    expect(vqddm(args(out)).status).toBe(0);
+    const text = readFileSync(join(out, 'batch.jsonl'), 'utf8');
+    const lines = text.trimEnd().split('\n');
+    // Forget the last item's transformer line and tear it.
+    writeFileSync(join(out, 'batch.jsonl'), `${lines.slice(0, -1).join('\n')}\n${lines[lines.length - 1].slice(0, 40)}`);
+    const r = vqddm([...args(out), '--json']);
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ done: 1, skipped: 5, failed: 0 });
+    // The torn fragment stays on a line of its own; every line after it is whole.
+    const after = readFileSync(join(out, 'batch.jsonl'), 'utf8').split('\n');
+    expect(after[lines.length - 1]).toBe(lines[lines.length - 1].slice(0, 40));
+    for (const l of after.slice(lines.length).filter((x) => x)) expect(() => JSON.parse(l)).not.toThrow();
+    expect(recordOf(out).filter((l) => l.status === 'done' && l.item === 'p5.jpg' && l.method === 'transformer')).toHaveLength(1);
+    await sameAsClean(out);
+  });
+
+  it('shards: --shard 1/2 and 2/2 running at once into one folder, then --merge-records, equal a single run pixel for pixel', async () => {
+    const out = folder('out');
+    const run = (k: number) =>
+      new Promise<number | null>((resolve) => spawn(process.execPath, [join(ROOT, 'bin', 'vqddm.js'), 'batch', ...args(out), '--shard', `${k}/2`], { stdio: 'ignore' }).on('exit', resolve));
+    expect(await Promise.all([run(1), run(2)])).toEqual([0, 0]);
+    expect(recordOf(out, 'batch.shard-1-of-2.jsonl').map((l) => l.item).filter((x, i, a) => a.indexOf(x) === i)).toEqual(['p0.jpg', 'p2.jpg', 'p4.jpg']);
+    const m = vqddm(['--merge-records', out, '--json']);
+    expect(m.status).toBe(0);
+    expect(JSON.parse(m.stdout)).toMatchObject({ merged: ['batch.shard-1-of-2.jsonl', 'batch.shard-2-of-2.jsonl'], units: { done: 12, failed: 0, started: 0 } });
+    const merged = recordOf(out);
+    expect(merged.filter((l) => l.status === 'done')).toHaveLength(12);
+    await sameAsClean(out);
+    // The seeds each item got are the single run's.
+    const single = latest(recordOf(clean));
+    for (const [key, line] of latest(merged)) expect(line.seed).toBe(single.get(key)!.seed);
+    // A whole-batch rerun on the merged folder finds everything done.
+    const again = vqddm([...args(out), '--json']);
+    expect(JSON.parse(again.stdout)).toMatchObject({ done: 0, skipped: 6, failed: 0 });
+  }, 180_000);
+
+  it("seeds: derived from the base seed and the photo's path, recorded, the same on a rerun; another --seed, other pixels", async () => {
+    const lines = latest(recordOf(clean));
+    for (let i = 0; i < 6; i++) {
+      const seed = createHash('sha256').update(`1:p${i}.jpg`).digest().readUInt32BE(0);
+      expect(lines.get(`p${i}.jpg|vqddm`)!.seed).toBe(seed);
+      expect(lines.get(`p${i}.jpg|transformer`)!.seed).toBe(seed);
+    }
+    expect(new Set([...lines.values()].map((l) => l.seed)).size).toBe(6);
+    // Outputs gone, record gone: the same command gives the same bytes.
+    const out = folder('out');
+    expect(vqddm(args(out)).status).toBe(0);
+    await sameAsClean(out);
+    const other = folder('out');
+    expect(vqddm([...args(other), '--seed', '2', '--methods', 'vqddm']).status).toBe(0);
+    const [a, b] = await Promise.all([pixelsOf(join(other, 'p0.vqddm.jpg')), pixelsOf(join(clean, 'p0.vqddm.jpg'))]);
+    expect(changedInside(a, b, MASK)).toBeGreaterThan(0);
+  });
+
+  it('an output recorded as done that no longer decodes is filled again; a file no record wrote stops the run before it starts, naming it', async () => {
+    const out = folder('out');
+    expect(vqddm(args(out)).status).toBe(0);
+    writeFileSync(join(out, 'p3.vqddm.jpg'), 'broken');
+    const r = vqddm([...args(out), '--json']);
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ done: 1, skipped: 5 });
+    expect(latest(recordOf(out)).get('p3.jpg|vqddm')!.note).toMatch(/recorded as done, but p3\.vqddm\.jpg does not decode/);
+    await sameAsClean(out);
+
+    const fresh = folder('out');
+    writeFileSync(join(fresh, 'p2.transformer.jpg'), 'somebody else\'s');
+    const s = vqddm(args(fresh));
+    expect(s.status).toBe(2);
+    expect(s.stderr.trim().split('\n')).toHaveLength(1);
+    expect(s.stderr).toMatch(/p2\.transformer\.jpg already exists and no record of this batch wrote it; nothing is written over/);
+    expect(readdirSync(fresh)).toEqual(['p2.transformer.jpg']);
+  });
+
+  it('--retry-failed reruns only the failed items; 5 failures in a row stop the run, saying why', async () => {
+    const images = folder('images');
+    const masks = folder('masks');
+    for (let i = 0; i < 8; i++) {
+      writeFileSync(join(images, `q${i}.jpg`), i === 1 ? 'not a photo' : readFileSync(PHOTO));
+      copyFileSync(join(tmp.dir, 'mask.png'), join(masks, `q${i}.png`));
+    }
+    const out = folder('out');
+    const a = ['--images', images, '--masks', masks, '--out', out, '--methods', 'vqddm', ...BASE];
+    const first = vqddm([...a, '--json']);
+    expect(first.status).toBe(1);
+    expect(JSON.parse(first.stdout)).toMatchObject({ done: 7, failed: 1 });
+    copyFileSync(PHOTO, join(images, 'q1.jpg'));
+    const retry = vqddm([...a, '--retry-failed', '--json']);
+    expect(retry.status).toBe(0);
+    expect(JSON.parse(retry.stdout)).toMatchObject({ done: 1, skipped: 7, failed: 0 });
+    const started = recordOf(out).filter((l) => l.status === 'started').map((l) => l.item);
+    expect(started.filter((x) => x === 'q1.jpg')).toHaveLength(1);
+    expect(started.filter((x) => x === 'q0.jpg')).toHaveLength(1); // not run again
+
+    // Every photo unreadable: the run stops after 5, the rest left for a rerun.
+    for (let i = 0; i < 8; i++) writeFileSync(join(images, `q${i}.jpg`), 'not a photo');
+    const broken = folder('out');
+    const s = vqddm(['--images', images, '--masks', masks, '--out', broken, '--methods', 'vqddm', ...BASE, '--json']);
+    expect(s.status).toBe(1);
+    const summary = JSON.parse(s.stdout);
+    expect(summary).toMatchObject({ done: 0, failed: 5, pending: 3 });
+    expect(summary.stopped).toMatch(/5 items failed in a row/);
+    expect(s.stderr).toMatch(/vqddm: stopped: 5 items failed in a row \(the last: the photo .*q4\.jpg is not a readable image/);
+  });
+
+  it('a read-only or missing output folder is refused before any fill', () => {
+    const out = folder('readonly');
+    const asNobody = process.getuid?.() === 0;
+    // root writes through permissions: the command runs as nobody then, which can read the inputs and pack.
+    if (asNobody) for (const d of [tmp.dir, set.images, set.masks]) chmodSync(d, 0o755);
+    chmodSync(out, 0o555);
+    const r = vqddm(args(out), asNobody ? { uid: 65534, gid: 65534 } : {});
+    expect(r.stderr).toMatch(/^vqddm: error: --out: cannot write in .*readonly-\d+: permission denied \(EACCES\)\n$/);
+    expect(r.status).toBe(2);
+    expect(readdirSync(out)).toEqual([]);
+    const missing = vqddm(args(join(tmp.dir, 'nope')));
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toMatch(/--out: the folder .*nope does not exist/);
+    expect(statSync(out).mode & 0o777).toBe(0o555);
+  });
+});
+
+describe('vqddm batch: bad options are one line naming the option, exit code 2', () => {
+  const cases: [string, string[], RegExp][] = [
+    ['no --images', ['--images', ''], /--images is required/],
+    ['unknown method', ['--methods', 'vqddm,gan'], /--methods: unknown method "gan"/],
+    ['a method twice', ['--methods', 'vqddm,vqddm'], /--methods names a method twice/],
+    ['bad shard', ['--shard', '3/2'], /--shard K\/N needs 1 <= K <= N, got "3\/2"/],
+    ['shard not K/N', ['--shard', 'two'], /--shard must be K\/N/],
+    ['bad format', ['--format', 'gif'], /--format must be png, jpeg or webp, got "gif"/],
+    ['quality out of range', ['--quality', '0'], /--quality must be from 1 to 100, got 0/],
+    ['samples out of range', ['--samples', '0'], /--samples must be an integer from 1 to 16, got 0/],
+    ['steps above the pack\'s T', ['--steps', '100000'], /--steps must be an integer from 1 to \d+/],
+    ['steps not a number', ['--steps', 'ten'], /--steps must be an integer, got "ten"/],
+    ['unknown pairing rule', ['--pair', 'name'], /--pair must be one of stem, suffix, single, alpha, got "name"/],
+    ['stem without a masks folder', ['--pair', 'stem', '--masks', PHOTO], /--pair stem needs --masks DIR/],
+    ['out is the input folder', ['--out', '@images'], /--out is the --images folder/],
+    ['masks folder missing', ['--masks', '/nonexistent/masks'], /--masks: \/nonexistent\/masks does not exist/],
+    ['bad report', ['--report', 'xml'], /--report must be csv, got "xml"/],
+    ['unknown option', ['--colour', 'red'], /Unknown option '--colour'/],
+    ['bad pack', ['--pack', '/nonexistent'], /no readable manifest\.json/],
+  ];
+  let set: { images: string; masks: string };
+  beforeAll(() => {
+    set = photosWithMasks(1);
+  });
+  for (const [name, extra, message] of cases) {
+    it(name, () => {
+      const out = folder('out');
+      const base: Record<string, string> = { '--images': set.images, '--masks': set.masks, '--out': out, '--pack': TINY_PACK, '--steps': '2' };
+      for (let i = 0; i < extra.length; i += 2) base[extra[i]] = extra[i + 1] === '@images' ? set.images : extra[i + 1];
+      const r = vqddm(Object.entries(base).flat());
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.status).toBe(2);
+      expect(readdirSync(out)).toEqual([]);
+    });
+  }
+
+  it('--merge-records takes no run options; `batch --help` prints the usage', () => {
+    const r = vqddm(['--merge-records', tmp.dir, '--images', tmp.dir]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/--merge-records takes only --report and --json, got --images/);
+    const h = vqddm(['--help']);
+    expect(h.status).toBe(0);
+    expect(h.stdout).toMatch(/^vqddm batch --images DIR --out DIR/);
+    const top = spawnSync(process.execPath, [join(ROOT, 'bin', 'vqddm.js'), '--help'], { encoding: 'utf8' });
+    expect(top.stdout).toContain('vqddm batch --images DIR --out DIR');
+  });
+});
