@@ -123,7 +123,14 @@ export function serveRpc(engine: EngineApi, channel: RpcChannel, scope: string, 
     }
     const { id, op } = msg;
     const fail = (error: ApiErrorShape) => channel.send({ t: 'result', id, ok: false, error });
-    const parsed = parseArgs(op, msg.args, table);
+    let parsed: ReturnType<typeof parseArgs>;
+    try {
+      parsed = parseArgs(op, msg.args, table);
+    } catch (e) {
+      // A check that itself failed on what arrived: the call is refused, the handler never throws (in the
+      // engine process a throw here would be an uncaught exception).
+      return fail({ code: table[op]!.invalid, message: `${op}: arguments could not be checked (${e instanceof Error ? e.message.split('\n')[0] : 'unreadable value'})` });
+    }
     if (!parsed.ok) {
       fail({ code: parsed.code, message: parsed.message });
       return;

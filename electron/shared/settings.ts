@@ -59,19 +59,32 @@ function describe(f: NumberField): string {
   return `${f.integer ? 'an integer' : 'a number'} from ${f.min} to ${f.max}`;
 }
 
+/**
+ * A value for an error message, never throwing: what arrives may be a BigInt, a cycle or an object without
+ * a prototype (a MessagePort carries them), which JSON.stringify and String refuse.
+ */
+export function shown(x: unknown): string {
+  try {
+    const text = typeof x === 'bigint' ? `${x}n` : JSON.stringify(x);
+    return text === undefined ? String(x) : text.length > 60 ? `${text.slice(0, 57)}...` : text;
+  } catch {
+    return Array.isArray(x) ? 'a list' : typeof x === 'object' && x !== null ? 'an object' : typeof x;
+  }
+}
+
 function numberSchema(name: string, f: NumberField, note = '') {
-  const message = (issue: { input: unknown }) => `${name} must be ${describe(f)}${note}, got ${JSON.stringify(issue.input) ?? String(issue.input)}`;
+  const message = (issue: { input: unknown }) => `${name} must be ${describe(f)}${note}, got ${shown(issue.input)}`;
   return f.integer
     ? v.pipe(v.number(message), v.finite(message), v.integer(message), v.minValue(f.min, message), v.maxValue(f.max, message))
     : v.pipe(v.number(message), v.finite(message), v.minValue(f.min, message), v.maxValue(f.max, message));
 }
 
 function stageSchema(name: string) {
-  return v.boolean((issue) => `${name} must be true or false, got ${JSON.stringify(issue.input) ?? String(issue.input)}`);
+  return v.boolean((issue) => `${name} must be true or false, got ${shown(issue.input)}`);
 }
 
 const methodsSchema = v.pipe(
-  v.array(v.picklist(METHODS, (issue) => `unknown method ${JSON.stringify(issue.input)} (use ${METHODS.join(', ')} or both)`), 'methods must be a list'),
+  v.array(v.picklist(METHODS, (issue) => `unknown method ${shown(issue.input)} (use ${METHODS.join(', ')} or both)`), 'methods must be a list'),
   v.minLength(1, `choose at least one method (${METHODS.join(', ')})`),
   v.check((list) => new Set(list).size === list.length, (issue) => `each method may be asked for once, got ${(issue.input as string[]).join(', ')}`),
 );
