@@ -5,12 +5,13 @@
  */
 import { execFileSync, spawn, spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MaskImage } from '../../electron/shared/contract.js';
 import { decodeImage, decodeMask } from '../../electron/engine/image/codec.js';
+import { writeDurably } from '../../electron/cli/batch/durable.js';
 import type { Pixels } from '../../electron/engine/image/pixels.js';
 import { changedOutside, PHOTO, rectMask, ROOT, tempDir, TINY_PACK } from './helpers.js';
 
@@ -426,6 +427,33 @@ describe('vqddm batch: nothing lost, nothing stops the run', () => {
     await sameAsClean(out);
   });
 
+  it("killed between a file's rename and its done line: the rerun rewrites its own file; a killed write's temporary is removed, another shard's left alone", async () => {
+    const out = folder('out');
+    expect(vqddm(args(out)).status).toBe(0);
+    // The state a kill leaves just after the rename: the file is there, the record says only "started".
+    const lines = readFileSync(join(out, 'batch.jsonl'), 'utf8').trimEnd().split('\n');
+    expect(JSON.parse(lines[lines.length - 1])).toMatchObject({ item: 'p5.jpg', method: 'transformer', status: 'done' });
+    writeFileSync(join(out, 'batch.jsonl'), `${lines.slice(0, -1).join('\n')}\n`);
+    writeFileSync(join(out, 'p5.transformer.jpg'), readFileSync(join(clean, 'p5.transformer.jpg')).subarray(0, 100)); // and torn, too
+    writeFileSync(join(out, '.p5.transformer.jpg.vqddm-s1of1-0123abcd.tmp'), 'a killed write');
+    writeFileSync(join(out, '.p4.vqddm.jpg.vqddm-s2of2-0123abcd.tmp'), "another shard's write in progress");
+    const r = vqddm([...args(out), '--json']);
+    expect(r.stderr).not.toMatch(/error/);
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ done: 1, skipped: 5, failed: 0 });
+    expect(readdirSync(out).filter((f) => f.endsWith('.tmp'))).toEqual(['.p4.vqddm.jpg.vqddm-s2of2-0123abcd.tmp']);
+    rmSync(join(out, '.p4.vqddm.jpg.vqddm-s2of2-0123abcd.tmp'));
+    await sameAsClean(out);
+  });
+
+  it('a file is written whole or not at all: a write that fails leaves neither the file nor a temporary', async () => {
+    const dir = folder('durable');
+    await expect(writeDurably(join(dir, 'x.png'), 42 as unknown as Uint8Array, 'vqddm-s1of1')).rejects.toThrow();
+    expect(readdirSync(dir)).toEqual([]);
+    await writeDurably(join(dir, 'x.png'), 'whole', 'vqddm-s1of1');
+    expect(readdirSync(dir)).toEqual(['x.png']);
+  });
+
   it('shards: --shard 1/2 and 2/2 running at once into one folder, then --merge-records, equal a single run pixel for pixel', async () => {
     const out = folder('out');
     const run = (k: number) =>
@@ -496,20 +524,26 @@ describe('vqddm batch: nothing lost, nothing stops the run', () => {
     expect(first.status).toBe(1);
     expect(JSON.parse(first.stdout)).toMatchObject({ done: 7, failed: 1 });
     copyFileSync(PHOTO, join(images, 'q1.jpg'));
+    copyFileSync(PHOTO, join(images, 'q9.jpg')); // a new photo: not a failed one
+    copyFileSync(join(tmp.dir, 'mask.png'), join(masks, 'q9.png'));
     const retry = vqddm([...a, '--retry-failed', '--json']);
-    expect(retry.status).toBe(0);
-    expect(JSON.parse(retry.stdout)).toMatchObject({ done: 1, skipped: 7, failed: 0 });
+    expect(retry.status).toBe(1); // q9 is not done yet
+    expect(JSON.parse(retry.stdout)).toMatchObject({ done: 1, skipped: 7, failed: 0, pending: 1 });
     const started = recordOf(out).filter((l) => l.status === 'started').map((l) => l.item);
     expect(started.filter((x) => x === 'q1.jpg')).toHaveLength(1);
     expect(started.filter((x) => x === 'q0.jpg')).toHaveLength(1); // not run again
+    expect(started.filter((x) => x === 'q9.jpg')).toHaveLength(0);
+    const rest = vqddm([...a, '--json']);
+    expect(JSON.parse(rest.stdout)).toMatchObject({ done: 1, skipped: 8, failed: 0, pending: 0 });
+    expect(rest.status).toBe(0);
 
     // Every photo unreadable: the run stops after 5, the rest left for a rerun.
-    for (let i = 0; i < 8; i++) writeFileSync(join(images, `q${i}.jpg`), 'not a photo');
+    for (const f of readdirSync(images)) writeFileSync(join(images, f), 'not a photo');
     const broken = folder('out');
     const s = vqddm(['--images', images, '--masks', masks, '--out', broken, '--methods', 'vqddm', ...BASE, '--json']);
     expect(s.status).toBe(1);
     const summary = JSON.parse(s.stdout);
-    expect(summary).toMatchObject({ done: 0, failed: 5, pending: 3 });
+    expect(summary).toMatchObject({ done: 0, failed: 5, pending: 4 });
     expect(summary.stopped).toMatch(/5 items failed in a row/);
     expect(s.stderr).toMatch(/vqddm: stopped: 5 items failed in a row \(the last: the photo .*q4\.jpg is not a readable image/);
   });
@@ -541,7 +575,8 @@ describe('vqddm batch: bad options are one line naming the option, exit code 2',
     ['bad format', ['--format', 'gif'], /--format must be png, jpeg or webp, got "gif"/],
     ['quality out of range', ['--quality', '0'], /--quality must be from 1 to 100, got 0/],
     ['samples out of range', ['--samples', '0'], /--samples must be an integer from 1 to 16, got 0/],
-    ['steps above the pack\'s T', ['--steps', '100000'], /--steps must be an integer from 1 to \d+/],
+    ['steps above the schema', ['--steps', '100000'], /--steps must be an integer from 1 to 10000, got 100000/],
+    ["steps above the pack's T", ['--steps', '21'], /--steps must be an integer from 1 to 20 \(the pack's T\), got 21/],
     ['steps not a number', ['--steps', 'ten'], /--steps must be an integer, got "ten"/],
     ['unknown pairing rule', ['--pair', 'name'], /--pair must be one of stem, suffix, single, alpha, got "name"/],
     ['stem without a masks folder', ['--pair', 'stem', '--masks', PHOTO], /--pair stem needs --masks DIR/],
