@@ -5,7 +5,7 @@
  */
 import { execFileSync, spawn, spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -547,6 +547,37 @@ describe('vqddm batch: nothing lost, nothing stops the run', () => {
     expect(summary.stopped).toMatch(/5 items failed in a row/);
     expect(s.stderr).toMatch(/vqddm: stopped: 5 items failed in a row \(the last: the photo .*q4\.jpg is not a readable image/);
   });
+
+  it('a write the output folder refuses mid-run stops the run cleanly, everything done so far intact; the rerun resumes', async () => {
+    const out = folder('out');
+    const asNobody = process.getuid?.() === 0;
+    const user = asNobody ? { uid: 65534, gid: 65534 } : {};
+    if (asNobody) {
+      for (const d of [tmp.dir, set.images, set.masks]) chmodSync(d, 0o755);
+      chownSync(out, 65534, 65534);
+    }
+    const child = spawn(process.execPath, [join(ROOT, 'bin', 'vqddm.js'), 'batch', ...args(out), '--json'], { ...user, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const exited = new Promise<number | null>((r) => child.on('exit', r));
+    const record = join(out, 'batch.jsonl');
+    await until(() => existsSync(record) && readFileSync(record, 'utf8').includes('"status":"done"'));
+    chmodSync(out, 0o555); // as a full disk would: the next file cannot be written
+    expect(await exited).toBe(1);
+    chmodSync(out, 0o755);
+    expect(stderr).toMatch(/vqddm: stopped: cannot write .*\.jpg: permission denied \(EACCES\)\. Everything done so far is intact/);
+    const summary = JSON.parse(stdout);
+    expect(summary.stopped).toMatch(/^stopped: cannot write/);
+    expect(summary.pending).toBeGreaterThan(0);
+    const done = recordOf(out).filter((l) => l.status === 'done');
+    expect(done.length).toBeGreaterThan(0);
+    for (const l of done) expect(readFileSync(join(out, l.outputs[0])).equals(readFileSync(join(clean, l.outputs[0])))).toBe(true);
+    const r = vqddm([...args(out), '--json'], user);
+    expect(r.status).toBe(0);
+    await sameAsClean(out);
+  }, 120_000);
 
   it('a read-only or missing output folder is refused before any fill', () => {
     const out = folder('readonly');
