@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MaskImage } from '../../electron/shared/contract.js';
 import { decodeImage, decodeMask } from '../../electron/engine/image/codec.js';
 import { writeDurably } from '../../electron/cli/batch/durable.js';
+import { Progress } from '../../electron/cli/batch/progress.js';
 import type { Pixels } from '../../electron/engine/image/pixels.js';
 import { changedOutside, PHOTO, rectMask, ROOT, tempDir, TINY_PACK } from './helpers.js';
 
@@ -185,7 +186,10 @@ describe('vqddm batch: pairing and the dry run', () => {
     expect(summary).toMatchObject({ done: 3, skipped: 0, failed: 2, pending: 0, items: 5, out, stopped: null });
     expect(summary.methods.vqddm.items).toBe(3);
     expect(summary.methods.vqddm.mean_ms).toBeGreaterThan(0);
-    expect(r.stderr).toMatch(/FAILED c\.jpg: the photo .*c\.jpg could not be decoded \(truncated or corrupt/);
+    // Piped: plain lines, one per item, no redrawn bar.
+    expect(r.stderr).not.toContain('\r');
+    expect(r.stderr).toMatch(/^\[1\/5\] done a\.jpg: vqddm \d+\.\d\d s \(1\/5 items, 0 failed, \d+:\d\d elapsed, ~\d+:\d\d left\)$/m);
+    expect(r.stderr).toMatch(/^\[3\/5\] FAILED c\.jpg: the photo .*c\.jpg could not be decoded \(truncated or corrupt/m);
     expect(r.stderr).toMatch(/FAILED d\.jpg: the mask .*d\.png is 100x100 but the photo is 256x192/);
     expect(filesUnder(out)).toEqual(['a.vqddm.jpg', 'b.vqddm.jpg', 'batch.json', 'batch.jsonl', 'e.vqddm.jpg']);
     const state = latest(recordOf(out));
@@ -593,6 +597,34 @@ describe('vqddm batch: nothing lost, nothing stops the run', () => {
     expect(missing.status).toBe(2);
     expect(missing.stderr).toMatch(/--out: the folder .*nope does not exist/);
     expect(statSync(out).mode & 0o777).toBe(0o555);
+  });
+});
+
+describe('vqddm batch: progress', () => {
+  const sink = () => {
+    const s = { text: '', columns: 200, write: (t: string) => ((s.text += t), true) };
+    return s;
+  };
+  it('on a terminal: one line redrawn in place (bar, items, failures, elapsed, time left, the current photo), failures printed above it', () => {
+    const out = sink();
+    const p = new Progress(2, out as unknown as NodeJS.WriteStream, true);
+    p.working('a.jpg (vqddm)');
+    expect(out.text).toMatch(/^\r\x1b\[K\[\.{24}\] 0\/2 items, 0 failed, 0:00 elapsed {2}a\.jpg \(vqddm\)$/);
+    p.itemFinished('a.jpg', true, 'vqddm 0.20 s');
+    expect(out.text).toMatch(/\r\x1b\[K\[#{12}\.{12}\] 1\/2 items, 0 failed, 0:00 elapsed, ~0:00 left$/);
+    p.itemFinished('b.jpg', false, 'the photo is broken');
+    expect(out.text).toContain('\r\x1b[Kfailed b.jpg: the photo is broken\n');
+    p.finish();
+    expect(out.text.endsWith('\r\x1b[K2/2 items, 1 failed, 0:00 elapsed, ~0:00 left\n')).toBe(true);
+  });
+  it('piped: a plain line per item and no control characters', () => {
+    const out = sink();
+    const p = new Progress(2, out as unknown as NodeJS.WriteStream, false);
+    p.working('a.jpg');
+    p.itemFinished('a.jpg', true, '');
+    p.itemFinished('b.jpg', false, 'broken');
+    p.finish();
+    expect(out.text).toBe('[1/2] done a.jpg (1/2 items, 0 failed, 0:00 elapsed, ~0:00 left)\n[2/2] FAILED b.jpg: broken (2/2 items, 1 failed, 0:00 elapsed, ~0:00 left)\n');
   });
 });
 
