@@ -490,6 +490,12 @@ describe('vqddm batch: nothing lost, nothing stops the run', () => {
     const out = folder('out');
     expect(vqddm(args(out)).status).toBe(0);
     await sameAsClean(out);
+    // Another seed into the same folder is another batch: refused before anything is written.
+    const before = readFileSync(join(clean, 'batch.jsonl'));
+    const mixed = vqddm([...args(clean), '--seed', '2']);
+    expect(mixed.status).toBe(2);
+    expect(mixed.stderr).toMatch(/--out holds another batch \(seed: 1 there, 2 now\); rerun with its options or choose another --out/);
+    expect(readFileSync(join(clean, 'batch.jsonl')).equals(before)).toBe(true);
     const other = folder('out');
     expect(vqddm([...args(other), '--seed', '2', '--methods', 'vqddm']).status).toBe(0);
     const [a, b] = await Promise.all([pixelsOf(join(other, 'p0.vqddm.jpg')), pixelsOf(join(clean, 'p0.vqddm.jpg'))]);
