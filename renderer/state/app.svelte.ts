@@ -6,7 +6,10 @@ import { buildFillRequest } from '../lib/fillRequest';
 import { canvasToRgba, toAppliedPatches } from '../lib/images';
 import type { MaskOp } from '../lib/maskOps';
 import { rasterizeMask } from '../lib/maskRender';
+import { replayRecovery, type Recovery } from '../lib/recovery';
+import type { RecoveryBackend } from '../lib/recoveryStore';
 import { comparisonSheet, maskToRgba } from '../lib/sheet';
+import { Autosave } from './autosave.svelte';
 import { CompareState } from './compare.svelte';
 import { DocumentState } from './document.svelte';
 import { EditHistory } from './history.svelte';
@@ -23,10 +26,27 @@ function message(e: unknown): string {
   return String(e);
 }
 
-/** The whole editor: owns the sub-states and the actions that span them. Components call these. */
-/** A choice in the confirmation dialog. */
-export type Answer = 'save' | 'discard' | 'cancel';
+/** A choice in the confirmation dialog; Escape answers 'cancel'. */
+export type Answer = 'save' | 'discard' | 'cancel' | 'restore';
+export interface Choice {
+  answer: Answer;
+  label: string;
+}
+/** Replacing a photo with unsaved edits. */
+export const REPLACE_CHOICES: Choice[] = [
+  { answer: 'save', label: 'Save first' },
+  { answer: 'discard', label: 'Discard changes' },
+  { answer: 'cancel', label: 'Cancel' },
+];
+/** A recovery copy found at start. */
+export const RESTORE_CHOICES: Choice[] = [
+  { answer: 'restore', label: 'Restore' },
+  { answer: 'discard', label: 'Discard' },
+];
 
+const time = (ms: number) => new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+
+/** The whole editor: owns the sub-states and the actions that span them. Components call these. */
 export class AppState {
   readonly settings: SettingsState;
   readonly history = new EditHistory();
@@ -44,10 +64,18 @@ export class AppState {
   fitRequest = $state(0);
 
   readonly api: Api;
+  /** The recovery copy of the open document (IndexedDB), written after changes and on close. */
+  readonly autosave: Autosave;
 
-  constructor(api: Api, store: KeyValueStore | null) {
+  constructor(api: Api, store: KeyValueStore | null, recovery: RecoveryBackend | null = null) {
     this.api = api;
     this.settings = new SettingsState(store);
+    this.autosave = new Autosave(recovery, () => ({
+      done: this.history.done,
+      undone: this.history.undone,
+      savedId: this.history.savedId,
+      settings: $state.snapshot(this.settings.values) as unknown as Record<string, unknown>,
+    }));
   }
 
   async init(): Promise<void> {
@@ -76,6 +104,39 @@ export class AppState {
       this.fitStepsToPack();
     });
     void this.refreshRecent();
+    if (this.info) await this.offerRestore();
+  }
+
+  /** A recovery copy with edits in it is left from the last session (reload, crash): offer it back. */
+  async offerRestore(): Promise<void> {
+    const rec = await this.autosave.load();
+    if (!rec || this.doc.loaded) return;
+    const { done, undone, savedAt, savedIndex } = rec.state;
+    if (!done.length && !undone.length) return;
+    const applied = done.filter((e) => e.kind === 'apply').length;
+    const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
+    const what = `${plural(done.length, 'edit')}${applied ? ` (${plural(applied, 'applied result')})` : ''}${undone.length ? ` and ${undone.length} to redo` : ''}`;
+    const saved = savedIndex === done.length ? 'They were saved to a file.' : 'The last changes were not saved to a file.';
+    const a = await this.ask('Restore your work?', `${rec.doc.name}: ${what}, kept at ${time(savedAt)}. ${saved}`, RESTORE_CHOICES);
+    if (a === 'restore') await this.restore(rec);
+    else if (a === 'discard') await this.autosave.discard();
+    // Escape keeps the copy until another photo is edited.
+  }
+
+  /** Reopens the recovery copy's file and replays its history over it. */
+  async restore(rec: Recovery): Promise<void> {
+    await this.run(`Restoring ${rec.doc.name}…`, async () => {
+      const { image, canvas } = await this.decode(rec.doc.bytes);
+      const history = replayRecovery(image, rec);
+      // The page's decoded canvas holds the file's pixels: drawn again when applied results changed them.
+      this.doc.load(rec.doc.name, rec.doc.path, image, history.done.some((e) => e.kind === 'apply') ? undefined : canvas);
+      this.afterLoad(image);
+      this.history.restore(history.done, history.undone, rec.state.savedIndex);
+      const { packDir: _, ...settings } = rec.state.settings;
+      this.settings.update(settings);
+      this.autosave.begin(rec.doc, rec);
+      this.notice = history.complete ? `Restored ${rec.doc.name}` : `Restored ${rec.doc.name}; part of its history could not be read back`;
+    });
   }
 
   command(c: MenuCommand, arg?: string): void {
@@ -128,12 +189,12 @@ export class AppState {
   }
 
   /** The question the confirmation dialog shows, and who waits for its answer. */
-  question = $state.raw<{ title: string; detail: string; resolve: (a: Answer) => void } | null>(null);
+  question = $state.raw<{ title: string; detail: string; choices: Choice[]; resolve: (a: Answer) => void } | null>(null);
 
   /** Asks the person (ConfirmDialog); resolves with their choice. */
-  ask(title: string, detail: string): Promise<Answer> {
+  ask(title: string, detail: string, choices: Choice[] = REPLACE_CHOICES): Promise<Answer> {
     this.question?.resolve('cancel');
-    return new Promise((resolve) => (this.question = { title, detail, resolve }));
+    return new Promise((resolve) => (this.question = { title, detail, choices, resolve }));
   }
 
   answer(a: Answer): void {
@@ -154,19 +215,30 @@ export class AppState {
     return !this.history.dirty || a === 'discard';
   }
 
+  /** Decodes a file in the page where it can, else in the engine. */
+  private async decode(bytes: Uint8Array): Promise<{ image: RgbaImage; canvas?: HTMLCanvasElement }> {
+    const decoded = await decodeInPage(bytes, this.info?.maxPixels ?? 100_000_000, this.info?.minSide ?? 16);
+    return decoded ?? { image: await this.api.decodeImage(bytes) };
+  }
+
+  /** What follows loading a photo into the document, opened or restored. */
+  private afterLoad(image: RgbaImage): void {
+    this.tools.maxSize = maxBrushSize(Math.max(image.width, image.height));
+    this.tools.setSize(this.tools.size);
+    this.history.reset();
+    this.jobs.clear();
+    this.compare.close();
+    this.error = null;
+    this.fitRequest++;
+  }
+
   async openFile(file: OpenedFile): Promise<void> {
     if (!(await this.mayReplace(file.name))) return;
     await this.run(`Opening ${file.name}…`, async () => {
-      const decoded = await decodeInPage(file.bytes, this.info?.maxPixels ?? 100_000_000, this.info?.minSide ?? 16);
-      const image = decoded?.image ?? (await this.api.decodeImage(file.bytes));
-      this.doc.load(file.name, file.path, image, decoded?.canvas);
-      this.tools.maxSize = maxBrushSize(Math.max(image.width, image.height));
-      this.tools.setSize(this.tools.size);
-      this.history.reset();
-      this.jobs.clear();
-      this.compare.close();
-      this.error = null;
-      this.fitRequest++;
+      const { image, canvas } = await this.decode(file.bytes);
+      this.doc.load(file.name, file.path, image, canvas);
+      this.afterLoad(image);
+      this.autosave.begin({ name: file.name, path: file.path, bytes: file.bytes, openedAt: Date.now() });
       await this.api.host.addRecent(file);
       await this.refreshRecent();
     });

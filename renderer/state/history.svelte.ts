@@ -54,6 +54,17 @@ export class EditHistory {
     this.savedId = this.currentId;
   }
 
+  /**
+   * The history of a restored document (recovery copy): `done` in effect, `undone` to redo; the saved
+   * state is the first `savedIndex` done edits (null: none of them, the document differs from any file).
+   */
+  restore(done: readonly EditInput[], undone: readonly EditInput[], savedIndex: number | null): void {
+    const withId = (e: EditInput) => ({ ...e, id: this.nextId++ }) as Edit;
+    this.done = done.map(withId);
+    this.undone = undone.map(withId);
+    this.savedId = savedIndex === null ? -1 : savedIndex === 0 ? 0 : (this.done[savedIndex - 1]?.id ?? -1);
+  }
+
   reset(): void {
     this.done = [];
     this.undone = [];

@@ -426,4 +426,65 @@ describe.skipIf(skipWithoutChromium())('editor journeys (Chromium, serve mode)',
     await expect.poll(() => page.title()).toContain('dropped.jpg');
     await context.close();
   });
+
+  /** Saves the photo as PNG (exact pixels) through the Save popover, whatever format it offers. */
+  async function savePng(ed: EditorPage, name: string) {
+    const { page } = ed;
+    await page.getByRole('button', { name: 'Save…' }).click();
+    await page.getByLabel('Format').selectOption('png');
+    return pixels(await ed.download(() => page.getByRole('button', { name: 'Save image' }).click(), name));
+  }
+
+  it('keeps the photo, its mask and an applied result across a page reload: autosave and a restore prompt', async () => {
+    const ed = await newEditor();
+    const { page } = ed;
+    await ed.open(FIXTURE);
+    await expect.poll(() => page.title()).toMatch(/^photo\.jpg/);
+    const original = await savePng(ed, 'autosave-original.png');
+    await ed.brush([[0.3, 0.4], [0.5, 0.45]]);
+    await page.getByRole('button', { name: 'Fill', exact: true }).click();
+    await page.getByTestId('panel-transformer').waitFor({ timeout: 120_000 });
+    await page.getByRole('button', { name: 'Apply VQ-DDM' }).click();
+    const edited = await savePng(ed, 'autosave-edited.png');
+    await ed.brush([[0.6, 0.2], [0.7, 0.3]]); // after the save: unsaved again
+    const mask = await pixels(await ed.download(() => ed.saveMenu('Export mask'), 'autosave-mask.png'));
+    expect(Buffer.compare(edited.data, original.data)).not.toBe(0);
+    // the recovery copy is written a moment after the last change (and when the page closes)
+    await expect.poll(() => page.locator('.app').getAttribute('data-autosave'), { timeout: 10_000 }).toBe('saved');
+
+    await page.reload();
+    await page.getByTestId('pack-info').waitFor();
+    const prompt = page.getByRole('alertdialog', { name: 'Restore your work?' });
+    await prompt.waitFor({ timeout: 10_000 });
+    await expect.poll(() => prompt.textContent()).toMatch(/photo\.jpg: 3 edits \(1 applied result\), kept at .*not saved to a file/);
+    await ed.shot('15-restore-prompt');
+    await prompt.getByRole('button', { name: 'Restore' }).click();
+    await expect.poll(() => page.title()).toMatch(/^● photo\.jpg/);
+    const restored = await savePng(ed, 'autosave-restored.png');
+    expect(Buffer.compare(restored.data, edited.data)).toBe(0);
+    const restoredMask = await pixels(await ed.download(() => ed.saveMenu('Export mask'), 'autosave-mask-restored.png'));
+    expect(Buffer.compare(restoredMask.data, mask.data)).toBe(0);
+    // the history came back too: undoing the stroke and the applied result gives the original photo
+    await page.keyboard.press('Control+z');
+    await page.keyboard.press('Control+z');
+    expect(Buffer.compare((await savePng(ed, 'autosave-undone.png')).data, original.data)).toBe(0);
+
+    // Discard: the copy is gone, and the next load asks nothing
+    await expect.poll(() => page.locator('.app').getAttribute('data-autosave'), { timeout: 10_000 }).toBe('saved');
+    await page.reload();
+    await prompt.waitFor({ timeout: 10_000 });
+    await prompt.getByRole('button', { name: 'Discard' }).click();
+    await expect.poll(() => page.title()).toMatch(/^No image/);
+    await page.reload();
+    await page.getByTestId('pack-info').waitFor();
+    await page.waitForTimeout(1000);
+    expect(await prompt.count()).toBe(0);
+    // a reload straight after a stroke: the copy is written as the page closes
+    await ed.open(FIXTURE);
+    await expect.poll(() => page.title()).toMatch(/^photo\.jpg/);
+    await ed.brush([[0.3, 0.4], [0.5, 0.45]]);
+    await page.reload();
+    await expect.poll(() => prompt.textContent(), { timeout: 10_000 }).toMatch(/photo\.jpg: 1 edit,/);
+    await context.close();
+  });
 });
