@@ -450,12 +450,14 @@ describe('vqddm batch: nothing lost, nothing stops the run', () => {
     await sameAsClean(out);
   });
 
-  it('a file is written whole or not at all: a write that fails leaves neither the file nor a temporary', async () => {
+  it('a file is written whole or not at all: a write that fails leaves the file as it was and no temporary', async () => {
     const dir = folder('durable');
     await expect(writeDurably(join(dir, 'x.png'), 42 as unknown as Uint8Array, 'vqddm-s1of1')).rejects.toThrow();
     expect(readdirSync(dir)).toEqual([]);
     await writeDurably(join(dir, 'x.png'), 'whole', 'vqddm-s1of1');
+    await expect(writeDurably(join(dir, 'x.png'), 42 as unknown as Uint8Array, 'vqddm-s1of1')).rejects.toThrow();
     expect(readdirSync(dir)).toEqual(['x.png']);
+    expect(readFileSync(join(dir, 'x.png'), 'utf8')).toBe('whole');
   });
 
   it('shards: --shard 1/2 and 2/2 running at once into one folder, then --merge-records, equal a single run pixel for pixel', async () => {
