@@ -1,11 +1,13 @@
 /** `vqddm inpaint`: repaint the white area of a mask in a photo, writing one file per method and sample. */
 import { constants } from 'node:fs';
-import { access, readFile, realpath, stat } from 'node:fs/promises';
+import { access, lstat, readFile, realpath, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ApiError, type Method } from '../shared/contract.js';
 import { NUMBER_FIELDS, STAGE_FIELDS, type NumberSetting, type StageSetting } from '../shared/settings.js';
-import { decodeImage, decodeMask, encodeImage, formatFromPath } from '../engine/image/codec.js';
+import { decodeImage, decodeMask, formatFromPath } from '../engine/image/codec.js';
+import { removeStaleTemporaries } from '../engine/io/atomicWrite.js';
+import { encodeResult, readSourceMeta } from '../engine/io/imageOutput.js';
 import { Engine } from '../engine/engine.js';
 import { DEVICES, type Device } from '../engine/ort/providers.js';
 import { defaultPackDir } from '../engine/paths.js';
@@ -15,6 +17,7 @@ import { outputName, writeAllAtomically } from './files.js';
 
 export const INPAINT_USAGE = `vqddm inpaint --image PHOTO --mask MASK --out OUT.png [options]
   --method vqddm|transformer|both   sampler(s) to run (default vqddm); with both, OUT gets .vqddm/.transformer
+  --overwrite        replace output files that exist (never the inputs); without it an existing file is refused
 ${settingsUsage()}
   --pack DIR         model pack folder (default: the shipped pack)
   --device D         auto|cpu|cuda|dml|coreml (default auto)
@@ -92,7 +95,7 @@ export async function inpaintCommand(argv: string[]): Promise<void> {
     args: joinNegativeValues(argv),
     options: {
       image: { type: 'string' }, mask: { type: 'string' }, out: { type: 'string' }, method: { type: 'string' },
-      pack: { type: 'string' }, device: { type: 'string' }, 'resize-mask': { type: 'boolean' }, quality: { type: 'string' }, json: { type: 'boolean' },
+      pack: { type: 'string' }, device: { type: 'string' }, 'resize-mask': { type: 'boolean' }, quality: { type: 'string' }, json: { type: 'boolean' }, overwrite: { type: 'boolean' },
       ...Object.fromEntries(Object.values(NUMBER_FIELDS).map((f) => [f.flag, { type: 'string' as const }])),
       ...Object.fromEntries(Object.values(STAGE_FIELDS).map((f) => [f.flag, { type: 'boolean' as const }])),
     },
@@ -143,11 +146,17 @@ export async function inpaintCommand(argv: string[]): Promise<void> {
   for (const o of outputs) {
     const clash = inputs.get(await canonical(o));
     if (clash) throw usageError(`--out would overwrite the input ${clash} ${o}; choose another output name`);
+    const existing = await lstat(o).catch(() => null);
+    if (existing && !values.overwrite) throw usageError(`--out: ${o} exists; choose another name or pass --overwrite to replace it`);
+    if (existing && !existing.isFile()) throw usageError(`--out: ${o} exists and is not a regular file`);
   }
+  // Temporaries a killed earlier run left beside these outputs (same names) go now.
+  for (const o of outputs) await removeStaleTemporaries(o);
 
   const t0 = performance.now();
   const [imageBytes, maskBytes] = await Promise.all([readInput(imagePath, 'image'), readInput(maskPath, 'mask')]);
-  const image = await decodeImage(imageBytes, `the image ${imagePath}`);
+  // In the photo's own colour space: written back with its ICC profile, unmasked pixels keep their values.
+  const [image, source] = await Promise.all([decodeImage(imageBytes, `the image ${imagePath}`, undefined, { ownColourSpace: true }), readSourceMeta(imageBytes)]);
   const mask = await decodeMask(maskBytes, image.pixels.width, image.pixels.height, values['resize-mask'] === true);
   const imageDecodeMs = performance.now() - t0;
 
@@ -162,7 +171,9 @@ export async function inpaintCommand(argv: string[]): Promise<void> {
       const t = performance.now();
       for (const [i, sample] of result.samples.entries()) {
         const path = outputName(out, methods.length > 1 ? method : null, result.samples.length > 1 ? i + 1 : null);
-        files.push({ path, data: await encodeImage(applyPatches(image.pixels, sample.patches), format, quality, image.hasAlpha) });
+        const trace = JSON.stringify({ app: 'VQ-DDM Studio', method, sample: i + 1, seed: sample.seed, pack: engine.manifest.name, settings });
+        // The photo's EXIF (orientation 1), ICC profile and depth carried over: the batch's writer.
+        files.push({ path, data: await encodeResult(applyPatches(image.pixels, sample.patches), { format, quality, keepAlpha: image.hasAlpha, source, trace }) });
       }
       const { encode, sample, decode, composite, detail, anchor, texture, total, modelRun } = result.timings;
       timings[method] = { encode, sample, vq_decode: decode, composite, detail, anchor, texture, image_encode: performance.now() - t, total, model_run: modelRun, model_calls: result.modelCalls, grids: result.grids, stages: result.stages };

@@ -13,7 +13,7 @@ import type { Pixels } from '../../engine/image/pixels.js';
 import type { Engine, FillPlan } from '../../engine/engine.js';
 import { applyPatches } from '../../engine/pipeline.js';
 import { describeWriteError, isFatalWriteError, writeDurably } from './durable.js';
-import { encodeResult, IccFiles, outputQuality, readSourceMeta, type SourceMeta } from './encode.js';
+import { encodeResult, outputQuality, readSourceMeta, type SourceMeta } from './encode.js';
 import { decodeReference, findReference, MaskReader, readInput, sha256 } from './inspect.js';
 import { score, seam, type Scores } from './metrics.js';
 import { absolute } from './output.js';
@@ -79,7 +79,8 @@ async function prepare(ctx: RunContext, masks: MaskReader, work: ItemPlan): Prom
     if (item.problem) throw new ApiError('BAD_REQUEST', item.problem);
     const bytes = await readInput(item.photo, 'photo');
     sha = sha256(bytes);
-    const image = await decodeImage(bytes, `the photo ${item.photo}`);
+    // In the photo's own colour space: written back with its profile, unmasked pixels keep their values.
+    const image = await decodeImage(bytes, `the photo ${item.photo}`, undefined, { ownColourSpace: true });
     const { width, height } = image.pixels;
     const [{ mask, note }, source] = await Promise.all([masks.maskFor(item, width, height, image), readSourceMeta(bytes)]);
     const plan = ctx.engine.plan(image.pixels, mask, { ...ctx.settings, seed: work.seed });
@@ -127,7 +128,7 @@ async function writeFiles(ctx: RunContext, files: { rel: string; data: Buffer }[
 }
 
 /** Runs one unit of a prepared item: its fill (or mask export), files, metrics. Returns the done line's extra fields. */
-async function runUnit(ctx: RunContext, work: ItemPlan, unit: UnitPlan, p: Prepared, iccFiles: IccFiles): Promise<Partial<RecordLine>> {
+async function runUnit(ctx: RunContext, work: ItemPlan, unit: UnitPlan, p: Prepared): Promise<Partial<RecordLine>> {
   const t0 = performance.now();
   if (unit.task === 'mask') {
     const bin = Buffer.from(p.mask.data.map((v) => (v >= 128 ? 255 : 0)));
@@ -150,7 +151,7 @@ async function runUnit(ctx: RunContext, work: ItemPlan, unit: UnitPlan, p: Prepa
       app: `VQ-DDM Studio ${ctx.appVersion}`, source: work.item.key, method, sample: k + 1, seed: sample.seed,
       item_seed: work.seed, base_seed: ctx.settings.seed, pack: ctx.engine.manifest.name, settings: rest,
     });
-    files.push({ rel: unit.outputs[k], data: await encodeResult(pixels, { format: work.format, quality, keepAlpha, source: p.source, trace, iccFiles }) });
+    files.push({ rel: unit.outputs[k], data: await encodeResult(pixels, { format: work.format, quality, keepAlpha, source: p.source, trace }) });
     if (p.reference) scores.push(score(p.reference, pixels, p.mask));
   }
   const tEncode = performance.now();
@@ -169,7 +170,6 @@ export async function runBatch(ctx: RunContext, plans: ItemPlan[]): Promise<RunR
   const outcomes = new Map<string, 'done' | 'skipped' | 'failed' | 'pending'>();
   const failures: RunResult['failures'] = [];
   const masks = new MaskReader();
-  const iccFiles = new IccFiles();
   const record = async (work: ItemPlan, unit: UnitPlan, status: UnitStatus, sha: string | null, extra: Partial<RecordLine> = {}) => {
     const line: RecordLine = {
       t: new Date().toISOString(), item: work.item.key, method: unit.task, status, input: work.item.photo, input_sha256: sha,
@@ -215,7 +215,7 @@ export async function runBatch(ctx: RunContext, plans: ItemPlan[]): Promise<RunR
         ctx.progress.working(`${work.item.key} (${unit.task})`);
         await record(work, unit, 'started', prep.p.sha);
         try {
-          const extra = await runUnit(ctx, work, unit, prep.p, iccFiles);
+          const extra = await runUnit(ctx, work, unit, prep.p);
           await record(work, unit, 'done', prep.p.sha, extra);
           if (unit.task !== 'mask') messages.push(`${unit.task} ${((extra.ms?.fill ?? 0) / 1000).toFixed(2)} s`);
         } catch (err) {
@@ -243,7 +243,6 @@ export async function runBatch(ctx: RunContext, plans: ItemPlan[]): Promise<RunR
     stopped = `stopped: ${err.message}. Everything done so far is intact; make room or fix the folder, then rerun the same command to resume.`;
   } finally {
     await next?.catch(() => undefined);
-    await iccFiles.dispose();
   }
   for (const work of todo) if (!outcomes.has(work.item.key)) outcomes.set(work.item.key, 'pending');
   return { outcomes, stopped, failures };

@@ -42,12 +42,23 @@ function decodeFailure(what: string, err: unknown): ApiError {
   return new ApiError('BAD_IMAGE', `${what} could not be decoded (truncated or corrupt file: ${detail.split('\n')[0]})`);
 }
 
+export interface DecodeOptions {
+  /**
+   * Keep the stored values of a file tagged with an RGB ICC profile (Display P3, Adobe RGB...) instead of
+   * converting them to sRGB: the pixels are in the file's own colour space, to be written back with the
+   * same profile attached (engine/io/imageOutput.ts), so unmasked pixels keep their exact values. Files
+   * with other profiles (CMYK, grey) are converted as usual.
+   */
+  ownColourSpace?: boolean;
+}
+
 /** Decodes an image file to RGBA at its own bit depth (8 or 16), EXIF orientation applied. */
-export async function decodeImage(bytes: Uint8Array, what = 'the file', maxPixels = MAX_PIXELS): Promise<DecodedImage> {
+export async function decodeImage(bytes: Uint8Array, what = 'the file', maxPixels = MAX_PIXELS, opts: DecodeOptions = {}): Promise<DecodedImage> {
   const meta = await header(bytes, what, maxPixels);
   const deep = meta.depth === 'ushort';
+  const ignoreIcc = opts.ownColourSpace === true && meta.icc !== undefined && meta.icc.toString('latin1', 16, 20) === 'RGB ';
   try {
-    const { data, info } = await sharp(bytes, { limitInputPixels: maxPixels, failOn: 'truncated', autoOrient: true })
+    const { data, info } = await sharp(bytes, { limitInputPixels: maxPixels, failOn: 'truncated', autoOrient: true, ignoreIcc })
       .toColourspace(deep ? 'rgb16' : 'srgb')
       .ensureAlpha()
       .raw({ depth: deep ? 'ushort' : 'uchar' })

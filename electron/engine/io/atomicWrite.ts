@@ -4,12 +4,45 @@
  * half-written one. Used by the CLI's outputs and the desktop's Save.
  */
 import { randomBytes } from 'node:crypto';
-import { open, rename, rm } from 'node:fs/promises';
+import { open, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /** The temporary sibling a file is written to before its rename (a dot file, so folder views hide it). */
 export function temporaryName(path: string): string {
   return join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}.tmp`);
+}
+
+/**
+ * Removes the temporaries of `path` that a killed write left (`.<name>.<8 hex>.tmp` beside it), so they do
+ * not pile up: called when a write of the same file starts again. Returns how many went.
+ */
+export async function removeStaleTemporaries(path: string): Promise<number> {
+  const dir = dirname(path);
+  const name = basename(path).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const mine = new RegExp(`^\\.${name}\\.[0-9a-f]{8}\\.tmp$`);
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return 0;
+  }
+  const stale = names.filter((n) => mine.test(n));
+  await Promise.all(stale.map((n) => rm(join(dir, n), { force: true })));
+  return stale.length;
+}
+
+/** The folder's entry for a renamed file flushed too (where the file system can flush a folder). */
+async function syncDir(dir: string): Promise<void> {
+  try {
+    const fh = await open(dir, 'r');
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    // Some file systems (and Windows) cannot open or flush a folder: the rename is as durable as they make it.
+  }
 }
 
 /** Writes `data` to `path`'s temporary sibling and flushes it; the caller renames it. */
@@ -29,6 +62,7 @@ export async function writeAllAtomically(files: { path: string; data: Uint8Array
   try {
     await Promise.all(files.map((f, i) => writeFlushed(temps[i]!, f.data)));
     for (let i = 0; i < files.length; i++) await rename(temps[i]!, files[i]!.path);
+    for (const dir of new Set(files.map((f) => dirname(f.path)))) await syncDir(dir);
   } catch (err) {
     await Promise.all(temps.map((t) => rm(t, { force: true })));
     throw err;
