@@ -1,4 +1,51 @@
 import type { AppState } from '../state/app.svelte';
+import type { Tool } from '../state/tools.svelte';
+
+/** The tool shortcut letters (lower case). */
+export const TOOL_KEYS: Record<string, Tool> = { b: 'brush', e: 'eraser', r: 'rect', l: 'lasso', h: 'pan' };
+
+/** Every shortcut, for the sheet `?` opens (ShortcutsSheet.svelte); grouped as shown. */
+export const SHORTCUTS: { group: string; items: [keys: string, action: string][] }[] = [
+  {
+    group: 'Tools',
+    items: [
+      ['B', 'Brush'],
+      ['E', 'Eraser'],
+      ['R', 'Rectangle'],
+      ['L', 'Lasso'],
+      ['H', 'Pan'],
+      ['[ and ]', 'Smaller / larger brush'],
+      ['Alt + drag', 'Rectangle or lasso subtracts from the mask'],
+      ['Arrow keys', 'Next / previous tool, when a tool button has the focus'],
+    ],
+  },
+  {
+    group: 'View',
+    items: [
+      ['Space + drag', 'Pan (middle mouse button too)'],
+      ['Mouse wheel', 'Zoom around the pointer'],
+    ],
+  },
+  {
+    group: 'Edit and fill',
+    items: [
+      ['Ctrl+Z', 'Undo'],
+      ['Ctrl+Shift+Z, Ctrl+Y', 'Redo'],
+      ['Ctrl+Enter', 'Fill'],
+      ['Escape', 'Close the comparison, a popover or a dialog'],
+    ],
+  },
+  {
+    group: 'File',
+    items: [
+      ['Ctrl+O', 'Open'],
+      ['Ctrl+V', 'Open the image on the clipboard'],
+      ['Ctrl+S', 'Save'],
+      ['Ctrl+Shift+S', 'Save as'],
+    ],
+  },
+  { group: 'Help', items: [['?', 'This list']] },
+];
 
 function typing(target: EventTarget | null): boolean {
   const el = target as HTMLElement | null;
@@ -6,6 +53,16 @@ function typing(target: EventTarget | null): boolean {
   // Sliders, checkboxes and buttons keep the shortcuts; fields that take text do not.
   if (el.tagName === 'INPUT') return !['range', 'checkbox', 'radio', 'button', 'submit', 'file'].includes((el as HTMLInputElement).type);
   return el.tagName === 'TEXTAREA' || el.tagName === 'SELECT' || el.isContentEditable;
+}
+
+/**
+ * A number field takes digits, signs and a decimal point only: a letter (or `?`, `[`, `]`) typed there is
+ * a shortcut. Otherwise Chromium blanks the field on screen (its value invalid) while the setting keeps
+ * its value, as happens when a tool letter is pressed right after Tab moved the focus into the next field.
+ */
+function shortcutInNumberField(e: KeyboardEvent): boolean {
+  const el = e.target as HTMLInputElement | null;
+  return el?.tagName === 'INPUT' && el.type === 'number' && /^[a-zA-Z?[\]]$/.test(e.key);
 }
 
 /** Controls that Space presses or toggles: a focused one keeps its Space (it does not pan). */
@@ -36,14 +93,11 @@ export function handleKey(app: AppState, e: KeyboardEvent, down: boolean): boole
   else if (mod && k === 'y') app.redo();
   else if (mod && k === 's') void app.save(app.settings.values.saveFormat, e.shiftKey || !app.doc.path);
   else if (mod && k === 'o') void app.openDialog();
-  else if (mod || typing(e.target)) return false;
+  else if (mod || (typing(e.target) && !shortcutInNumberField(e))) return false;
   else if (e.key === '[') app.tools.shrink();
   else if (e.key === ']') app.tools.grow();
-  else if (k === 'b') app.tools.tool = 'brush';
-  else if (k === 'e') app.tools.tool = 'eraser';
-  else if (k === 'r') app.tools.tool = 'rect';
-  else if (k === 'l') app.tools.tool = 'lasso';
-  else if (k === 'h') app.tools.tool = 'pan';
+  else if (e.key === '?') app.shortcutsOpen = true;
+  else if (TOOL_KEYS[k]) app.tools.tool = TOOL_KEYS[k];
   else if (e.key === 'Escape' && app.compare.open) app.compare.close();
   else return false;
   return true;

@@ -60,6 +60,8 @@ export class AppState {
   notice = $state<string | null>(null);
   busy = $state<string | null>(null);
   recent = $state.raw<RecentEntry[]>([]);
+  /** The keyboard shortcuts sheet (`?`) is open. */
+  shortcutsOpen = $state(false);
   /** Bumped to ask the canvas to fit the image to the window. */
   fitRequest = $state(0);
 

@@ -435,6 +435,53 @@ describe.skipIf(skipWithoutChromium())('editor journeys (Chromium, serve mode)',
     return pixels(await ed.download(() => page.getByRole('button', { name: 'Save image' }).click(), name));
   }
 
+  it('takes shortcut letters after tabbing out of a number field, moves among tools with arrow keys, lists shortcuts on ?', async () => {
+    const ed = await newEditor();
+    const { page } = ed;
+    await ed.open(FIXTURE);
+    await expect.poll(() => page.title()).toMatch(/^photo\.jpg/);
+    const tool = () => page.getByRole('radiogroup', { name: 'Tool' }).getByRole('radio', { checked: true }).getAttribute('aria-label');
+    const steps = page.getByLabel('Steps (VQ-DDM)');
+    const samples = page.getByLabel('Samples per method');
+    await steps.fill('7');
+    await steps.press('Tab'); // focus is now in Samples per method
+    await page.keyboard.press('r');
+    await expect.poll(tool).toBe('Rectangle');
+    await page.keyboard.press('e');
+    await expect.poll(tool).toBe('Eraser');
+    expect(await samples.inputValue()).toBe('1'); // not blanked
+    await samples.press('Tab');
+    expect(await samples.inputValue()).toBe('1');
+    // a value the setting refuses shows the value in effect once the field is left
+    await samples.fill('0');
+    await samples.press('Tab');
+    expect(await samples.inputValue()).toBe('1');
+
+    // the tools are one Tab stop; arrow keys move the choice within the group
+    const radios = page.getByRole('radiogroup', { name: 'Tool' }).getByRole('radio');
+    expect(await radios.evaluateAll((els) => els.map((e) => e.getAttribute('tabindex')))).toEqual(['-1', '0', '-1', '-1', '-1']);
+    await page.getByRole('radio', { name: 'Eraser' }).focus();
+    await page.keyboard.press('ArrowRight');
+    await expect.poll(tool).toBe('Rectangle');
+    expect(await page.evaluate('document.activeElement.getAttribute("aria-label")')).toBe('Rectangle');
+    await page.keyboard.press('End');
+    await expect.poll(tool).toBe('Pan');
+    await page.keyboard.press('ArrowRight'); // wraps round
+    await expect.poll(tool).toBe('Brush');
+    await page.keyboard.press('Tab'); // out of the group in one step
+    expect(await page.evaluate('document.activeElement.getAttribute("role")')).not.toBe('radio');
+
+    // ? shows every shortcut; Escape closes the sheet
+    await page.keyboard.press('?');
+    const sheet = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
+    await sheet.waitFor({ timeout: 5000 });
+    for (const t of ['Rectangle', 'Eraser', 'Undo', 'Fill', 'Ctrl+Enter']) expect(await sheet.textContent()).toContain(t);
+    await ed.shot('16-shortcuts');
+    await page.keyboard.press('Escape');
+    await sheet.waitFor({ state: 'detached' });
+    await context.close();
+  });
+
   it('keeps the photo, its mask and an applied result across a page reload: autosave and a restore prompt', async () => {
     const ed = await newEditor();
     const { page } = ed;
