@@ -15,6 +15,7 @@ import {
 import { decodeImage, encodeImage } from './image/codec.js';
 import { toRgba8 } from './image/pixels.js';
 import { Engine } from './engine.js';
+import { codecSlots } from './jobs/limiter.js';
 import { JobQueue } from './jobs/queue.js';
 import type { Device } from './ort/providers.js';
 import { defaultPackDir } from './paths.js';
@@ -48,14 +49,17 @@ export async function createEngineService(opts: ServiceOptions = {}): Promise<En
       return engine.info();
     },
 
+    // One decode or encode at a time per process, the others queued: each may hold 400 MB of pixels.
     async decodeImage(bytes: Uint8Array): Promise<RgbaImage> {
-      const { pixels } = await decodeImage(bytes);
-      return { width: pixels.width, height: pixels.height, data: toRgba8(pixels) };
+      return codecSlots.run(async () => {
+        const { pixels } = await decodeImage(bytes);
+        return { width: pixels.width, height: pixels.height, data: toRgba8(pixels) };
+      });
     },
 
     // Arguments arrive checked against the operation table (shared/operations.ts) by the transport.
     async encodeImage(image: RgbaImage, format: ImageFormat, quality: number): Promise<Uint8Array> {
-      return new Uint8Array(await encodeImage({ width: image.width, height: image.height, data: image.data }, format, quality));
+      return codecSlots.run(async () => new Uint8Array(await encodeImage({ width: image.width, height: image.height, data: image.data }, format, quality)));
     },
 
     async fill(request: FillRequest, jobId: string): Promise<void> {

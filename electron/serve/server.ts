@@ -11,8 +11,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { EngineApi } from '../shared/operations.js';
+import { largestMessage, type EngineApi } from '../shared/operations.js';
 import { SERVE_COOKIE, SERVE_WS_PATH } from '../shared/serveProtocol.js';
+import type { PackAllowList } from '../engine/packs/allowed.js';
 import { handleSocket } from './rpc.js';
 
 export interface ServeOptions {
@@ -21,6 +22,8 @@ export interface ServeOptions {
   rendererDir: string;
   /** 0 = any free port. */
   port?: number;
+  /** The pack folders pages may load (serve `--packs`, the shipped packs, the pack given at start). */
+  packs: PackAllowList;
   token?: string;
 }
 
@@ -46,8 +49,12 @@ export const CSP =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' blob: data:; " +
   "connect-src 'self'; worker-src 'self' blob:; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
-/** The only limit on a message: a 24 MP photo's RGBA plus its mask, with room to spare. */
-const MAX_MESSAGE_BYTES = 1024 * 1024 * 1024;
+/**
+ * The cap on one message: the largest operation's limit (a 100 MP photo's RGBA and mask for `fill`, a
+ * 512 MiB file for `decodeImage`); each operation's own limit is checked as its message arrives
+ * (shared/operations.ts `maxBytes`), so an `info` call of 100 MB is refused too.
+ */
+const MAX_MESSAGE_BYTES = largestMessage();
 
 function same(a: string, b: string): boolean {
   const x = Buffer.from(a), y = Buffer.from(b);
@@ -142,7 +149,7 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
     wss.handleUpgrade(req, socket, head, (ws) => {
       sockets.add(ws);
       ws.on('close', () => sockets.delete(ws));
-      handleSocket(ws, opts.engine);
+      handleSocket(ws, opts.engine, { resolve: (p) => opts.packs.resolve(p), others: (me) => [...sockets].filter((x) => x !== me).length });
     });
   });
 

@@ -50,22 +50,46 @@ export interface OperationEntry {
   args: v.GenericSchema<unknown[]>;
   invalid: ErrorCode;
   job?: 'start' | 'address';
+  /**
+   * The largest message of this operation a channel that knows sizes (the serve WebSocket) accepts, in
+   * bytes; larger ones are refused with `tooLarge` before they are checked or run. Default: 64 KiB, BAD_REQUEST.
+   */
+  maxBytes?: number;
+  tooLarge?: ErrorCode;
 }
 export type OperationTable = Readonly<Record<string, OperationEntry>>;
 
+/** The engine's pixel limit (engine/image/codec.ts MAX_PIXELS), for the message limits below. */
+const MAX_PIXELS = 100_000_000;
+const KiB = 1024, MiB = 1024 * KiB;
+/** A call without images: its arguments, job id and framing (the default limit). */
+export const SMALL_MESSAGE = 64 * KiB;
+const SMALL = SMALL_MESSAGE;
+/** Room for a message's head and settings beside its pixels. */
+const HEAD = 1 * MiB;
+
 export const OPERATIONS = {
-  info: { args: v.tuple([]), invalid: 'BAD_REQUEST' },
-  decodeImage: { args: v.tuple([bytes]), invalid: 'BAD_IMAGE' },
+  info: { args: v.tuple([]), invalid: 'BAD_REQUEST', maxBytes: SMALL, tooLarge: 'BAD_REQUEST' },
+  /** An image file: 512 MiB holds a 100 MP photo in any format the engine reads but the largest raw TIFFs. */
+  decodeImage: { args: v.tuple([bytes]), invalid: 'BAD_IMAGE', maxBytes: 512 * MiB, tooLarge: 'IMAGE_TOO_LARGE' },
   encodeImage: {
     args: v.tuple([raster(4), v.picklist(['png', 'jpeg', 'webp'], 'format must be png, jpeg or webp'), v.pipe(v.number(), v.integer(), v.minValue(1, 'quality must be from 1 to 100'), v.maxValue(100, 'quality must be from 1 to 100'))]),
     invalid: 'BAD_SETTINGS',
+    maxBytes: MAX_PIXELS * 4 + HEAD,
+    tooLarge: 'IMAGE_TOO_LARGE',
   },
-  fill: { args: v.tuple([fillRequestSchema, jobIdSchema]), invalid: 'BAD_IMAGE', job: 'start' },
-  cancel: { args: v.tuple([jobIdSchema]), invalid: 'BAD_REQUEST', job: 'address' },
-  loadPack: { args: v.tuple([v.pipe(v.string(), v.minLength(1), v.maxLength(4096))]), invalid: 'BAD_PACK' },
+  /** RGBA and its mask: 5 bytes a pixel. */
+  fill: { args: v.tuple([fillRequestSchema, jobIdSchema]), invalid: 'BAD_IMAGE', job: 'start', maxBytes: MAX_PIXELS * 5 + HEAD, tooLarge: 'IMAGE_TOO_LARGE' },
+  cancel: { args: v.tuple([jobIdSchema]), invalid: 'BAD_REQUEST', job: 'address', maxBytes: SMALL, tooLarge: 'BAD_REQUEST' },
+  loadPack: { args: v.tuple([v.pipe(v.string(), v.minLength(1), v.maxLength(4096))]), invalid: 'BAD_PACK', maxBytes: SMALL, tooLarge: 'BAD_REQUEST' },
 } as const satisfies OperationTable;
 
 export type OperationName = keyof typeof OPERATIONS;
+
+/** The largest message any operation of `table` accepts: a transport's cap on one message (the serve WebSocket's maxPayload). */
+export function largestMessage(table: OperationTable = OPERATIONS): number {
+  return Math.max(...Object.values(table).map((e) => e.maxBytes ?? SMALL_MESSAGE));
+}
 
 /** What each operation resolves to. */
 export interface OperationResults {

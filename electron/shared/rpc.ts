@@ -5,7 +5,7 @@
  * Pure TypeScript (the page imports it too).
  */
 import { ApiError, type ApiErrorShape, type JobEvent } from './contract.js';
-import { invokeChecked, isOperation, OPERATIONS, operationsFrom, parseArgs, type EngineApi, type OperationTable } from './operations.js';
+import { invokeChecked, isOperation, OPERATIONS, operationsFrom, parseArgs, SMALL_MESSAGE, type EngineApi, type OperationTable } from './operations.js';
 
 export type RpcMessage =
   | { t: 'call'; id: number; op: string; args: unknown[] }
@@ -16,8 +16,11 @@ export type RpcMessage =
 /** One end of a message channel. */
 export interface RpcChannel {
   send(msg: RpcMessage): void;
-  /** Sets the handler of incoming messages (not yet checked: they come from the other side). */
-  onMessage(listener: (msg: unknown) => void): void;
+  /**
+   * Sets the handler of incoming messages (not yet checked: they come from the other side); `bytes`, where
+   * the transport knows it, is the message's size on the wire, checked against the operation's limit.
+   */
+  onMessage(listener: (msg: unknown, bytes?: number) => void): void;
   onClose(listener: () => void): void;
   /** Ends the connection, e.g. after a message that breaks the protocol. */
   close(reason: string): void;
@@ -90,6 +93,8 @@ export function createRpcClient(open: () => Promise<RpcChannel>, closedMessage: 
   };
 }
 
+const megabytes = (n: number) => (n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MiB` : `${(n / 1024).toFixed(1)} KiB`);
+
 /** The last event of a job: after it the job is gone. */
 const isFinal = (e: JobEvent) => e.method === null && (e.stage === 'finished' || e.stage === 'canceled' || e.stage === 'error');
 
@@ -116,13 +121,18 @@ export function serveRpc(engine: EngineApi, channel: RpcChannel, scope: string, 
     unsubscribe();
     for (const id of own) engine.cancel(id).catch(() => undefined);
   });
-  channel.onMessage((msg) => {
+  channel.onMessage((msg, bytes) => {
     if (!isCall(msg, table)) {
       channel.close('bad call');
       return;
     }
     const { id, op } = msg;
     const fail = (error: ApiErrorShape) => channel.send({ t: 'result', id, ok: false, error });
+    const entry = table[op]!;
+    const maxBytes = entry.maxBytes ?? SMALL_MESSAGE;
+    if (bytes !== undefined && bytes > maxBytes) {
+      return fail({ code: entry.tooLarge ?? 'BAD_REQUEST', message: `${op}: the message is ${megabytes(bytes)}, above the ${megabytes(maxBytes)} limit of ${op}` });
+    }
     let parsed: ReturnType<typeof parseArgs>;
     try {
       parsed = parseArgs(op, msg.args, table);

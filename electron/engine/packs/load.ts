@@ -6,8 +6,8 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import type { Stats } from 'node:fs';
-import { lstat, readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { lstat, readFile, realpath } from 'node:fs/promises';
+import { join, resolve, sep } from 'node:path';
 import type * as ort from 'onnxruntime-node';
 import { ApiError } from '../../shared/contract.js';
 import { createSessions, type Device } from '../ort/providers.js';
@@ -41,6 +41,9 @@ async function plainFile(dir: string, name: string): Promise<Stats> {
   const st = await lstat(join(dir, name));
   if (st.isSymbolicLink()) throw badPack(dir, `${name} is a symbolic link; a pack's files must be plain files inside its folder`);
   if (!st.isFile()) throw badPack(dir, `${name} is not a regular file`);
+  // A folder on the way may be a link too (`sub/x.onnx` with `sub` linked elsewhere).
+  const [file, folder] = await Promise.all([realpath(join(dir, name)), realpath(dir)]);
+  if (!file.startsWith(folder + sep)) throw badPack(dir, `${name} leads out of the pack folder through a symbolic link; a pack's files must be plain files inside its folder`);
   return st;
 }
 
