@@ -3,33 +3,21 @@
  * record's batch the same, nothing in the way), then the run and its summary; or `--dry-run`, or
  * `--merge-records DIR`. Exit code 0: every item done; 1: some failed (or the run stopped); 2: bad options.
  */
-import { readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Engine } from '../../engine/engine.js';
-import { appRoot } from '../../engine/paths.js';
 import { usageError } from '../args.js';
 import { dryRun } from './dryRun.js';
-import { checkWritable, removeStaleTemps, tempTag, writeDurably } from './durable.js';
+import { writeDurably } from './durable.js';
 import { BATCH_USAGE, parseBatchOptions, parseMergeOptions, type BatchOptions } from './options.js';
 import { pairPhotos, shardItems } from './pairing.js';
 import { clock, Progress } from './progress.js';
-import { checkInfo, latestStates, mergeRecords, readRecords, recordName, RecordLog, writeInfo, type BatchInfo, type RecordLine } from './record.js';
+import { latestStates, mergeRecords, readRecords, recordName, type RecordLine, type RecordLog } from './record.js';
 import { runBatch } from './run.js';
-import { SEED_RULE } from './seeds.js';
-import { conflictError, selectWork } from './select.js';
-import { checkAgainstPack } from './settingsArgs.js';
+import { openRun, prepareOut } from './session.js';
 import { csvReport, methodSummaries, type MethodSummary } from './summary.js';
 
 export { BATCH_USAGE } from './options.js';
-
-function appVersion(): string {
-  try {
-    return (JSON.parse(readFileSync(join(appRoot(), 'package.json'), 'utf8')) as { version?: string }).version ?? 'unknown';
-  } catch {
-    return 'unknown';
-  }
-}
 
 function methodLines(methods: Record<string, MethodSummary>): string[] {
   const f = (v: number | null | undefined, digits: number) => (v === null || v === undefined ? '-' : v.toFixed(digits));
@@ -74,36 +62,15 @@ export async function batchCommand(argv: string[]): Promise<void> {
   if (o.dryRun) return dryRun(o, items, pairing.orphans);
 
   // Before any fill: the output folders take files and have room for the first items.
-  const tag = tempTag(o.shard);
-  const subdirs = [...new Set(items.map((i) => i.dir).filter((d) => d !== ''))];
-  const sizes = await Promise.all(items.slice(0, 10).map((i) => stat(i.photo).then((s) => s.size, () => 0)));
-  const tasks = o.methods.length + (o.masksOut ? 1 : 0);
-  await checkWritable(o.out, subdirs, tag, Math.max(0, ...sizes) * tasks * o.settings.samples * 3 + 2 ** 20);
-  for (const dir of ['', ...subdirs]) await removeStaleTemps(join(o.out, dir), tag);
+  const tag = await prepareOut(o, items);
 
   const started = performance.now();
   const engine = await Engine.open(o.pack, o.device);
   let log: RecordLog | null = null;
   try {
-    const settings = engine.settings({ ...o.settings, methods: o.methods, steps: o.settings.steps ?? engine.manifest.defaultSteps });
-    checkAgainstPack(settings, engine.manifest.T);
-    const { methods: _m, seed, ...rest } = settings;
-    const info: BatchInfo = {
-      record: 'vqddm-batch/1',
-      created: new Date().toISOString(),
-      app: { name: 'VQ-DDM Studio', version: appVersion() },
-      pack: { name: engine.manifest.name, dir: engine.info().packDir, files: Object.fromEntries(Object.entries(engine.manifest.files).map(([role, f]) => [role, { path: f.path, sha256: f.sha256 }])) },
-      pairing: { rule: o.pair, images: o.images, masks: o.masks, recursive: o.recursive },
-      settings: rest,
-      seed: { base: seed, rule: SEED_RULE },
-      output: { format: o.format ?? 'input', quality: o.quality },
-    };
-    const known = await checkInfo(o.out, info);
-    const state = latestStates((await readRecords(o.out)).lines);
-    const { plans, conflicts } = await selectWork(items, { out: o.out, methods: o.methods, masksOut: o.masksOut, samples: settings.samples, format: o.format, baseSeed: seed, retryFailed: o.retryFailed }, state);
-    if (conflicts.length > 0) throw conflictError(conflicts);
-    if (!known) await writeInfo(o.out, info, tag);
-    log = await RecordLog.open(join(o.out, recordName(o.shard)), o.out);
+    const run = await openRun(engine, o, items, tag);
+    const { settings, info, state, plans } = run;
+    log = run.log;
 
     const todo = plans.filter((p) => p.units.some((u) => u.action === 'run')).length;
     const progress = new Progress(todo);

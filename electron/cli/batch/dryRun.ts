@@ -50,7 +50,14 @@ async function inspect(item: Item, masks: MaskReader, reference: string | null):
   return pair;
 }
 
-export async function dryRun(o: BatchOptions, items: Item[], orphans: string[]): Promise<void> {
+/**
+ * Every pair with its status and problems, and the files in --out that would be in the way: what the dry
+ * run prints, and what the app's preview list shows.
+ */
+export async function inspectPairs(
+  o: Pick<BatchOptions, 'out' | 'methods' | 'masksOut' | 'settings' | 'format' | 'reference'>,
+  items: Item[],
+): Promise<{ pairs: DryRunPair[]; conflicts: string[] }> {
   const masks = new MaskReader();
   const state = latestStates((await readRecords(o.out)).lines);
   const { plans, conflicts } = await selectWork(
@@ -64,6 +71,11 @@ export async function dryRun(o: BatchOptions, items: Item[], orphans: string[]):
     const done = plan.units.every((u) => u.action === 'skip');
     pairs.push({ ...p, status: p.problem ? 'problem' : done ? 'done' : 'ready' });
   }
+  return { pairs, conflicts };
+}
+
+export async function dryRun(o: BatchOptions, items: Item[], orphans: string[]): Promise<void> {
+  const { pairs, conflicts } = await inspectPairs(o, items);
   const problems = pairs.filter((p) => p.status === 'problem').length;
   const ok = problems === 0 && orphans.length === 0 && conflicts.length === 0;
   process.exitCode = ok ? 0 : 1;

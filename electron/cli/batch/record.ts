@@ -62,7 +62,9 @@ export function parseRecord(text: string): RecordLine[] {
 
 /** Every record file in `dir` (the whole batch's and each shard's), their lines in time order. */
 export async function readRecords(dir: string): Promise<{ files: string[]; lines: RecordLine[] }> {
-  const files = (await readdir(dir)).filter((n) => RECORD_FILE.test(n)).sort();
+  // A folder not made yet holds no record (the app previews into an output folder it will make).
+  const names = await readdir(dir).catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? [] : Promise.reject(err)));
+  const files = names.filter((n) => RECORD_FILE.test(n)).sort();
   const seen = new Set<string>();
   const lines: RecordLine[] = [];
   for (const f of files) {

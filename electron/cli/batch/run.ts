@@ -6,7 +6,7 @@
  * output folder refuses, stop the run with everything done so far intact.
  */
 import sharp from 'sharp';
-import { ApiError, type FillSettings, type MaskImage, type Method } from '../../shared/contract.js';
+import { ApiError, type FillSettings, type JobStage, type MaskImage, type Method } from '../../shared/contract.js';
 import type { DecodedImage } from '../../engine/image/codec.js';
 import { decodeImage } from '../../engine/image/codec.js';
 import type { Pixels } from '../../engine/image/pixels.js';
@@ -25,19 +25,26 @@ import type { ItemPlan, UnitPlan } from './select.js';
 export const MAX_FAILURES_IN_A_ROW = 5;
 
 export interface RunContext {
-  engine: Engine;
+  /** The engine (the app's runs each fill through its job queue, so they take turns with the editor's). */
+  engine: Pick<Engine, 'plan' | 'run' | 'manifest'>;
   /** The batch's settings: its methods, its base seed. */
   settings: FillSettings;
   out: string;
   quality: number | null;
   reference: string | null;
-  log: RecordLog;
+  log: Pick<RecordLog, 'append'>;
   /** Each unit's latest line, updated as lines are appended. */
   state: Map<string, RecordLine>;
   tag: string;
   shard: string;
   appVersion: string;
-  progress: Progress;
+  progress: Pick<Progress, 'working' | 'itemFinished'>;
+  /** Aborted: the fill in progress stops between model calls, its unit stays "started" (a rerun redoes it), and the run stops. */
+  signal?: AbortSignal;
+  /** Each model call of a fill (the app's per-item step progress). */
+  onStep?: (item: string, method: Method, stage: JobStage, step: number, total: number) => void;
+  /** Awaited before each item (the app's pause waits here); false stops the run before the item. */
+  beforeItem?: () => Promise<boolean>;
 }
 
 export interface RunResult {
@@ -60,6 +67,9 @@ interface Prepared {
 }
 
 type Preparation = { ok: true; p: Prepared } | { ok: false; sha: string | null; error: ApiError };
+
+/** The run was stopped (`RunContext.signal`): the unit in progress is left as started. */
+class Stopped extends Error {}
 
 /** A write the output folder refused: the run stops. */
 class WriteFailure extends Error {
@@ -138,7 +148,10 @@ async function runUnit(ctx: RunContext, work: ItemPlan, unit: UnitPlan, p: Prepa
     return { ms: { decode: p.ms, encode: e - t0, write: performance.now() - e, total: performance.now() - t0 } };
   }
   const method = unit.task as Method;
-  const result = await ctx.engine.run(p.plan, method);
+  const result = await ctx.engine.run(p.plan, method, {
+    signal: ctx.signal,
+    onProgress: ctx.onStep && ((stage, step, total) => ctx.onStep!(work.item.key, method, stage, step, total)),
+  });
   const tFill = performance.now();
   const quality = outputQuality(ctx.quality, work.format, p.source);
   const files: { rel: string; data: Buffer }[] = [];
@@ -199,6 +212,7 @@ export async function runBatch(ctx: RunContext, plans: ItemPlan[]): Promise<RunR
   try {
     for (let i = 0; i < todo.length; i++) {
       const work = todo[i];
+      if (ctx.beforeItem && !(await ctx.beforeItem())) throw new Stopped();
       ctx.progress.working(work.item.key);
       const prep = await next!;
       // The next photo is read, decoded and planned while this one samples.
@@ -220,6 +234,7 @@ export async function runBatch(ctx: RunContext, plans: ItemPlan[]): Promise<RunR
           if (unit.task !== 'mask') messages.push(`${unit.task} ${((extra.ms?.fill ?? 0) / 1000).toFixed(2)} s`);
         } catch (err) {
           if (err instanceof WriteFailure) throw err;
+          if (ctx.signal?.aborted) throw new Stopped();
           const error = asApiError(err);
           await record(work, unit, 'failed', prep.p.sha, { error: error.toShape() });
           failures.push({ item: work.item.key, method: unit.task, message: error.message });
@@ -239,8 +254,9 @@ export async function runBatch(ctx: RunContext, plans: ItemPlan[]): Promise<RunR
       }
     }
   } catch (err) {
-    if (!(err instanceof WriteFailure)) throw err;
-    stopped = `stopped: ${err.message}. Everything done so far is intact; make room or fix the folder, then rerun the same command to resume.`;
+    if (err instanceof Stopped) stopped = 'stopped: you stopped the run. Everything done so far is kept; start it again to go on.';
+    else if (!(err instanceof WriteFailure)) throw err;
+    else stopped = `stopped: ${err.message}. Everything done so far is intact; make room or fix the folder, then rerun the same command to resume.`;
   } finally {
     await next?.catch(() => undefined);
   }
