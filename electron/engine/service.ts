@@ -3,8 +3,10 @@
  * requests are validated at once (errors reject the call), fills run through a one-at-a-time queue, and
  * progress and results go out as JobEvents to every subscriber.
  */
+import { homedir } from 'node:os';
 import type { EngineApi } from '../shared/operations.js';
 import {
+  ApiError,
   type EngineInfo,
   type FillRequest,
   type ImageFormat,
@@ -14,6 +16,7 @@ import {
 } from '../shared/contract.js';
 import { decodeImage, encodeImage } from './image/codec.js';
 import { toRgba8 } from './image/pixels.js';
+import { BatchService } from './batchService.js';
 import { Engine } from './engine.js';
 import { codecSlots } from './jobs/limiter.js';
 import { JobQueue } from './jobs/queue.js';
@@ -27,6 +30,11 @@ export interface EngineService extends EngineApi {
 export interface ServiceOptions {
   packDir?: string;
   device?: Device;
+  /**
+   * The folder the batch's paths must lie in. Default: the home folder (serve mode: a browser page names
+   * folders of this machine). null: any folder (the desktop, whose folders come from main's dialog).
+   */
+  batchRoot?: string | null;
 }
 
 export async function createEngineService(opts: ServiceOptions = {}): Promise<EngineService> {
@@ -43,6 +51,14 @@ export async function createEngineService(opts: ServiceOptions = {}): Promise<En
     }
   };
   const queue = new JobQueue(emit);
+  // The batch's fills go through the queue one model run at a time, taking turns with the editor's.
+  let batchFills = 0;
+  const batch = new BatchService({
+    engine: () => engine,
+    exclusive: <T>(work: (signal: AbortSignal) => Promise<T>) =>
+      new Promise<T>((resolve, reject) => queue.submit(`batch-fill-${++batchFills}`, (_id, signal) => work(signal).then(resolve, reject))),
+    root: opts.batchRoot === undefined ? homedir() : opts.batchRoot,
+  });
 
   return {
     async info(): Promise<EngineInfo> {
@@ -100,6 +116,7 @@ export async function createEngineService(opts: ServiceOptions = {}): Promise<En
     },
 
     async loadPack(dir: string): Promise<EngineInfo> {
+      if (batch.active) throw new ApiError('BAD_REQUEST', 'A batch is running on this pack: stop it before switching packs');
       const next = await Engine.open(dir, device);
       const previous = engine;
       engine = next;
@@ -113,7 +130,19 @@ export async function createEngineService(opts: ServiceOptions = {}): Promise<En
       return () => listeners.delete(listener);
     },
 
+    // The batch (batchService.ts; shared/batch.ts).
+    listFolder: (path) => batch.listFolder(path),
+    thumbnail: (path, side) => batch.thumbnail(path, side),
+    batchPreview: (spec) => batch.batchPreview(spec),
+    batchStart: (spec, o) => batch.batchStart(spec, o),
+    batchControl: (action) => batch.batchControl(action),
+    batchStatus: () => batch.batchStatus(),
+    batchPick: (item, pick) => batch.batchPick(item, pick),
+    batchExportPicks: (dest) => batch.batchExportPicks(dest),
+    onBatchEvent: (listener) => batch.subscribe(listener),
+
     async dispose(): Promise<void> {
+      await batch.dispose();
       await queue.idle();
       await engine.dispose();
     },

@@ -9,6 +9,7 @@
  */
 import * as v from 'valibot';
 import { ApiError, type EngineInfo, type ErrorCode, type JobEvent, type RgbaImage } from './contract.js';
+import { BATCH_ACTIONS, batchSpecSchema, batchStartSchema, itemKeySchema, pathSchema, pickSchema, thumbSideSchema, type BatchEvent, type BatchItem, type BatchPreview, type BatchRun, type BatchStatus, type FolderListing, type PicksExport, type Thumbnail } from './batch.js';
 import { fillSettingsSchema } from './settings.js';
 
 const MAX_SIDE = 1 << 20;
@@ -82,6 +83,15 @@ export const OPERATIONS = {
   fill: { args: v.tuple([fillRequestSchema, jobIdSchema]), invalid: 'BAD_IMAGE', job: 'start', maxBytes: MAX_PIXELS * 5 + HEAD, tooLarge: 'IMAGE_TOO_LARGE' },
   cancel: { args: v.tuple([jobIdSchema]), invalid: 'BAD_REQUEST', job: 'address', maxBytes: SMALL, tooLarge: 'BAD_REQUEST' },
   loadPack: { args: v.tuple([v.pipe(v.string(), v.minLength(1), v.maxLength(4096))]), invalid: 'BAD_PACK', maxBytes: SMALL, tooLarge: 'BAD_REQUEST' },
+  // The batch (shared/batch.ts): one at a time per engine, its events to every page. Paths only, no pixels.
+  listFolder: { args: v.tuple([v.nullable(pathSchema)]), invalid: 'BAD_REQUEST', maxBytes: SMALL },
+  thumbnail: { args: v.tuple([pathSchema, thumbSideSchema]), invalid: 'BAD_REQUEST', maxBytes: SMALL },
+  batchPreview: { args: v.tuple([batchSpecSchema]), invalid: 'BAD_REQUEST', maxBytes: SMALL },
+  batchStart: { args: v.tuple([batchSpecSchema, batchStartSchema]), invalid: 'BAD_REQUEST', maxBytes: SMALL },
+  batchControl: { args: v.tuple([v.picklist(BATCH_ACTIONS, `a batch action is one of ${BATCH_ACTIONS.join(', ')}`)]), invalid: 'BAD_REQUEST', maxBytes: SMALL },
+  batchStatus: { args: v.tuple([]), invalid: 'BAD_REQUEST', maxBytes: SMALL },
+  batchPick: { args: v.tuple([itemKeySchema, pickSchema]), invalid: 'BAD_REQUEST', maxBytes: SMALL },
+  batchExportPicks: { args: v.tuple([v.nullable(pathSchema)]), invalid: 'BAD_REQUEST', maxBytes: SMALL },
 } as const satisfies OperationTable;
 
 export type OperationName = keyof typeof OPERATIONS;
@@ -100,6 +110,19 @@ export interface OperationResults {
   fill: void;
   cancel: void;
   loadPack: EngineInfo;
+  /** null: the top folder (the home folder in serve mode). */
+  listFolder: FolderListing;
+  thumbnail: Thumbnail;
+  /** The dry run: every pair and every problem; nothing is written. */
+  batchPreview: BatchPreview;
+  /** Resolves once the run has started (its checks passed); progress arrives as BatchEvents. */
+  batchStart: BatchStatus;
+  batchControl: BatchRun;
+  batchStatus: BatchStatus;
+  /** Marks the better method of an item of the current batch (null: none); appended to its record. */
+  batchPick: BatchItem;
+  /** Copies the picked results of the current batch to a folder (null: `picks` in the output folder). */
+  batchExportPicks: PicksExport;
 }
 
 export type OperationArgs<K extends OperationName> = v.InferOutput<(typeof OPERATIONS)[K]['args']>;
@@ -111,6 +134,8 @@ export type Operations = { [K in OperationName]: (...args: OperationArgs<K>) => 
 export interface EngineApi extends Operations {
   /** Subscribe to job events; returns an unsubscribe function. */
   onJobEvent(listener: (event: JobEvent) => void): () => void;
+  /** Subscribe to batch events (every page sees the one batch); returns an unsubscribe function. */
+  onBatchEvent(listener: (event: BatchEvent) => void): () => void;
 }
 
 /**

@@ -4,6 +4,7 @@
  * (`wire` frames) and, on the desktop, a MessagePort straight from the page to the engine process.
  * Pure TypeScript (the page imports it too).
  */
+import type { BatchEvent } from './batch.js';
 import { ApiError, type ApiErrorShape, type JobEvent } from './contract.js';
 import { invokeChecked, isOperation, OPERATIONS, operationsFrom, parseArgs, SMALL_MESSAGE, type EngineApi, type OperationTable } from './operations.js';
 
@@ -11,7 +12,8 @@ export type RpcMessage =
   | { t: 'call'; id: number; op: string; args: unknown[] }
   | { t: 'result'; id: number; ok: true; value: unknown }
   | { t: 'result'; id: number; ok: false; error: ApiErrorShape }
-  | { t: 'event'; event: JobEvent };
+  | { t: 'event'; event: JobEvent }
+  | { t: 'batch'; event: BatchEvent };
 
 /** One end of a message channel. */
 export interface RpcChannel {
@@ -43,11 +45,14 @@ export function createRpcClient(open: () => Promise<RpcChannel>, closedMessage: 
   let nextId = 1;
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   const listeners = new Set<(e: JobEvent) => void>();
+  const batchListeners = new Set<(e: BatchEvent) => void>();
 
   const receive = (raw: unknown) => {
     const msg = raw as RpcMessage; // from the engine side of this app
     if (msg?.t === 'event') {
       for (const l of listeners) l(msg.event);
+    } else if (msg?.t === 'batch') {
+      for (const l of batchListeners) l(msg.event);
     } else if (msg?.t === 'result') {
       const p = pending.get(msg.id);
       if (!p) return;
@@ -90,6 +95,11 @@ export function createRpcClient(open: () => Promise<RpcChannel>, closedMessage: 
       void connect().catch(() => undefined);
       return () => listeners.delete(listener);
     },
+    onBatchEvent(listener) {
+      batchListeners.add(listener);
+      void connect().catch(() => undefined);
+      return () => batchListeners.delete(listener);
+    },
   };
 }
 
@@ -117,8 +127,11 @@ export function serveRpc(engine: EngineApi, channel: RpcChannel, scope: string, 
     if (isFinal(e)) own.delete(e.jobId);
     channel.send({ t: 'event', event: { ...e, jobId: e.jobId.slice(prefix.length) } });
   });
+  // The batch is the engine's, not a client's: every client sees its events (a reloaded page reattaches).
+  const unsubscribeBatch = engine.onBatchEvent((event) => channel.send({ t: 'batch', event }));
   channel.onClose(() => {
     unsubscribe();
+    unsubscribeBatch();
     for (const id of own) engine.cancel(id).catch(() => undefined);
   });
   channel.onMessage((msg, bytes) => {

@@ -25,6 +25,10 @@ function pipe() {
   return { client: end(0), server: end(1), closed, raw: (msg: unknown) => handlers[1]?.(msg) };
 }
 
+/** The batch's operations (tests/engine/batch-service.test.ts), which these tests do not call. */
+const BATCH_OPS = ['listFolder', 'thumbnail', 'batchPreview', 'batchStart', 'batchControl', 'batchStatus', 'batchPick', 'batchExportPicks'] as const;
+const noBatch = Object.fromEntries(BATCH_OPS.map((op) => [op, async () => Promise.reject(new ApiError('BAD_REQUEST', `${op}: no batch here`))])) as unknown as Pick<EngineApi, (typeof BATCH_OPS)[number]>;
+
 /** An engine whose fills emit a queued and a finished event, and that records cancels. */
 function fakeEngine() {
   const listeners = new Set<(e: JobEvent) => void>();
@@ -46,6 +50,8 @@ function fakeEngine() {
       listeners.add(l);
       return () => listeners.delete(l);
     },
+    ...noBatch,
+    onBatchEvent: () => () => undefined,
   };
   return { engine, canceled };
 }

@@ -6,6 +6,7 @@
 import { realpath, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { PAIR_RULES, type PairRule } from '../../shared/batch.js';
 import type { ImageFormat } from '../../shared/contract.js';
 import { METHODS, NUMBER_FIELDS, type FillSettings, type Method } from '../../shared/settings.js';
 import { DEVICES, type Device } from '../../engine/ort/providers.js';
@@ -13,8 +14,8 @@ import { defaultPackDir } from '../../engine/paths.js';
 import { intOption, usageError } from '../args.js';
 import { joinNegativeValues, settingsFromOptions, settingsOptionSpec, settingsUsage } from './settingsArgs.js';
 
-export const PAIR_RULES = ['stem', 'suffix', 'single', 'alpha'] as const;
-export type PairRule = (typeof PAIR_RULES)[number];
+/** The pairing rules (shared with the app's Batch view). */
+export { PAIR_RULES, type PairRule };
 
 export interface Shard {
   k: number;

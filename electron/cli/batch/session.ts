@@ -55,6 +55,21 @@ export interface OpenRun {
  * batch.json written (first run) and the record opened. The caller closes `log`.
  */
 export async function openRun(engine: Engine, o: BatchOptions, items: Item[], tag: string): Promise<OpenRun> {
+  const { settings, info } = batchInfoOf(engine, o);
+  const known = await checkInfo(o.out, info);
+  const state = latestStates((await readRecords(o.out)).lines);
+  const { plans, conflicts } = await selectWork(items, { out: o.out, methods: o.methods, masksOut: o.masksOut, samples: settings.samples, format: o.format, baseSeed: settings.seed, retryFailed: o.retryFailed }, state);
+  if (conflicts.length > 0) throw conflictError(conflicts);
+  if (!known) await writeInfo(o.out, info, tag);
+  const log = await RecordLog.open(join(o.out, recordName(o.shard)), o.out);
+  return { settings, info, state, plans, log };
+}
+
+/**
+ * The batch's settings (the pack's defaults for what is not given; checked against the pack) and its
+ * batch.json; `checkInfo(o.out, info)` then says whether --out holds this batch or another.
+ */
+export function batchInfoOf(engine: Engine, o: Pick<BatchOptions, 'settings' | 'methods' | 'pair' | 'images' | 'masks' | 'recursive' | 'format' | 'quality'>): { settings: FillSettings; info: BatchInfo } {
   const settings = engine.settings({ ...o.settings, methods: o.methods, steps: o.settings.steps ?? engine.manifest.defaultSteps });
   checkAgainstPack(settings, engine.manifest.T);
   const { methods: _m, seed, ...rest } = settings;
@@ -68,11 +83,5 @@ export async function openRun(engine: Engine, o: BatchOptions, items: Item[], ta
     seed: { base: seed, rule: SEED_RULE },
     output: { format: o.format ?? 'input', quality: o.quality },
   };
-  const known = await checkInfo(o.out, info);
-  const state = latestStates((await readRecords(o.out)).lines);
-  const { plans, conflicts } = await selectWork(items, { out: o.out, methods: o.methods, masksOut: o.masksOut, samples: settings.samples, format: o.format, baseSeed: seed, retryFailed: o.retryFailed }, state);
-  if (conflicts.length > 0) throw conflictError(conflicts);
-  if (!known) await writeInfo(o.out, info, tag);
-  const log = await RecordLog.open(join(o.out, recordName(o.shard)), o.out);
-  return { settings, info, state, plans, log };
+  return { settings, info };
 }
