@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { EngineProcess } from './engineProcess.js';
+import { registerBatchIpc } from './ipc/batch.js';
 import { registerFilesIpc } from './ipc/files.js';
 import { buildMenu } from './menu.js';
 import { RecentFiles } from './recent.js';
@@ -48,6 +49,7 @@ if (!app.requestSingleInstanceLock()) {
     };
     const recent = new RecentFiles(join(app.getPath('userData'), 'recent.json'));
     registerFilesIpc(recent, rendererUrl, current);
+    registerBatchIpc(rendererUrl, current);
     const setMenu = () => Menu.setApplicationMenu(buildMenu(current, !app.isPackaged, recent.list()));
     recent.onChange = setMenu;
     setMenu();

@@ -42,6 +42,7 @@ const api: BridgeApi = {
     addRecent: (file) => invoke(HOST_CHANNELS.addRecent, { name: file.name, path: file.path }),
     saveFile: (request) => invoke(HOST_CHANNELS.save, request),
     choosePackFolder: () => invoke(HOST_CHANNELS.choosePack),
+    chooseBatchPath: (request) => invoke(HOST_CHANNELS.chooseBatchPath, { title: request.title, kind: request.kind }),
     onMenuCommand: (listener) => {
       const wrapped = (_e: unknown, command: MenuCommand, arg?: string) => listener(command, arg);
       ipcRenderer.on(HOST_CHANNELS.menuCommand, wrapped);

@@ -44,8 +44,20 @@ export interface HostApi {
   saveFile(request: SaveRequest): Promise<SaveResult | null>;
   /** Ask for a model pack folder; null when canceled or when the host cannot (browser). */
   choosePackFolder(): Promise<string | null>;
+  /**
+   * Ask for a batch folder (or the one mask file, `kind: 'file'`) in the host's dialog; null when
+   * canceled, and always null in the browser, whose page lists the serving machine's folders instead
+   * (the engine's `listFolder`).
+   */
+  chooseBatchPath(request: BatchPathRequest): Promise<string | null>;
   /** Commands from the application menu (desktop); the browser never sends any. Returns unsubscribe. */
   onMenuCommand(listener: (command: MenuCommand, arg?: string) => void): () => void;
+}
+
+export interface BatchPathRequest {
+  /** The dialog's title, e.g. "Choose the photos folder". */
+  title: string;
+  kind: 'folder' | 'file';
 }
 
 /** `openRecent` carries the recent entry's id. */
@@ -64,6 +76,7 @@ export const HOST_CHANNELS = {
   addRecent: 'files:addRecent',
   save: 'files:save',
   choosePack: 'dialog:choosePack',
+  chooseBatchPath: 'dialog:chooseBatchPath',
   menuCommand: 'menu:command',
 } as const;
 

@@ -92,6 +92,10 @@ export const browserHost: HostApi = {
   async choosePackFolder() {
     return null;
   },
+  // The folders are the serving machine's: the Batch view lists them (the engine's listFolder).
+  async chooseBatchPath() {
+    return null;
+  },
   onMenuCommand() {
     return () => undefined;
   },

@@ -1,0 +1,73 @@
+/**
+ * The Batch view's folder dialog on the desktop, through the main bundle with the stand-in `electron`
+ * module (as main-process.test.ts): the host operation's handler, its check of the request and of the
+ * sender, the dialog's answer, and the preload's function for it.
+ */
+import Module, { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BridgeApi } from '../../electron/shared/host.js';
+import { ROOT, TINY_PACK } from '../e2e/harness.js';
+
+type Handler = (e: { senderFrame: { url: string } }, ...args: unknown[]) => Promise<{ ok: boolean; value?: unknown; error?: { code: string } }>;
+interface Fake {
+  __records: { handlers: Record<string, Handler>; loaded: string[]; forks: { child: { kill(): void } }[]; exposed: { api?: BridgeApi } };
+  dialog: { showOpenDialog: (...a: unknown[]) => Promise<{ canceled: boolean; filePaths: string[] }> };
+}
+
+const require = createRequire(import.meta.url);
+const fakePath = join(import.meta.dirname, 'fake-electron.cjs');
+
+describe('Batch folder dialog (desktop host operation)', () => {
+  let fake: Fake;
+  let trusted: { senderFrame: { url: string } };
+  let restore: () => void;
+
+  beforeAll(async () => {
+    const M = Module as unknown as { _resolveFilename: (req: string, ...rest: unknown[]) => string };
+    const original = M._resolveFilename;
+    M._resolveFilename = (req, ...rest) => (req === 'electron' ? fakePath : original(req, ...rest));
+    restore = () => (M._resolveFilename = original);
+    process.argv.push('--pack', TINY_PACK);
+    require(join(ROOT, 'out', 'main', 'index.cjs'));
+    fake = require(fakePath) as Fake;
+    await new Promise((r) => setTimeout(r, 100));
+    const page = fake.__records.loaded[0]!;
+    trusted = { senderFrame: { url: /^[a-z]+:\/\//.test(page) ? page : pathToFileURL(page).href } };
+  });
+  afterAll(() => {
+    for (const f of fake?.__records.forks ?? []) f.child.kill();
+    restore?.();
+  });
+
+  it('shows a folder or file dialog and answers with the path chosen, or null', async () => {
+    const handler = fake.__records.handlers['dialog:chooseBatchPath']!;
+    expect(handler).toBeTypeOf('function');
+    const asked: unknown[] = [];
+    fake.dialog.showOpenDialog = async (...a) => {
+      asked.push(a.at(-1));
+      return { canceled: false, filePaths: ['/photos/shoot'] };
+    };
+    expect(await handler(trusted, { title: 'Choose the photos folder', kind: 'folder' })).toEqual({ ok: true, value: '/photos/shoot' });
+    expect(asked[0]).toMatchObject({ title: 'Choose the photos folder', properties: ['openDirectory', 'createDirectory'] });
+    await handler(trusted, { title: 'Choose the mask', kind: 'file' });
+    expect(asked[1]).toMatchObject({ properties: ['openFile'], filters: [{ name: 'Images' }] });
+    fake.dialog.showOpenDialog = async () => ({ canceled: true, filePaths: [] });
+    expect(await handler(trusted, { title: 'x', kind: 'folder' })).toEqual({ ok: true, value: null });
+  });
+
+  it('refuses a malformed request and any sender but the app page', async () => {
+    const handler = fake.__records.handlers['dialog:chooseBatchPath']!;
+    expect(await handler(trusted, { title: 5, kind: 'folder' })).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
+    expect(await handler(trusted, { title: 'x', kind: 'anything' })).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
+    expect(await handler({ senderFrame: { url: 'https://evil.example/' } }, { title: 'x', kind: 'folder' })).toMatchObject({ ok: false });
+  });
+
+  it('the preload exposes it as host.chooseBatchPath', async () => {
+    (globalThis as { window?: unknown }).window = { postMessage: () => undefined };
+    require(join(ROOT, 'out', 'preload', 'index.cjs'));
+    const bridge = fake.__records.exposed.api!;
+    expect(bridge.host.chooseBatchPath).toBeTypeOf('function');
+  });
+});
