@@ -74,3 +74,16 @@ export function pageDecodable(b: Uint8Array): boolean {
   if (ascii(b, 0, 'RIFF') && ascii(b, 8, 'WEBP')) return true;
   return ascii(b, 0, 'GIF8');
 }
+
+/**
+ * The format a file is best saved back as, from its header: a JPEG as JPEG (a photo as a 4-channel PNG
+ * is several times larger), a PNG as PNG, a WebP as WebP; null for the rest (TIFF, AVIF, GIF...), which
+ * take the format last chosen.
+ */
+export function savableFormat(b: Uint8Array): 'jpeg' | 'png' | 'webp' | null {
+  if (b.length < 12) return null;
+  if (b[0] === 0xff && b[1] === 0xd8) return 'jpeg';
+  if (b[0] === 0x89 && ascii(b, 1, 'PNG')) return 'png';
+  if (ascii(b, 0, 'RIFF') && ascii(b, 8, 'WEBP')) return 'webp';
+  return null;
+}

@@ -91,7 +91,7 @@ export function handleKey(app: AppState, e: KeyboardEvent, down: boolean): boole
   else if (mod && k === 'z' && e.shiftKey) app.redo();
   else if (mod && k === 'z') app.undo();
   else if (mod && k === 'y') app.redo();
-  else if (mod && k === 's') void app.save(app.settings.values.saveFormat, e.shiftKey || !app.doc.path);
+  else if (mod && k === 's') void app.save(app.doc.saveFormat, e.shiftKey || !app.doc.path);
   else if (mod && k === 'o') void app.openDialog();
   else if (mod || (typing(e.target) && !shortcutInNumberField(e))) return false;
   else if (e.key === '[') app.tools.shrink();

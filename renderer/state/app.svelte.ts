@@ -1,9 +1,11 @@
 import type { EngineInfo, ImageFormat, Method, MethodResult, RgbaImage } from '../../electron/shared/contract';
 import type { Api, MenuCommand, OpenedFile, RecentEntry } from '../../electron/shared/host';
 import { decodeInPage } from '../lib/decode';
+import { fillWork, methodUnits, rateFrom, rateKey, type Rate } from '../lib/eta';
 import { encodeInPage } from '../lib/encode';
 import { buildFillRequest } from '../lib/fillRequest';
 import { canvasToRgba, toAppliedPatches } from '../lib/images';
+import { savableFormat } from '../lib/imageKind';
 import type { MaskOp } from '../lib/maskOps';
 import { rasterizeMask } from '../lib/maskRender';
 import { replayRecovery, type Recovery } from '../lib/recovery';
@@ -14,6 +16,7 @@ import { CompareState } from './compare.svelte';
 import { DocumentState } from './document.svelte';
 import { EditHistory } from './history.svelte';
 import { JobTracker } from './jobs.svelte';
+import { RateBook } from './rates';
 import { SettingsState, type KeyValueStore } from './settings.svelte';
 import { maxBrushSize, ToolState } from './tools.svelte';
 import { ViewState } from './view.svelte';
@@ -68,10 +71,13 @@ export class AppState {
   readonly api: Api;
   /** The recovery copy of the open document (IndexedDB), written after changes and on close. */
   readonly autosave: Autosave;
+  /** Measured fill speeds, for the time-left estimate. */
+  readonly rates: RateBook;
 
   constructor(api: Api, store: KeyValueStore | null, recovery: RecoveryBackend | null = null) {
     this.api = api;
     this.settings = new SettingsState(store);
+    this.rates = new RateBook(store);
     this.autosave = new Autosave(recovery, () => ({
       done: this.history.done,
       undone: this.history.undone,
@@ -84,6 +90,7 @@ export class AppState {
     this.api.onJobEvent((e) => {
       this.jobs.handle(e);
       const job = this.jobs.current;
+      if (job && job.jobId === e.jobId && e.stage === 'done') this.recordRate(e.method, e.result, e.elapsedMs);
       if (job && job.jobId === e.jobId && e.stage === 'finished' && job.results.length) {
         this.compare.reset(job.results, this.doc.width, this.doc.height);
         this.compare.show();
@@ -132,7 +139,7 @@ export class AppState {
       const history = replayRecovery(image, rec);
       // The page's decoded canvas holds the file's pixels: drawn again when applied results changed them.
       this.doc.load(rec.doc.name, rec.doc.path, image, history.done.some((e) => e.kind === 'apply') ? undefined : canvas);
-      this.afterLoad(image);
+      this.afterLoad(image, rec.doc.bytes);
       this.history.restore(history.done, history.undone, rec.state.savedIndex);
       const { packDir: _, ...settings } = rec.state.settings;
       this.settings.update(settings);
@@ -145,8 +152,8 @@ export class AppState {
     const actions: Record<MenuCommand, () => unknown> = {
       open: () => this.openDialog(),
       openRecent: () => arg && this.openRecent(arg),
-      save: () => this.save(this.settings.values.saveFormat, !this.doc.path),
-      saveAs: () => this.save(this.settings.values.saveFormat, true),
+      save: () => this.save(this.doc.saveFormat, !this.doc.path),
+      saveAs: () => this.save(this.doc.saveFormat, true),
       exportMask: () => this.exportMask(),
       exportSheet: () => this.exportSheet(),
       undo: () => this.undo(),
@@ -213,7 +220,7 @@ export class AppState {
     if (!this.doc.loaded || !this.history.dirty) return true;
     const a = await this.ask(`Replace ${this.doc.name}?`, `Its changes are not saved. Opening ${name} closes it.`);
     if (a === 'cancel') return false;
-    if (a === 'save') await this.save(this.settings.values.saveFormat, false);
+    if (a === 'save') await this.save(this.doc.saveFormat, false);
     return !this.history.dirty || a === 'discard';
   }
 
@@ -224,7 +231,9 @@ export class AppState {
   }
 
   /** What follows loading a photo into the document, opened or restored. */
-  private afterLoad(image: RgbaImage): void {
+  private afterLoad(image: RgbaImage, bytes: Uint8Array): void {
+    // A JPEG is offered as JPEG, a PNG as PNG...; other formats as last chosen.
+    this.doc.saveFormat = savableFormat(bytes) ?? this.settings.values.saveFormat;
     this.tools.maxSize = maxBrushSize(Math.max(image.width, image.height));
     this.tools.setSize(this.tools.size);
     this.history.reset();
@@ -239,7 +248,7 @@ export class AppState {
     await this.run(`Opening ${file.name}…`, async () => {
       const { image, canvas } = await this.decode(file.bytes);
       this.doc.load(file.name, file.path, image, canvas);
-      this.afterLoad(image);
+      this.afterLoad(image, file.bytes);
       this.autosave.begin({ name: file.name, path: file.path, bytes: file.bytes, openedAt: Date.now() });
       await this.api.host.addRecent(file);
       await this.refreshRecent();
@@ -307,7 +316,11 @@ export class AppState {
     }
     // The page names the job before asking for it, so no event of it can arrive unrecognised.
     const jobId = `fill-${++this.fillCount}`;
-    this.jobs.begin(jobId, settings.methods);
+    // What the time-left estimate works from: the crops planned, and each method's speed last time.
+    const work = this.info ? fillWork(mask, this.info) : null;
+    const rates: Partial<Record<Method, Rate>> = {};
+    for (const m of settings.methods) rates[m] = this.info ? this.rates.get(rateKey(this.info.packName, m, settings, work)) : undefined;
+    this.jobs.begin(jobId, settings.methods, { work, steps: settings.steps, rates });
     this.starting = true;
     try {
       const queued = await this.run(null, async () => {
@@ -318,6 +331,17 @@ export class AppState {
     } finally {
       this.starting = false;
     }
+  }
+
+  /** A method finished: its speed, for the next fill's time-left estimate. */
+  private recordRate(method: Method, result: MethodResult, elapsedMs: number): void {
+    const job = this.jobs.current;
+    const work = job?.plan.work;
+    if (!job || !work || !this.info) return;
+    // Per unit of the page's own plan of the work (not the engine's count), which the next estimate uses:
+    // where the plan counts more tokens than the transformer samples (overlapping crops), it cancels out.
+    const rate = rateFrom(result, elapsedMs, methodUnits(method, work, result.settings.steps), work.areaMpx);
+    if (rate) this.rates.record(rateKey(this.info.packName, method, result.settings, work), rate);
   }
 
   async cancel(): Promise<void> {
@@ -348,7 +372,13 @@ export class AppState {
     return (await encodeInPage(image, format, quality)) ?? this.api.encodeImage(image, format, quality);
   }
 
-  async save(format: ImageFormat = this.settings.values.saveFormat, saveAs = true): Promise<void> {
+  /** The format Save offers for the open photo; chosen in the Save popover, also remembered for photos in other formats. */
+  setSaveFormat(format: ImageFormat): void {
+    this.doc.saveFormat = format;
+    this.settings.update({ saveFormat: format });
+  }
+
+  async save(format: ImageFormat = this.doc.saveFormat, saveAs = true): Promise<void> {
     const image = this.doc.image;
     if (!image) return;
     await this.run('Saving…', async () => {

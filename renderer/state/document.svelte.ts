@@ -1,4 +1,4 @@
-import type { RgbaImage } from '../../electron/shared/contract';
+import type { ImageFormat, RgbaImage } from '../../electron/shared/contract';
 import { blitRgba, downscale, putRgba, rgbaToCanvas } from '../lib/images';
 import type { AppliedPatch } from '../lib/edits';
 
@@ -13,6 +13,8 @@ export class DocumentState {
   image = $state.raw<RgbaImage | null>(null);
   canvas = $state.raw<HTMLCanvasElement | null>(null);
   preview = $state.raw<HTMLCanvasElement | null>(null);
+  /** What Save offers for this photo: its own format where it is one the editor writes (lib/imageKind.ts). */
+  saveFormat = $state<ImageFormat>('png');
   /** Bumped whenever pixels change, so views redraw. */
   version = $state(0);
 

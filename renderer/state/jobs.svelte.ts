@@ -1,4 +1,5 @@
 import type { ApiErrorShape, JobEvent, JobStage, Method, MethodResult } from '../../electron/shared/contract';
+import { estimateJob, type Estimate, type EtaPlan } from '../lib/eta';
 
 export type MethodStage = JobStage | 'done' | 'error' | 'canceled';
 
@@ -8,10 +9,17 @@ export interface MethodProgress {
   step: number;
   total: number;
   elapsedMs: number;
-  /** Remaining time, from the average step time so far; null until a step has finished. */
+  /** This method's sampling time left, from its average step time so far; null until a step has finished. */
   estimateMs: number | null;
   result: MethodResult | null;
   error: ApiErrorShape | null;
+  /** Page time (performance.now) when its latest event arrived; 0 before any. */
+  at: number;
+  /** Method-relative times of its first and latest sampling events, and the latest's step and total. */
+  sampleStartMs: number | null;
+  sampleEndMs: number | null;
+  sampleStep: number;
+  sampleTotal: number;
 }
 
 export type JobStatus = 'running' | 'finished' | 'canceled' | 'error';
@@ -48,15 +56,23 @@ export class FillJob {
   /** Replaced on every event; `$state.raw` so result buffers are not proxied. */
   progress = $state.raw<Record<string, MethodProgress>>({});
   private sampleStart = new Map<Method, number>();
+  /** What the whole job's time-left estimate works from (lib/eta.ts). */
+  readonly plan: EtaPlan;
 
-  constructor(jobId: string, methods: Method[]) {
+  constructor(jobId: string, methods: Method[], plan: EtaPlan = { work: null, steps: 0, rates: {} }) {
     this.jobId = jobId;
     this.methods = methods;
+    this.plan = plan;
     const p: Record<string, MethodProgress> = {};
     for (const m of methods) {
-      p[m] = { method: m, stage: 'queued', step: 0, total: 0, elapsedMs: 0, estimateMs: null, result: null, error: null };
+      p[m] = { method: m, stage: 'queued', step: 0, total: 0, elapsedMs: 0, estimateMs: null, result: null, error: null, at: 0, sampleStartMs: null, sampleEndMs: null, sampleStep: 0, sampleTotal: 0 };
     }
     this.progress = p;
+  }
+
+  /** The whole job's time left at page time `now` (every method, every stage). */
+  estimate(now = performance.now()): Estimate {
+    return estimateJob(this.methods, this.progress as Record<Method, MethodProgress>, this.plan, now);
   }
 
   get results(): MethodResult[] {
@@ -82,7 +98,14 @@ export class FillJob {
     const cur = this.progress[e.method];
     if (!cur) return;
     if (e.stage === 'sampling' && !this.sampleStart.has(e.method)) this.sampleStart.set(e.method, e.elapsedMs);
-    const next = nextProgress(cur, e, this.sampleStart.get(e.method));
+    const next = { ...nextProgress(cur, e, this.sampleStart.get(e.method)) };
+    next.at = performance.now();
+    if (e.stage === 'sampling') {
+      next.sampleStartMs = this.sampleStart.get(e.method) ?? null;
+      next.sampleEndMs = e.elapsedMs;
+      next.sampleStep = e.step;
+      next.sampleTotal = e.total;
+    }
     this.progress = { ...this.progress, [e.method]: next };
     if (e.stage === 'error') {
       this.error = e.error;
@@ -98,8 +121,8 @@ export class JobTracker {
 
   running = $derived(this.current?.status === 'running');
 
-  begin(jobId: string, methods: Method[]): FillJob {
-    const job = new FillJob(jobId, methods);
+  begin(jobId: string, methods: Method[], plan?: EtaPlan): FillJob {
+    const job = new FillJob(jobId, methods, plan);
     this.current = job;
     return job;
   }

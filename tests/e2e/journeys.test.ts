@@ -43,6 +43,10 @@ describe.skipIf(skipWithoutChromium())('editor journeys (Chromium, serve mode)',
     expect((await page.getByRole('banner').boundingBox())!.height).toBeLessThan(50);
     await page.getByRole('radio', { name: 'Brush' }).click();
     await ed.setSize(30);
+    // PNG, for exact pixels (a JPEG photo is offered as JPEG); the choice holds for the photo
+    await page.getByRole('button', { name: 'Save…' }).click();
+    await page.getByLabel('Format').selectOption('png');
+    await page.keyboard.press('Escape');
     const baseline = await pixels(await ed.download(() => ed.saveMenu('Save image'), 'baseline.png'));
 
     await ed.brush([[0.35, 0.4], [0.5, 0.45], [0.6, 0.55]]);
@@ -434,6 +438,84 @@ describe.skipIf(skipWithoutChromium())('editor journeys (Chromium, serve mode)',
     await page.getByLabel('Format').selectOption('png');
     return pixels(await ed.download(() => page.getByRole('button', { name: 'Save image' }).click(), name));
   }
+
+  it('offers a JPEG photo as JPEG in Save, and a PNG as PNG', async () => {
+    const ed = await newEditor();
+    const { page } = ed;
+    await ed.open(FIXTURE);
+    await expect.poll(() => page.title()).toMatch(/^photo\.jpg/);
+    await page.getByRole('button', { name: 'Save…' }).click();
+    expect(await page.getByLabel('Format').inputValue()).toBe('jpeg');
+    await ed.shot('17-save-jpeg');
+    const dl = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Save image' }).click();
+    const d = await dl;
+    expect(d.suggestedFilename()).toBe('photo-filled.jpg');
+    const meta = await sharp(await ed.download(async () => {
+      await page.getByRole('button', { name: 'Save…' }).click();
+      await page.getByRole('button', { name: 'Save image' }).click();
+    }, 'photo-filled.jpg')).metadata();
+    expect([meta.format, meta.channels]).toEqual(['jpeg', 3]);
+    const png = { name: 'other.png', mimeType: 'image/png', buffer: await sharp({ create: { width: 64, height: 48, channels: 3, background: '#3a6' } }).png().toBuffer() };
+    await ed.open(png);
+    await expect.poll(() => page.title()).toMatch(/^other\.png/);
+    await page.getByRole('button', { name: 'Save…' }).click();
+    expect(await page.getByLabel('Format').inputValue()).toBe('png');
+    await context.close();
+  });
+
+  it('estimates the time left for the whole fill, and marks the chosen sample by more than its border', async () => {
+    const ed = await newEditor();
+    const { page } = ed;
+    await page.getByLabel('Samples per method').fill('3');
+    await page.getByLabel('Samples per method').press('Tab');
+    await ed.open(FIXTURE);
+    await expect.poll(() => page.title()).toContain('photo.jpg');
+    await page.getByRole('radio', { name: 'Rectangle' }).click();
+    await ed.brush([[0.1, 0.1], [0.9, 0.9]]);
+    const fill = page.getByRole('button', { name: 'Fill', exact: true });
+    const progress = page.getByLabel('Fill progress');
+    // The first fills time each method (the very first is slower: sessions warm up); the third is
+    // estimated from the second, and checked against the clock.
+    for (let i = 0; i < 2; i++) {
+      await fill.click();
+      await page.getByTestId('panel-transformer').waitFor({ timeout: 120_000 });
+      await page.getByRole('button', { name: 'Close compare' }).click();
+    }
+    const t0 = Date.now();
+    await fill.click();
+    const seen: { at: number; text: string }[] = [];
+    while (!(await page.getByTestId('panel-transformer').count())) {
+      const text = (await progress.textContent({ timeout: 1000 }).catch(() => '')) ?? '';
+      seen.push({ at: Date.now() - t0, text: text.replace(/\s+/g, ' ') });
+      await page.waitForTimeout(200);
+    }
+    const end = Date.now() - t0;
+    // Every estimate shown at least half a second before the end, against the time the fill really took.
+    const ratios = seen
+      .filter((o) => end - o.at >= 500)
+      .map((o) => {
+        const m = /(about|at least) (\d+(?:\.\d+)?) s left|almost done/i.exec(o.text);
+        return m ? { ...o, shown: m[2] ? Number(m[2]) : 0, left: (end - o.at) / 1000 } : null;
+      })
+      .filter((o) => o !== null);
+    console.log(`fill took ${end} ms; shown vs left:`, ratios.map((r) => `${r.at} ms: ${r.shown} s / ${r.left.toFixed(1)} s`).join('; '));
+    expect(ratios.length, 'an estimate is shown most of the time').toBeGreaterThanOrEqual(Math.floor(seen.filter((o) => end - o.at >= 500).length / 2));
+    const sorted = ratios.map((r) => r.shown / r.left).sort((a, b) => a - b);
+    const median = sorted[Math.floor(sorted.length / 2)]!;
+    expect(median).toBeGreaterThan(0.5);
+    expect(median).toBeLessThan(2);
+
+    // the chosen sample: a check mark and aria-selected, not only a coloured border
+    const thumbs = page.getByRole('listbox', { name: 'VQ-DDM samples' }).getByRole('option');
+    await thumbs.nth(2).click();
+    expect(await thumbs.nth(2).getAttribute('aria-selected')).toBe('true');
+    await thumbs.nth(2).getByText('✓').waitFor();
+    expect(await thumbs.nth(0).getByText('✓').count()).toBe(0);
+    await expect.poll(() => page.getByTestId('info-vqddm').textContent()).toMatch(/Sample 3 of 3 chosen/);
+    await ed.shot('18-chosen-sample');
+    await context.close();
+  });
 
   it('takes shortcut letters after tabbing out of a number field, moves among tools with arrow keys, lists shortcuts on ?', async () => {
     const ed = await newEditor();
