@@ -44,4 +44,18 @@ module.exports = {
   mac: { target: ['dmg'], category: 'public.app-category.graphics-design' },
   // Native modules ship prebuilt for Node-API; nothing to rebuild against Electron's headers.
   npmRebuild: false,
+  // Electron fuses, flipped in the packaged binary (electron-builder runs @electron/fuses): the app cannot
+  // be run as plain Node (ELECTRON_RUN_AS_NODE), NODE_OPTIONS and --inspect are ignored, it loads only
+  // from its app.asar and checks that archive's integrity, cookies are encrypted, and file:// pages get
+  // no privileges beyond a browser's (the page is served as app://, electron/main/protocol.ts). The
+  // engine's utility process is forked by Electron itself, which RunAsNode does not affect.
+  electronFuses: {
+    runAsNode: false,
+    enableNodeOptionsEnvironmentVariable: false,
+    enableNodeCliInspectArguments: false,
+    enableEmbeddedAsarIntegrityValidation: true,
+    onlyLoadAppFromAsar: true,
+    enableCookieEncryption: true,
+    grantFileProtocolExtraPrivileges: false,
+  },
 };

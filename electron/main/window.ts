@@ -1,5 +1,6 @@
 /** The editor window, locked down: isolated, sandboxed, no Node, no navigation, no new windows. */
 import { BrowserWindow, dialog, session, shell } from 'electron';
+import { externalAllowed } from './links.js';
 
 export const SECURE_PREFERENCES = {
   contextIsolation: true,
@@ -12,7 +13,8 @@ export const SECURE_PREFERENCES = {
   spellcheck: false,
 } as const;
 
-export function createWindow(preload: string, rendererFile: string): BrowserWindow {
+/** `rendererUrl`: the page's app:// address (protocol.ts). */
+export function createWindow(preload: string, rendererUrl: string): BrowserWindow {
   const win = new BrowserWindow({
     width: 1400,
     height: 900,
@@ -28,8 +30,8 @@ export function createWindow(preload: string, rendererFile: string): BrowserWind
   wc.on('will-redirect', (e) => e.preventDefault());
   wc.on('will-attach-webview', (e) => e.preventDefault());
   wc.setWindowOpenHandler(({ url }) => {
-    // Links to the web open in the system browser; nothing opens inside the app.
-    if (/^https:\/\//.test(url)) void shell.openExternal(url);
+    // Links to the allowed sites open in the system browser (links.ts); nothing opens inside the app.
+    if (externalAllowed(url)) void shell.openExternal(url);
     return { action: 'deny' };
   });
   // The page asks before closing with unsaved work (beforeunload); the question is asked here.
@@ -45,7 +47,7 @@ export function createWindow(preload: string, rendererFile: string): BrowserWind
     if (choice === 0) e.preventDefault();
   });
   win.once('ready-to-show', () => win.show());
-  void win.loadFile(rendererFile);
+  void win.loadURL(rendererUrl);
   return win;
 }
 

@@ -54,14 +54,10 @@ export interface PackGate {
  * need. Allowed folders are resolved (realpath) before loading, and the resolved path is what is loaded.
  */
 function connectionEngine(engine: EngineApi, ws: WebSocket, gate: PackGate): EngineApi {
-  return {
-    info: (...a) => engine.info(...a),
-    decodeImage: (...a) => engine.decodeImage(...a),
-    encodeImage: (...a) => engine.encodeImage(...a),
-    fill: (...a) => engine.fill(...a),
-    cancel: (...a) => engine.cancel(...a),
-    onJobEvent: (l) => engine.onJobEvent(l),
-    async loadPack(requested) {
+  // Every other operation is the engine's own (inherited), whatever the table holds.
+  const view = Object.create(engine) as EngineApi;
+  return Object.assign(view, {
+    async loadPack(requested: string) {
       const dir = await gate.resolve(requested); // a folder that may not be loaded is refused as such first
       const others = gate.others(ws);
       if (others > 0) {
@@ -69,7 +65,7 @@ function connectionEngine(engine: EngineApi, ws: WebSocket, gate: PackGate): Eng
       }
       return engine.loadPack(dir);
     },
-  };
+  });
 }
 
 /**

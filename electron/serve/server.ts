@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { largestMessage, type EngineApi } from '../shared/operations.js';
+import { CSP, RENDERER_TYPES } from '../shared/csp.js';
 import { SERVE_COOKIE, SERVE_WS_PATH } from '../shared/serveProtocol.js';
 import type { PackAllowList } from '../engine/packs/allowed.js';
 import { handleSocket } from './rpc.js';
@@ -34,20 +35,8 @@ export interface ServeHandle {
   close(): Promise<void>;
 }
 
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.json': 'application/json',
-  '.woff2': 'font/woff2',
-};
-
-export const CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' blob: data:; " +
-  "connect-src 'self'; worker-src 'self' blob:; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+const TYPES = RENDERER_TYPES;
+export { CSP };
 
 /**
  * The cap on one message: the largest operation's limit (a 100 MP photo's RGBA and mask for `fill`, a

@@ -49,7 +49,10 @@ describe.skipIf(!binary)('desktop app (Electron)', () => {
     await page.evaluate(() => ((globalThis as unknown as { location: { href: string } }).location.href = 'https://example.com'));
     await page.waitForTimeout(500);
     expect(app.windows()).toHaveLength(1);
-    expect(page.url()).toMatch(/^file:.*index\.html/);
+    // Served over the privileged app:// scheme, with the CSP as a response header (issue 8 checklist).
+    expect(page.url()).toBe('app://bundle/index.html');
+    const csp = await page.evaluate(async () => (await fetch('app://bundle/index.html')).headers.get('content-security-policy'));
+    expect(csp).toMatch(/script-src 'self'.*frame-ancestors 'none'/);
   });
 
   it('fills a brushed region with both methods', async () => {

@@ -6,7 +6,7 @@ const { mkdtempSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 
-const records = { handlers: {}, windows: [], sent: [], ports: [], loaded: [], menu: null, permission: null, forks: [], exposed: {}, listeners: {} };
+const records = { handlers: {}, windows: [], sent: [], ports: [], loaded: [], menu: null, permission: null, forks: [], exposed: {}, listeners: {}, schemes: [], protocols: {}, opened: [] };
 
 // MessagePortMain pairs. A port sent to a utility process (a Node child here) is relayed over the child's
 // IPC channel; parent-port-shim.mjs gives the child its end.
@@ -68,6 +68,10 @@ class BrowserWindow extends EventEmitter {
     records.loaded.push(f);
     return Promise.resolve();
   }
+  loadURL(u) {
+    records.loaded.push(u);
+    return Promise.resolve();
+  }
   isMinimized() {
     return false;
   }
@@ -118,12 +122,18 @@ module.exports = {
     },
   },
   dialog: { showOpenDialog: async () => ({ canceled: true, filePaths: [] }), showSaveDialog: async () => ({ canceled: true }), showMessageBoxSync: () => 1 },
-  shell: { openExternal: async () => undefined },
+  shell: { openExternal: async (url) => void records.opened.push(url) },
+  // The app:// scheme: what main registers, and its handler (called by tests as Electron would).
+  protocol: {
+    registerSchemesAsPrivileged: (schemes) => records.schemes.push(...schemes),
+    handle: (scheme, fn) => (records.protocols[scheme] = fn),
+  },
   // Preload side: `invoke` calls main's handler as the app page would.
   contextBridge: { exposeInMainWorld: (key, value) => (records.exposed[key] = value) },
   ipcRenderer: {
     invoke: (channel, ...args) => {
-      const url = require('node:url').pathToFileURL(records.loaded[0]).href;
+      const loaded = records.loaded[0];
+      const url = /^[a-z]+:\/\//.test(loaded) ? loaded : require('node:url').pathToFileURL(loaded).href;
       return records.handlers[channel]({ senderFrame: { url } }, ...args);
     },
     on: (channel, l) => ((records.listeners[channel] ??= []).push(l)),

@@ -4,7 +4,7 @@
  * checks, everywhere, the window's web preferences, navigation and permission blocking, the IPC
  * handlers (and that they refuse other senders), and a fill through main -> engine process -> events.
  */
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import Module, { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -24,6 +24,9 @@ interface Records {
   permission: (wc: unknown, perm: string, cb: (ok: boolean) => void) => void;
   forks: { child: { kill(): void } }[];
   exposed: { api?: import('../../electron/shared/host.js').BridgeApi };
+  schemes: { scheme: string; privileges: Record<string, boolean> }[];
+  protocols: Record<string, (req: Request) => Promise<Response>>;
+  opened: string[];
   menu: { label?: string; submenu?: { label?: string; enabled?: boolean; submenu?: { label: string }[] }[] }[];
 }
 
@@ -46,7 +49,7 @@ function pageChannel(port: FakePort): RpcChannel {
 
 const require = createRequire(import.meta.url);
 const fakePath = join(import.meta.dirname, 'fake-electron.cjs');
-const rendererUrl = pathToFileURL(join(ROOT, 'out', 'renderer', 'index.html')).href;
+const rendererUrl = 'app://bundle/index.html';
 const trusted = { senderFrame: { url: rendererUrl } };
 
 describe('Electron main process (stand-in electron module)', () => {
@@ -68,14 +71,28 @@ describe('Electron main process (stand-in electron module)', () => {
     restore?.();
   });
 
-  it('creates one locked-down window loading the built renderer', () => {
+  it('creates one locked-down window loading the built renderer', async () => {
     expect(rec.windows).toHaveLength(1);
     const prefs = rec.windows[0]!.options.webPreferences;
     expect(prefs).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, webviewTag: false, webSecurity: true });
     expect(String(prefs.preload)).toMatch(/out[/\\]preload[/\\]index\.cjs$/);
-    expect(rec.loaded[0]).toMatch(/out[/\\]renderer[/\\]index\.html$/);
-    const html = readFileSync(rec.loaded[0]!, 'utf8');
+    // Over the privileged app:// scheme (not file://), each response with the CSP as a header.
+    expect(rec.loaded[0]).toBe(rendererUrl);
+    expect(rec.schemes).toEqual([{ scheme: 'app', privileges: expect.objectContaining({ standard: true, secure: true }) }]);
+    const res = await rec.protocols.app!(new Request(rendererUrl));
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-security-policy')).toMatch(/script-src 'self'.*frame-ancestors 'none'/);
+    const html = await res.text();
+    expect(html).toBe(readFileSync(join(ROOT, 'out', 'renderer', 'index.html'), 'utf8'));
     expect(html).toContain("script-src 'self'");
+  });
+
+  it('app:// serves the built renderer only: other hosts, traversal and missing files are 404', async () => {
+    for (const url of ['app://bundle/../main/index.cjs', 'app://bundle/%2e%2e/main/index.cjs', 'app://other/index.html', 'app://bundle/nope.js', 'app://bundle/..%2f..%2fpackage.json']) {
+      const res = await rec.protocols.app!(new Request(url));
+      expect(res.status, url).toBe(404);
+      expect(res.headers.get('content-security-policy'), url).toMatch(/default-src 'self'/);
+    }
   });
 
   it('blocks navigation, new windows and permission requests', () => {
@@ -83,7 +100,13 @@ describe('Electron main process (stand-in electron module)', () => {
     let prevented = false;
     wc.emit('will-navigate', { preventDefault: () => (prevented = true) });
     expect(prevented).toBe(true);
-    expect(wc.openHandler({ url: 'https://example.com' })).toEqual({ action: 'deny' });
+    // Links: only allowlisted https sites go to the system browser; nothing opens in the app.
+    for (const url of ['https://example.com', 'http://github.com/x', 'https://github.com.evil.example/', 'https://user@github.com/', 'file:///etc/passwd', 'javascript:alert(1)', 'https://github.com:8443/']) {
+      expect(wc.openHandler({ url }), url).toEqual({ action: 'deny' });
+    }
+    expect(rec.opened).toEqual([]);
+    expect(wc.openHandler({ url: 'https://github.com/some/project' })).toEqual({ action: 'deny' });
+    expect(rec.opened).toEqual(['https://github.com/some/project']);
     let granted: boolean | null = null;
     rec.permission(null, 'media', (ok) => (granted = ok));
     expect(granted).toBe(false);
@@ -122,6 +145,26 @@ describe('Electron main process (stand-in electron module)', () => {
     const again = createRpcClient(async () => pageChannel(rec.ports.at(-1)!), 'closed');
     expect((await again.info()).packName).toBe('tiny');
     await expect(again.loadPack('/nonexistent')).rejects.toMatchObject({ code: 'BAD_PACK' });
+  });
+
+  it('loadPack takes only the shipped packs and folders chosen in the pack dialog in this session', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vqddm-chosen-'));
+    const mine = join(dir, 'mine');
+    cpSync(TINY_PACK, mine, { recursive: true });
+    cpSync(TINY_PACK, join(dir, 'other'), { recursive: true });
+    rec.windows[0]!.webContents.emit('did-finish-load');
+    const api = createRpcClient(async () => pageChannel(rec.ports.at(-1)!), 'closed');
+    const rule = 'the app loads only the shipped packs and folders chosen with "Choose pack folder…" in this session; choose it there again';
+    // The page names a folder itself (its stored setting, or a hostile page): refused.
+    await expect(api.loadPack(mine)).rejects.toMatchObject({ code: 'BAD_PACK', message: `model pack ${mine}: ${rule}` });
+    await expect(api.loadPack('/etc')).rejects.toMatchObject({ code: 'BAD_PACK', message: `model pack /etc: ${rule}` });
+    // Chosen in the dialog: main vouches for it to the engine process before the page learns the path.
+    const fake = require(fakePath) as { dialog: { showOpenDialog: () => Promise<unknown> } };
+    fake.dialog.showOpenDialog = async () => ({ canceled: false, filePaths: [mine] });
+    expect(await rec.handlers['dialog:choosePack']!(trusted)).toEqual({ ok: true, value: mine });
+    expect(await api.loadPack(mine)).toMatchObject({ packName: 'tiny', packDir: mine });
+    await expect(api.loadPack(join(dir, 'other'))).rejects.toMatchObject({ code: 'BAD_PACK' }); // never chosen
+    expect(await api.loadPack(TINY_PACK)).toMatchObject({ packDir: TINY_PACK }); // the pack it started with
   });
 
   it('preload exposes the host operations and hands the engine port to the page when asked', async () => {

@@ -29,22 +29,23 @@ function checkingEngine() {
     if (!v.is(entry.args, own) || (entry.job && !v.is(jobIdSchema, own[own.length - 1]))) violations.push(`${op}(${String(args).slice(0, 80)})`);
   };
   const listeners = new Set<(e: JobEvent) => void>();
-  const engine: EngineApi = {
-    info: async (...a) => (check('info', a), { packName: 'fake' }) as Awaited<ReturnType<EngineApi['info']>>,
-    decodeImage: async (...a) => (check('decodeImage', a), { width: 1, height: 1, data: new Uint8Array(4) }),
-    encodeImage: async (...a) => (check('encodeImage', a), new Uint8Array([1])),
-    fill: async (...a) => {
+  const engine = {
+    info: async (...a: unknown[]) => (check('info', a), { packName: 'fake' }) as Awaited<ReturnType<EngineApi['info']>>,
+    decodeImage: async (...a: unknown[]) => (check('decodeImage', a), { width: 1, height: 1, data: new Uint8Array(4) }),
+    encodeImage: async (...a: unknown[]) => (check('encodeImage', a), new Uint8Array([1])),
+    fill: async (...a: unknown[]) => {
       check('fill', a);
-      const jobId = a[1];
+      const jobId = String(a[1]);
       queueMicrotask(() => listeners.forEach((l) => l({ jobId, method: null, stage: 'finished', elapsedMs: 0 })));
     },
-    cancel: async (...a) => void check('cancel', a),
-    loadPack: async (...a) => {
+    cancel: async (...a: unknown[]) => void check('cancel', a),
+    loadPack: async (...a: unknown[]) => {
       check('loadPack', a);
       throw Object.assign(new Error('no pack there'), { code: 'BAD_PACK' });
     },
-    onJobEvent: (l) => (listeners.add(l), () => listeners.delete(l)),
-  };
+    onJobEvent: (l: (e: JobEvent) => void) => (listeners.add(l), () => listeners.delete(l)),
+    onBatchEvent: () => () => undefined,
+  } as unknown as EngineApi;
   return { engine, violations, calls };
 }
 

@@ -7,13 +7,17 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { HOST_CHANNELS, type OpenedFile, type RecentEntry, type SaveRequest, type SaveResult } from '../../shared/host.js';
 import { ApiError } from '../../shared/contract.js';
-import { writeFileAtomically } from '../../engine/io/atomicWrite.js';
+import { removeStaleTemporaries, writeFileAtomically } from '../../engine/io/atomicWrite.js';
 import type { RecentFiles } from '../recent.js';
 import { handle } from './result.js';
 
 const IMAGE_FILTER = { name: 'Images', extensions: ['png', 'jpg', 'jpeg', 'webp', 'tif', 'tiff', 'gif', 'avif'] };
 
-export function registerFilesIpc(recent: RecentFiles, rendererUrl: string, window: () => BrowserWindow | null): void {
+/**
+ * `allowPack`: tells the engine process a pack folder came from the dialog (it loads no other, besides the
+ * shipped packs); resolves once the engine process has it, so the page's loadPack that follows is allowed.
+ */
+export function registerFilesIpc(recent: RecentFiles, rendererUrl: string, window: () => BrowserWindow | null, allowPack: (dir: string) => Promise<void>): void {
   const writable = new Set<string>();
 
   const read = async (path: string): Promise<OpenedFile> => {
@@ -51,7 +55,9 @@ export function registerFilesIpc(recent: RecentFiles, rendererUrl: string, windo
       path = r.filePath;
     }
     try {
-      // Never a half-written file over the person's original: temporary sibling, flush, rename.
+      // Never a half-written file over the person's original: temporary sibling, flush, rename (and the
+      // temporaries a killed earlier Save of this file left go first).
+      await removeStaleTemporaries(path);
       await writeFileAtomically(path, req.bytes);
     } catch (e) {
       throw new ApiError('IO_ERROR', `Cannot write ${path}: ${(e as Error).message}`);
@@ -63,6 +69,8 @@ export function registerFilesIpc(recent: RecentFiles, rendererUrl: string, windo
     const w = window();
     const opts = { title: 'Choose a model pack folder', properties: ['openDirectory' as const] };
     const r = w ? await dialog.showOpenDialog(w, opts) : await dialog.showOpenDialog(opts);
-    return r.canceled || !r.filePaths[0] ? null : r.filePaths[0];
+    if (r.canceled || !r.filePaths[0]) return null;
+    await allowPack(r.filePaths[0]);
+    return r.filePaths[0];
   });
 }
