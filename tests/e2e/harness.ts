@@ -24,13 +24,16 @@ export interface ServeProcess {
   stop(): Promise<void>;
 }
 
-/** `node out/serve/index.js --port 0`, resolved once it prints its one `Serving at` line. */
-export async function startServe(extraArgs: string[] = ['--pack', TINY_PACK]): Promise<ServeProcess> {
+/**
+ * `node out/serve/index.js --port 0`, resolved once it prints its one `Serving at` line; `env` is added to
+ * the process's environment (a stand-in HOME, say).
+ */
+export async function startServe(extraArgs: string[] = ['--pack', TINY_PACK], env: Record<string, string> = {}): Promise<ServeProcess> {
   const entry = join(ROOT, 'out', 'serve', 'index.js');
   if (!existsSync(entry) || !existsSync(join(ROOT, 'out', 'renderer', 'index.html'))) {
     throw new Error('build first: `node scripts/build-node.mjs && npx vite build`');
   }
-  const child: ChildProcess = spawn(process.execPath, [entry, '--port', '0', ...extraArgs], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(process.execPath, [entry, '--port', '0', ...extraArgs], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   const lines: string[] = [];
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
