@@ -156,7 +156,9 @@ export async function inpaintCommand(argv: string[]): Promise<void> {
   const t0 = performance.now();
   const [imageBytes, maskBytes] = await Promise.all([readInput(imagePath, 'image'), readInput(maskPath, 'mask')]);
   // In the photo's own colour space: written back with its ICC profile, unmasked pixels keep their values.
-  const [image, source] = await Promise.all([decodeImage(imageBytes, `the image ${imagePath}`, undefined, { ownColourSpace: true }), readSourceMeta(imageBytes)]);
+  // Decoded first: its checks name what is wrong with the file; then its metadata is read.
+  const image = await decodeImage(imageBytes, `the image ${imagePath}`, undefined, { ownColourSpace: true });
+  const source = await readSourceMeta(imageBytes);
   const mask = await decodeMask(maskBytes, image.pixels.width, image.pixels.height, values['resize-mask'] === true);
   const imageDecodeMs = performance.now() - t0;
 

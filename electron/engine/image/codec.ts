@@ -19,14 +19,32 @@ export interface DecodedImage {
   format: string;
 }
 
+/**
+ * Vector formats are refused, not rasterised: an SVG can ask for any size and nest references without
+ * end (the issue's SVG bomb took 17 s), and a photo editor has no use for them. Sniffed from the first
+ * bytes, so librsvg or poppler never sees the file.
+ */
+function vectorKind(bytes: Uint8Array): string | null {
+  const head = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.length, 1024)).toString('latin1').replace(/^\ufeff|^\xef\xbb\xbf/, '').trimStart();
+  if (head.startsWith('%PDF')) return 'a PDF document';
+  if (/^<(\?xml|svg|!DOCTYPE svg|!--)/i.test(head) && /<svg[\s>]/i.test(head)) return 'an SVG image';
+  return null;
+}
+
+const VECTOR_FORMATS: Record<string, string> = { svg: 'an SVG image', pdf: 'a PDF document' };
+
 async function header(bytes: Uint8Array, what: string, maxPixels: number): Promise<Metadata> {
   if (bytes.length === 0) throw new ApiError('BAD_IMAGE', `${what} is empty (0 bytes)`);
+  const unsupported = (kind: string) => new ApiError('BAD_IMAGE', `${what} is ${kind}: vector images are unsupported (export it as PNG, JPEG or WebP first)`);
+  const vector = vectorKind(bytes);
+  if (vector) throw unsupported(vector);
   let meta: Metadata;
   try {
     meta = await sharp(bytes, { limitInputPixels: false }).metadata();
   } catch {
     throw new ApiError('BAD_IMAGE', `${what} is not a readable image (expected PNG, JPEG, WebP, TIFF, AVIF or GIF)`);
   }
+  if (meta.format && VECTOR_FORMATS[meta.format]) throw unsupported(VECTOR_FORMATS[meta.format]!);
   const { width = 0, height = 0 } = meta;
   if (width * height > maxPixels) {
     throw new ApiError('IMAGE_TOO_LARGE', `${what} is ${width}x${height} = ${(width * height / 1e6).toFixed(1)} MP, above the limit of ${maxPixels / 1e6} MP`);
