@@ -30,11 +30,14 @@ export class EditorStage {
   private full: HTMLCanvasElement | null = null;
   private small: HTMLCanvasElement | null = null;
   private resize: ResizeObserver;
+  private cellsTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly container: HTMLDivElement;
 
   private app: AppState;
 
   constructor(container: HTMLDivElement, app: AppState) {
     this.app = app;
+    this.container = container;
     this.stage = new Konva.Stage({ container, width: container.clientWidth || 1, height: container.clientHeight || 1 });
     this.imageLayer.add(this.imageNode);
     this.maskLayer.add(this.maskNode);
@@ -56,6 +59,7 @@ export class EditorStage {
   }
 
   destroy(): void {
+    if (this.cellsTimer) clearTimeout(this.cellsTimer);
     this.resize.disconnect();
     this.stage.destroy();
   }
@@ -81,13 +85,33 @@ export class EditorStage {
     this.imageLayer.batchDraw();
   }
 
+  /**
+   * The mask in effect. A stroke or selection just committed is drawn onto the mask by itself (MaskCanvas
+   * .update), so committing costs one stroke, not a redraw of all of them; the Cells overlay, which reads
+   * the whole mask back, follows after the frame that shows the stroke.
+   */
   setMask(ops: readonly MaskOp[], showCells: boolean): void {
-    if (!this.mask) return;
-    this.mask.redraw(ops);
-    const info = this.app.info;
-    this.cells = showCells && info ? latentCells(this.mask.alpha(), this.mask.scale, info.grids, info.downsample, info.grid * info.downsample) : [];
+    const mask = this.mask;
+    if (!mask) return;
+    mask.update(ops);
+    this.container.dataset.maskFullRedraws = String(mask.fullRedraws);
+    this.container.dataset.maskIncremental = String(mask.incremental);
     this.maskLayer.batchDraw();
-    this.overlayLayer.batchDraw();
+    if (this.cellsTimer) clearTimeout(this.cellsTimer);
+    this.cellsTimer = null;
+    const info = this.app.info;
+    if (!showCells || !info) {
+      this.cells = [];
+      this.overlayLayer.batchDraw();
+      return;
+    }
+    this.cellsTimer = setTimeout(() => {
+      this.cellsTimer = null;
+      if (this.mask !== mask) return;
+      const { alpha, scale } = mask.coverage();
+      this.cells = latentCells(alpha, scale, info.grids, info.downsample, info.grid * info.downsample);
+      this.overlayLayer.batchDraw();
+    }, 50);
   }
 
   setOverlay(opacity: number): void {

@@ -32,13 +32,14 @@ export function latentCells(alpha: AlphaMap, scale: number, grids: number[], dow
       const grid = chooseGrid(side, downsample, grids.length ? grids : [16]);
       const cells = new Uint8Array(grid * grid);
       const cell = t.size / grid;
+      // Each column's cell once, not a division per pixel (a large photo's tile is a million pixels).
+      const x1 = Math.min(t.x + t.size, alpha.width);
+      const column = new Int32Array(Math.max(0, x1 - t.x));
+      for (let i = 0; i < column.length; i++) column[i] = Math.min(grid - 1, Math.floor(i / cell));
       for (let y = t.y; y < t.y + t.size && y < alpha.height; y++) {
-        for (let x = t.x; x < t.x + t.size && x < alpha.width; x++) {
-          if (alpha.data[y * alpha.width + x]! < 128) continue;
-          const gx = Math.min(grid - 1, Math.floor((x - t.x) / cell));
-          const gy = Math.min(grid - 1, Math.floor((y - t.y) / cell));
-          cells[gy * grid + gx] = 1;
-        }
+        const row = y * alpha.width + t.x;
+        const base = Math.min(grid - 1, Math.floor((y - t.y) / cell)) * grid;
+        for (let i = 0; i < column.length; i++) if (alpha.data[row + i]! >= 128) cells[base + column[i]!] = 1;
       }
       out.push({ x: t.x / scale, y: t.y / scale, side, grid, cells });
     }

@@ -439,6 +439,81 @@ describe.skipIf(skipWithoutChromium())('editor journeys (Chromium, serve mode)',
     return pixels(await ed.download(() => page.getByRole('button', { name: 'Save image' }).click(), name));
   }
 
+  /**
+   * Time from a stroke's release until the page has drawn it and is free again (the main thread runs
+   * the pointerup, the mask commit, the next frame and then this timer), and the longest pointermove
+   * handling during the drag, in the page's clock.
+   */
+  async function timedStrokes(ed: EditorPage, strokes: [number, number][][]): Promise<{ commit: number[]; move: number[]; frame: number[] }> {
+    const { page } = ed;
+    await page.evaluate(`(() => {
+      const w = window;
+      w.__commit = []; w.__move = []; w.__frame = [];
+      if (w.__timing) return;
+      w.__timing = true;
+      let moveAt = 0, longest = 0, down = false, last = 0, gap = 0;
+      const tick = (t) => { if (!down) return; if (last) gap = Math.max(gap, t - last); last = t; requestAnimationFrame(tick); };
+      w.addEventListener('pointermove', (e) => { if (e.buttons) moveAt = performance.now(); }, true);
+      w.addEventListener('pointermove', (e) => { if (e.buttons) longest = Math.max(longest, performance.now() - moveAt); });
+      w.addEventListener('pointerdown', () => { longest = 0; gap = 0; last = 0; down = true; requestAnimationFrame(tick); }, true);
+      w.addEventListener('pointerup', () => {
+        const t0 = performance.now();
+        down = false;
+        w.__move.push(longest);
+        w.__frame.push(gap);
+        requestAnimationFrame(() => setTimeout(() => w.__commit.push(performance.now() - t0), 0));
+      }, true);
+    })()`);
+    for (const s of strokes) {
+      await ed.brush(s);
+      const n = strokes.indexOf(s) + 1;
+      await expect.poll(() => page.evaluate('window.__commit.length'), { timeout: 30_000 }).toBe(n);
+    }
+    const get = async (k: string) => (await page.evaluate(`window.${k}`)) as number[];
+    return { commit: await get('__commit'), move: await get('__move'), frame: await get('__frame') };
+  }
+
+  it('commits brush strokes on a 48 MP photo without redrawing the whole mask (prints the commit time)', async () => {
+    const ed = await newEditor();
+    const { page } = ed;
+    const big = await sharp({ create: { width: 8000, height: 6000, channels: 3, background: '#6a7b5c' } }).jpeg({ quality: 80 }).toBuffer();
+    await ed.open({ name: 'big.jpg', mimeType: 'image/jpeg', buffer: big });
+    await expect.poll(() => page.title(), { timeout: 60_000 }).toMatch(/^big\.jpg/);
+    await page.getByLabel(/^Size/).fill('400');
+    const strokes: [number, number][][] = [];
+    for (let i = 0; i < 6; i++) strokes.push([[0.1 + i * 0.12, 0.2], [0.15 + i * 0.12, 0.5], [0.12 + i * 0.12, 0.8]]);
+    const { commit, move, frame } = await timedStrokes(ed, strokes);
+    const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
+    const list = (v: number[]) => v.map((x) => x.toFixed(0)).join(', ');
+    console.log(`48 MP (8000x6000), brush 400 px, hardness 0.8: stroke commit ${list(commit)} ms (median ${median(commit).toFixed(0)} ms); longest pointermove handling per stroke ${move.map((v) => v.toFixed(1)).join(', ')} ms; longest frame during each drag ${list(frame)} ms`);
+    await ed.shot('19-48mp-strokes');
+    // with the Cells overlay on, and an undo (which redraws the mask from its ops)
+    await page.getByLabel('Cells').check();
+    await page.evaluate(`(() => { window.__long = []; new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__long.push(e.duration); }).observe({ type: 'longtask' }); })()`);
+    const cells = await timedStrokes(ed, [[[0.2, 0.9], [0.4, 0.92]], [[0.5, 0.9], [0.7, 0.92]]]);
+    await page.waitForTimeout(1500);
+    const longTasks = (await page.evaluate('window.__long')) as number[];
+    const undoMs = (await page.evaluate(`new Promise((resolve) => {
+      const t0 = performance.now();
+      window.dispatchEvent(new KeyboardEvent('keydown', { key: 'z', ctrlKey: true, bubbles: true }));
+      requestAnimationFrame(() => setTimeout(() => resolve(performance.now() - t0), 0));
+    })`)) as number;
+    console.log(`48 MP with Cells on: stroke commit ${list(cells.commit)} ms, tasks over 50 ms in the drags and the 1.5 s after: ${list(longTasks)} ms; undo (mask redrawn from 7 ops) ${undoMs.toFixed(0)} ms`);
+    await page.keyboard.press('Control+Shift+z');
+    await page.getByLabel('Cells').uncheck();
+    // Each stroke was drawn onto the mask by itself (its own bounds), not by redrawing every stroke so far.
+    const drawn = await ed.canvas.evaluate((el) => ({ ...(el as unknown as { dataset: Record<string, string> }).dataset }));
+    expect(Number(drawn.maskFullRedraws)).toBeLessThanOrEqual(3); // the first mask of the photo; the undo and redo
+    expect(Number(drawn.maskIncremental)).toBe(strokes.length + 3); // and the two with Cells on, and the redo
+    // and the mask holds all six strokes
+    const mask = await pixels(await ed.download(() => ed.saveMenu('Export mask'), 'mask-48mp.png'));
+    for (let i = 0; i < 6; i++) {
+      const x = Math.round((0.15 + i * 0.12) * 8000), y = 3000;
+      expect(mask.data[(y * mask.width + x) * 4], `stroke ${i + 1}`).toBe(255);
+    }
+    await context.close();
+  });
+
   it('offers a JPEG photo as JPEG in Save, and a PNG as PNG', async () => {
     const ed = await newEditor();
     const { page } = ed;
