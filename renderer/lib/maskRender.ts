@@ -100,11 +100,14 @@ function softStroke(ctx: Ctx, pts: number[], s: number, width: number, sigma: nu
 }
 
 let scratchCanvas: OffscreenCanvas | HTMLCanvasElement | null = null;
-/** A reused scratch canvas at least w x h. */
+/** Largest scratch canvas kept between strokes (16 MB); a larger one is made for its stroke only. */
+const SCRATCH_KEPT = 2048;
+const canvasOf = (w: number, h: number) => (typeof OffscreenCanvas === 'function' ? new OffscreenCanvas(w, h) : Object.assign(document.createElement('canvas'), { width: w, height: h }));
+/** A scratch canvas at least w x h, reused while it is not too large to keep. */
 function scratch(w: number, h: number): OffscreenCanvas | HTMLCanvasElement {
+  if (w > SCRATCH_KEPT || h > SCRATCH_KEPT) return canvasOf(w, h);
   if (!scratchCanvas || scratchCanvas.width < w || scratchCanvas.height < h) {
-    const W = Math.max(w, scratchCanvas?.width ?? 0), H = Math.max(h, scratchCanvas?.height ?? 0);
-    scratchCanvas = typeof OffscreenCanvas === 'function' ? new OffscreenCanvas(W, H) : Object.assign(document.createElement('canvas'), { width: W, height: H });
+    scratchCanvas = canvasOf(Math.max(w, scratchCanvas?.width ?? 0), Math.max(h, scratchCanvas?.height ?? 0));
   }
   return scratchCanvas;
 }
