@@ -43,6 +43,7 @@ const api: BridgeApi = {
     saveFile: (request) => invoke(HOST_CHANNELS.save, request),
     choosePackFolder: () => invoke(HOST_CHANNELS.choosePack),
     chooseBatchPath: (request) => invoke(HOST_CHANNELS.chooseBatchPath, { title: request.title, kind: request.kind }),
+    openBatchFolder: (path) => invoke(HOST_CHANNELS.openBatchFolder, path),
     onMenuCommand: (listener) => {
       const wrapped = (_e: unknown, command: MenuCommand, arg?: string) => listener(command, arg);
       ipcRenderer.on(HOST_CHANNELS.menuCommand, wrapped);

@@ -50,6 +50,8 @@ export interface HostApi {
    * (the engine's `listFolder`).
    */
   chooseBatchPath(request: BatchPathRequest): Promise<string | null>;
+  /** Shows a folder (a batch's output) in the system's file manager; false where the host cannot (browser). */
+  openBatchFolder(path: string): Promise<boolean>;
   /** Commands from the application menu (desktop); the browser never sends any. Returns unsubscribe. */
   onMenuCommand(listener: (command: MenuCommand, arg?: string) => void): () => void;
 }
@@ -77,6 +79,7 @@ export const HOST_CHANNELS = {
   save: 'files:save',
   choosePack: 'dialog:choosePack',
   chooseBatchPath: 'dialog:chooseBatchPath',
+  openBatchFolder: 'shell:openBatchFolder',
   menuCommand: 'menu:command',
 } as const;
 

@@ -96,6 +96,9 @@ export const browserHost: HostApi = {
   async chooseBatchPath() {
     return null;
   },
+  async openBatchFolder() {
+    return false;
+  },
   onMenuCommand() {
     return () => undefined;
   },

@@ -305,6 +305,16 @@ export class BatchState {
     }
   }
 
+  /** Shows the output folder in the file manager (desktop). */
+  async showOut(): Promise<void> {
+    if (!this.run) return;
+    try {
+      await this.api.host.openBatchFolder(this.run.out);
+    } catch (e) {
+      this.error = message(e);
+    }
+  }
+
   async exportPicks(): Promise<void> {
     try {
       this.exported = await this.api.batchExportPicks(null);

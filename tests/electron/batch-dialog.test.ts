@@ -14,6 +14,7 @@ type Handler = (e: { senderFrame: { url: string } }, ...args: unknown[]) => Prom
 interface Fake {
   __records: { handlers: Record<string, Handler>; loaded: string[]; forks: { child: { kill(): void } }[]; exposed: { api?: BridgeApi } };
   dialog: { showOpenDialog: (...a: unknown[]) => Promise<{ canceled: boolean; filePaths: string[] }> };
+  shell: { openPath?: (path: string) => Promise<string> };
 }
 
 const require = createRequire(import.meta.url);
@@ -64,10 +65,23 @@ describe('Batch folder dialog (desktop host operation)', () => {
     expect(await handler({ senderFrame: { url: 'https://evil.example/' } }, { title: 'x', kind: 'folder' })).toMatchObject({ ok: false });
   });
 
-  it('the preload exposes it as host.chooseBatchPath', async () => {
+  it('shows an output folder in the file manager, and only a folder', async () => {
+    const handler = fake.__records.handlers['shell:openBatchFolder']!;
+    const opened: string[] = [];
+    fake.shell.openPath = async (p) => (opened.push(p), '');
+    expect(await handler(trusted, ROOT)).toEqual({ ok: true, value: true });
+    expect(opened).toEqual([ROOT]);
+    expect(await handler(trusted, join(ROOT, 'package.json'))).toMatchObject({ ok: false, error: { code: 'IO_ERROR' } });
+    expect(await handler(trusted, 'relative/folder')).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
+    expect(await handler({ senderFrame: { url: 'https://evil.example/' } }, ROOT)).toMatchObject({ ok: false });
+    expect(opened).toEqual([ROOT]);
+  });
+
+  it('the preload exposes them as host.chooseBatchPath and host.openBatchFolder', async () => {
     (globalThis as { window?: unknown }).window = { postMessage: () => undefined };
     require(join(ROOT, 'out', 'preload', 'index.cjs'));
     const bridge = fake.__records.exposed.api!;
     expect(bridge.host.chooseBatchPath).toBeTypeOf('function');
+    expect(bridge.host.openBatchFolder).toBeTypeOf('function');
   });
 });
