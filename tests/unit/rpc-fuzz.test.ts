@@ -12,6 +12,7 @@ import type { JobEvent } from '../../electron/shared/contract.js';
 import { jobIdSchema, OPERATIONS, type EngineApi, type OperationName } from '../../electron/shared/operations.js';
 import { serveRpc, type RpcChannel, type RpcMessage } from '../../electron/shared/rpc.js';
 import { int, mutatedCall, randomValue, rng } from '../fuzz/generate.js';
+import { recordFigures } from '../reliability/record.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20240508);
 const MESSAGES = 3000;
@@ -118,5 +119,6 @@ describe(`rpc fuzzer (seed ${SEED})`, () => {
     expect(conn.sent.find((m) => m.t === 'result' && m.id === 999_999)).toMatchObject({ ok: true, value: { packName: 'fake' } });
     expect(closes + errors).toBeGreaterThan(0);
     console.log(`rpc fuzz seed ${SEED}: ${sent} messages in ${Date.now() - t0} ms; ${closes} channel closes, ${errors} error replies, ${oks} ok; engine calls ${JSON.stringify(calls)}`);
+    recordFigures('rpc-fuzz', { seed: SEED, sent, ms: Date.now() - t0, closes, errorReplies: errors, okReplies: oks, engineCalls: calls, throws: throws.length, violations: violations.length, stillAnswering: true });
   });
 });
