@@ -71,7 +71,8 @@ function jpegClaiming(jpeg: Buffer, width: number, height: number): Buffer {
 
 const raster = (w: number, h: number, ch: number, fill = 128) => ({ width: w, height: h, data: new Uint8Array(w * h * ch).fill(fill) });
 
-function request(over: Partial<FillRequest> & { settings?: Record<string, unknown> } = {}): FillRequest {
+/** A small fill request with some fields replaced, on purpose of any type (the checks are under test). */
+function request(over: Omit<Partial<FillRequest>, 'settings'> & { settings?: Record<string, unknown> } = {}): FillRequest {
   const mask = raster(32, 32, 1, 0);
   mask.data.fill(255, 10 * 32, 12 * 32);
   return { image: raster(32, 32, 4), mask, ...over, settings: { ...DEFAULT_SETTINGS, steps: 2, ...(over.settings ?? {}) } } as FillRequest;
@@ -96,7 +97,7 @@ export async function makeCorpus(dir: string, photo: string): Promise<BadCase[]>
 
   const cases: BadCase[] = [];
   /** An image file that must be refused the same way everywhere. */
-  const image = (id: string, what: string, bytes: Uint8Array, code: ErrorCode, message: RegExp) => {
+  const image = (id: string, what: string, bytes: Uint8Array, code: Outcome['code'], message: RegExp) => {
     const p = file(id, bytes);
     const end = { code, message };
     cases.push({ id, what, cli: { args: ['--image', p, '--mask', mask], end: { ...end, exit: 2 } }, api: { input: { op: 'decodeImage', bytes }, end }, serve: { input: { op: 'decodeImage', bytes }, end } });
