@@ -5,7 +5,7 @@
  * docs/RELIABILITY.md lists; the stand-in test (main-process.test.ts) checks the same items at run time.
  * Needs `node scripts/build-node.mjs` (out/main).
  */
-import Ajv from 'ajv';
+import { Ajv } from 'ajv';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
