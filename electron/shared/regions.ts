@@ -78,6 +78,41 @@ export function tilesFor(box: Box, bounds: Box, opts: CropOptions): Tile[] {
   return tiles;
 }
 
+/**
+ * The part of a region's box each of its tiles is to fill (a region longer than the photo's short side
+ * has several). Consecutive tiles overlap, by half a tile or more; each overlap is split at its middle, so
+ * the boundary between two tiles' fills lies a quarter tile or more inside both crops, instead of at the
+ * earlier tile's own edge, where its fill had no context beyond the crop (with a whole-photo mask the
+ * fill fades there, and a hard vertical seam showed where the next tile's fill began). Every pixel of the
+ * box is in exactly one claim; a single tile claims the whole box.
+ *
+ * For the engine's tile planner: a tile samples every masked pixel of its crop not filled yet, but pastes
+ * (and marks filled) only those inside its claim, cross-fading from the earlier tile's fill over a band
+ * just before the claim starts.
+ */
+export function tileClaims(region: Region): Box[] {
+  const { box, tiles } = region;
+  if (tiles.length <= 1) return [{ ...box }];
+  const alongX = tiles.some((t) => t.x !== tiles[0].x);
+  const lo = alongX ? box.x0 : box.y0;
+  const hi = alongX ? box.x1 : box.y1;
+  const cuts: number[] = [];
+  for (let k = 0; k + 1 < tiles.length; k++) {
+    const a = tiles[k];
+    const b = tiles[k + 1];
+    const aEnd = (alongX ? a.x : a.y) + a.size;
+    const bStart = alongX ? b.x : b.y;
+    // the middle of the overlap; tiles that only touch are cut where they meet
+    const cut = bStart < aEnd ? Math.round((bStart + aEnd) / 2) : bStart;
+    cuts.push(Math.min(hi, Math.max(lo, cuts[k - 1] ?? lo, cut)));
+  }
+  return tiles.map((_, k) => {
+    const from = k === 0 ? lo : cuts[k - 1];
+    const to = k === cuts.length ? hi : cuts[k];
+    return alongX ? { x0: from, y0: box.y0, x1: to, y1: box.y1 } : { x0: box.x0, y0: from, x1: box.x1, y1: to };
+  });
+}
+
 function centred(box: Box, size: number, bounds: Box): Tile {
   const cx = (box.x0 + box.x1) / 2;
   const cy = (box.y0 + box.y1) / 2;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chooseGrid, componentBoxes, fillWindow, planRegions, tilesFor } from '../../electron/shared/regions.js';
+import { chooseGrid, componentBoxes, fillWindow, planRegions, tileClaims, tilesFor, type Box } from '../../electron/shared/regions.js';
 import { planTiles } from '../../electron/engine/pipeline.js';
 import { compositeTile, featherWeights } from '../../electron/engine/image/composite.js';
 
@@ -37,6 +37,38 @@ describe('crop planning', () => {
     const tiles = planTiles(mask, regions, 4, [16]);
     const covered = tiles.reduce((n, t) => n + t.mask.reduce((a, v) => a + v, 0), 0);
     expect(covered).toBe(400 * 20);
+  });
+
+  it('splits a long region between its tiles at the middle of each overlap, away from every crop edge (issue 10 item 9)', () => {
+    const area = (b: Box) => (b.x1 - b.x0) * (b.y1 - b.y0);
+    for (const [W, H] of [[256, 192], [512, 192], [192, 700]]) {
+      // a whole-photo mask: one region, tiles of the short side overlapping by half or more
+      const [region] = planRegions(maskWith(W, H, [[0, 0, W, H]]), { context: 2, minSize: 64 });
+      const claims = tileClaims(region);
+      expect(claims).toHaveLength(region.tiles.length);
+      expect(claims.reduce((n, c) => n + area(c), 0)).toBe(W * H); // a partition of the box
+      const alongX = W > H;
+      claims.forEach((c, k) => {
+        const t = region.tiles[k];
+        // inside its own crop...
+        expect(c.x0 >= t.x && c.x1 <= t.x + t.size && c.y0 >= t.y && c.y1 <= t.y + t.size).toBe(true);
+        // ...and where it meets the next claim, a quarter tile or more from both crops' edges: the seam
+        // between two tiles' fills no longer lies on the earlier tile's edge
+        if (k + 1 < claims.length) {
+          const cut = alongX ? c.x1 : c.y1;
+          const next = region.tiles[k + 1];
+          expect(alongX ? claims[k + 1].x0 : claims[k + 1].y0).toBe(cut);
+          expect((alongX ? t.x : t.y) + t.size - cut).toBeGreaterThanOrEqual(t.size / 4);
+          expect(cut - (alongX ? next.x : next.y)).toBeGreaterThanOrEqual(t.size / 4);
+        }
+      });
+    }
+    // 256 x 192: crops at x 0 and 64 (192 px); the fill changes hands at x 128, not at the first crop's edge (192)
+    const [r] = planRegions(maskWith(256, 192, [[0, 0, 256, 192]]), { context: 2, minSize: 64 });
+    expect(tileClaims(r)).toEqual([{ x0: 0, y0: 0, x1: 128, y1: 192 }, { x0: 128, y0: 0, x1: 256, y1: 192 }]);
+    // one tile claims its whole region
+    const [small] = planRegions(maskWith(400, 400, [[100, 100, 10, 10]]), { context: 2, minSize: 64 });
+    expect(tileClaims(small)).toEqual([small.box]);
   });
 
   it('a window of the mask plans the same crops as the whole photo', () => {
