@@ -10,12 +10,15 @@
  * fill in progress between two model calls (its unit stays "started" in the record, so the next start
  * does it again) and ends the run; a start on the same output folder resumes.
  */
-import { access } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { ApiError, type Method } from '../shared/contract.js';
-import type { BatchAction, BatchEvent, BatchItem, BatchPreview, BatchRun, BatchSpec, BatchStatus, BatchUnit, FolderListing, PicksExport, Thumbnail, UnitState } from '../shared/batch.js';
+import type { BatchAction, BatchAddRequest, BatchAdded, BatchEvent, BatchItem, BatchPreview, BatchRun, BatchSpec, BatchStatus, BatchUnit, FolderListing, PicksExport, Thumbnail, UnitState } from '../shared/batch.js';
 import { inspectPairs } from '../cli/batch/dryRun.js';
+import { writeDurably } from '../cli/batch/durable.js';
+import { orientedSize } from '../cli/batch/inspect.js';
 import type { BatchOptions } from '../cli/batch/options.js';
 import { absolute } from '../cli/batch/output.js';
 import { pairPhotos } from '../cli/batch/pairing.js';
@@ -432,6 +435,43 @@ export class BatchService {
     } catch (err) {
       throw asApi(err);
     }
+  }
+
+  /**
+   * The editor's photo and its painted mask into a batch's folders (the same-name rule: the masks folder;
+   * the beside-the-photo rule: `<stem>_mask.png` next to it). Both must be PNGs of one size and the mask
+   * not empty. A file already there is left alone when it holds the same bytes, and refused otherwise.
+   */
+  async batchAddPhoto(r: BatchAddRequest): Promise<BatchAdded> {
+    const scope = await this.scopeP;
+    const images = await scope.existing(r.images, 'The photos folder', 'folder');
+    let maskDir = images;
+    if (r.pair === 'stem') {
+      if (!r.masks) throw new ApiError('BAD_REQUEST', 'The "same name" rule needs a masks folder: choose one');
+      maskDir = await scope.existing(r.masks, 'The masks folder', 'folder');
+    }
+    const stem = r.name.slice(0, -'.png'.length);
+    const photoPath = join(images, r.name);
+    const maskPath = join(maskDir, r.pair === 'stem' ? `${stem}.png` : `${stem}_mask.png`);
+    const png = (b: Uint8Array) => b.length > 8 && b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47;
+    if (!png(r.photo) || !png(r.mask)) throw new ApiError('BAD_IMAGE', 'The photo and its mask are sent as PNG files');
+    const [p, m] = [await orientedSize(r.photo, 'the photo'), await orientedSize(r.mask, 'the mask')];
+    if (p.width !== m.width || p.height !== m.height) throw new ApiError('MASK_SIZE_MISMATCH', `the mask is ${m.width}x${m.height} but the photo is ${p.width}x${p.height}`);
+    const { data } = await sharp(r.mask).greyscale().raw().toBuffer({ resolveWithObject: true });
+    if (!data.some((v) => v >= 128)) throw new ApiError('EMPTY_MASK', 'The mask is empty: paint over the part to fill first');
+    const todo: [string, Uint8Array][] = [];
+    for (const [path, bytes] of [[photoPath, r.photo], [maskPath, r.mask]] as const) {
+      const there = await readFile(path).catch(() => null);
+      if (there && Buffer.compare(there, bytes) === 0) continue;
+      if (there) throw new ApiError('IO_ERROR', `${path} already exists (another file of that name); nothing is written over: rename the photo or move that file`);
+      todo.push([path, bytes]);
+    }
+    try {
+      for (const [path, bytes] of todo) await writeDurably(path, bytes, 'vqddm-add');
+    } catch (err) {
+      throw new ApiError('IO_ERROR', `Cannot write into the batch's folders: ${(err as Error).message}`);
+    }
+    return { photo: photoPath, mask: maskPath };
   }
 
   /** Stops a running batch and waits for its record to be closed. */

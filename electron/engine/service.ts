@@ -139,6 +139,7 @@ export async function createEngineService(opts: ServiceOptions = {}): Promise<En
     batchStatus: () => batch.batchStatus(),
     batchPick: (item, pick) => batch.batchPick(item, pick),
     batchExportPicks: (dest) => batch.batchExportPicks(dest),
+    batchAddPhoto: (request) => batch.batchAddPhoto(request),
     onBatchEvent: (listener) => batch.subscribe(listener),
 
     async dispose(): Promise<void> {

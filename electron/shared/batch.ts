@@ -60,6 +60,27 @@ export const batchStartSchema = v.object({
 export const itemKeySchema = v.pipe(v.string(), v.minLength(1), v.maxLength(4096));
 export const pickSchema = v.nullable(v.picklist(METHODS, `a pick is one of ${METHODS.join(', ')}, or null`));
 
+/**
+ * A photo and the mask painted over it in the editor, added to a batch's folders (`batchAddPhoto`): the
+ * photo into the photos folder as `name`, its mask into the masks folder as `<stem>.png` (same-name rule)
+ * or beside the photo as `<stem>_mask.png` (suffix rule). Both PNG.
+ */
+export const batchAddSchema = v.object({
+  images: pathSchema,
+  masks: v.nullable(pathSchema),
+  pair: v.picklist(['stem', 'suffix'], 'a painted mask joins a batch by the same-name or the beside-the-photo rule'),
+  name: v.pipe(v.string(), v.regex(/^[^/\\\0.][^/\\\0]{0,199}\.png$/i, 'the photo\'s name is a file name ending in .png, without a folder')),
+  photo: v.custom<Uint8Array>((x) => x instanceof Uint8Array, 'the photo must be bytes (Uint8Array)'),
+  mask: v.custom<Uint8Array>((x) => x instanceof Uint8Array, 'the mask must be bytes (Uint8Array)'),
+});
+export type BatchAddRequest = v.InferOutput<typeof batchAddSchema>;
+
+/** What `batchAddPhoto` wrote (or found there already, the same bytes). */
+export interface BatchAdded {
+  photo: string;
+  mask: string;
+}
+
 export const THUMB_MIN = 16;
 export const THUMB_MAX = 2048;
 export const thumbSideSchema = v.pipe(v.number(), v.integer(), v.minValue(THUMB_MIN, `a thumbnail is ${THUMB_MIN} to ${THUMB_MAX} pixels`), v.maxValue(THUMB_MAX, `a thumbnail is ${THUMB_MIN} to ${THUMB_MAX} pixels`));

@@ -9,7 +9,7 @@
  */
 import * as v from 'valibot';
 import { ApiError, type EngineInfo, type ErrorCode, type JobEvent, type RgbaImage } from './contract.js';
-import { BATCH_ACTIONS, batchSpecSchema, batchStartSchema, itemKeySchema, pathSchema, pickSchema, thumbSideSchema, type BatchEvent, type BatchItem, type BatchPreview, type BatchRun, type BatchStatus, type FolderListing, type PicksExport, type Thumbnail } from './batch.js';
+import { BATCH_ACTIONS, batchAddSchema, batchSpecSchema, batchStartSchema, itemKeySchema, pathSchema, pickSchema, thumbSideSchema, type BatchAdded, type BatchEvent, type BatchItem, type BatchPreview, type BatchRun, type BatchStatus, type FolderListing, type PicksExport, type Thumbnail } from './batch.js';
 import { fillSettingsSchema } from './settings.js';
 
 const MAX_SIDE = 1 << 20;
@@ -92,6 +92,8 @@ export const OPERATIONS = {
   batchStatus: { args: v.tuple([]), invalid: 'BAD_REQUEST', maxBytes: SMALL },
   batchPick: { args: v.tuple([itemKeySchema, pickSchema]), invalid: 'BAD_REQUEST', maxBytes: SMALL },
   batchExportPicks: { args: v.tuple([v.nullable(pathSchema)]), invalid: 'BAD_REQUEST', maxBytes: SMALL },
+  /** A photo and its painted mask, both PNG (as decodeImage's limit). */
+  batchAddPhoto: { args: v.tuple([batchAddSchema]), invalid: 'BAD_REQUEST', maxBytes: 512 * MiB, tooLarge: 'IMAGE_TOO_LARGE' },
 } as const satisfies OperationTable;
 
 export type OperationName = keyof typeof OPERATIONS;
@@ -123,6 +125,8 @@ export interface OperationResults {
   batchPick: BatchItem;
   /** Copies the picked results of the current batch to a folder (null: `picks` in the output folder). */
   batchExportPicks: PicksExport;
+  /** Writes the editor's photo and painted mask into a batch's folders; never over another file. */
+  batchAddPhoto: BatchAdded;
 }
 
 export type OperationArgs<K extends OperationName> = v.InferOutput<(typeof OPERATIONS)[K]['args']>;

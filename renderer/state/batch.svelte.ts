@@ -8,10 +8,21 @@
  */
 import { SvelteMap } from 'svelte/reactivity';
 import type { BatchEvent, BatchItem, BatchPreview, BatchRun, BatchSpec, FolderListing, PairRule, PicksExport } from '../../electron/shared/batch';
-import type { FillSettings, Method } from '../../electron/shared/contract';
+import type { FillSettings, Method, RgbaImage } from '../../electron/shared/contract';
 import type { Api } from '../../electron/shared/host';
 import { METHODS, NUMBER_FIELDS, STAGE_FIELDS, type NumberSetting, type StageSetting } from '../../electron/shared/settings';
+import { encodeInPage } from '../lib/encode';
+import type { MaskOp } from '../lib/maskOps';
+import { rasterizeMask } from '../lib/maskRender';
+import { maskToRgba } from '../lib/sheet';
 import type { KeyValueStore } from './settings.svelte';
+
+/** The photo open in the editor and its mask's edits, for "Add the editor's photo". */
+export interface EditorPhoto {
+  name: string;
+  image: RgbaImage | null;
+  maskOps: readonly MaskOp[];
+}
 
 export type PathField = 'images' | 'masks' | 'out';
 export type OutputFormat = 'input' | 'png' | 'jpeg' | 'webp';
@@ -70,6 +81,8 @@ export class BatchState {
     /** The settings panel's fill settings now (the batch's methods replace its methods). */
     private readonly settings: () => FillSettings,
     private readonly store: KeyValueStore | null = null,
+    /** The editor's photo now, and the mask painted over it. */
+    private readonly editor: () => EditorPhoto = () => ({ name: '', image: null, maskOps: [] }),
   ) {
     try {
       const saved = JSON.parse(store?.getItem(STORE_KEY) ?? 'null') as Partial<Record<string, unknown>> | null;
@@ -301,6 +314,45 @@ export class BatchState {
       this.replaceItem(await this.api.batchPick(item.key, next));
     } catch (e) {
       this.replaceItem({ ...now });
+      this.error = message(e);
+    }
+  }
+
+  /** Why the editor's photo cannot be added now, or null. */
+  get addProblem(): string | null {
+    if (!this.editor().image) return 'Open a photo in the editor and paint its mask first';
+    if (this.pair !== 'stem' && this.pair !== 'suffix') return 'A painted mask joins a batch by the same-name or the beside-the-photo rule';
+    if (!this.images.trim()) return 'Choose the photos folder first';
+    if (this.pair === 'stem' && !this.masks.trim()) return 'Choose the masks folder first';
+    return null;
+  }
+
+  /**
+   * Adds the photo open in the editor (as a PNG of its pixels now) and the mask painted over it to the
+   * batch's folders, then previews again.
+   */
+  async addFromEditor(): Promise<void> {
+    const problem = this.addProblem;
+    if (problem) {
+      this.error = problem;
+      return;
+    }
+    const { name, image, maskOps } = this.editor();
+    const mask = rasterizeMask(maskOps, image!.width, image!.height);
+    if (!mask.data.some((v) => v >= 128)) {
+      this.error = 'The mask is empty: paint over the part to fill first';
+      return;
+    }
+    const png = async (im: RgbaImage) => (await encodeInPage(im, 'png', 100)) ?? (await this.api.encodeImage(im, 'png', 100));
+    const stem = (name || 'photo').replace(/\.[^.]+$/, '').replace(/[/\\\0]/g, '_').replace(/^\.+/, '') || 'photo';
+    try {
+      const added = await this.api.batchAddPhoto({
+        images: this.images.trim(), masks: this.pair === 'stem' ? this.masks.trim() : null, pair: this.pair as 'stem' | 'suffix',
+        name: `${stem.slice(0, 190)}.png`, photo: await png(image!), mask: await png(maskToRgba(mask)),
+      });
+      this.notice = `Added ${added.photo} and its mask ${added.mask}`;
+      if (!this.missing) await this.refreshPreview();
+    } catch (e) {
       this.error = message(e);
     }
   }

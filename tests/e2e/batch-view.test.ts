@@ -204,4 +204,37 @@ describe.skipIf(skipWithoutChromium())('Batch view (Chromium, serve mode)', () =
     await expect.poll(() => page.getByRole('button', { name: 'Transformer is better for street-0.png' }).getAttribute('aria-pressed')).toBe('true');
     expect(await page.getByLabel('Photos folder', { exact: true }).inputValue()).toBe(photos);
   });
+
+  it('the photo open in the editor joins a batch with the mask painted over it', async () => {
+    const painted = join(home, 'painted');
+    mkdirSync(join(painted, 'photos'), { recursive: true });
+    mkdirSync(join(painted, 'masks'), { recursive: true });
+    await page.getByRole('button', { name: 'Back to the editor' }).click();
+    const chooser = page.waitForEvent('filechooser');
+    await page.getByRole('button', { name: 'Open…' }).click();
+    await (await chooser).setFiles(join(photos, 'street-3.jpg'));
+    await expect.poll(() => page.title()).toContain('street-3.jpg');
+    await page.getByRole('radio', { name: 'Brush' }).click();
+    const canvas = page.getByTestId('editor-canvas');
+    const box = (await canvas.boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.45, box.y + box.height * 0.5);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.55, box.y + box.height * 0.55, { steps: 8 });
+    await page.mouse.up();
+    await page.getByRole('button', { name: 'Batch: whole folders…' }).click();
+    await page.getByLabel('Photos folder', { exact: true }).fill(join(painted, 'photos'));
+    await page.getByLabel('Photos folder', { exact: true }).press('Tab');
+    await page.getByLabel('Masks folder', { exact: true }).fill(join(painted, 'masks'));
+    await page.getByLabel('Masks folder', { exact: true }).press('Tab');
+    await page.getByLabel('Output folder', { exact: true }).fill(join(painted, 'filled'));
+    await page.getByLabel('Output folder', { exact: true }).press('Tab');
+    await page.getByRole('button', { name: "Add the editor's photo and mask" }).click();
+    await expect.poll(() => text(page.getByTestId('preview-summary'))).toMatch(/1 ready · 0 done before · 0 with problems/);
+    expect(readdirSync(join(painted, 'photos'))).toEqual(['street-3.png']);
+    expect(readdirSync(join(painted, 'masks'))).toEqual(['street-3.png']);
+    const m = await sharp(join(painted, 'masks', 'street-3.png')).greyscale().raw().toBuffer({ resolveWithObject: true });
+    expect([m.info.width, m.info.height]).toEqual([W, H]);
+    expect(m.data.filter((v) => v >= 128).length).toBeGreaterThan(100);
+    await shot(page, '08-added-from-editor');
+  });
 });

@@ -109,6 +109,32 @@ describe('batch folders in serve mode: the home folder only', () => {
   });
 });
 
+describe('a photo and its painted mask added from the editor', () => {
+  it('writes both into the batch\'s folders by its rule, again harmlessly, never over another file', async () => {
+    const f = await shoot(1);
+    const photo = await sharp(PHOTO).png().toBuffer();
+    const m = rectMask(256, 192, 20, 20, 30, 30);
+    const mask = await sharp(Buffer.from(m.data), { raw: { width: 256, height: 192, channels: 1 } }).png().toBuffer();
+    const req = { images: f.images, masks: f.masks, pair: 'stem' as const, name: 'painted.png', photo: new Uint8Array(photo), mask: new Uint8Array(mask) };
+    expect(await service.batchAddPhoto(req)).toEqual({ photo: join(f.images, 'painted.png'), mask: join(f.masks, 'painted.png') });
+    expect(readFileSync(join(f.masks, 'painted.png'))).toEqual(mask);
+    expect(await service.batchAddPhoto(req)).toMatchObject({ photo: join(f.images, 'painted.png') });
+    expect((await service.batchPreview(spec(f))).pairs.map((p) => [p.item, p.status])).toEqual([['p0.jpg', 'ready'], ['painted.png', 'ready']]);
+    // Beside the photo with the suffix rule.
+    expect(await service.batchAddPhoto({ ...req, masks: null, pair: 'suffix', name: 'other.png' })).toEqual({ photo: join(f.images, 'other.png'), mask: join(f.images, 'other_mask.png') });
+    // Another mask for a photo already there is refused, and nothing is written.
+    const other = await sharp(Buffer.from(rectMask(256, 192, 60, 60, 30, 30).data), { raw: { width: 256, height: 192, channels: 1 } }).png().toBuffer();
+    await expect(service.batchAddPhoto({ ...req, mask: new Uint8Array(other) })).rejects.toMatchObject({ message: expect.stringMatching(/already exists .*nothing is written over/) });
+    expect(readFileSync(join(f.masks, 'painted.png'))).toEqual(mask);
+    const empty = await sharp(Buffer.alloc(256 * 192), { raw: { width: 256, height: 192, channels: 1 } }).png().toBuffer();
+    await expect(service.batchAddPhoto({ ...req, name: 'e.png', mask: new Uint8Array(empty) })).rejects.toMatchObject({ code: 'EMPTY_MASK' });
+    const small = await sharp(Buffer.alloc(64 * 48, 255), { raw: { width: 64, height: 48, channels: 1 } }).png().toBuffer();
+    await expect(service.batchAddPhoto({ ...req, name: 's.png', mask: new Uint8Array(small) })).rejects.toMatchObject({ code: 'MASK_SIZE_MISMATCH' });
+    await expect(service.batchAddPhoto({ ...req, images: outside })).rejects.toMatchObject({ message: expect.stringMatching(/outside your home folder/) });
+    expect(existsSync(join(f.images, 'e.png'))).toBe(false);
+  });
+});
+
 describe('the app\'s batch: preview, run, pause, stop, resume, picks', () => {
   it('the preview lists every pair and flags the problems; it writes nothing', async () => {
     const f = await shoot(3, [1]);

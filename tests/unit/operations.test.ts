@@ -26,7 +26,7 @@ function pipe() {
 }
 
 /** The batch's operations (tests/engine/batch-service.test.ts), which these tests do not call. */
-const BATCH_OPS = ['listFolder', 'thumbnail', 'batchPreview', 'batchStart', 'batchControl', 'batchStatus', 'batchPick', 'batchExportPicks'] as const;
+const BATCH_OPS = ['listFolder', 'thumbnail', 'batchPreview', 'batchStart', 'batchControl', 'batchStatus', 'batchPick', 'batchExportPicks', 'batchAddPhoto'] as const;
 const noBatch = Object.fromEntries(BATCH_OPS.map((op) => [op, async () => Promise.reject(new ApiError('BAD_REQUEST', `${op}: no batch here`))])) as unknown as Pick<EngineApi, (typeof BATCH_OPS)[number]>;
 
 /** An engine whose fills emit a queued and a finished event, and that records cancels. */
