@@ -262,6 +262,11 @@ describe('the app\'s batch: preview, run, pause, stop, resume, picks', () => {
     expect(again.items.map((i) => i.pick)).toEqual(['vqddm', null, null]);
     await until(ended);
 
+    // The CLI's --merge-records keeps the picks (they are not unit states, but they are the record's).
+    const merged = spawnSync(process.execPath, [join(ROOT, 'bin', 'vqddm.js'), 'batch', '--merge-records', f.out, '--json'], { encoding: 'utf8' });
+    expect(merged.status).toBe(0);
+    expect(recordLines(f.out).filter((l) => 'pick' in l).map((l) => [l.item, l.pick])).toEqual([['p0.jpg', 'transformer'], ['p2.jpg', 'vqddm'], ['p0.jpg', 'vqddm'], ['p2.jpg', null]]);
+
     const elsewhere = join(f.out, '..', 'mine');
     mkdirSync(elsewhere);
     writeFileSync(join(elsewhere, 'p0.vqddm.jpg'), 'not ours');

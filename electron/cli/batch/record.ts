@@ -183,6 +183,30 @@ export async function writeInfo(dir: string, info: BatchInfo, tag: string): Prom
 export async function mergeRecords(dir: string): Promise<{ files: string[]; lines: RecordLine[] }> {
   const { files, lines } = await readRecords(dir);
   if (files.length === 0) throw usageError(`--merge-records: no batch.jsonl or batch.shard-K-of-N.jsonl in ${dir}`);
-  await writeDurably(join(dir, 'batch.jsonl'), lines.map((l) => `${JSON.stringify(l)}\n`).join(''), 'vqddm-merge');
+  // The app's picks (`{"t", "item", "pick"}` lines, not unit states) stay, in time order among the rest.
+  const picks = await readPickLines(dir, files);
+  const all: { t: string; text: string }[] = [...lines.map((l) => ({ t: l.t, text: JSON.stringify(l) })), ...picks];
+  all.sort((a, b) => (a.t < b.t ? -1 : a.t > b.t ? 1 : 0));
+  await writeDurably(join(dir, 'batch.jsonl'), all.map((l) => `${l.text}\n`).join(''), 'vqddm-merge');
   return { files, lines };
+}
+
+/** The pick lines of the record files, each once. */
+async function readPickLines(dir: string, files: string[]): Promise<{ t: string; text: string }[]> {
+  const seen = new Set<string>();
+  const out: { t: string; text: string }[] = [];
+  for (const f of files) {
+    for (const raw of (await readFile(join(dir, f), 'utf8')).split('\n')) {
+      if (!raw.includes('"pick"') || seen.has(raw)) continue;
+      try {
+        const line = JSON.parse(raw) as { t?: unknown; item?: unknown; method?: unknown };
+        if (typeof line.t !== 'string' || typeof line.item !== 'string' || 'method' in line || !('pick' in line)) continue;
+        seen.add(raw);
+        out.push({ t: line.t, text: raw });
+      } catch {
+        // a torn line
+      }
+    }
+  }
+  return out;
 }

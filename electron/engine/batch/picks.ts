@@ -3,7 +3,7 @@
  *
  * A pick is a line of the batch's `batch.jsonl`, `{"t", "item", "pick": "<method>" | null, "by": "app"}`,
  * appended and flushed like every other line, the latest per item counting. It has no `method` and no
- * `status`, so the CLI's reader passes over it (a pick is not a unit's state). "Export picks" copies the
+ * `status`, so the CLI's reader passes over it (a pick is not a unit's state); `--merge-records` keeps it. "Export picks" copies the
  * picked results, only those, into a folder (default `picks` in the output folder), sub-folders
  * mirrored, each written whole (temporary name, fsync, rename), with `picks.json` saying what came from
  * where. A file there that no export wrote is never written over; files an earlier export wrote for
