@@ -1,6 +1,6 @@
 """Stage 4: discrete (multinomial) diffusion prior over the code grid, docs/METHOD.md eq. 15-24.
 
-    nice -n 10 /usr/bin/python3 -m models.training.diffusion --steps 1600   # resumes from runs/diffusion/ckpt.pt
+    nice -n 10 /usr/bin/python3 -m models.training.diffusion --steps 2000   # resumes from runs/diffusion/ckpt.pt
 
 All probabilities in log space. The network predicts log p(z_0 | z_t) (log-softmax over K); the loss is the
 ELBO: KL(q(z_{t-1}|z_t,z_0) || p(z_{t-1}|z_t)) for t >= 2, the decoder NLL -log p(z_0|z_1) at t = 1, plus
@@ -41,8 +41,8 @@ class DiffConfig:
     # training
     batch: int = 32
     lr: float = 5e-4
-    steps: int = 1600             # length of the learning-rate schedule (~35 min on 2 CPU cores: ~46 steps/min)
-    minutes: float = 60.0         # safety stop for one run (rerun to continue)
+    steps: int = 2000             # length of the learning-rate schedule (~35 min on 2 shared CPU cores, ~58 steps/min)
+    minutes: float = 70.0         # safety stop for one run (rerun to continue)
     max_steps: int = 10**9        # stop this run at this step (the schedule still follows `steps`)
     big_every: int = 0            # every n-th batch is a 32x32-grid batch (0: never)
     huge_every: int = 0           # every n-th batch is a 64x64 grid of a crop at the photo's own scale (0: never)

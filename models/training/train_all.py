@@ -27,13 +27,15 @@ from .common import RUNS, pick_device
 
 # Per stage and device kind: (steps, batch, minutes). Steps set the learning-rate schedule (models/training/
 # loop.py); minutes only stop a run that is much slower than planned (rerunning continues where it stopped).
-# CPU steps come from the step rates logged for the shipped pack on 2 shared cores (models/default/REPORT.md):
+# CPU steps come from the step rates logged on 2 shared cores: the shipped pack (models/default/REPORT.md)
 # VQ-GAN 1372 steps of 16 crops in 50.1 min (~27/min), ReFiT's fine-tune 156 steps in ~7 min (~22/min),
-# diffusion 1178 steps of 32 grids in 25.4 min (~46/min), transformer 200 steps of 32 grids in 21.3 min
-# (~9.4/min); so about 50, 8, 35 and 35 minutes, with minute limits well above. The CUDA steps are estimates,
-# not measured on a GPU (see models/README.md); its limits are the earlier 90/15-minute budgets with room to spare.
+# diffusion 37712 grids = 1450 steps (every 4th of 8 32x32 grids) in 25.4 min (~57/min), transformer 200 steps
+# in 21.3 min (~9.4/min); a later run of this plan's priors (big_every 3, huge_every 4, window_every 2)
+# diffusion 2120 steps in 35 min (~60/min), transformer ~5.3 steps/min. So about 50, 7, 35 and 35 minutes,
+# with minute limits at about twice those times. The CUDA steps are estimates, not measured on a GPU
+# (see models/README.md); its limits are the earlier 90/15-minute budgets with room to spare.
 PLANS = {
-    "cpu": {"vqgan": (1400, 16, 80), "refit": (160, 16, 15), "diffusion": (1600, 32, 60), "transformer": (330, 32, 60),
+    "cpu": {"vqgan": (1400, 16, 100), "refit": (160, 16, 15), "diffusion": (2000, 32, 70), "transformer": (260, 32, 70),
             "n16": 40000, "n32": 4000, "n64": 2000, "threads": 2},
     "cuda": {"vqgan": (30000, 64, 120), "refit": (3000, 64, 20), "diffusion": (50000, 128, 120),
              "transformer": (50000, 128, 120), "n16": 400000, "n32": 40000, "n64": 20000, "threads": 0},

@@ -40,7 +40,7 @@ class VQConfig:
     batch: int = 16
     lr: float = 4e-4
     steps: int = 1400                 # length of the learning-rate schedule (~50 min on 2 CPU cores: ~27 steps/min)
-    minutes: float = 80.0             # safety stop for one run (rerun to continue)
+    minutes: float = 100.0            # safety stop for one run (rerun to continue)
     gan_start_frac: float = 0.55      # switch the PatchGAN on after this fraction of `steps`
     disc_weight: float = 0.8
     disc_ch: int = 32

@@ -86,3 +86,21 @@ def test_config_from_an_older_or_newer_checkpoint():
     c = config_from(TF.GPTConfig, {"K": 32, "layers": 2, "minutes_budget_v0": 5, "grid": 16})  # unknown key dropped
     assert (c.K, c.layers, c.steps) == (32, 2, TF.GPTConfig().steps)                        # missing: default
     assert config_from(DF.DiffConfig, {"ch_mult": [1, 2]}).ch_mult == (1, 2)                # lists back to tuples
+
+
+def test_any_stage_runs_data_parallel_under_torchrun(grids, tmp_path):
+    """The loop's hooks (dist.py) serve every stage: the diffusion prior with 2 CPU processes (gloo) runs the
+    same steps on both, averages gradients (the weights are compared at the end) and writes one checkpoint."""
+    import os
+    import subprocess
+    import sys
+    root = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+    r = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "29519",
+                        "--redirects", "2", "--tee", "1", "-m", "models.training.diffusion", "--K", str(K), "--T", "10",
+                        "--ch", "8", "--emb_dim", "8", "--batch", "2", "--steps", "3", "--val_every", "3", "--threads", "1",
+                        "--grids", grids, "--out", str(tmp_path / "d")],
+                       capture_output=True, text=True, timeout=600, env={**os.environ, "PYTHONPATH": root})
+    assert r.returncode == 0, (r.stdout + r.stderr)[-2000:]
+    ck = torch.load(tmp_path / "d" / "ckpt.pt")
+    assert ck["step"] == 3 and ck["seen"] == 3 * 2 * 2
+    assert [r["step"] for r in rows(tmp_path / "d", "diffusion_val")] == [3]  # rank 0 alone validates and logs
