@@ -8,7 +8,7 @@ import type { PackModels } from './ort/models.js';
 import { borderError, harmonicBlend, unknownAtModelScale } from './image/blend.js';
 import { compositeTile, featherWeights } from './image/composite.js';
 import { allocLike, cropPixels, pastePixels, type Pixels } from './image/pixels.js';
-import { chooseGrid, type Box, type Region, type Tile } from '../shared/regions.js';
+import { chooseGrid, tileClaims, type Box, type Region, type Tile } from '../shared/regions.js';
 import { cropToModelInput, decodedToRgb } from './image/resample.js';
 import { ColourAnchor } from './image/anchor.js';
 import { synthesizeTexture } from './image/texture.js';
@@ -97,26 +97,35 @@ function scheduleOf(models: PackModels): Schedule {
   return s;
 }
 
-/** Tiles in fill order with their pixel and latent masks (independent of the samples). */
+/**
+ * Tiles in fill order with their pixel and latent masks (independent of the samples). A tile samples and
+ * pastes every masked pixel of its crop not yet filled, but marks filled only those in its claim
+ * (`tileClaims`): the next tile fills the rest of the overlap again, seeing the earlier fill as context,
+ * and its paste feathers into that fill across the cut, so no seam shows where a crop ended.
+ */
 export function planTiles(mask: MaskImage, regions: Region[], downsample: number, grids: number[]): PlannedTile[] {
   const remaining = new Uint8Array(mask.width * mask.height);
   for (let i = 0; i < remaining.length; i++) remaining[i] = mask.data[i] >= 128 ? 1 : 0;
   const planned: PlannedTile[] = [];
   regions.forEach((region, r) => {
+    const claims = tileClaims(region);
     region.tiles.forEach((tile, k) => {
       const G = chooseGrid(tile.size, downsample, grids);
+      const claim = claims[k]!;
       const tileMask = new Uint8Array(tile.size * tile.size);
-      let any = false;
+      const filled: number[] = [];
       for (let y = 0; y < tile.size; y++) {
         for (let x = 0; x < tile.size; x++) {
-          const i = (tile.y + y) * mask.width + tile.x + x;
+          const px = tile.x + x;
+          const py = tile.y + y;
+          const i = py * mask.width + px;
           if (!remaining[i]) continue;
-          remaining[i] = 0;
           tileMask[y * tile.size + x] = 1;
-          any = true;
+          if (px >= claim.x0 && px < claim.x1 && py >= claim.y0 && py < claim.y1) filled.push(i);
         }
       }
-      if (any) planned.push({ region: r, tile, G, mask: tileMask, unknown: cellsOf(tileMask, tile.size, G), seesEarlierFill: k > 0 });
+      for (const i of filled) remaining[i] = 0;
+      if (filled.length) planned.push({ region: r, tile, G, mask: tileMask, unknown: cellsOf(tileMask, tile.size, G), seesEarlierFill: k > 0 });
     });
   });
   return planned;

@@ -29,14 +29,24 @@ describe('crop planning', () => {
     expect(planRegions(maskWith(400, 400, [[10, 10, 10, 10], [300, 300, 10, 10]]))).toHaveLength(2);
   });
 
-  it('tiles a region longer than the short side, covering every masked pixel once', () => {
+  it('tiles a region longer than the short side, covering every masked pixel, overlaps filled again by the next tile', () => {
     const mask = maskWith(400, 100, [[0, 40, 400, 20]]);
     const regions = planRegions(mask);
     expect(regions[0].tiles.length).toBeGreaterThan(1);
     for (const t of regions[0].tiles) expect(t.size).toBe(100);
     const tiles = planTiles(mask, regions, 4, [16]);
-    const covered = tiles.reduce((n, t) => n + t.mask.reduce((a, v) => a + v, 0), 0);
-    expect(covered).toBe(400 * 20);
+    const times = new Uint8Array(400 * 100);
+    for (const { tile, mask: m } of tiles) for (let y = 0; y < tile.size; y++) for (let x = 0; x < tile.size; x++) if (m[y * tile.size + x]) times[(tile.y + y) * 400 + tile.x + x]++;
+    // exactly the masked pixels, each at least once; where crops overlap beyond a claim, twice
+    expect([...times].every((n, i) => (n > 0) === (mask.data[i] >= 128))).toBe(true);
+    expect(times.reduce((a, n) => a + n, 0)).toBeGreaterThan(400 * 20);
+    // each tile regenerates only what no earlier claim filled: the claims' pixels are never sampled again
+    const claims = tileClaims(regions[0]);
+    tiles.forEach(({ tile, mask: m }, k) => {
+      for (const c of claims.slice(0, k)) for (let y = c.y0; y < c.y1; y++) for (let x = Math.max(c.x0, tile.x); x < Math.min(c.x1, tile.x + tile.size); x++) {
+        if (y >= tile.y && y < tile.y + tile.size) expect(m[(y - tile.y) * tile.size + x - tile.x]).toBe(0);
+      }
+    });
   });
 
   it('splits a long region between its tiles at the middle of each overlap, away from every crop edge (issue 10 item 9)', () => {
