@@ -57,6 +57,13 @@ export class EditorPage {
     return readFile(path);
   }
 
+  /** Chooses the Save popover's format (a photo is offered in its own format; this choice holds for it). */
+  async pickFormat(format: 'png' | 'jpeg' | 'webp'): Promise<void> {
+    await this.page.getByRole('button', { name: 'Save…' }).click();
+    await this.page.getByLabel('Format').selectOption(format);
+    await this.page.keyboard.press('Escape');
+  }
+
   async saveMenu(button: 'Save image' | 'Export mask' | 'Export comparison sheet'): Promise<void> {
     await this.page.getByRole('button', { name: 'Save…' }).click();
     await this.page.getByRole('button', { name: button }).click();

@@ -53,6 +53,7 @@ describe.skipIf(skipWithoutChromium())('photos to and from the engine', () => {
     const sent = (await page.evaluate('window.__sent')) as Sent[];
     expect(sent.map((s) => s.op)).not.toContain('decodeImage');
     // Saved losslessly, the page's pixels match the engine's own decode of the file (sharp, auto-oriented).
+    await ed.pickFormat('png'); // exact pixels (a JPEG is offered as JPEG)
     const saved = await ed.download(() => ed.saveMenu('Save image'), 'rotated.png');
     const got = await sharp(saved).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
     const want = await sharp(jpeg).autoOrient().ensureAlpha().raw().toBuffer({ resolveWithObject: true });
@@ -90,6 +91,7 @@ describe.skipIf(skipWithoutChromium())('photos to and from the engine', () => {
       await expect.poll(() => ed.page.title()).toContain(name);
       const sent = (await ed.page.evaluate('window.__sent')) as Sent[];
       expect(sent.some((s) => s.op === 'decodeImage') ? 'engine' : 'page', name).toBe(by);
+      await ed.pickFormat('png'); // exact pixels, whatever the file's own format
       const got = await sharp(await ed.download(() => ed.saveMenu('Save image'), 'kinds.png')).ensureAlpha().raw().toBuffer();
       const want = toRgba8((await decodeImage(new Uint8Array(buffer))).pixels);
       let maxDiff = 0;
@@ -156,6 +158,7 @@ describe.skipIf(skipWithoutChromium())('photos to and from the engine', () => {
 
     // Saving encodes in the page: the 24 MP photo does not go to the engine and back.
     t = Date.now();
+    await ed.pickFormat('png');
     const saved = await ed.download(() => ed.saveMenu('Save image'), 'large-saved.png');
     const saveMs = Date.now() - t;
     console.log(`24 MP: save as PNG ${saveMs} ms`);
