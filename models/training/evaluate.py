@@ -99,7 +99,7 @@ def score(orig, fill, m):
 
 def run_cli(pack, image, mask, out, method, steps, seed):
     cmd = ["node", CLI, "inpaint", "--image", image, "--mask", mask, "--out", out, "--method", method,
-           "--seed", str(seed), "--json", "--pack", pack]
+           "--seed", str(seed), "--json", "--overwrite", "--pack", pack]
     if steps:
         cmd += ["--steps", str(steps)]
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=600)

@@ -119,7 +119,7 @@ def test_cases(work: str, limit: int = 0, kinds_per_photo: int = 4):
 
 def run_cli(pack: str, image: str, mask: str, out: str, seed: int, flags: list[str]) -> dict:
     cmd = ["node", CLI, "inpaint", "--image", image, "--mask", mask, "--out", out, "--method", "both",
-           "--seed", str(seed), "--json", "--pack", pack, *flags]
+           "--seed", str(seed), "--json", "--overwrite", "--pack", pack, *flags]
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=1200)
     if r.returncode:
         raise RuntimeError(r.stderr.strip())

@@ -1,0 +1,59 @@
+"""Put another pack's two priors (diffusion.onnx, transformer.onnx) into a pack whose VQ-GAN they share.
+
+    /usr/bin/python3 -m models.training.swap_priors --from models/training/runs/priors2/pack --into models/default
+
+Both packs must have the same VQ-GAN (encoder.onnx and decoder.onnx byte-identical: the priors' codes mean
+the same thing) and the same contract; the manifest's sha256 entries and its `training.priors` note are
+updated and the result is validated against models/pack.schema.json before it is written.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import shutil
+
+from .pack_schema import validate
+
+
+def sha256(path: str) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def swap(src: str, dst: str, note: dict) -> dict:
+    ms, md = (json.load(open(os.path.join(p, "manifest.json"))) for p in (src, dst))
+    for role in ("encoder", "decoder"):
+        if ms["files"][role]["sha256"] != md["files"][role]["sha256"]:
+            raise ValueError(f"{src} and {dst} have different {role}s: the priors' codes would not mean the same")
+    for key in ("latent", "diffusion", "transformer"):
+        if {k: v for k, v in ms[key].items() if k != "default_steps"} != {k: v for k, v in md[key].items() if k != "default_steps"}:
+            raise ValueError(f"{src} and {dst} differ in {key}")
+    for role in ("diffusion", "transformer"):
+        shutil.copyfile(os.path.join(src, ms["files"][role]["path"]), os.path.join(dst, md["files"][role]["path"]))
+        md["files"][role]["sha256"] = sha256(os.path.join(dst, md["files"][role]["path"]))
+    md.setdefault("training", {})["priors"] = note
+    validate(md)
+    tmp = os.path.join(dst, "manifest.json.tmp")
+    with open(tmp, "w") as fh:
+        json.dump(md, fh, indent=2)
+        fh.write("\n")
+    os.replace(tmp, os.path.join(dst, "manifest.json"))
+    return md
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--from", dest="src", required=True)
+    ap.add_argument("--into", dest="dst", required=True)
+    ap.add_argument("--note", default="", help="JSON object recorded as manifest.training.priors")
+    a = ap.parse_args(argv)
+    swap(a.src, a.dst, json.loads(a.note) if a.note else {"from": a.src})
+
+
+if __name__ == "__main__":
+    main()
