@@ -11,6 +11,7 @@ import { encodeResult, readSourceMeta } from '../engine/io/imageOutput.js';
 import { Engine } from '../engine/engine.js';
 import { DEVICES, type Device } from '../engine/ort/providers.js';
 import { defaultPackDir } from '../engine/paths.js';
+import { readInput } from '../engine/io/readInput.js';
 import { applyPatches } from '../engine/pipeline.js';
 import { intOption, numberOption, requiredOption, usageError } from './args.js';
 import { outputName, writeAllAtomically } from './files.js';
@@ -39,31 +40,6 @@ async function canonical(path: string): Promise<string> {
     return await realpath(path);
   } catch {
     return resolve(path);
-  }
-}
-
-/**
- * Largest input file read: a 100 MP photo (the engine's pixel limit) stored losslessly at 16 bits with
- * alpha is 800 MB; anything larger, or anything that is not a regular file (/dev/zero, a FIFO), is
- * refused before reading, so a wrong path cannot exhaust memory.
- */
-const MAX_INPUT_BYTES = 1024 * 1024 * 1024;
-
-async function readInput(path: string, what: string): Promise<Buffer> {
-  let size: number;
-  try {
-    const st = await stat(path);
-    if (!st.isFile()) throw new ApiError('BAD_IMAGE', `the ${what} ${path} is not a regular file`);
-    size = st.size;
-  } catch (err) {
-    if (err instanceof ApiError) throw err;
-    throw new ApiError('IO_ERROR', `cannot read ${what} ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-  }
-  if (size > MAX_INPUT_BYTES) throw new ApiError('IMAGE_TOO_LARGE', `the ${what} ${path} is ${(size / 2 ** 30).toFixed(1)} GiB, above the 1 GiB limit`);
-  try {
-    return await readFile(path);
-  } catch (err) {
-    throw new ApiError('IO_ERROR', `cannot read ${what} ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
 }
 

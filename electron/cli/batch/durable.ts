@@ -3,44 +3,21 @@
  * folder flushed, so a file is either absent or whole, whenever the process dies. Also the checks that
  * the output folder can be written before any work, and the write errors that stop a run.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, rename, rm, statfs } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { mkdir, open, readdir, rm, statfs } from 'node:fs/promises';
+import { join } from 'node:path';
 import { usageError } from '../args.js';
+import { temporaryName, writeFileAtomically } from '../../engine/io/atomicWrite.js';
+
+export { syncDir } from '../../engine/io/atomicWrite.js';
 
 /** Temporaries of one shard of one batch: `.<name>.<tag>-<hex>.tmp`; a rerun of that shard removes its own. */
 export function tempTag(shard: { k: number; n: number }): string {
   return `vqddm-s${shard.k}of${shard.n}`;
 }
 
-export async function syncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
-  try {
-    await fh.sync();
-  } catch {
-    // Some file systems cannot fsync a folder; the rename is then as durable as they make it.
-  } finally {
-    await fh.close();
-  }
-}
-
 /** Writes `data` to `path` whole or not at all (temporary name, fsync, rename, folder fsync). */
-export async function writeDurably(path: string, data: Uint8Array | string, tag: string): Promise<void> {
-  const tmp = join(dirname(path), `.${basename(path)}.${tag}-${randomBytes(4).toString('hex')}.tmp`);
-  try {
-    const fh = await open(tmp, 'wx');
-    try {
-      await fh.writeFile(data);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, path);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
-  await syncDir(dirname(path));
+export function writeDurably(path: string, data: Uint8Array | string, tag: string): Promise<void> {
+  return writeFileAtomically(path, data, tag);
 }
 
 /** Removes the temporaries a killed run of this shard left in `dir` (never another shard's: it may be running). */
@@ -80,7 +57,7 @@ export async function checkWritable(out: string, subdirs: string[], tag: string,
     const dir = sub ? join(out, sub) : out;
     try {
       await mkdir(dir, { recursive: true });
-      const probe = join(dir, `.probe.${tag}-${randomBytes(4).toString('hex')}.tmp`);
+      const probe = temporaryName(join(dir, 'probe'), tag);
       const fh = await open(probe, 'wx');
       try {
         await fh.writeFile('probe');

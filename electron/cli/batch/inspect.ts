@@ -11,28 +11,10 @@ import sharp from 'sharp';
 import { ApiError, type MaskImage } from '../../shared/contract.js';
 import { decodeImage, decodeMask, type DecodedImage } from '../../engine/image/codec.js';
 import type { Pixels } from '../../engine/image/pixels.js';
+import { readInput } from '../../engine/io/readInput.js';
 import { IMAGE_EXTENSIONS, type Item } from './pairing.js';
 
-/** Largest input file read (as `vqddm inpaint`): a 100 MP 16-bit RGBA photo stored losslessly is 800 MB. */
-const MAX_INPUT_BYTES = 1024 * 1024 * 1024;
-
-export async function readInput(path: string, what: string): Promise<Buffer> {
-  let size: number;
-  try {
-    const st = await stat(path);
-    if (!st.isFile()) throw new ApiError('BAD_IMAGE', `the ${what} ${path} is not a regular file`);
-    size = st.size;
-  } catch (err) {
-    if (err instanceof ApiError) throw err;
-    throw new ApiError('IO_ERROR', `cannot read the ${what} ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-  }
-  if (size > MAX_INPUT_BYTES) throw new ApiError('IMAGE_TOO_LARGE', `the ${what} ${path} is ${(size / 2 ** 30).toFixed(1)} GiB, above the 1 GiB limit`);
-  try {
-    return await readFile(path);
-  } catch (err) {
-    throw new ApiError('IO_ERROR', `cannot read the ${what} ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-  }
-}
+export { readInput };
 
 export const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 

@@ -7,9 +7,13 @@ import { randomBytes } from 'node:crypto';
 import { open, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
-/** The temporary sibling a file is written to before its rename (a dot file, so folder views hide it). */
-export function temporaryName(path: string): string {
-  return join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}.tmp`);
+/**
+ * The temporary sibling a file is written to before its rename (a dot file, so folder views hide it); a
+ * `tag` marks whose it is (a batch shard removes only its own leftovers).
+ */
+export function temporaryName(path: string, tag?: string): string {
+  const hex = randomBytes(4).toString('hex');
+  return join(dirname(path), `.${basename(path)}.${tag ? `${tag}-${hex}` : hex}.tmp`);
 }
 
 /**
@@ -32,7 +36,7 @@ export async function removeStaleTemporaries(path: string): Promise<number> {
 }
 
 /** The folder's entry for a renamed file flushed too (where the file system can flush a folder). */
-async function syncDir(dir: string): Promise<void> {
+export async function syncDir(dir: string): Promise<void> {
   try {
     const fh = await open(dir, 'r');
     try {
@@ -46,7 +50,7 @@ async function syncDir(dir: string): Promise<void> {
 }
 
 /** Writes `data` to `path`'s temporary sibling and flushes it; the caller renames it. */
-async function writeFlushed(tmp: string, data: Uint8Array): Promise<void> {
+async function writeFlushed(tmp: string, data: Uint8Array | string): Promise<void> {
   const fh = await open(tmp, 'wx');
   try {
     await fh.writeFile(data);
@@ -57,8 +61,8 @@ async function writeFlushed(tmp: string, data: Uint8Array): Promise<void> {
 }
 
 /** Writes every file to a temporary sibling first; renames them all only when all writes succeeded. */
-export async function writeAllAtomically(files: { path: string; data: Uint8Array }[]): Promise<void> {
-  const temps = files.map((f) => temporaryName(f.path));
+export async function writeAllAtomically(files: { path: string; data: Uint8Array | string }[], tag?: string): Promise<void> {
+  const temps = files.map((f) => temporaryName(f.path, tag));
   try {
     await Promise.all(files.map((f, i) => writeFlushed(temps[i]!, f.data)));
     for (let i = 0; i < files.length; i++) await rename(temps[i]!, files[i]!.path);
@@ -69,6 +73,6 @@ export async function writeAllAtomically(files: { path: string; data: Uint8Array
   }
 }
 
-export function writeFileAtomically(path: string, data: Uint8Array): Promise<void> {
-  return writeAllAtomically([{ path, data }]);
+export function writeFileAtomically(path: string, data: Uint8Array | string, tag?: string): Promise<void> {
+  return writeAllAtomically([{ path, data }], tag);
 }
