@@ -356,6 +356,10 @@ describe.skipIf(skipWithoutChromium())('editor journeys (Chromium, serve mode)',
     const { page } = ed;
     await ed.open(FIXTURE);
     await expect.poll(() => page.title()).toContain('photo.jpg');
+    // every setting of the schema has its field, with the schema's range (best of: 1-8, off by default)
+    const bestOf = page.getByRole('spinbutton', { name: 'Best of (candidates per sample)' });
+    expect([await bestOf.getAttribute('min'), await bestOf.getAttribute('max'), await bestOf.inputValue()]).toEqual(['1', '8', '1']);
+    await expect.poll(() => page.getByRole('checkbox', { name: 'Detail pass' }).isChecked()).toBe(false);
     await ed.brush([[0.3, 0.4], [0.55, 0.5]]);
     await page.getByRole('button', { name: 'Fill', exact: true }).click();
     await page.getByTestId('panel-transformer').waitFor({ timeout: 120_000 });
