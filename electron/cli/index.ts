@@ -1,6 +1,6 @@
 /** The `vqddm` command line: inpaint, batch, info, bench. Errors are one line on stderr and a non-zero exit. */
 import { ApiError } from '../shared/contract.js';
-import { benchCommand } from './bench.js';
+import { benchCommand } from './bench/command.js';
 import { BATCH_USAGE, batchCommand } from './batch/command.js';
 import { INPAINT_USAGE, inpaintCommand } from './inpaint.js';
 import { infoCommand } from './info.js';

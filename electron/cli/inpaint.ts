@@ -130,16 +130,27 @@ export async function inpaintCommand(argv: string[]): Promise<void> {
   for (const o of outputs) await removeStaleTemporaries(o);
 
   const t0 = performance.now();
-  const [imageBytes, maskBytes] = await Promise.all([readInput(imagePath, 'image'), readInput(maskPath, 'mask')]);
-  // In the photo's own colour space: written back with its ICC profile, unmasked pixels keep their values.
-  // Decoded first: its checks name what is wrong with the file; then its metadata is read.
-  const image = await decodeImage(imageBytes, `the image ${imagePath}`, undefined, { ownColourSpace: true });
-  const source = await readSourceMeta(imageBytes);
-  const mask = await decodeMask(maskBytes, image.pixels.width, image.pixels.height, values['resize-mask'] === true);
-  const imageDecodeMs = performance.now() - t0;
-
-  const engine = await Engine.open(values.pack ?? defaultPackDir(), device);
+  // The photo and mask decode (sharp, on libuv's threads) while the pack loads and creates the sessions
+  // this method needs (on this thread).
+  const decoding = (async () => {
+    const [imageBytes, maskBytes] = await Promise.all([readInput(imagePath, 'image'), readInput(maskPath, 'mask')]);
+    // In the photo's own colour space: written back with its ICC profile, unmasked pixels keep their values.
+    // Decoded first: its checks name what is wrong with the file; then its metadata is read.
+    const image = await decodeImage(imageBytes, `the image ${imagePath}`, undefined, { ownColourSpace: true });
+    const source = await readSourceMeta(imageBytes);
+    const mask = await decodeMask(maskBytes, image.pixels.width, image.pixels.height, values['resize-mask'] === true);
+    return { image, source, mask, ms: performance.now() - t0 };
+  })();
+  decoding.catch(() => undefined); // awaited below; a bad input is reported before a bad pack
+  let engine: Engine;
   try {
+    engine = (await Engine.open(values.pack ?? defaultPackDir(), device)).warm(methods);
+  } catch (err) {
+    await decoding;
+    throw err;
+  }
+  try {
+    const { image, source, mask, ms: imageDecodeMs } = await decoding;
     const settings = engine.settings({ ...given, steps: given.steps ?? engine.manifest.defaultSteps });
     const plan = engine.plan(image.pixels, mask, settings);
     const files: { path: string; data: Uint8Array }[] = [];

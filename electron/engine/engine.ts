@@ -39,6 +39,15 @@ export class Engine {
     return new Engine(new PackModels(await loadPack(packDir, device)));
   }
 
+  /**
+   * Starts creating the sessions a fill by these methods needs (all of them by default), so the first fill
+   * does not wait for them; `Engine.open` creates only the encoder's.
+   */
+  warm(methods: readonly Method[] = ['vqddm', 'transformer']): this {
+    this.models.warm(methods);
+    return this;
+  }
+
   get manifest() {
     return this.models.pack.manifest;
   }

@@ -1,5 +1,6 @@
 /** Where the shipped model packs are: next to the app (packaged: its resources folder), or in the repo. */
 import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -26,4 +27,14 @@ export function defaultPackDir(): string {
     }
   }
   return join(appRoot(), 'models', 'default');
+}
+
+/**
+ * The user's cache folder for what the engine may recompute (pack checksums, optimised models):
+ * $VQDDM_CACHE_DIR, else $XDG_CACHE_HOME or ~/.cache, %LOCALAPPDATA% on Windows.
+ */
+export function cacheDir(): string {
+  if (process.env.VQDDM_CACHE_DIR) return process.env.VQDDM_CACHE_DIR;
+  if (process.platform === 'win32' && process.env.LOCALAPPDATA) return join(process.env.LOCALAPPDATA, 'vqddm-studio');
+  return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'vqddm-studio');
 }

@@ -39,7 +39,7 @@ export interface ServiceOptions {
 
 export async function createEngineService(opts: ServiceOptions = {}): Promise<EngineService> {
   const device = opts.device ?? 'auto';
-  let engine = await Engine.open(opts.packDir ?? defaultPackDir(), device);
+  let engine = (await Engine.open(opts.packDir ?? defaultPackDir(), device)).warm();
   const listeners = new Set<(event: JobEvent) => void>();
   const emit = (event: JobEvent) => {
     for (const l of listeners) {
@@ -117,7 +117,7 @@ export async function createEngineService(opts: ServiceOptions = {}): Promise<En
 
     async loadPack(dir: string): Promise<EngineInfo> {
       if (batch.active) throw new ApiError('BAD_REQUEST', 'A batch is running on this pack: stop it before switching packs');
-      const next = await Engine.open(dir, device);
+      const next = (await Engine.open(dir, device)).warm();
       const previous = engine;
       engine = next;
       // Jobs already queued keep the pack they were validated against; release it once they are done.

@@ -65,7 +65,7 @@ export async function batchCommand(argv: string[]): Promise<void> {
   const tag = await prepareOut(o, items);
 
   const started = performance.now();
-  const engine = await Engine.open(o.pack, o.device);
+  const engine = (await Engine.open(o.pack, o.device)).warm(o.methods);
   let log: RecordLog | null = null;
   try {
     const run = await openRun(engine, o, items, tag);

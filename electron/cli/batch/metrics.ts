@@ -1,12 +1,27 @@
 /**
  * A fill scored against the original (`--reference`), as docs/METHOD.md "Measuring a fill" defines the
- * scores and models/training/fullres.py computes them: masked PSNR (the bench's own `maskedPsnr`), masked
+ * scores and models/training/fullres.py computes them: masked PSNR (also the bench's quality curve), masked
  * SSIM (grey, 7x7 box windows) and seam (mean grey step across the mask's inner edge, 0..1). 16-bit
  * images are scored on the 8-bit scale.
  */
 import type { MaskImage } from '../../shared/contract.js';
 import type { Pixels } from '../../engine/image/pixels.js';
-import { maskedPsnr } from '../bench.js';
+
+/** PSNR (dB) over the masked pixels' RGB channels of two images of the same size and depth. */
+export function maskedPsnr(a: Pixels, b: Pixels, mask: MaskImage): number {
+  const max = a.data instanceof Uint16Array ? 65535 : 255;
+  let se = 0;
+  let n = 0;
+  for (let i = 0; i < mask.data.length; i++) {
+    if (mask.data[i] < 128) continue;
+    for (let c = 0; c < 3; c++) {
+      const d = (a.data[i * 4 + c] - b.data[i * 4 + c]) / max;
+      se += d * d;
+      n++;
+    }
+  }
+  return n === 0 ? Infinity : -10 * Math.log10(se / n);
+}
 
 /** ITU-R 601 luma on the 0..255 scale. */
 function grey(p: Pixels): Float64Array {

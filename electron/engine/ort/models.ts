@@ -5,10 +5,21 @@
  * the engine can report how much of a fill is model time.
  */
 import * as ort from 'onnxruntime-node';
+import { ApiError, type Method } from '../../shared/contract.js';
 import type { LoadedPack } from '../packs/load.js';
 import { shapeOf, type Role, type TensorSpec } from '../packs/manifest.js';
 
 type Feed = Float32Array | Int32Array | ort.Tensor;
+
+/** The graphs a fill by these methods runs, in the order it first runs them. */
+export function rolesFor(methods: readonly Method[], guided: boolean): Role[] {
+  const roles: Role[] = ['encoder'];
+  if (methods.includes('vqddm')) roles.push('diffusion');
+  if (methods.includes('transformer')) roles.push('transformer');
+  roles.push('decoder');
+  if (guided) roles.push('guided_decoder');
+  return roles;
+}
 
 export class PackModels {
   /** Milliseconds spent inside session.run since the last `resetClock`. */
@@ -37,9 +48,9 @@ export class PackModels {
    * dtype and shape, `dims` sizing the dynamic dimensions; a tensor passes as it is); outputs by name.
    */
   private async run(role: Role, data: Record<string, Feed>, dims: Record<string, number>): Promise<ort.InferenceSession.ReturnType> {
-    const session = this.pack.sessions[role];
     const file = this.pack.manifest.files[role];
-    if (!session || !file) throw new Error(`this pack has no ${role}`);
+    if (!file) throw new Error(`this pack has no ${role}`);
+    const session = await this.session(role);
     const feeds: Record<string, ort.Tensor> = {};
     for (const spec of file.inputs) {
       const value = data[spec.name];
@@ -65,7 +76,21 @@ export class PackModels {
 
   /** True when the pack has a guided decoder (decodes at the photo's scale, seeing the known pixels). */
   get hasGuidedDecoder(): boolean {
-    return this.pack.sessions.guided_decoder !== undefined;
+    return this.pack.sessions.has('guided_decoder');
+  }
+
+  /** The role's session, created on first use; a model that fails to load is the pack's fault (BAD_PACK). */
+  private async session(role: Role): Promise<ort.InferenceSession> {
+    try {
+      return await this.pack.sessions.get(role);
+    } catch (err) {
+      throw new ApiError('BAD_PACK', `model pack ${this.pack.dir}: ${(err as Error).message}`);
+    }
+  }
+
+  /** Starts creating the sessions a fill by these methods runs, so they are ready when it needs them. */
+  warm(methods: readonly Method[]): void {
+    this.pack.sessions.warm(rolesFor(methods, this.hasGuidedDecoder));
   }
 
   /**

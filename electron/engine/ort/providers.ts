@@ -52,7 +52,7 @@ export function providerCandidates(device: Device, platform: string = process.pl
 
 /**
  * Why each provider `auto` prefers to the CPU on this platform is not tried: not in this build of
- * onnxruntime-node, or its library not installed. (Providers tried and failed are reported by createSessions.)
+ * onnxruntime-node, or its library not installed. (Providers tried and failed are reported by firstWorkingProvider.)
  */
 export function providersNotTried(platform: string = process.platform, table: BackendTable = installedBackends()): string[] {
   const notes: string[] = [];
@@ -82,20 +82,21 @@ export function sessionOptions(provider: string): ort.InferenceSession.SessionOp
 }
 
 /**
- * Creates one session per model file on the first provider that accepts all of them.
- * @returns the sessions (same order as `files`), the provider name that created them, and why the
- *   providers preferred to it are not in use.
+ * The first provider, in the order `device` asks for, that creates a session for `file`: that provider is
+ * then used for every other model of the pack.
+ * @returns the session, the provider, and why the providers preferred to it are not in use.
  */
-export async function createSessions(files: string[], device: Device): Promise<{ sessions: ort.InferenceSession[]; provider: string; notes: string[] }> {
+export async function firstWorkingProvider(
+  device: Device,
+  create: (provider: string) => Promise<ort.InferenceSession>,
+): Promise<{ session: ort.InferenceSession; provider: string; notes: string[] }> {
   const failures: string[] = [];
   for (const provider of providerCandidates(device)) {
-    const sessions: ort.InferenceSession[] = [];
     try {
-      for (const file of files) sessions.push(await ort.InferenceSession.create(file, sessionOptions(provider)));
+      const session = await create(provider);
       const notes = [...(device === 'auto' ? providersNotTried() : []), ...failures.map((f) => f.replace(/^(\w+): /, '$1: failed to start: '))];
-      return { sessions, provider, notes };
+      return { session, provider, notes };
     } catch (err) {
-      await Promise.all(sessions.map((s) => s.release()));
       failures.push(`${provider}: ${(err as Error).message.split('\n')[0]}`);
     }
   }

@@ -1,25 +1,18 @@
 /**
  * Checksums of pack files remembered by path, size, modification time and inode, so a pack's files are
  * hashed once rather than at every start (~80 ms for the default pack's 21 MB); any change to a file
- * changes one of the three and it is hashed again. Kept as JSON in the user's cache folder
- * ($VQDDM_CACHE_DIR, else $XDG_CACHE_HOME or ~/.cache, %LOCALAPPDATA% on Windows); a missing, unreadable
- * or unwritable cache only means hashing again.
+ * changes one of the three and it is hashed again. Kept as JSON in the user's cache folder (`cacheDir`); a
+ * missing, unreadable or unwritable cache only means hashing again.
  */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { cacheDir } from '../paths.js';
 
 interface Entry {
   size: number;
   mtimeMs: number;
   ino: number;
   sha256: string;
-}
-
-export function cacheDir(): string {
-  if (process.env.VQDDM_CACHE_DIR) return process.env.VQDDM_CACHE_DIR;
-  if (process.platform === 'win32' && process.env.LOCALAPPDATA) return join(process.env.LOCALAPPDATA, 'vqddm-studio');
-  return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'vqddm-studio');
 }
 
 export class HashCache {

@@ -1,7 +1,9 @@
 /**
  * Loads a model pack from a folder: reads and validates the manifest, checks each file exists and matches
- * its sha256, creates the ONNX sessions, and checks every graph's inputs and outputs against the manifest,
- * all before any work starts. Every failure is a `BAD_PACK` error naming the problem.
+ * its sha256 and that every graph's inputs and outputs (read from the file) are the ones the manifest
+ * declares, all before any work starts; every failure is a `BAD_PACK` error naming the problem. Then it
+ * creates the encoder's session, which every fill needs, on the first provider that takes it; the other
+ * sessions are created when first needed (ort/sessions.ts).
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -10,14 +12,17 @@ import { lstat, readFile, realpath } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import type * as ort from 'onnxruntime-node';
 import { ApiError } from '../../shared/contract.js';
-import { createSessions, type Device } from '../ort/providers.js';
+import { graphSignature, type TensorInfo } from '../ort/onnxGraph.js';
+import { createCachedSession } from '../ort/optimizedCache.js';
+import { firstWorkingProvider, sessionOptions, type Device } from '../ort/providers.js';
+import { PackSessions } from '../ort/sessions.js';
 import { HashCache } from './hashCache.js';
-import { ManifestError, parseManifest, rolesOf, type Manifest, type RequiredRole, type Role, type TensorSpec } from './manifest.js';
+import { ManifestError, parseManifest, rolesOf, type Manifest, type Role, type TensorSpec } from './manifest.js';
 
 export interface LoadedPack {
   dir: string;
   manifest: Manifest;
-  sessions: Record<RequiredRole, ort.InferenceSession> & Partial<Record<Role, ort.InferenceSession>>;
+  sessions: PackSessions<Role>;
   provider: string;
   /** Why providers preferred to `provider` are not in use. */
   providerNotes: string[];
@@ -102,7 +107,7 @@ export async function verifyFiles(dir: string, manifest: Manifest, cache?: HashC
   return hashed;
 }
 
-function checkGraphIo(dir: string, role: Role, declared: TensorSpec[], actual: readonly ort.InferenceSession.ValueMetadata[], kind: string): void {
+function checkGraphIo(dir: string, role: Role, declared: TensorSpec[], actual: readonly TensorInfo[], kind: string): void {
   for (const t of declared) {
     const meta = actual.find((m) => m.name === t.name);
     if (!meta) throw badPack(dir, `${role} graph has no ${kind} named "${t.name}" (it has ${actual.map((m) => m.name).join(', ')})`);
@@ -120,30 +125,52 @@ function checkGraphIo(dir: string, role: Role, declared: TensorSpec[], actual: r
   }
 }
 
-export async function loadPack(dirIn: string, device: Device = 'auto'): Promise<LoadedPack> {
+/** Checks each role's graph, as its file declares it, against the manifest's tensors. */
+async function checkGraphs(dir: string, manifest: Manifest): Promise<void> {
+  for (const role of rolesOf(manifest)) {
+    const spec = manifest.files[role]!;
+    let sig: ReturnType<typeof graphSignature>;
+    try {
+      sig = graphSignature(await readFile(join(dir, spec.path)));
+    } catch (err) {
+      throw badPack(dir, `${role} file ${spec.path} is not a readable ONNX model (${(err as Error).message})`);
+    }
+    checkGraphIo(dir, role, spec.inputs, sig.inputs, 'input');
+    checkGraphIo(dir, role, spec.outputs, sig.outputs, 'output');
+  }
+}
+
+export interface LoadOptions {
+  /** Session options added to every session (e.g. profiling for the bench). */
+  extra?: ort.InferenceSession.SessionOptions;
+  /** The optimised-model cache folder; default the user's cache folder. */
+  cache?: string;
+}
+
+export async function loadPack(dirIn: string, device: Device = 'auto', opts: LoadOptions = {}): Promise<LoadedPack> {
   const dir = resolve(dirIn);
   const manifest = await readManifest(dir);
-  const roles = rolesOf(manifest);
   await verifyFiles(dir, manifest);
-  let created: Awaited<ReturnType<typeof createSessions>>;
+  await checkGraphs(dir, manifest);
+  const source = (role: Role) => ({ path: join(dir, manifest.files[role]!.path), sha256: manifest.files[role]!.sha256 });
+  const sources = Object.fromEntries(rolesOf(manifest).map((r) => [r, source(r)]));
+  let first: Awaited<ReturnType<typeof firstWorkingProvider>> & { cached: boolean };
   try {
-    created = await createSessions(roles.map((r) => join(dir, manifest.files[r]!.path)), device);
+    let cached = false;
+    const chosen = await firstWorkingProvider(device, async (provider) => {
+      const made = await createCachedSession(sources.encoder.path, sources.encoder.sha256, provider, { ...sessionOptions(provider), ...opts.extra }, opts.cache);
+      cached = made.cached;
+      return made.session;
+    });
+    first = { ...chosen, cached };
   } catch (err) {
     throw badPack(dir, (err as Error).message);
   }
-  const sessions = Object.fromEntries(roles.map((r, i) => [r, created.sessions[i]])) as LoadedPack['sessions'];
-  try {
-    for (const role of roles) {
-      checkGraphIo(dir, role, manifest.files[role]!.inputs, sessions[role]!.inputMetadata, 'input');
-      checkGraphIo(dir, role, manifest.files[role]!.outputs, sessions[role]!.outputMetadata, 'output');
-    }
-  } catch (err) {
-    await Promise.all(created.sessions.map((s) => s.release()));
-    throw err;
-  }
-  return { dir, manifest, sessions, provider: created.provider, providerNotes: created.notes };
+  const sessions = new PackSessions<Role>(sources, first.provider, opts.extra, opts.cache);
+  sessions.adopt('encoder', first.session, first.cached);
+  return { dir, manifest, sessions, provider: first.provider, providerNotes: first.notes };
 }
 
 export async function releasePack(pack: LoadedPack): Promise<void> {
-  await Promise.all(rolesOf(pack.manifest).map((r) => pack.sessions[r]!.release()));
+  await pack.sessions.release();
 }

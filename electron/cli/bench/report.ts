@@ -1,5 +1,5 @@
 /** docs/BENCHMARKS.md from one bench run's results: every figure in it comes from that run. */
-import type { Method } from '../shared/contract.js';
+import type { Method } from '../../shared/contract.js';
 
 /** One measured configuration of `npm run bench`. */
 export interface Row {

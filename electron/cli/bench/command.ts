@@ -8,16 +8,17 @@ import { availableParallelism, cpus, loadavg } from 'node:os';
 import sharp from 'sharp';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { FillSettings, MaskImage, Method } from '../shared/contract.js';
-import { decodeImage } from '../engine/image/codec.js';
-import type { Pixels } from '../engine/image/pixels.js';
-import { Engine } from '../engine/engine.js';
-import { appRoot, defaultPackDir } from '../engine/paths.js';
-import { applyPatches, type PipelineOutput } from '../engine/pipeline.js';
-import { DEVICES, type Device } from '../engine/ort/providers.js';
-import { intOption, usageError } from './args.js';
-import { writeAllAtomically } from './files.js';
-import { benchMarkdown, type QualityPoint, type Row } from './benchReport.js';
+import type { FillSettings, MaskImage, Method } from '../../shared/contract.js';
+import { decodeImage } from '../../engine/image/codec.js';
+import type { Pixels } from '../../engine/image/pixels.js';
+import { Engine } from '../../engine/engine.js';
+import { appRoot, defaultPackDir } from '../../engine/paths.js';
+import { applyPatches, type PipelineOutput } from '../../engine/pipeline.js';
+import { DEVICES, type Device } from '../../engine/ort/providers.js';
+import { intOption, usageError } from '../args.js';
+import { writeAllAtomically } from '../files.js';
+import { benchMarkdown, type QualityPoint, type Row } from './report.js';
+import { maskedPsnr } from '../batch/metrics.js';
 
 /** Stages off: the raw method comparison the paper makes (the method rows of the bench). */
 const RAW: Partial<FillSettings> = { guidedDecoder: false, anchorColours: false, photoTexture: false };
@@ -29,22 +30,6 @@ export function boxMask(width: number, height: number, x0: number, y0: number, s
   const data = new Uint8Array(width * height);
   for (let y = y0; y < y0 + side; y++) data.fill(255, y * width + x0, y * width + x0 + side);
   return { width, height, data };
-}
-
-/** PSNR (dB) over the masked pixels' RGB channels of two images of the same size and depth. */
-export function maskedPsnr(a: Pixels, b: Pixels, mask: MaskImage): number {
-  const max = a.data instanceof Uint16Array ? 65535 : 255;
-  let se = 0;
-  let n = 0;
-  for (let i = 0; i < mask.data.length; i++) {
-    if (mask.data[i] < 128) continue;
-    for (let c = 0; c < 3; c++) {
-      const d = (a.data[i * 4 + c] - b.data[i * 4 + c]) / max;
-      se += d * d;
-      n++;
-    }
-  }
-  return n === 0 ? Infinity : -10 * Math.log10(se / n);
 }
 
 /** The bench photo resized (Lanczos) to about one megapixel, keeping its aspect ratio. */

@@ -1,0 +1,179 @@
+"""Stage 1b: a sharper plain decoder, fine-tuned with the encoder and codebook frozen.
+
+    nice -n 10 /usr/bin/python3 -m models.training.sharpen --steps 3000   # resumes runs/sharpen/ckpt.pt
+
+Why: the shipped decoder was trained with L1 and a late, light PatchGAN on 64 px crops of photos downscaled
+1-4x. At the photo's own scale it keeps about a fifth of the Laplacian variance of the crop it decodes
+(`fullres.recon_native`), and every fill, whichever prior made its codes, inherits that blur. The codes stay
+exactly as they are (encoder and codebook frozen), so both priors stay valid and both methods keep sharing
+one decoder; only the decoder learns.
+
+Losses, per crop x [B, 3, S, S] and its reconstruction y = decoder(codebook[encoder(x)]):
+  L1(y, x) + w_fft * L1(|FFT y|, |FFT x|) + adaptive(w_gan) * hinge_G(D(y)) + w_fm * L1(D-features of y, of x)
+The FFT-magnitude term asks for the crop's texture energy at every frequency whatever its phase (L1 alone
+averages grain away); the PatchGAN (hinge, lazy R1 on real crops) and feature matching on its layers ask for
+texture that looks like the photo's; the GAN weight is taming's adaptive weight times `w_gan`, switched on
+after `gan_after` steps during which only the discriminator trains (so the decoder never follows a
+discriminator at chance). Crops come from photos at up to `max_side`, at scales 1 (the photo's own scale,
+where the guided and detail stages decode) to 4 (the downscaled crops the coarse fill decodes).
+Validation: PSNR and the median detail ratio (variance of the 3x3 Laplacian of the 8-bit grey reconstruction
+over that of the crop) on fixed validation crops at the photo's own scale and at scale 3.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from . import data as D
+from .common import RUNS, fp16_state, n_params, parse_config
+from .encode import load_vq
+from .guided import SHIPPED_VQ, fft_mag_l1
+from .loop import TrainLoop
+from .vqgan import PatchDisc, adaptive_weight, gan_optimizers
+
+
+@dataclass
+class SharpenConfig:
+    vq: str = SHIPPED_VQ
+    sizes: str = "64,96,128"          # training crop sides (px, divisible by 4)
+    scales: str = "1,4"               # crop = S * s photo pixels resized to S, s log-uniform in this range
+    max_side: int = 2400              # photos loaded at up to this long side (the test photos reach ~3000)
+    batch: int = 8
+    lr: float = 1e-4
+    steps: int = 3000                 # length of the cosine schedule (all runs together)
+    minutes: float = 85.0             # safety stop for one run (rerun to continue)
+    w_fft: float = 1.0
+    w_gan: float = 0.5                # times taming's adaptive weight
+    w_fm: float = 1.0
+    gan_after: int = 150              # the decoder's GAN and feature-matching terms start at this step
+    r1_gamma: float = 0.01
+    r1_every: int = 4
+    disc_ch: int = 48
+    val_crops: int = 32
+    val_size: int = 128
+    val_every: int = 200
+    ckpt_every_s: float = 120.0
+    threads: int = 2
+    seed: int = 0
+    out: str = os.path.join(RUNS, "sharpen")
+    images: str = ""
+
+
+def disc_features(disc: PatchDisc, x):
+    """The PatchGAN's logits [B, 1, s, s] and the activations after each of its LeakyReLUs."""
+    feats, h = [], x
+    for layer in disc.net:
+        h = layer(h)
+        if isinstance(layer, nn.LeakyReLU):
+            feats.append(h)
+    return h, feats
+
+
+def to_grey8(x):  # [B, 3, S, S] in [-1, 1] -> [B, 1, S, S] grey of the 8-bit image (0..255)
+    u8 = ((x.clamp(-1, 1) + 1) * 127.5).round()
+    return (u8[:, 0] * 0.299 + u8[:, 1] * 0.587 + u8[:, 2] * 0.114)[:, None]
+
+
+LAPLACE = torch.tensor([[0.0, 1, 0], [1, -4, 1], [0, 1, 0]]).view(1, 1, 3, 3)
+
+
+def detail_ratios(y, x):
+    """Per crop: variance of the 3x3 Laplacian of y's grey over that of x's (as fullres.recon_native)."""
+    lap = lambda g: F.conv2d(g, LAPLACE.to(g.device))[:, 0].flatten(1).var(1)  # valid part only
+    return lap(to_grey8(y)) / lap(to_grey8(x)).clamp_min(1e-9)
+
+
+@torch.no_grad()
+def evaluate(vq, val: dict) -> dict:
+    out = {}
+    for name, x in val.items():
+        y = torch.cat([vq.decode(vq.encode(x[i:i + 8])) for i in range(0, len(x), 8)]).clamp(-1, 1)
+        mse = ((y - x) / 2).pow(2).flatten(1).mean(1)
+        out[f"{name}_psnr"] = float((-10 * torch.log10(mse.clamp_min(1e-10))).mean())
+        out[f"{name}_detail"] = float(detail_ratios(y, x).median())
+    return out
+
+
+def train(c: SharpenConfig, log_every: int = 25):
+    loop = TrainLoop("sharpen", c, warmup=50, log_every=log_every)
+    dev = loop.device
+    vq = load_vq(c.vq).to(dev)
+    for p in vq.parameters():
+        p.requires_grad_(False)
+    for p in vq.decoder.parameters():
+        p.requires_grad_(True)
+    vq.decoder.train()
+    sizes = [int(s) for s in c.sizes.split(",")]
+    lo, hi = (float(v) for v in c.scales.split(","))
+    rows = D.load_rows(c.images or None)
+    tr = D.PhotoSet(rows, "train", c.max_side)
+    val = {}
+    if loop.ddp.main:
+        va = D.PhotoSet(rows, "val", c.max_side)
+        val = {f"s{s:g}": va.fixed_crops(c.val_crops, c.val_size, seed=77, scales=(s, s), flip=False).to(dev)
+               for s in (1.0, 3.0)}
+    disc = PatchDisc(c.disc_ch).to(dev)
+    opt, opt_d = gan_optimizers(vq.decoder.parameters(), disc, c.lr)
+    loop.track(decoder=vq.decoder, disc=disc, opt=opt, opt_d=opt_d)
+    loop.resume()
+    loop.say(f"sharpen: decoder {n_params(vq.decoder) / 1e6:.2f}M params, disc {n_params(disc) / 1e6:.2f}M, "
+             f"{len(tr)} train photos, device {dev}, {loop.ddp.world} process(es)")
+    rng = np.random.default_rng(loop.data_seed)
+    last_layer = vq.decoder.conv_out.weight
+
+    def step(i):
+        S = int(np.random.default_rng(c.seed * 7919 + i).choice(sizes))  # the same on every rank
+        x = tr.batch(rng, c.batch, S, scales=(lo, hi)).to(dev)  # [B, 3, S, S]
+        with torch.no_grad():
+            z = vq.quant.lookup(vq.encode(x))  # [B, code_dim, S/4, S/4]
+        y = vq.decoder(z)
+        rec = (y - x).abs().mean()
+        lf = fft_mag_l1(y, x)
+        loss = rec + c.w_fft * lf
+        g_adv = fm = w = torch.zeros(())
+        if i >= c.gan_after:
+            logits, fake_feats = disc_features(disc, y)
+            with torch.no_grad():
+                _, real_feats = disc_features(disc, x)
+            g_adv = -logits.mean()
+            fm = sum((a - b).abs().mean() for a, b in zip(fake_feats, real_feats)) / len(real_feats)
+            w = adaptive_weight(rec + c.w_fft * lf, g_adv, last_layer, c.w_gan)
+            loss = loss + w * g_adv + c.w_fm * fm
+        loop.update(loss, opt, vq.decoder)
+        # discriminator: hinge, plus a lazy R1 penalty on real crops every r1_every steps
+        r1_on = c.r1_gamma > 0 and i % c.r1_every == 0
+        xr = x.detach().requires_grad_(r1_on)
+        real_logits = disc(xr)
+        d_loss = F.relu(1 - real_logits).mean() + F.relu(1 + disc(y.detach())).mean()
+        r1 = torch.zeros(())
+        if r1_on:
+            grad, = torch.autograd.grad(real_logits.sum(), xr, create_graph=True)
+            r1 = grad.pow(2).flatten(1).sum(1).mean()
+            d_loss = d_loss + 0.5 * c.r1_gamma * c.r1_every * r1
+        loop.update(d_loss, opt_d, disc)
+        return c.batch, {"S": S, "l1": rec, "fft": lf, "g": g_adv, "w": w, "fm": fm, "d": d_loss, "r1": r1}
+
+    def validate():
+        vq.decoder.eval()
+        try:
+            return evaluate(vq, val)
+        finally:
+            vq.decoder.train()
+
+    # The export is a whole VQ-GAN file (same format as checkpoints/vqgan_refit_fp16.pt) with the new decoder.
+    loop.run(step, validate, lambda: {"vqgan_sharp_fp16.pt": {"cfg": asdict(vq.cfg), "model": fp16_state(vq)}},
+             val_at_start=True, val_at_end=True)
+    return vq
+
+
+def main(argv=None):
+    train(parse_config(SharpenConfig, argv))
+
+
+if __name__ == "__main__":
+    main()
