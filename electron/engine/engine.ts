@@ -9,7 +9,7 @@ import { cropOptionsFor, planRegions, wholeMask, type Box, type Region } from '.
 import type { Pixels } from './image/pixels.js';
 import { PackModels } from './ort/models.js';
 import type { Device } from './ort/providers.js';
-import { loadPack, releasePack } from './packs/load.js';
+import { loadPack, releasePack, type LoadOptions } from './packs/load.js';
 import { fillMethod, type FillOptions, type PipelineOutput } from './pipeline.js';
 
 /**
@@ -35,8 +35,8 @@ export class Engine {
   private constructor(readonly models: PackModels) {}
 
   /** Loads and validates a pack (every file, checksum and graph signature) and creates its sessions. */
-  static async open(packDir: string, device: Device = 'auto'): Promise<Engine> {
-    return new Engine(new PackModels(await loadPack(packDir, device)));
+  static async open(packDir: string, device: Device = 'auto', opts: LoadOptions = {}): Promise<Engine> {
+    return new Engine(new PackModels(await loadPack(packDir, device, opts)));
   }
 
   /**

@@ -18,6 +18,10 @@ import { DEVICES, type Device } from '../../engine/ort/providers.js';
 import { intOption, usageError } from '../args.js';
 import { writeAllAtomically } from '../files.js';
 import { benchMarkdown, type QualityPoint, type Row } from './report.js';
+import { coldStart } from './coldStart.js';
+import { FloorTable } from './floors.js';
+import { matmulPeak, watchMachine, type Quiet } from './machine.js';
+import { profileFill } from './profile.js';
 import { maskedPsnr } from '../batch/metrics.js';
 
 /** Stages off: the raw method comparison the paper makes (the method rows of the bench). */
@@ -73,18 +77,38 @@ export async function benchCommand(argv: string[]): Promise<void> {
     const T = engine.manifest.T;
     const defaultSteps = engine.manifest.defaultSteps;
     const loadBefore = loadavg()[0];
-    const run = async (method: Method, overrides: Partial<FillSettings>, cached = true, on: { image: Pixels; mask: MaskImage } = { image, mask }): Promise<{ ms: number; out: PipelineOutput }[]> => {
-      const runs: { ms: number; out: PipelineOutput }[] = [];
+    type Run = { ms: number; out: PipelineOutput; graphs: Map<string, { ms: number; calls: number }> };
+    type Case = { image: Pixels; mask: MaskImage };
+    const runOnce = async (method: Method, overrides: Partial<FillSettings>, cached: boolean, on: Case): Promise<Run[]> => {
+      const runs: Run[] = [];
       for (let r = 0; r < repeats; r++) {
         const settings = engine.settings({ methods: [method], seed: 100 + r, ...RAW, ...overrides });
         const t = performance.now();
         const out = await engine.fill(on.image, on.mask, settings, method, { useCache: cached });
-        runs.push({ ms: performance.now() - t, out });
+        runs.push({ ms: performance.now() - t, out, graphs: new Map(engine.models.byRole) });
       }
       return runs;
     };
-    const row = (label: string, method: Method, steps: number | null, samples: number, cached: boolean, runs: { ms: number; out: PipelineOutput }[]): Row => {
+    // A row measured while other processes took more than a tenth of the machine is measured again (twice
+    // at most); the quietest attempt is kept and what it saw is recorded with the row.
+    const quietOf = new WeakMap<Run[], Quiet & { attempts: number }>();
+    const run = async (method: Method, overrides: Partial<FillSettings>, cached = true, on: Case = { image, mask }): Promise<Run[]> => {
+      let best: { runs: Run[]; quiet: Quiet } | null = null;
+      let attempts = 0;
+      while (attempts < 3) {
+        attempts++;
+        const stop = watchMachine();
+        const runs = await runOnce(method, overrides, cached, on);
+        const quiet = stop();
+        if (!best || (quiet.foreign_cpu ?? 0) < (best.quiet.foreign_cpu ?? 0)) best = { runs, quiet };
+        if ((quiet.foreign_cpu ?? 0) <= 0.1) break;
+      }
+      quietOf.set(best!.runs, { ...best!.quiet, attempts });
+      return best!.runs;
+    };
+    const row = (label: string, method: Method, steps: number | null, samples: number, cached: boolean, runs: Run[]): Row => {
       const pick = (f: (o: PipelineOutput) => number) => median(runs.map((r) => f(r.out)));
+      const quiet = quietOf.get(runs);
       return {
         label, method, steps, samples, cached,
         median_ms: median(runs.map((r) => r.ms)),
@@ -97,6 +121,10 @@ export async function benchCommand(argv: string[]): Promise<void> {
         texture_ms: pick((o) => o.timings.texture),
         stages: runs[0].out.stages,
         overhead_fraction: pick((o) => (o.timings.total - o.timings.modelRun) / o.timings.total),
+        graph_ms_per_call: Object.fromEntries([...runs[0].graphs.keys()].map((g) => [g, median(runs.map((r) => { const x = r.graphs.get(g); return x ? x.ms / x.calls : 0; }))])),
+        foreign_cpu: quiet?.foreign_cpu ?? null,
+        load_avg: quiet?.load_avg ?? [loadavg()[0], loadavg()[0]],
+        attempts: quiet?.attempts ?? 1,
       };
     };
 
@@ -146,6 +174,26 @@ export async function benchCommand(argv: string[]): Promise<void> {
       row('Transformer, every stage', 'transformer', null, 1, true, await run('transformer', { guidedDecoder: true, anchorColours: true, photoTexture: true }, true, mpCase)),
     ];
 
+    // Against the FLOP floor: each fill's FLOPs, per graph, counted from onnxruntime's profile of one run of
+    // it, over the MatMul peak measured in this run. The grid-32 case: a mask as wide as the pack's image
+    // size, so its crop (twice the mask) is decoded on grid 32.
+    const peak = await matmulPeak(engine.info().provider);
+    const side32 = engine.manifest.imageSize;
+    const case32 = { image, mask: boxMask(image.width, image.height, Math.floor((image.width - side32) / 2), Math.floor((image.height - side32) / 2), side32) };
+    const has32 = engine.manifest.grids.includes(32);
+    const vq32 = has32 ? row(`VQ-DDM ${defaultSteps} steps, grid 32`, 'vqddm', defaultSteps, 1, true, await run('vqddm', { steps: defaultSteps }, true, case32)) : null;
+    const tf32 = has32 ? row('Transformer, KV cache, grid 32', 'transformer', null, 1, true, await run('transformer', {}, true, case32)) : null;
+    rows.push(...[vq32, tf32].filter((r): r is Row => r !== null));
+    const profileOf = (method: Method, on: Case) => profileFill(engine.info().packDir, provider, (e) => e.fill(on.image, on.mask, e.settings({ methods: [method], seed: 100, ...RAW }), method));
+    const floors = new FloorTable(peak);
+    const vqFloor = floors.add(16, await profileOf('vqddm', { image, mask }), def);
+    const tfFloor = floors.add(16, await profileOf('transformer', { image, mask }), tfCached);
+    const vq32Floor = vq32 ? floors.add(32, await profileOf('vqddm', case32), vq32) : null;
+    const tf32Floor = tf32 ? floors.add(32, await profileOf('transformer', case32), tf32) : null;
+
+    // A first result from a cold process: the 1 MP photo with a box as wide as the pack's image size.
+    const cold = await coldStart(process.argv[1], engine.info().packDir, provider, mp, boxMask(mp.width, mp.height, Math.floor((mp.width - side32) / 2), Math.floor((mp.height - side32) / 2), side32));
+
     // The default step count the curve supports: the fewest steps within 0.25 dB (about the run-to-run
     // spread) of the best PSNR measured.
     const bestPsnr = Math.max(...quality.map((q) => q.psnr_db));
@@ -174,6 +222,19 @@ export async function benchCommand(argv: string[]): Promise<void> {
       quality,
       transformer_psnr_db: median(tfPsnrs),
       full_pipeline: { width: mp.width, height: mp.height, mask_pixels: mpSide * mpSide, rows: fullPipeline },
+      peak_gflops: peak,
+      graphs: floors.graphs,
+      fills: floors.fills,
+      vqddm_floor_ms: vqFloor,
+      transformer_floor_ms: tfFloor,
+      vqddm_g32_ms: vq32?.median_ms ?? null,
+      vqddm_g32_floor_ms: vq32Floor,
+      transformer_g32_ms: tf32?.median_ms ?? null,
+      transformer_g32_floor_ms: tf32Floor,
+      transformer_g32_over_vqddm_g32: vq32 && tf32 ? tf32.median_ms / vq32.median_ms : null,
+      cold_start_ms: cold.ms,
+      cold_start_first_ms: cold.first_ms,
+      cold_start_case: { width: mp.width, height: mp.height, mask_side: side32, runs: cold.runs },
       load_avg: { before: loadBefore, after: loadavg()[0] },
     };
     await mkdir(join(outDir, 'bench'), { recursive: true });

@@ -44,7 +44,10 @@ export function eventFlops(e: ProfileEvent, einsum: Map<string, string>): number
     case 'Gemm':
     case 'FusedGemm': {
       const [a, b] = ins;
-      return a && b && a.length >= 2 && b.length >= 2 ? 2 * outElems * innerSize(a, b) : 0;
+      if (!a || a.length < 2) return 0;
+      // A constant B (weights) is pre-packed and the profile leaves it out: then K is A's last axis
+      // (MatMul does not transpose; exported Gemms keep A as it is).
+      return 2 * outElems * (b && b.length >= 2 ? innerSize(a, b) : a[a.length - 1]);
     }
     case 'Einsum': {
       const equation = einsum.get((e.name ?? '').replace(/_kernel_time$/, ''));

@@ -1,5 +1,6 @@
 /** docs/BENCHMARKS.md from one bench run's results: every figure in it comes from that run. */
 import type { Method } from '../../shared/contract.js';
+import type { FillFloor, GraphFigure } from './floors.js';
 
 /** One measured configuration of `npm run bench`. */
 export interface Row {
@@ -19,6 +20,14 @@ export interface Row {
   /** Refinement stages that ran (MethodResult.stages). */
   stages: string[];
   overhead_fraction: number;
+  /** Median ms per session.run of each graph the fill ran. */
+  graph_ms_per_call: Record<string, number>;
+  /** Share of the machine's CPU other processes used while the row ran (null: unknown here). */
+  foreign_cpu: number | null;
+  /** 1-minute load average before and after the row. */
+  load_avg: [number, number];
+  /** How often the row was measured (again when the machine was busy). */
+  attempts: number;
 }
 
 export interface QualityPoint {
@@ -50,16 +59,28 @@ interface Results {
   quality: QualityPoint[];
   transformer_psnr_db: number;
   full_pipeline: { width: number; height: number; mask_pixels: number; rows: Row[] };
+  peak_gflops: number;
+  graphs: Record<string, GraphFigure>;
+  fills: FillFloor[];
+  vqddm_g32_ms: number | null;
+  transformer_g32_ms: number | null;
+  transformer_g32_over_vqddm_g32: number | null;
+  cold_start_ms: number;
+  cold_start_first_ms: number;
+  cold_start_case: { width: number; height: number; mask_side: number; runs: number };
   load_avg: { before: number; after: number };
 }
 
 const ms = (v: number) => v.toFixed(1);
+const pct = (v: number) => `${(v * 100).toFixed(0)}%`;
+/** Other processes' share of the CPU while a row ran, and how often it was measured. */
+const busy = (x: Row) => `${x.foreign_cpu === null ? 'n/a' : pct(x.foreign_cpu)}${x.attempts > 1 ? ` (${x.attempts} tries)` : ''}`;
 
 export function benchMarkdown(r: Results, command: string): string {
   const table = (rows: Row[]) => [
-    '| run | median ms | model calls | encode | sampling | decode | composite | anchor | texture | overhead |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-    ...rows.map((x) => `| ${x.label} | ${ms(x.median_ms)} | ${x.model_calls} | ${ms(x.encode_ms)} | ${ms(x.sample_ms)} | ${ms(x.vq_decode_ms)} | ${ms(x.composite_ms)} | ${ms(x.anchor_ms)} | ${ms(x.texture_ms)} | ${(x.overhead_fraction * 100).toFixed(1)}% |`),
+    '| run | median ms | model calls | encode | sampling | decode | composite | anchor | texture | overhead | other CPU |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...rows.map((x) => `| ${x.label} | ${ms(x.median_ms)} | ${x.model_calls} | ${ms(x.encode_ms)} | ${ms(x.sample_ms)} | ${ms(x.vq_decode_ms)} | ${ms(x.composite_ms)} | ${ms(x.anchor_ms)} | ${ms(x.texture_ms)} | ${(x.overhead_fraction * 100).toFixed(1)}% | ${busy(x)} |`),
   ];
   const best = Math.max(...r.quality.map((q) => q.psnr_db));
   const bar = (v: number) => '#'.repeat(Math.max(1, Math.round((v / best) * 40)));
@@ -67,7 +88,7 @@ export function benchMarkdown(r: Results, command: string): string {
     '# Benchmarks',
     '',
     `Measured by \`${command}\` on ${r.date.slice(0, 10)}: ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.platform}; execution provider **${r.provider}**; pack \`${r.pack}\`.`,
-    `Photo ${r.image.width}x${r.image.height} (\`${r.image.path.split('/').slice(-3).join('/')}\`), centred square mask of ${r.image.mask_pixels} pixels (one crop at the pack's trained grid). Medians of ${r.repeats} runs each; all figures below come from this one run (bench/results.json). Load average (1 min) ${r.load_avg.before.toFixed(2)} before, ${r.load_avg.after.toFixed(2)} after: on these 2 cores anything above ~0.3 means another job shared them.`,
+    `Photo ${r.image.width}x${r.image.height} (\`${r.image.path.split('/').slice(-3).join('/')}\`), centred square mask of ${r.image.mask_pixels} pixels (one crop at the pack's trained grid). Medians of ${r.repeats} runs each; all figures below come from this one run (bench/results.json). Load average (1 min) ${r.load_avg.before.toFixed(2)} before, ${r.load_avg.after.toFixed(2)} after. Each row records the share of the CPU other processes used while it ran (\`other CPU\`, from /proc/stat); a row measured while they used more than 10 % is measured again, at most three times, and the quietest attempt kept.`,
     '',
     'The method rows run the raw methods (refinement stages off), the comparison the paper makes; the full-pipeline section adds the stages.',
     '',
@@ -84,6 +105,22 @@ export function benchMarkdown(r: Results, command: string): string {
     `| 4 samples / 1 sample (batched) | ${r.samples4_over_samples1.toFixed(2)}x |`,
     `| 8 samples / 1 sample (batched) | ${r.samples8_over_samples1.toFixed(2)}x |`,
     `| engine overhead (time outside session.run) at the default | ${(r.overhead_fraction * 100).toFixed(1)}% |`,
+    ...(r.vqddm_g32_ms !== null && r.transformer_g32_ms !== null
+      ? [`| VQ-DDM default on a grid-32 hole | ${ms(r.vqddm_g32_ms)} ms |`, `| transformer (KV cache) on that hole | ${ms(r.transformer_g32_ms)} ms |`, `| transformer / VQ-DDM on grid 32 | ${r.transformer_g32_over_vqddm_g32!.toFixed(2)}x |`]
+      : []),
+    `| \`vqddm inpaint\`, cold process to written file (${r.cold_start_case.width}x${r.cold_start_case.height}, ${r.cold_start_case.mask_side} px box, every stage) | ${ms(r.cold_start_ms)} ms (first start ever: ${ms(r.cold_start_first_ms)} ms) |`,
+    '',
+    '## Against the FLOP floor',
+    '',
+    `FLOPs counted from onnxruntime's profile of one run of each fill (convolutions, matrix products and Einsums as onnxruntime ran them; element-wise work left out), over the MatMul peak measured in this run: **${r.peak_gflops.toFixed(0)} GFLOP/s** (1024x1024 float MatMul, the engine's session options). The floor is the time a fill's FLOPs take at that peak.`,
+    '',
+    '| fill | GFLOP | floor ms | measured ms | x floor |',
+    '| --- | ---: | ---: | ---: | ---: |',
+    ...r.fills.map((f) => `| ${f.label} | ${f.gflop.toFixed(2)} | ${ms(f.floor_ms)} | ${ms(f.measured_ms)} | ${f.over_floor.toFixed(1)}x |`),
+    '',
+    '| graph | MFLOP per call | ms per call | share of peak |',
+    '| --- | ---: | ---: | ---: |',
+    ...Object.entries(r.graphs).map(([name, g]) => `| ${name} | ${g.mflop.toFixed(1)} | ${g.ms.toFixed(2)} | ${pct(g.efficiency)} |`),
     '',
     '## Per run and stage (median ms)',
     '',

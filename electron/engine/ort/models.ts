@@ -25,21 +25,27 @@ export class PackModels {
   /** Milliseconds spent inside session.run since the last `resetClock`. */
   modelMs = 0;
   calls = 0;
+  /** The same per graph. */
+  readonly byRole = new Map<Role, { ms: number; calls: number }>();
 
   constructor(readonly pack: LoadedPack) {}
 
   resetClock(): void {
     this.modelMs = 0;
     this.calls = 0;
+    this.byRole.clear();
   }
 
-  private async timed(session: ort.InferenceSession, feeds: Record<string, ort.Tensor>): Promise<ort.InferenceSession.ReturnType> {
+  private async timed(role: Role, session: ort.InferenceSession, feeds: Record<string, ort.Tensor>): Promise<ort.InferenceSession.ReturnType> {
     const start = performance.now();
     try {
       return await session.run(feeds);
     } finally {
-      this.modelMs += performance.now() - start;
+      const ms = performance.now() - start;
+      this.modelMs += ms;
       this.calls++;
+      const r = this.byRole.get(role) ?? { ms: 0, calls: 0 };
+      this.byRole.set(role, { ms: r.ms + ms, calls: r.calls + 1 });
     }
   }
 
@@ -57,7 +63,7 @@ export class PackModels {
       if (value === undefined) throw new Error(`${role}: no data for its input "${spec.name}"`);
       feeds[spec.name] = ArrayBuffer.isView(value) ? toTensor(spec, value, shapeOf(spec, dims)) : value;
     }
-    const out = await this.timed(session, feeds);
+    const out = await this.timed(role, session, feeds);
     for (const spec of file.outputs) if (!out[spec.name]) throw new Error(`${role}: the graph returned no "${spec.name}"`);
     return out;
   }

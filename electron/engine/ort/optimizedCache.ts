@@ -19,8 +19,8 @@ import * as ort from 'onnxruntime-node';
 import { cacheDir } from '../paths.js';
 
 /** The cache's file for a model of this sha256 under these options, or null when it cannot be cached. */
-export function optimizedPath(sha256: string, provider: string, options: ort.InferenceSession.SessionOptions, dir: string = cacheDir()): string | null {
-  if (provider !== 'cpu') return null;
+export function optimizedPath(sha256: string, provider: string, options: ort.InferenceSession.SessionOptions, dir: string | false = cacheDir()): string | null {
+  if (provider !== 'cpu' || dir === false) return null;
   const key = JSON.stringify({ sha256, ort: ort.env.versions.node, provider, cpu: cpus()[0]?.model ?? '', platform: process.platform, arch: arch(), options });
   return join(dir, 'ort-optimized', `${createHash('sha256').update(key).digest('hex').slice(0, 32)}.onnx`);
 }
@@ -32,7 +32,7 @@ const exists = (path: string) => stat(path).then(() => true, () => false);
  * optimised model, else created from `file` while writing the optimised model into the cache.
  * @returns the session and whether it came from the cache.
  */
-export async function createCachedSession(file: string, sha256: string, provider: string, options: ort.InferenceSession.SessionOptions, dir?: string): Promise<{ session: ort.InferenceSession; cached: boolean }> {
+export async function createCachedSession(file: string, sha256: string, provider: string, options: ort.InferenceSession.SessionOptions, dir?: string | false): Promise<{ session: ort.InferenceSession; cached: boolean }> {
   const path = optimizedPath(sha256, provider, options, dir);
   if (!path) return { session: await ort.InferenceSession.create(file, options), cached: false };
   if (await exists(path)) {

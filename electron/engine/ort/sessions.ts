@@ -25,10 +25,10 @@ export class PackSessions<R extends string> {
   constructor(
     private readonly sources: Partial<Record<R, SessionSource>>,
     readonly provider: string,
-    /** Options for every session of the pack beyond `sessionOptions(provider)` (e.g. profiling). */
-    private readonly extra: ort.InferenceSession.SessionOptions = {},
-    /** Where the optimised models are cached; undefined: the user's cache folder. */
-    private readonly cache?: string,
+    /** Options for a role's session beyond `sessionOptions(provider)` (e.g. profiling). */
+    private readonly extra: (role: R) => ort.InferenceSession.SessionOptions = () => ({}),
+    /** Where the optimised models are cached; undefined: the user's cache folder; false: not cached. */
+    private readonly cache?: string | false,
   ) {}
 
   has(role: R): boolean {
@@ -49,7 +49,7 @@ export class PackSessions<R extends string> {
     const source = this.sources[role];
     if (!source) return Promise.reject(new Error(`this pack has no ${role}`));
     if (this.released) return Promise.reject(new Error('the pack was released'));
-    const making = createCachedSession(source.path, source.sha256, this.provider, { ...sessionOptions(this.provider), ...this.extra }, this.cache).then(
+    const making = createCachedSession(source.path, source.sha256, this.provider, { ...sessionOptions(this.provider), ...this.extra(role) }, this.cache).then(
       async ({ session, cached }) => {
         if (this.released) {
           await session.release();

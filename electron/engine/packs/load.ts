@@ -141,10 +141,10 @@ async function checkGraphs(dir: string, manifest: Manifest): Promise<void> {
 }
 
 export interface LoadOptions {
-  /** Session options added to every session (e.g. profiling for the bench). */
-  extra?: ort.InferenceSession.SessionOptions;
-  /** The optimised-model cache folder; default the user's cache folder. */
-  cache?: string;
+  /** Session options added to each role's session (e.g. profiling for the bench). */
+  extra?: (role: Role) => ort.InferenceSession.SessionOptions;
+  /** The optimised-model cache folder; default the user's cache folder; false: no cache. */
+  cache?: string | false;
 }
 
 export async function loadPack(dirIn: string, device: Device = 'auto', opts: LoadOptions = {}): Promise<LoadedPack> {
@@ -158,7 +158,7 @@ export async function loadPack(dirIn: string, device: Device = 'auto', opts: Loa
   try {
     let cached = false;
     const chosen = await firstWorkingProvider(device, async (provider) => {
-      const made = await createCachedSession(sources.encoder.path, sources.encoder.sha256, provider, { ...sessionOptions(provider), ...opts.extra }, opts.cache);
+      const made = await createCachedSession(sources.encoder.path, sources.encoder.sha256, provider, { ...sessionOptions(provider), ...opts.extra?.('encoder') }, opts.cache);
       cached = made.cached;
       return made.session;
     });
