@@ -11,7 +11,8 @@ ${INPAINT_USAGE}
 
 ${BATCH_USAGE}
 
-vqddm info [--pack DIR] [--json]       check a model pack and print its manifest
+vqddm info [--pack DIR] [--device auto|cpu|cuda|dml|coreml] [--json]
+                                       check a model pack, print its manifest and the provider it runs on
 vqddm bench [--pack DIR] [--quick] [--provider auto|cpu|cuda|dml|coreml]
                                        benchmark; writes bench/results.json and docs/BENCHMARKS.md`;
 

@@ -1,11 +1,18 @@
-/** `vqddm info`: print a pack's manifest summary after checking its files and graphs. */
+/**
+ * `vqddm info`: print a pack's manifest summary after checking its files and graphs, and the execution
+ * provider it runs on (`--device`, default auto) with why any preferred provider is not in use.
+ */
 import { parseArgs } from 'node:util';
 import { Engine } from '../engine/engine.js';
+import { DEVICES, type Device } from '../engine/ort/providers.js';
 import { defaultPackDir } from '../engine/paths.js';
+import { usageError } from './args.js';
 
 export async function infoCommand(argv: string[]): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: { pack: { type: 'string' }, json: { type: 'boolean' } }, strict: true });
-  const engine = await Engine.open(values.pack ?? defaultPackDir(), 'cpu');
+  const { values } = parseArgs({ args: argv, options: { pack: { type: 'string' }, device: { type: 'string' }, json: { type: 'boolean' } }, strict: true });
+  const device = (values.device ?? 'auto') as Device;
+  if (!DEVICES.includes(device)) throw usageError(`unknown device "${values.device}" (use ${DEVICES.join(', ')})`);
+  const engine = await Engine.open(values.pack ?? defaultPackDir(), device);
   try {
     const m = engine.manifest;
     const summary = {
@@ -27,6 +34,8 @@ export async function infoCommand(argv: string[]): Promise<void> {
       `diffusion   T = ${m.T}, cosine s = ${m.schedule.s}, sqrt_alpha = ${m.schedule.sqrtAlpha}, default steps ${m.defaultSteps}`,
       `transformer ${m.transformer.layers} layers x ${m.transformer.heads} heads x ${m.transformer.headDim}, context ${m.transformer.context}`,
       ...Object.entries(m.files).map(([role, f]) => `file        ${role.padEnd(11)} ${f.path}  sha256 ok, inputs/outputs ok`),
+      `provider    ${engine.info().provider}`,
+      ...engine.info().providerNotes.map((n) => `            not in use: ${n}`),
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
   } finally {

@@ -206,6 +206,7 @@ export async function benchCommand(argv: string[]): Promise<void> {
       image: { path: imagePath, width: image.width, height: image.height, mask_pixels: mask.data.filter((v) => v >= 128).length },
       repeats,
       provider: engine.info().provider,
+      provider_notes: engine.info().providerNotes,
       image_decode_ms: median(decodeTimes),
       overhead_fraction: def.overhead_fraction,
       vqddm_default_steps: defaultSteps,

@@ -43,6 +43,7 @@ interface Results {
   image: { path: string; width: number; height: number; mask_pixels: number };
   repeats: number;
   provider: string;
+  provider_notes: string[];
   image_decode_ms: number;
   overhead_fraction: number;
   vqddm_default_steps: number;
@@ -87,7 +88,7 @@ export function benchMarkdown(r: Results, command: string): string {
   return [
     '# Benchmarks',
     '',
-    `Measured by \`${command}\` on ${r.date.slice(0, 10)}: ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.platform}; execution provider **${r.provider}**; pack \`${r.pack}\`.`,
+    `Measured by \`${command}\` on ${r.date.slice(0, 10)}: ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.platform}; execution provider **${r.provider}**${r.provider_notes.length ? ` (not in use: ${r.provider_notes.join('; ')})` : ''}; pack \`${r.pack}\`.`,
     `Photo ${r.image.width}x${r.image.height} (\`${r.image.path.split('/').slice(-3).join('/')}\`), centred square mask of ${r.image.mask_pixels} pixels (one crop at the pack's trained grid). Medians of ${r.repeats} runs each; all figures below come from this one run (bench/results.json). Load average (1 min) ${r.load_avg.before.toFixed(2)} before, ${r.load_avg.after.toFixed(2)} after. Each row records the share of the CPU other processes used while it ran (\`other CPU\`, from /proc/stat); a row measured while they used more than 10 % is measured again, at most three times, and the quietest attempt kept.`,
     '',
     'The method rows run the raw methods (refinement stages off), the comparison the paper makes; the full-pipeline section adds the stages.',

@@ -20,7 +20,7 @@ const AUTO_TABLE: Record<string, string[]> = {
 
 /**
  * Providers that are not bundled with onnxruntime-node (CUDA, TensorRT) are only tried when their shared
- * library was installed next to the binding (ONNXRUNTIME_NODE_INSTALL=cuda12); trying without it fails
+ * library was installed next to the binding (`npm run install:cuda`); trying without it fails
  * and makes onnxruntime print an error.
  */
 function providerLibraryPresent(name: string): boolean {
@@ -60,7 +60,7 @@ export function providersNotTried(platform: string = process.platform, table: Ba
     if (ep === 'cpu') continue;
     const b = table.backends.find((x) => x.name === ep);
     if (!b) notes.push(`${ep}: not in this build of onnxruntime-node for ${platform}`);
-    else if (!b.bundled && !table.libraryPresent(ep)) notes.push(`${ep}: its provider library is not installed (onnxruntime-node installs it only when asked: ONNXRUNTIME_NODE_INSTALL=cuda12)`);
+    else if (!b.bundled && !table.libraryPresent(ep)) notes.push(`${ep}: its provider library is not installed (onnxruntime-node fetches it only when asked: npm run install:cuda)`);
   }
   return notes;
 }
