@@ -163,7 +163,7 @@ describe('harmonic blending', () => {
     for (let c = 0; c < 3; c++) for (let y = 0; y < S; y++) for (let x = 0; x < S; x++) original[c * S * S + y * S + x] = x / 10;
     const unknown = new Uint8Array(S * S);
     for (let y = 0; y < S; y++) for (let x = 2; x < 6; x++) unknown[y * S + x] = 1;
-    const out = harmonicBlend(original, 0, new Float32Array(3 * S * S), 0, unknown, S, 2000);
+    const out = harmonicBlend(original, 0, new Float32Array(3 * S * S), 0, unknown, S, 1e-6);
     expect(out[3 * S + 3]).toBeCloseTo(0.3, 3);
     expect(out[3 * S + 4]).toBeCloseTo(0.4, 3);
   });

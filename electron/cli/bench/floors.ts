@@ -5,7 +5,6 @@
  */
 import type { Role } from '../../engine/packs/manifest.js';
 import type { GraphCount } from './profile.js';
-import type { Row } from './report.js';
 
 export interface GraphFigure {
   /** MFLOP per call (the transformer's calls differ: the first one reads the known prefix; their mean). */
@@ -24,6 +23,13 @@ export interface FillFloor {
   over_floor: number;
 }
 
+/** What the table needs of a bench row: its label, median time and time per call of each graph. */
+export interface Measured {
+  label: string;
+  median_ms: number;
+  graph_ms_per_call: Record<string, number>;
+}
+
 export class FloorTable {
   readonly graphs: Record<string, GraphFigure> = {};
   readonly fills: FillFloor[] = [];
@@ -31,7 +37,7 @@ export class FloorTable {
   constructor(readonly peakGflops: number) {}
 
   /** Adds a fill's counts (grid G) and its measured row; returns the fill's floor in ms. */
-  add(G: number, counts: Map<Role, GraphCount>, measured: Row): number {
+  add(G: number, counts: Map<Role, GraphCount>, measured: Measured): number {
     let flop = 0;
     for (const [role, c] of counts) {
       flop += c.flop;

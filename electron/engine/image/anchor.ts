@@ -8,7 +8,7 @@
  * beats both on masked and content PSNR; the fill keeps its own detail above the blur's scale and the
  * photo-texture stage adds the photo's grain on top. Off, the method's own colours are seen as they are.
  */
-import { harmonicFill } from './blend.js';
+import { harmonicFill } from './laplace.js';
 import { chamferDistance } from './composite.js';
 import { maxValue, type Pixels } from './pixels.js';
 import { gaussianBlur } from './texture.js';
@@ -38,9 +38,8 @@ export class ColourAnchor {
   /** null when no pixel of the region is known. */
   static of(region: Pixels, mask: Uint8Array): ColourAnchor | null {
     const { width: w, height: h } = region;
-    const n = w * h;
     const interp = toPlanar(region);
-    for (let c = 0; c < 3; c++) if (!harmonicFill(interp.subarray(c * n, (c + 1) * n), mask, w, h)) return null;
+    if (!harmonicFill(interp, 3, mask, w, h)) return null;
     return new ColourAnchor(interp, chamferDistance(mask, w, h));
   }
 

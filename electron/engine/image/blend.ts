@@ -3,9 +3,11 @@
  * approximately (its reconstruction error is a few dB), so pasting its output as is leaves a colour step at
  * the mask's edge. The error `original - decoded` is known on the unmasked pixels; it is extended into the
  * masked area as a harmonic (Laplace) interpolation of its boundary values and added to the decoded pixels,
- * so the fill meets the photo without a step while keeping its own texture (Poisson-style blending).
+ * so the fill meets the photo without a step while keeping its own texture (Poisson-style blending; the
+ * solver is laplace.ts).
  * Applied identically to both samplers. Works at the model's resolution: S x S, a few milliseconds.
  */
+import { harmonicFill } from './laplace.js';
 
 /** S x S map: 1 where a pixel's footprint in the size x size tile touches the mask, dilated by `grow`. */
 export function unknownAtModelScale(tileMask: Uint8Array, size: number, S: number, grow: number): Uint8Array {
@@ -34,16 +36,13 @@ export function unknownAtModelScale(tileMask: Uint8Array, size: number, S: numbe
  * @param decoded the decoder's output [3, S, S]
  * @param unknown S x S, 1 where the correction is interpolated rather than measured
  */
-export function harmonicBlend(original: Float32Array, origOffset: number, decoded: Float32Array, decOffset: number, unknown: Uint8Array, S: number, iterations = 400): Float32Array {
+export function harmonicBlend(original: Float32Array, origOffset: number, decoded: Float32Array, decOffset: number, unknown: Uint8Array, S: number, tolerance?: number): Float32Array {
   const n = S * S;
-  const out = new Float32Array(3 * n);
-  const d = new Float32Array(n);
-  for (let c = 0; c < 3; c++) {
-    for (let i = 0; i < n; i++) d[i] = unknown[i] ? 0 : original[origOffset + c * n + i] - decoded[decOffset + c * n + i];
-    if (!harmonicFill(d, unknown, S, S, iterations)) d.fill(0); // nothing known: no correction
-    for (let i = 0; i < n; i++) out[c * n + i] = decoded[decOffset + c * n + i] + d[i];
-  }
-  return out;
+  const d = new Float32Array(3 * n);
+  for (let i = 0; i < 3 * n; i++) d[i] = unknown[i % n] ? 0 : original[origOffset + i] - decoded[decOffset + i];
+  if (!harmonicFill(d, 3, unknown, S, S, tolerance)) d.fill(0); // nothing known: no correction
+  for (let i = 0; i < 3 * n; i++) d[i] += decoded[decOffset + i];
+  return d;
 }
 
 /**
@@ -92,67 +91,4 @@ export function borderError(original: Float32Array, origOffset: number, decoded:
     }
   }
   return count ? sum / count : 0;
-}
-
-/**
- * Fills the unknown pixels of one channel (w x h) with the harmonic (Laplace) interpolation of the known
- * ones, in place; unknown pixels should start at a sensible value (e.g. the known mean). Returns false when
- * no pixel is known.
- */
-export function harmonicFill(d: Float32Array, unknown: Uint8Array, w: number, h: number, iterations = 400): boolean {
-  let known = 0;
-  let sum = 0;
-  for (let i = 0; i < w * h; i++) if (!unknown[i]) { known++; sum += d[i]; }
-  if (known === 0) return false;
-  for (let i = 0; i < w * h; i++) if (unknown[i]) d[i] = sum / known;
-  laplaceFill(d, unknown, w, h, iterations);
-  return true;
-}
-
-/**
- * Gauss-Seidel with over-relaxation on the unknown pixels; known pixels are the Dirichlet boundary. Large
- * grids start from the solution at half the size (recursively), so the slow smooth part of the error is
- * already gone and a few sweeps finish the job (384 px with a quarter unknown: 330 ms -> 100 ms).
- */
-function laplaceFill(d: Float32Array, unknown: Uint8Array, w: number, h: number, iterations: number): void {
-  if (w >= 32 && h >= 32) {
-    const w2 = w >> 1;
-    const h2 = h >> 1;
-    const cd = new Float32Array(w2 * h2);
-    const cu = new Uint8Array(w2 * h2);
-    for (let v = 0; v < h2; v++) {
-      for (let u = 0; u < w2; u++) {
-        const i = 2 * v * w + 2 * u;
-        const j = v * w2 + u;
-        cu[j] = unknown[i] | unknown[i + 1] | unknown[i + w] | unknown[i + w + 1];
-        cd[j] = 0.25 * (d[i] + d[i + 1] + d[i + w] + d[i + w + 1]);
-      }
-    }
-    laplaceFill(cd, cu, w2, h2, iterations);
-    for (let v = 0; v < h; v++) {
-      for (let u = 0; u < w; u++) if (unknown[v * w + u]) d[v * w + u] = cd[Math.min(h2 - 1, v >> 1) * w2 + Math.min(w2 - 1, u >> 1)];
-    }
-  }
-  // Over-relaxation pays on the coarsest grid, which starts from the mean; a grid started from the coarser
-  // solution has mostly high-frequency error left, which plain Gauss-Seidel-like sweeps remove fastest.
-  const omega = w >= 32 && h >= 32 ? 1.3 : 1.9;
-  for (let it = 0; it < iterations; it++) {
-    let change = 0;
-    for (let v = 0; v < h; v++) {
-      for (let u = 0; u < w; u++) {
-        const i = v * w + u;
-        if (!unknown[i]) continue;
-        let s = 0;
-        let k = 0;
-        if (u > 0) { s += d[i - 1]; k++; }
-        if (u < w - 1) { s += d[i + 1]; k++; }
-        if (v > 0) { s += d[i - w]; k++; }
-        if (v < h - 1) { s += d[i + w]; k++; }
-        const next = d[i] + omega * (s / k - d[i]);
-        change = Math.max(change, Math.abs(next - d[i]));
-        d[i] = next;
-      }
-    }
-    if (change < 5e-4) return; // 1/4000 of the [-1, 1] range: a sixteenth of an 8-bit level
-  }
 }

@@ -1,0 +1,223 @@
+/**
+ * Harmonic (Laplace) interpolation: the unknown pixels of an image take values whose discrete Laplacian is
+ * zero, the known pixels held fixed (a Dirichlet problem on the mask). Used by the seamless blend (the
+ * decoder's error carried into the hole) and colour anchoring (a smooth continuation of the border's
+ * colours, at the photo's full resolution).
+ *
+ * Solved by geometric multigrid: V-cycles of Gauss-Seidel smoothing on a hierarchy of grids halved down to
+ * ~16 px, the residual restricted by 2x2 sums (the coarse grid's spacing is twice the fine one's, so its
+ * unit-stencil equation takes 4x the mean residual) and the coarse correction interpolated bilinearly. Each
+ * cycle cuts the error by a roughly constant factor whatever the hole's size, where plain relaxation needs
+ * a number of sweeps that grows with it: on a 632 px region with a 316 px hole, over-relaxed sweeps from a
+ * coarse-to-fine start stopped 42 8-bit levels from the solution in 0.53 s, and 3 levels away at 0.77 s.
+ * Sweeps visit precomputed lists of the unknown pixels (interior ones, with four neighbours, apart from
+ * those on the grid's edge), so a small hole in a large region costs what the hole costs.
+ */
+
+interface Level {
+  w: number;
+  h: number;
+  unknown: Uint8Array;
+  /** Unknown pixels with all four neighbours inside the grid, and the others. */
+  inside: Int32Array;
+  onEdge: Int32Array;
+}
+
+function level(unknown: Uint8Array, w: number, h: number): Level {
+  let inner = 0;
+  let count = 0;
+  for (let i = 0; i < w * h; i++) {
+    if (!unknown[i]) continue;
+    count++;
+    const u = i % w;
+    const v = (i - u) / w;
+    if (u > 0 && u < w - 1 && v > 0 && v < h - 1) inner++;
+  }
+  const inside = new Int32Array(inner);
+  const onEdge = new Int32Array(count - inner);
+  let a = 0;
+  let b = 0;
+  for (let i = 0; i < w * h; i++) {
+    if (!unknown[i]) continue;
+    const u = i % w;
+    const v = (i - u) / w;
+    if (u > 0 && u < w - 1 && v > 0 && v < h - 1) inside[a++] = i;
+    else onEdge[b++] = i;
+  }
+  return { w, h, unknown, inside, onEdge };
+}
+
+/**
+ * The grids, finest first: a coarse pixel is unknown when all of its 2x2 fine pixels are, so each coarse
+ * hole lies inside the fine one (marking it unknown when any is made the cycles diverge on holes of 300 px
+ * and more: the coarse corrections overshoot along the border, more at every level).
+ */
+function hierarchy(unknown: Uint8Array, w: number, h: number): Level[] {
+  const levels = [level(unknown, w, h)];
+  for (;;) {
+    const f = levels[levels.length - 1];
+    if (f.w < 32 || f.h < 32 || f.inside.length + f.onEdge.length === 0) return levels;
+    const w2 = f.w >> 1;
+    const h2 = f.h >> 1;
+    const cu = new Uint8Array(w2 * h2);
+    for (let v = 0; v < h2; v++) {
+      for (let u = 0; u < w2; u++) {
+        const i = 2 * v * f.w + 2 * u;
+        cu[v * w2 + u] = f.unknown[i] & f.unknown[i + 1] & f.unknown[i + f.w] & f.unknown[i + f.w + 1];
+      }
+    }
+    levels.push(level(cu, w2, h2));
+  }
+}
+
+/**
+ * Gauss-Seidel sweeps (over-relaxed by `omega`) on A x = r over the unknown pixels of each channel, where
+ * (A x)_i = k_i x_i - sum of x over i's k_i neighbours in the grid; other pixels of x stay as they are.
+ * Returns the largest change of the last sweep.
+ */
+function sweep(x: Float32Array, r: Float32Array | null, L: Level, channels: number, sweeps: number, omega: number): number {
+  const { w, h, inside, onEdge } = L;
+  const n = w * h;
+  let change = 0;
+  for (let s = 0; s < sweeps; s++) {
+    change = 0;
+    for (let c = 0; c < channels; c++) {
+      const o = c * n;
+      for (let j = 0; j < inside.length; j++) {
+        const i = o + inside[j];
+        const step = omega * (0.25 * (x[i - 1] + x[i + 1] + x[i - w] + x[i + w] + (r ? r[i] : 0)) - x[i]);
+        x[i] += step;
+        if (step > change) change = step;
+        else if (-step > change) change = -step;
+      }
+      for (let j = 0; j < onEdge.length; j++) {
+        const p = onEdge[j];
+        const u = p % w;
+        const v = (p - u) / w;
+        const i = o + p;
+        let sum = r ? r[i] : 0;
+        let k = 0;
+        if (u > 0) { sum += x[i - 1]; k++; }
+        if (u < w - 1) { sum += x[i + 1]; k++; }
+        if (v > 0) { sum += x[i - w]; k++; }
+        if (v < h - 1) { sum += x[i + w]; k++; }
+        if (k === 0) continue;
+        const step = omega * (sum / k - x[i]);
+        x[i] += step;
+        change = Math.max(change, Math.abs(step));
+      }
+    }
+  }
+  return change;
+}
+
+/** r - A x on the unknown pixels (0 elsewhere); r null means 0. */
+function residual(x: Float32Array, r: Float32Array | null, L: Level, channels: number): Float32Array {
+  const { w, h, inside, onEdge } = L;
+  const n = w * h;
+  const out = new Float32Array(channels * n);
+  for (let c = 0; c < channels; c++) {
+    const o = c * n;
+    for (let j = 0; j < inside.length; j++) {
+      const i = o + inside[j];
+      out[i] = (r ? r[i] : 0) + x[i - 1] + x[i + 1] + x[i - w] + x[i + w] - 4 * x[i];
+    }
+    for (let j = 0; j < onEdge.length; j++) {
+      const p = onEdge[j];
+      const u = p % w;
+      const v = (p - u) / w;
+      const i = o + p;
+      let sum = r ? r[i] : 0;
+      let k = 0;
+      if (u > 0) { sum += x[i - 1]; k++; }
+      if (u < w - 1) { sum += x[i + 1]; k++; }
+      if (v > 0) { sum += x[i - w]; k++; }
+      if (v < h - 1) { sum += x[i + w]; k++; }
+      out[i] = sum - k * x[i];
+    }
+  }
+  return out;
+}
+
+/** One V-cycle from level `l` for A e = r (e zero on known pixels); returns e. */
+function vcycle(r: Float32Array, levels: Level[], l: number, channels: number): Float32Array {
+  const L = levels[l];
+  const e = new Float32Array(channels * L.w * L.h);
+  if (l === levels.length - 1) {
+    // the coarsest grid (~16-31 px): relax to convergence, over-relaxed
+    for (let s = 0; s < 400; s++) if (sweep(e, r, L, channels, 1, 1.8) < 1e-6) break;
+    return e;
+  }
+  sweep(e, r, L, channels, 2, 1);
+  const res = residual(e, r, L, channels);
+  const C = levels[l + 1];
+  const n = L.w * L.h;
+  const nc = C.w * C.h;
+  const rc = new Float32Array(channels * nc);
+  for (let c = 0; c < channels; c++) {
+    for (let v = 0; v < C.h; v++) {
+      for (let u = 0; u < C.w; u++) {
+        if (!C.unknown[v * C.w + u]) continue;
+        const i = c * n + 2 * v * L.w + 2 * u;
+        rc[c * nc + v * C.w + u] = res[i] + res[i + 1] + res[i + L.w] + res[i + L.w + 1];
+      }
+    }
+  }
+  const ec = vcycle(rc, levels, l + 1, channels);
+  for (let v = 0; v < L.h; v++) {
+    // a fine pixel's centre in coarse coordinates: (v + 0.5) / 2 - 0.5
+    const y = Math.min(C.h - 1, Math.max(0, (v - 0.5) / 2));
+    const y0 = Math.floor(y);
+    const y1 = Math.min(C.h - 1, y0 + 1);
+    const fy = y - y0;
+    for (let u = 0; u < L.w; u++) {
+      if (!L.unknown[v * L.w + u]) continue;
+      const x = Math.min(C.w - 1, Math.max(0, (u - 0.5) / 2));
+      const x0 = Math.floor(x);
+      const x1 = Math.min(C.w - 1, x0 + 1);
+      const fx = x - x0;
+      for (let c = 0; c < channels; c++) {
+        const o = c * nc;
+        const top = ec[o + y0 * C.w + x0] * (1 - fx) + ec[o + y0 * C.w + x1] * fx;
+        const bottom = ec[o + y1 * C.w + x0] * (1 - fx) + ec[o + y1 * C.w + x1] * fx;
+        e[c * n + v * L.w + u] += top * (1 - fy) + bottom * fy;
+      }
+    }
+  }
+  sweep(e, r, L, channels, 2, 1);
+  return e;
+}
+
+/**
+ * Fills the unknown pixels of `channels` planar channels (d is [channels, h, w]) with the harmonic
+ * interpolation of the known ones, in place, to within `tolerance` (in d's units; the default is a
+ * sixteenth of an 8-bit level for values in [-1, 1]). Returns false, changing nothing, when no pixel is
+ * known.
+ */
+export function harmonicFill(d: Float32Array, channels: number, unknown: Uint8Array, w: number, h: number, tolerance = 5e-4, maxCycles = 30): boolean {
+  const n = w * h;
+  let known = 0;
+  for (let i = 0; i < n; i++) if (!unknown[i]) known++;
+  if (known === 0) return false;
+  for (let c = 0; c < channels; c++) {
+    let sum = 0;
+    for (let i = 0; i < n; i++) if (!unknown[i]) sum += d[c * n + i];
+    for (let i = 0; i < n; i++) if (unknown[i]) d[c * n + i] = sum / known; // the starting guess
+  }
+  const levels = hierarchy(unknown, w, h);
+  if (levels.length === 1) {
+    // a small grid: relaxation alone converges quickly
+    for (let s = 0; s < 2000; s++) if (sweep(d, null, levels[0], channels, 1, 1.8) < tolerance / 10) break;
+    return true;
+  }
+  for (let cycle = 0; cycle < maxCycles; cycle++) {
+    const e = vcycle(residual(d, null, levels[0], channels), levels, 0, channels);
+    let largest = 0;
+    for (let i = 0; i < e.length; i++) {
+      d[i] += e[i];
+      if (Math.abs(e[i]) > largest) largest = Math.abs(e[i]);
+    }
+    if (largest < tolerance) break;
+  }
+  return true;
+}
