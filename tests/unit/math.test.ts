@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { forwardMarginal, klDivergence, posteriorFromLogP0, posteriorFromZ0, temperLogP0 } from '../../electron/engine/math/posterior.js';
+import { drawPosterior, forwardMarginal, klDivergence, posteriorFromLogP0, posteriorFromZ0, temperLogP0 } from '../../electron/engine/math/posterior.js';
 import { Rng, sampleCategorical } from '../../electron/engine/math/rng.js';
 import { cosineSchedule, timeSequence } from '../../electron/engine/math/schedule.js';
 
@@ -65,6 +65,27 @@ describe('posteriors', () => {
       expect(out.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
       for (const v of out) expect(v).toBeGreaterThanOrEqual(0);
     }
+  });
+
+  it('draws from the posterior without normalising it: the same class as a draw from the normalised one', () => {
+    const K = 64;
+    const rng = new Rng(11);
+    const { abar } = cosineSchedule(50, params);
+    const counts = new Float64Array(K);
+    let same = 0;
+    const trials = 4000;
+    const logits = Array.from({ length: K }, () => rng.uniform() * 8 - 4);
+    const lse = Math.log(logits.reduce((s, v) => s + Math.exp(v), 0));
+    const logP0 = Float64Array.from(logits, (v) => v - lse);
+    const post = posteriorFromLogP0(logP0, 0, K, 5, abar[30], abar[20], new Float64Array(K));
+    for (let trial = 0; trial < trials; trial++) {
+      const u = rng.uniform();
+      const k = drawPosterior(logP0, 0, K, 5, abar[30], abar[20], u, new Float64Array(K));
+      if (k === sampleCategorical(post, 0, K, u)) same++;
+      counts[k]++;
+    }
+    expect(same).toBeGreaterThanOrEqual(trials - 2); // a draw on a class boundary may round either way
+    for (let k = 0; k < K; k++) expect(Math.abs(counts[k] / trials - post[k])).toBeLessThan(0.03);
   });
 
   it('s = t - 1 equals the one-step posterior q(z_{t-1} | z_t, z_0)', () => {

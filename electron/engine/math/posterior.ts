@@ -29,6 +29,13 @@ export function posteriorFromLogP0(
   abarS: number,
   out: Float64Array,
 ): Float64Array {
+  const sum = posteriorWeights(logP0, offset, K, zt, abarT, abarS, out);
+  for (let k = 0; k < K; k++) out[k] /= sum;
+  return out;
+}
+
+/** theta_k of `posteriorFromLogP0` before normalisation, into `out`; returns their sum. */
+function posteriorWeights(logP0: ArrayLike<number>, offset: number, K: number, zt: number, abarT: number, abarS: number, out: Float64Array): number {
   const a = abarT / abarS;
   const hit = a + (1 - a) / K;
   const miss = (1 - a) / K;
@@ -39,8 +46,22 @@ export function posteriorFromLogP0(
     out[k] = v;
     sum += v;
   }
-  for (let k = 0; k < K; k++) out[k] /= sum;
-  return out;
+  return sum;
+}
+
+/**
+ * A draw from p(z_s | z_t) (as `posteriorFromLogP0`) for a uniform `u` in [0, 1), fused: the weights are
+ * not normalised, `u` is scaled by their sum instead (two passes over the K classes instead of four; this
+ * runs for every unknown cell at every step). `weights` is scratch of length K.
+ */
+export function drawPosterior(logP0: ArrayLike<number>, offset: number, K: number, zt: number, abarT: number, abarS: number, u: number, weights: Float64Array): number {
+  let target = u * posteriorWeights(logP0, offset, K, zt, abarT, abarS, weights);
+  for (let k = 0; k < K; k++) {
+    target -= weights[k];
+    if (target < 0) return k;
+  }
+  for (let k = K - 1; k >= 0; k--) if (weights[k] > 0) return k; // rounding left a sliver
+  return K - 1;
 }
 
 /** The exact posterior q(z_s | z_t, z_0) with a one-hot z_0 (used by tests and the loss). */

@@ -4,8 +4,8 @@
  * are exactly their code at the end. An async generator: it yields once per model call so the caller can
  * report progress and cancel between calls.
  */
-import { posteriorFromLogP0, temperLogP0 } from '../math/posterior.js';
-import { Rng, sampleCategorical } from '../math/rng.js';
+import { drawPosterior, temperLogP0 } from '../math/posterior.js';
+import { Rng } from '../math/rng.js';
 import { timeSequence, type Schedule } from '../math/schedule.js';
 
 /** log p(z_0 | z_t) for a batch: z_t [B, G, G] -> [B, G, G, K]. */
@@ -69,9 +69,9 @@ export async function* sampleVqddm(denoise: Denoiser, job: VqddmJob): AsyncGener
       for (let c = 0; c < cells; c++) {
         const i = b * cells + c;
         if (unknown[c]) {
-          if (plain) posteriorFromLogP0(logP0, i * K, K, z[i], abarT, abarS, post);
-          else posteriorFromLogP0(temperLogP0(logP0, i * K, K, job.temperature, job.truncation, tempered, scratch), 0, K, z[i], abarT, abarS, post);
-          z[i] = sampleCategorical(post, 0, K, rng.uniform());
+          z[i] = plain
+            ? drawPosterior(logP0, i * K, K, z[i], abarT, abarS, rng.uniform(), post)
+            : drawPosterior(temperLogP0(logP0, i * K, K, job.temperature, job.truncation, tempered, scratch), 0, K, z[i], abarT, abarS, rng.uniform(), post);
         } else {
           z[i] = s === 0 ? known[i] : renoise(known[i], abarS, K, rng);
         }
