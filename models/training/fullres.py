@@ -33,9 +33,19 @@ from .guided import SHIPPED_VQ
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 CLI = os.path.join(ROOT, "bin", "vqddm.js")
 LEARNED = ("vqddm", "transformer")
-METHODS = ("vqddm", "transformer", "vqddm_learned", "transformer_learned", "vqddm_coarse", "transformer_coarse", "telea", "ns")
 # CLI flags per variant: every stage (the default), stage 3 (photo texture) off, every stage off (the raw method)
 VARIANTS = {"": [], "_learned": ["--no-texture"], "_coarse": ["--no-guided", "--no-anchor", "--no-texture"]}
+# with --detail: the detail pass (off by default) added to every stage, and to the stages without photo texture
+DETAIL_VARIANTS = {"_detail": ["--detail"], "_learned_detail": ["--no-texture", "--detail"]}
+
+
+
+
+def methods_for(variants: dict) -> tuple:
+    """The rows of the evaluation: each learned method in each variant, then the classical baselines."""
+    return tuple(m + v for v in variants for m in LEARNED) + ("telea", "ns")
+
+
 BEGIN, END = "<!-- fullres:begin -->", "<!-- fullres:end -->"
 
 
@@ -126,10 +136,10 @@ def run_cli(pack: str, image: str, mask: str, out: str, seed: int, flags: list[s
     return json.loads(r.stdout.strip().splitlines()[-1])
 
 
-def fill_case(pack: str, work: str, name: str, ip: str, mp: str, seed: int) -> dict:
-    """{method: (fill path, ms)} for every method of METHODS."""
+def fill_case(pack: str, work: str, name: str, ip: str, mp: str, seed: int, variants: dict = VARIANTS) -> dict:
+    """{method: (fill path, ms)} for every method of `methods_for(variants)`."""
     out = {}
-    for suffix, flags in VARIANTS.items():
+    for suffix, flags in variants.items():
         path = os.path.join(work, f"fill_{name}{suffix}.png")
         rep = run_cli(pack, ip, mp, path, seed, flags)
         for f in rep["files"]:
@@ -199,6 +209,9 @@ def report_section(F: dict, R: dict) -> str:
     names = {"vqddm": "VQ-DDM, every stage", "transformer": "transformer, every stage",
              "vqddm_learned": "VQ-DDM, photo texture off", "transformer_learned": "transformer, photo texture off",
              "vqddm_coarse": "VQ-DDM raw (stages off)", "transformer_coarse": "transformer raw (stages off)",
+             "vqddm_detail": "VQ-DDM, every stage + detail pass", "transformer_detail": "transformer, every stage + detail pass",
+             "vqddm_learned_detail": "VQ-DDM, texture off, detail pass on",
+             "transformer_learned_detail": "transformer, texture off, detail pass on",
              "telea": "OpenCV Telea", "ns": "OpenCV Navier-Stokes"}
     fmt = lambda v, p=2: "-" if v is None else f"{v:.{p}f}"
     lines = [BEGIN, "## Full-resolution inpainting (`python3 -m models.training.fullres`)", "",
@@ -209,14 +222,12 @@ def report_section(F: dict, R: dict) -> str:
              f"original itself) {fmt(F['original']['detail'])}.", "",
              "| method | PSNR dB | SSIM | content PSNR dB | detail (median / pooled) | seam | ms per fill |",
              "|---|---|---|---|---|---|---|"]
-    for k in METHODS:
-        v = F["methods"][k]
+    for k, v in F["methods"].items():
         lines.append(f"| {names[k]} | {v['psnr_db']:.2f} | {v['ssim']:.3f} | {v['content_psnr_db']:.2f} | "
                      f"{fmt(v['detail'])} / {fmt(v['detail_pooled'])} | {v['seam']:.4f} | {v['ms_per_fill']:.0f} |")
     lines += ["", "Per mask kind, PSNR dB / content PSNR dB / detail (median):", "",
               "| method | " + " | ".join(MK.KINDS) + " |", "|---|" + "---|" * len(MK.KINDS)]
-    for k in METHODS:
-        pk = F["per_kind"][k]
+    for k, pk in F["per_kind"].items():
         lines.append(f"| {k} | " + " | ".join(f"{pk[kind]['psnr_db']:.2f} / {pk[kind]['content_psnr_db']:.2f} / "
                                                 f"{fmt(pk[kind]['detail'])}" for kind in MK.KINDS) + " |")
     lines += ["", f"Plain decoder at the photo's own scale ({R['crops']} test crops of {R['size']} px, true codes, no guide): "
@@ -246,19 +257,21 @@ def write_outputs(pack: str, F: dict, R: dict) -> None:
     open(rpath, "w").write(text)
 
 
-def evaluate(pack: str, work: str, limit: int = 0, kinds_per_photo: int = 4) -> tuple[dict, dict]:
+def evaluate(pack: str, work: str, limit: int = 0, kinds_per_photo: int = 4, detail: bool = False) -> tuple[dict, dict]:
     cases = test_cases(os.path.join(work, "cases"), limit, kinds_per_photo)
-    rows = {k: [] for k in METHODS}
+    variants = {**VARIANTS, **(DETAIL_VARIANTS if detail else {})}
+    methods = methods_for(variants)
+    rows = {k: [] for k in methods}
     fills, originals = {}, []
     for ci, (name, ip, mp, kind) in enumerate(cases):
         orig = np.asarray(Image.open(ip).convert("RGB"))
         m = np.asarray(Image.open(mp)) > 127
-        fills[name] = fill_case(pack, work, name, ip, mp, seed=1 + ci)
+        fills[name] = fill_case(pack, work, name, ip, mp, seed=1 + ci, variants=variants)
         for meth, (path, ms) in fills[name].items():
             s = score(orig, np.asarray(Image.open(path).convert("RGB")), m)
             rows[meth].append({**s, "ms_per_fill": ms, "kind": kind})
         originals.append({"seam": seam(orig, m), "detail_parts": detail_parts(orig, orig, m)})
-        print(f"case {ci + 1}/{len(cases)} {name}: " + " ".join(f"{k}={rows[k][-1]['psnr_db']:.1f}" for k in METHODS), flush=True)
+        print(f"case {ci + 1}/{len(cases)} {name}: " + " ".join(f"{k}={rows[k][-1]['psnr_db']:.1f}" for k in methods), flush=True)
     parts = [o["detail_parts"] for o in originals if o["detail_parts"] and o["detail_parts"][1] > 0]
     F = {"cases": len(cases), "photos": len({c[1] for c in cases}),
          "max_pixels": max(w * h for w, h in (Image.open(p).size for p in {c[1] for c in cases})),  # headers only
@@ -277,9 +290,10 @@ def main(argv=None):
     ap.add_argument("--work", default=os.path.join(RUNS, "fullres"))
     ap.add_argument("--limit", type=int, default=0, help="only the first N cases (smoke test)")
     ap.add_argument("--kinds_per_photo", type=int, default=4, help="mask kinds per photo (rotating), 1-4")
+    ap.add_argument("--detail", action="store_true", help="also with the detail pass (the _detail variants)")
     a = ap.parse_args(argv)
     t0 = time.time()
-    F, R = evaluate(a.pack, a.work, a.limit, a.kinds_per_photo)
+    F, R = evaluate(a.pack, a.work, a.limit, a.kinds_per_photo, a.detail)
     write_outputs(a.pack, F, R)
     print(json.dumps({k: {kk: (round(vv, 3) if isinstance(vv, float) else vv) for kk, vv in v.items()}
                       for k, v in F["methods"].items()}, indent=1))

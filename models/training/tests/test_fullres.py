@@ -49,3 +49,13 @@ def test_summary_reports_median_and_pooled_detail():
             for a in (0.2, 0.4, 3.0)]
     s = FR.summarise(rows)
     assert s["detail"] == 0.4 and abs(s["detail_pooled"] - 3.6 / 3) < 1e-12 and s["n"] == 3
+
+
+def test_the_detail_variants_add_rows_after_the_defaults():
+    plain = FR.methods_for(FR.VARIANTS)
+    assert plain == ("vqddm", "transformer", "vqddm_learned", "transformer_learned", "vqddm_coarse",
+                     "transformer_coarse", "telea", "ns")
+    more = FR.methods_for({**FR.VARIANTS, **FR.DETAIL_VARIANTS})
+    assert more[:6] == plain[:6] and more[-2:] == ("telea", "ns")
+    assert {"vqddm_detail", "transformer_learned_detail"} <= set(more)
+    assert all("--detail" in f for f in FR.DETAIL_VARIANTS.values())
