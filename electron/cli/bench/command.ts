@@ -22,6 +22,7 @@ import { coldStart } from './coldStart.js';
 import { FloorTable } from './floors.js';
 import { matmulPeak, watchMachine, type Quiet } from './machine.js';
 import { profileFill } from './profile.js';
+import { compareSessionOptions } from './sessionOptions.js';
 import { maskedPsnr } from '../batch/metrics.js';
 
 /** Stages off: the raw method comparison the paper makes (the method rows of the bench). */
@@ -191,6 +192,10 @@ export async function benchCommand(argv: string[]): Promise<void> {
     const vq32Floor = vq32 ? floors.add(32, await profileOf('vqddm', case32), vq32) : null;
     const tf32Floor = tf32 ? floors.add(32, await profileOf('transformer', case32), tf32) : null;
 
+    // The engine's session options against the alternatives (CPU: the threads and spinning choices are the
+    // CPU provider's).
+    const sessionRows = engine.info().provider === 'cpu' ? await compareSessionOptions(engine.info().packDir, provider, image, mask, { ...RAW, steps: defaultSteps }, repeats) : [];
+
     // A first result from a cold process: the 1 MP photo with a box as wide as the pack's image size.
     const cold = await coldStart(process.argv[1], engine.info().packDir, provider, mp, boxMask(mp.width, mp.height, Math.floor((mp.width - side32) / 2), Math.floor((mp.height - side32) / 2), side32));
 
@@ -233,6 +238,7 @@ export async function benchCommand(argv: string[]): Promise<void> {
       transformer_g32_ms: tf32?.median_ms ?? null,
       transformer_g32_floor_ms: tf32Floor,
       transformer_g32_over_vqddm_g32: vq32 && tf32 ? tf32.median_ms / vq32.median_ms : null,
+      session_options: sessionRows,
       cold_start_ms: cold.ms,
       cold_start_first_ms: cold.first_ms,
       cold_start_case: { width: mp.width, height: mp.height, mask_side: side32, runs: cold.runs },

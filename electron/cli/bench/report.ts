@@ -1,6 +1,7 @@
 /** docs/BENCHMARKS.md from one bench run's results: every figure in it comes from that run. */
 import type { Method } from '../../shared/contract.js';
 import type { FillFloor, GraphFigure } from './floors.js';
+import type { SessionOptionRow } from './sessionOptions.js';
 
 /** One measured configuration of `npm run bench`. */
 export interface Row {
@@ -66,6 +67,7 @@ interface Results {
   vqddm_g32_ms: number | null;
   transformer_g32_ms: number | null;
   transformer_g32_over_vqddm_g32: number | null;
+  session_options: SessionOptionRow[];
   cold_start_ms: number;
   cold_start_first_ms: number;
   cold_start_case: { width: number; height: number; mask_side: number; runs: number };
@@ -123,6 +125,18 @@ export function benchMarkdown(r: Results, command: string): string {
     '| --- | ---: | ---: | ---: |',
     ...Object.entries(r.graphs).map(([name, g]) => `| ${name} | ${g.mflop.toFixed(1)} | ${g.ms.toFixed(2)} | ${pct(g.efficiency)} |`),
     '',
+    ...(r.session_options.length
+      ? [
+          '## Session options',
+          '',
+          'The engine\'s onnxruntime session options against the alternatives tried, each on a fresh engine: the default VQ-DDM fill and the cached transformer fill on the centre mask (stages off), median ms.',
+          '',
+          '| session options | VQ-DDM ms | transformer ms |',
+          '| --- | ---: | ---: |',
+          ...r.session_options.map((o) => `| ${o.label} | ${ms(o.vqddm_ms)} | ${ms(o.transformer_ms)} |`),
+          '',
+        ]
+      : []),
     '## Per run and stage (median ms)',
     '',
     ...table(r.rows),
