@@ -13,8 +13,10 @@ ${BATCH_USAGE}
 
 vqddm info [--pack DIR] [--device auto|cpu|cuda|dml|coreml] [--json]
                                        check a model pack, print its manifest and the provider it runs on
-vqddm bench [--pack DIR] [--quick] [--provider auto|cpu|cuda|dml|coreml]
-                                       benchmark; writes bench/results.json and docs/BENCHMARKS.md`;
+vqddm bench [--pack DIR] [--quick] [--batch] [--provider auto|cpu|cuda|dml|coreml]
+                                       benchmark; writes bench/results.json and docs/BENCHMARKS.md;
+                                       --batch adds batch items per minute (pipelined against one item
+                                       at a time) and memory over a 200-item run (small masks)`;
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;

@@ -157,13 +157,13 @@ export class BatchService {
     const { methods, ...settings } = spec.settings;
     return {
       images, masks, pair: spec.pair, out, recursive: spec.recursive, methods, settings, format: spec.format, quality: null,
-      masksOut: false, reference: null, shard: { k: 1, n: 1 }, dryRun: false, retryFailed, json: false, report: null,
+      masksOut: false, sheets: false, inPlaceSuffix: null, reference: null, shard: { k: 1, n: 1 }, dryRun: false, retryFailed, json: false, report: null,
       pack: this.o.engine().info().packDir, device: 'auto',
     };
   }
 
   private async pairing(o: BatchOptions) {
-    const pairing = await pairPhotos({ images: o.images, masks: o.masks, pair: o.pair, recursive: o.recursive, skip: [o.out, o.masks ?? ''] });
+    const pairing = await pairPhotos({ images: o.images, masks: o.masks, pair: o.pair, recursive: o.recursive, skip: [o.out, o.masks ?? ''], inPlaceSuffix: null });
     if (pairing.items.length === 0) throw new ApiError('BAD_REQUEST', `No photos (png, jpg, webp, tiff, avif, gif) in ${o.images}${o.recursive ? ' or its sub-folders' : ''}`);
     return pairing;
   }

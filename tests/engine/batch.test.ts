@@ -1,7 +1,8 @@
 /**
  * `vqddm batch` end to end, through `node bin/vqddm.js batch` on small generated folders and the tiny pack:
  * pairing rules, dry run, bad items failing alone, formats and metadata, the run record, resume after
- * kill -9, shards, seeds, read-only output, bad options.
+ * kill -9, shards, seeds, read-only output, comparison sheets, results beside the photos, bad options; and
+ * the runner's pipelining, called directly.
  */
 import { execFileSync, spawn, spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -13,6 +14,12 @@ import type { MaskImage } from '../../electron/shared/contract.js';
 import { decodeImage, decodeMask } from '../../electron/engine/image/codec.js';
 import { writeDurably } from '../../electron/cli/batch/durable.js';
 import { Progress } from '../../electron/cli/batch/progress.js';
+import type { BatchOptions } from '../../electron/cli/batch/options.js';
+import { pairPhotos } from '../../electron/cli/batch/pairing.js';
+import { runBatch, type RunContext } from '../../electron/cli/batch/run.js';
+import { openRun, prepareOut } from '../../electron/cli/batch/session.js';
+import { settingsFromOptions } from '../../electron/cli/batch/settingsArgs.js';
+import { Engine } from '../../electron/engine/engine.js';
 import type { Pixels } from '../../electron/engine/image/pixels.js';
 import { changedOutside, PHOTO, rectMask, ROOT, tempDir, TINY_PACK } from './helpers.js';
 
@@ -608,6 +615,199 @@ describe('vqddm batch: nothing lost, nothing stops the run', () => {
   });
 });
 
+describe('vqddm batch --sheets', () => {
+  /** Pixels of `img` darker than `below` (luminance) in [x0, x1) x [y0, y1). */
+  const ink = (img: Pixels, x0: number, x1: number, y0: number, y1: number, below: number) => {
+    let k = 0;
+    for (let y = y0; y < y1; y++) {
+      for (let x = x0; x < x1; x++) {
+        const i = (y * img.width + x) * 4;
+        if (img.data[i] * 0.299 + img.data[i + 1] * 0.587 + img.data[i + 2] * 0.114 < below) k++;
+      }
+    }
+    return k;
+  };
+  /** The rightmost column in [x0, x1) x [y0, y1) with a pixel darker than `below`; -1 when none. */
+  const inkRight = (img: Pixels, x0: number, x1: number, y0: number, y1: number, below: number) => {
+    for (let x = x1 - 1; x >= x0; x--) if (ink(img, x, x + 1, y0, y1, below) > 0) return x;
+    return -1;
+  };
+  /** Mean |difference| of RGB between `tile` (a W x H image) and the sheet's tile at (x0, 16). */
+  const tileDiff = (sheet: Pixels, x0: number, tile: Pixels) => {
+    let sum = 0;
+    for (let y = 0; y < H; y++) {
+      for (let x = 0; x < W; x++) {
+        for (let c = 0; c < 3; c++) sum += Math.abs(sheet.data[((16 + y) * sheet.width + x0 + x) * 4 + c] - tile.data[(y * W + x) * 4 + c]);
+      }
+    }
+    return sum / (W * H * 3);
+  };
+
+  it("writes each photo's comparison sheet, <stem>.compare.jpg, in the editor's layout; recorded; a lost one is made again from the record and the files, the same bytes, nothing filled again", async () => {
+    const { images, masks } = photosWithMasks(2);
+    const out = folder('out');
+    const args = ['--images', images, '--masks', masks, '--out', out, '--sheets', ...BASE];
+    const r = vqddm(args);
+    expect(r.status, r.stderr).toBe(0);
+    expect(filesUnder(out)).toEqual(['batch.json', 'batch.jsonl', 'p0.compare.jpg', 'p0.transformer.jpg', 'p0.vqddm.jpg', 'p1.compare.jpg', 'p1.transformer.jpg', 'p1.vqddm.jpg']);
+    const state = latest(recordOf(out));
+    expect(state.get('p0.jpg|sheet')).toMatchObject({ status: 'done', outputs: ['p0.compare.jpg'] });
+    expect(state.get('p0.jpg|vqddm')).toMatchObject({ stages: ['coarse', 'guided-decoder', 'colour-anchor', 'photo-texture'] });
+
+    // shared/sheet.ts's layout: 16 px pads, a 44 px label band; the 256x192 photo fits a 512 px tile unscaled.
+    const sheet = await pixelsOf(join(out, 'p0.compare.jpg'));
+    expect([sheet.width, sheet.height]).toEqual([16 + 4 * (W + 16), 16 + H + 44 + 16]);
+    const left = (i: number) => 16 + i * (W + 16);
+    const [photo, vq, tf] = await Promise.all([pixelsOf(PHOTO), pixelsOf(join(out, 'p0.vqddm.jpg')), pixelsOf(join(out, 'p0.transformer.jpg'))]);
+    const maskRgba = { width: W, height: H, data: new Uint8Array(W * H * 4).map((_, i) => (i % 4 === 3 ? 255 : MASK.data[i >> 2])) };
+    expect(tileDiff(sheet, left(0), photo)).toBeLessThan(3);
+    expect(tileDiff(sheet, left(1), maskRgba)).toBeLessThan(3);
+    expect(tileDiff(sheet, left(2), vq)).toBeLessThan(3);
+    expect(tileDiff(sheet, left(3), tf)).toBeLessThan(3);
+    expect(tileDiff(sheet, left(2), photo)).toBeGreaterThan(tileDiff(sheet, left(2), vq) + 0.2); // the fill shows
+    // Labels in the band under the tiles: a dark title under each, a grey line under all but the mask,
+    // each result's squeezed to its tile's width; nothing in the pads.
+    const band = 16 + H;
+    const titleRight = [0, 1, 2, 3].map((i) => inkRight(sheet, left(i), left(i) + W, band + 4, band + 25, 100) - left(i));
+    expect(Math.min(...titleRight)).toBeGreaterThan(20);
+    expect(titleRight[3]).toBeGreaterThan(titleRight[0]); // "Transformer" is longer than "Original",
+    expect(titleRight[0]).toBeGreaterThan(titleRight[1]); // which is longer than "Mask"
+    for (const i of [0, 2, 3]) expect(ink(sheet, left(i), left(i) + W, band + 28, band + 42, 170), `tile ${i}`).toBeGreaterThan(10);
+    expect(ink(sheet, left(1), left(1) + W, band + 28, band + 44, 220)).toBe(0);
+    for (const i of [2, 3]) {
+      expect(inkRight(sheet, left(i), left(i) + W, band + 28, band + 42, 200) - left(i)).toBeGreaterThan(W - 12);
+      expect(ink(sheet, left(i) + W + 1, left(i) + W + 16, band + 28, band + 44, 235), `the pad after tile ${i}`).toBe(0);
+    }
+    expect(inkRight(sheet, left(0), left(0) + W, band + 28, band + 42, 200) - left(0)).toBeLessThan(W / 2); // "256×192"
+    expect(ink(sheet, 0, sheet.width, 0, 16, 235) + ink(sheet, 0, 16, 0, sheet.height, 235) + ink(sheet, 0, sheet.width, sheet.height - 16, sheet.height, 235)).toBe(0);
+
+    // Lost: made again from the record and the files, the same bytes; the fills are not run again.
+    const bytes = readFileSync(join(out, 'p0.compare.jpg'));
+    const fills = ['p0.vqddm.jpg', 'p0.transformer.jpg'].map((f) => readFileSync(join(out, f)));
+    rmSync(join(out, 'p0.compare.jpg'));
+    const again = vqddm([...args, '--json']);
+    expect(again.status, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ done: 1, skipped: 1 });
+    expect(readFileSync(join(out, 'p0.compare.jpg')).equals(bytes)).toBe(true);
+    expect(['p0.vqddm.jpg', 'p0.transformer.jpg'].map((f) => readFileSync(join(out, f)).equals(fills.shift()!))).toEqual([true, true]);
+    // A fill made again (its file lost) makes its sheet again too.
+    rmSync(join(out, 'p1.vqddm.jpg'));
+    const third = vqddm(args);
+    expect(third.status, third.stderr).toBe(0);
+    const lines = recordOf(out).slice(-4);
+    expect(lines.map((l) => `${l.item} ${l.method} ${l.status}`)).toEqual(['p1.jpg vqddm started', 'p1.jpg vqddm done', 'p1.jpg sheet started', 'p1.jpg sheet done']);
+    expect(lines[3].note).toMatch(/its fills are made again: so is the sheet/);
+
+    // Never written over: a file named like a sheet that no record of the batch wrote stops the run first.
+    const other = photosWithMasks(1);
+    const taken = folder('out');
+    writeFileSync(join(taken, 'p0.compare.jpg'), 'not a sheet of ours');
+    const refused = vqddm(['--images', other.images, '--masks', other.masks, '--out', taken, '--sheets', ...BASE]);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toMatch(/p0\.compare\.jpg already exists and no record of this batch wrote it/);
+    expect(readFileSync(join(taken, 'p0.compare.jpg'), 'utf8')).toBe('not a sheet of ours');
+  });
+});
+
+describe('vqddm batch --in-place-suffix', () => {
+  const hashes = (dir: string) => new Map(readdirSync(dir).map((f) => [f, createHash('sha256').update(readFileSync(join(dir, f))).digest('hex')]));
+
+  it('writes the results beside the photos as <stem><S>.<task>.<ext>, every input untouched byte for byte; a rerun resumes and reads no result as a photo or a mask', async () => {
+    const images = folder('images');
+    for (const name of ['a', 'b']) {
+      copyFileSync(PHOTO, join(images, `${name}.jpg`));
+      copyFileSync(join(tmp.dir, 'mask.png'), join(images, `${name}_mask.png`));
+    }
+    const inputs = hashes(images);
+    const args = ['--images', images, '--in-place-suffix', '_filled', '--masks-out', '--sheets', '--json', ...BASE];
+    const r = vqddm(args);
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ done: 2, failed: 0, items: 2, out: images, masks_without_photo: [] });
+    const written = ['a.jpg', 'a_filled.compare.jpg', 'a_filled.mask.png', 'a_filled.transformer.jpg', 'a_filled.vqddm.jpg', 'a_mask.png', 'b.jpg', 'b_filled.compare.jpg', 'b_filled.mask.png', 'b_filled.transformer.jpg', 'b_filled.vqddm.jpg', 'b_mask.png', 'batch.json', 'batch.jsonl'];
+    expect(filesUnder(images)).toEqual(written);
+    const after = hashes(images);
+    for (const [name, hash] of inputs) expect(after.get(name), name).toBe(hash);
+    expect(latest(recordOf(images)).get('a.jpg|transformer')).toMatchObject({ status: 'done', outputs: ['a_filled.transformer.jpg'] });
+    expect(JSON.parse(readFileSync(join(images, 'batch.json'), 'utf8')).output.in_place_suffix).toBe('_filled');
+
+    // The rerun: the same two items, both done; a result is neither a photo nor a mask without a photo.
+    const dry = JSON.parse(vqddm([...args, '--dry-run']).stdout);
+    expect(dry).toMatchObject({ ready: 0, done: 2, problems: 0, masks_without_photo: [], in_the_way: [] });
+    expect(dry.pairs.map((p: { item: string }) => p.item)).toEqual(['a.jpg', 'b.jpg']);
+    const again = vqddm(args);
+    expect(again.status, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ done: 0, skipped: 2, failed: 0, items: 2, masks_without_photo: [] });
+    expect(filesUnder(images)).toEqual(written);
+    const results = (m: Map<string, string>) => [...m].filter(([name]) => name !== 'batch.jsonl'); // the record gains its "skipped" lines
+    expect(results(hashes(images))).toEqual(results(after));
+
+    // Another suffix in the same folder would take these results for photos: refused.
+    const other = vqddm(['--images', images, '--in-place-suffix', '_v2', ...BASE]);
+    expect(other.status).toBe(2);
+    expect(other.stderr).toMatch(/holds another batch \(in_place_suffix: "_filled" there, "_v2" now\)/);
+  });
+
+  it('never writes over a photo: a file beside the photos named like a result stops the run before it starts, untouched', () => {
+    const images = folder('images');
+    copyFileSync(PHOTO, join(images, 'a.jpg'));
+    copyFileSync(join(tmp.dir, 'mask.png'), join(images, 'a_mask.png'));
+    copyFileSync(PHOTO, join(images, 'a_x.vqddm.jpg')); // a photo someone named so
+    const inputs = hashes(images);
+    const r = vqddm(['--images', images, '--out', images, '--in-place-suffix', '_x', '--methods', 'vqddm', ...BASE]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/a_x\.vqddm\.jpg already exists and no record of this batch wrote it; nothing is written over/);
+    expect(hashes(images)).toEqual(inputs);
+  });
+});
+
+describe('the batch runner', () => {
+  it('pipelines by default (the next photo is read, decoded and planned while the current one samples); pipeline: false plans each only after the one before', async () => {
+    const { images, masks } = photosWithMasks(3);
+    const engine = await Engine.open(TINY_PACK, 'cpu');
+    try {
+      /** The order of plan calls and model runs (held 400 ms each) in a three-item batch. */
+      const order = async (pipeline: boolean | undefined): Promise<string[]> => {
+        const out = folder('out');
+        const o: BatchOptions = {
+          images, masks, pair: 'stem', out, recursive: false, methods: ['vqddm'], settings: { ...settingsFromOptions({}), steps: 2 }, format: null, quality: null,
+          masksOut: false, sheets: false, inPlaceSuffix: null, reference: null, shard: { k: 1, n: 1 }, dryRun: false, retryFailed: false, json: false, report: null, pack: TINY_PACK, device: 'cpu',
+        };
+        const items = (await pairPhotos({ images, masks, pair: 'stem', recursive: false, skip: [], inPlaceSuffix: null })).items;
+        const tag = await prepareOut(o, items);
+        const run = await openRun(engine, o, items, tag);
+        const events: string[] = [];
+        const spy: RunContext['engine'] = {
+          manifest: engine.manifest,
+          plan: (...a) => (events.push('plan'), engine.plan(...a)),
+          run: async (...a) => {
+            events.push('run');
+            const result = await engine.run(...a);
+            await new Promise((r) => setTimeout(r, 400));
+            events.push('ran');
+            return result;
+          },
+        };
+        const ctx: RunContext = {
+          engine: spy, settings: run.settings, out, quality: null, reference: null, log: run.log, state: run.state, tag, shard: '1/1', appVersion: 'test',
+          progress: { working: () => undefined, itemFinished: () => undefined }, ...(pipeline === undefined ? {} : { pipeline }),
+        };
+        const result = await runBatch(ctx, run.plans);
+        await run.log.close();
+        expect([...result.outcomes.values()]).toEqual(['done', 'done', 'done']);
+        return events;
+      };
+      const pipelined = await order(undefined);
+      const nth = (events: string[], what: string, k: number) => events.reduce((at, e, i) => (at.n < k && e === what ? { n: at.n + 1, i } : at), { n: 0, i: -1 }).i;
+      expect(pipelined.filter((e) => e === 'plan')).toHaveLength(3);
+      expect(nth(pipelined, 'plan', 2)).toBeLessThan(nth(pipelined, 'ran', 1));
+      expect(nth(pipelined, 'plan', 3)).toBeLessThan(nth(pipelined, 'ran', 2));
+      expect(await order(false)).toEqual(['plan', 'run', 'ran', 'plan', 'run', 'ran', 'plan', 'run', 'ran']);
+    } finally {
+      await engine.dispose();
+    }
+  });
+});
+
 describe('vqddm batch: progress', () => {
   const sink = () => {
     const s = { text: '', columns: 200, write: (t: string) => ((s.text += t), true) };
@@ -651,7 +851,11 @@ describe('vqddm batch: bad options are one line naming the option, exit code 2',
     ['steps not a number', ['--steps', 'ten'], /--steps must be an integer, got "ten"/],
     ['unknown pairing rule', ['--pair', 'name'], /--pair must be one of stem, suffix, single, alpha, got "name"/],
     ['stem without a masks folder', ['--pair', 'stem', '--masks', PHOTO], /--pair stem needs --masks DIR/],
-    ['out is the input folder', ['--out', '@images'], /--out is the --images folder/],
+    ['out is the input folder', ['--out', '@images'], /--out is the --images folder .*or add --in-place-suffix S to write them beside the photos\)/],
+    ['an empty --in-place-suffix', ['--out', '@images', '--in-place-suffix', ''], /--in-place-suffix may not be empty/],
+    ['--in-place-suffix with a path separator', ['--out', '@images', '--in-place-suffix', 'x/y'], /--in-place-suffix may not hold a path separator \(\/ or \\\), got "x\/y"/],
+    ['--in-place-suffix with a backslash', ['--out', '@images', '--in-place-suffix', 'x\\y'], /--in-place-suffix may not hold a path separator .*got "x\\y"/],
+    ['--in-place-suffix with another --out', ['--in-place-suffix', '_filled'], /--in-place-suffix writes the results beside the photos: leave out --out or make it the --images folder/],
     ['masks folder missing', ['--masks', '/nonexistent/masks'], /--masks: \/nonexistent\/masks does not exist/],
     ['bad report', ['--report', 'xml'], /--report must be csv, got "xml"/],
     ['unknown option', ['--colour', 'red'], /Unknown option '--colour'/],

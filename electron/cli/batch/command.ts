@@ -36,7 +36,7 @@ async function mergeCommand(m: { dir: string; report: 'csv' | null; json: boolea
   const { files, lines } = await mergeRecords(m.dir);
   const units = [...latestStates(lines).values()];
   const count = (s: string) => units.filter((u) => u.status === s).length;
-  const methods = [...new Set(units.map((u) => u.method).filter((x) => x !== 'mask'))];
+  const methods = [...new Set(units.map((u) => u.method).filter((x) => x !== 'mask' && x !== 'sheet'))];
   const summary = {
     merged: files, record: join(m.dir, 'batch.jsonl'), lines: lines.length,
     units: { done: count('done'), failed: count('failed'), started: count('started') },
@@ -56,7 +56,7 @@ export async function batchCommand(argv: string[]): Promise<void> {
   const merge = parseMergeOptions(argv);
   if (merge) return mergeCommand(merge);
   const o = await parseBatchOptions(argv);
-  const pairing = await pairPhotos({ images: o.images, masks: o.masks, pair: o.pair, recursive: o.recursive, skip: [o.out, o.masks ?? '', o.reference ?? ''] });
+  const pairing = await pairPhotos({ images: o.images, masks: o.masks, pair: o.pair, recursive: o.recursive, skip: [o.out, o.masks ?? '', o.reference ?? ''], inPlaceSuffix: o.inPlaceSuffix });
   if (pairing.items.length === 0) throw usageError(`--images: no photos (png, jpg, webp, tiff, avif, gif) in ${o.images}${o.recursive ? ' or its sub-folders' : ''}`);
   const items = shardItems(pairing.items, o.shard.k, o.shard.n);
   if (o.dryRun) return dryRun(o, items, pairing.orphans);

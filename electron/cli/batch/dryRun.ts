@@ -11,7 +11,7 @@ import { findReference, MaskReader, orientedSize, readInput } from './inspect.js
 import type { BatchOptions } from './options.js';
 import type { Item } from './pairing.js';
 import { latestStates, readRecords } from './record.js';
-import { selectWork } from './select.js';
+import { selectOptions, selectWork } from './select.js';
 
 export interface DryRunPair {
   item: string;
@@ -55,16 +55,12 @@ async function inspect(item: Item, masks: MaskReader, reference: string | null):
  * run prints, and what the app's preview list shows.
  */
 export async function inspectPairs(
-  o: Pick<BatchOptions, 'out' | 'methods' | 'masksOut' | 'settings' | 'format' | 'reference'>,
+  o: Pick<BatchOptions, 'out' | 'methods' | 'masksOut' | 'sheets' | 'settings' | 'format' | 'reference' | 'inPlaceSuffix'>,
   items: Item[],
 ): Promise<{ pairs: DryRunPair[]; conflicts: string[] }> {
   const masks = new MaskReader();
   const state = latestStates((await readRecords(o.out)).lines);
-  const { plans, conflicts } = await selectWork(
-    items,
-    { out: o.out, methods: o.methods, masksOut: o.masksOut, samples: o.settings.samples, format: o.format, baseSeed: o.settings.seed, retryFailed: false },
-    state,
-  );
+  const { plans, conflicts } = await selectWork(items, { ...selectOptions({ ...o, retryFailed: false }), samples: o.settings.samples, baseSeed: o.settings.seed }, state);
   const pairs: DryRunPair[] = [];
   for (const plan of plans) {
     const p = await inspect(plan.item, masks, o.reference);

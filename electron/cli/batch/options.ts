@@ -1,7 +1,7 @@
 /**
  * `vqddm batch` options: parsed and checked before any work, each bad value a one-line error naming its
  * option (exit code 2). Folder checks that need the file system (exists, is a folder, not the input
- * folder) are here too; writability is `durable.ts`'s probe.
+ * folder unless the results go beside the photos) are here too; writability is `durable.ts`'s probe.
  */
 import { realpath, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -37,6 +37,10 @@ export interface BatchOptions {
   /** JPEG/WebP quality; null = the input's (JPEG: estimated from its tables) or 92. */
   quality: number | null;
   masksOut: boolean;
+  /** Also write each item's comparison sheet, `<stem>.compare.jpg`. */
+  sheets: boolean;
+  /** The results go beside the photos (--out is the --images folder), this appended to their stems; null: own folder. */
+  inPlaceSuffix: string | null;
   reference: string | null;
   shard: Shard;
   dryRun: boolean;
@@ -65,6 +69,10 @@ ${settingsUsage({
   --format F           png|jpeg|webp (default: the input's: JPEG stays JPEG, PNG stays PNG, 16 bits stay)
   --quality Q          JPEG/WebP quality 1..100 (default: a JPEG's own, estimated; else 92; WebP 100 = lossless)
   --masks-out          also write each mask as used, <stem>.mask.png
+  --sheets             also write each photo's comparison sheet, <stem>.compare.jpg: original, mask, each
+                       method's results with their times, settings and stages (the editor's Export sheet)
+  --in-place-suffix S  write the results beside the photos (--out may be left out), named
+                       <stem>S.<method>.<ext>; files named so are never read as photos (e.g. S = _filled)
   --reference DIR      originals with the same stems: record masked PSNR, SSIM and seam per method
   --shard K/N          do every N-th photo, starting with the K-th (many machines, one --out)
   --merge-records DIR  join the shards' records in DIR into DIR/batch.jsonl, and stop
@@ -74,8 +82,8 @@ ${settingsUsage({
   --pack DIR           model pack folder (default: the shipped pack)
   --device D           auto|cpu|cuda|dml|coreml (default auto)
   --json               print one JSON summary on stdout
-  Outputs: <stem>.<method>[-<k>].<ext> in --out, which may not be an input folder; an existing file is
-  never replaced. A rerun of the same command resumes. Exit 0: every item done; 1: some failed; 2: bad options.`;
+  Outputs: <stem>.<method>[-<k>].<ext> in --out, which may not be an input folder unless
+  --in-place-suffix is given; an existing file is never replaced. A rerun of the same command resumes. Exit 0: every item done; 1: some failed; 2: bad options.`;
 
 /** Parses `--merge-records DIR [--report csv] [--json]`; null when the argv is a batch run. */
 export function parseMergeOptions(argv: string[]): { dir: string; report: 'csv' | null; json: boolean } | null {
@@ -92,6 +100,17 @@ function reportOption(value: string | undefined): 'csv' | null {
   if (value === undefined) return null;
   if (value !== 'csv') throw usageError(`--report must be csv, got "${value}"`);
   return 'csv';
+}
+
+/**
+ * The suffix that keeps a result's name apart from its photo's: never empty (the result would take the
+ * photo's stem) and never a path (the results stay beside their photos).
+ */
+function inPlaceSuffixOption(value: string | undefined): string | null {
+  if (value === undefined) return null;
+  if (value === '') throw usageError('--in-place-suffix may not be empty: the results need a suffix that keeps their names apart from the photos\' (e.g. --in-place-suffix _filled)');
+  if (/[/\\]/.test(value)) throw usageError(`--in-place-suffix may not hold a path separator (/ or \\), got "${value}": the results go beside their photos`);
+  return value;
 }
 
 function methodsOption(value: string | undefined): Method[] {
@@ -139,7 +158,8 @@ export async function parseBatchOptions(argv: string[]): Promise<BatchOptions> {
     args: joinNegativeValues(argv),
     options: {
       images: { type: 'string' }, masks: { type: 'string' }, pair: { type: 'string' }, out: { type: 'string' }, recursive: { type: 'boolean' },
-      methods: { type: 'string' }, format: { type: 'string' }, quality: { type: 'string' }, 'masks-out': { type: 'boolean' },
+      methods: { type: 'string' }, format: { type: 'string' }, quality: { type: 'string' }, 'masks-out': { type: 'boolean' }, sheets: { type: 'boolean' },
+      'in-place-suffix': { type: 'string' },
       reference: { type: 'string' }, shard: { type: 'string' }, 'dry-run': { type: 'boolean' }, 'retry-failed': { type: 'boolean' },
       json: { type: 'boolean' }, report: { type: 'string' }, pack: { type: 'string' }, device: { type: 'string' },
       ...settingsOptionSpec(),
@@ -149,7 +169,8 @@ export async function parseBatchOptions(argv: string[]): Promise<BatchOptions> {
   });
   // Every value is checked before any folder is looked at, so a typo fails at once.
   if (!values.images) throw usageError('--images is required (the folder of photos)');
-  if (!values.out) throw usageError('--out is required (the folder the results go to)');
+  const inPlaceSuffix = inPlaceSuffixOption(values['in-place-suffix']);
+  if (!values.out && inPlaceSuffix === null) throw usageError('--out is required (the folder the results go to; or --in-place-suffix S to write them beside the photos)');
   const methods = methodsOption(values.methods);
   const settings = settingsFromOptions(values);
   const format = formatOption(values.format);
@@ -183,14 +204,15 @@ export async function parseBatchOptions(argv: string[]): Promise<BatchOptions> {
   if ((pair === 'suffix' || pair === 'alpha') && masks !== null) throw usageError(`--pair ${pair} takes no --masks (${pair === 'suffix' ? 'the masks lie beside the photos' : "the photos' alpha channel is the mask"})`);
   if (pair === 'stem' && masks === images) throw usageError('--masks is the --images folder: with masks beside the photos use --pair suffix (<stem>_mask.png)');
 
-  const out = await folderOption(values.out, 'out');
+  const out = values.out === undefined ? images : await folderOption(values.out, 'out');
+  if (inPlaceSuffix !== null && out !== images) throw usageError(`--in-place-suffix writes the results beside the photos: leave out --out or make it the --images folder (not ${out})`);
   const reference = values.reference === undefined ? null : await folderOption(values.reference, 'reference');
-  for (const [name, dir] of [['images', images], ['masks', masksIsFile ? null : masks], ['reference', reference]] as const) {
-    if (dir === out) throw usageError(`--out is the --${name} folder ${dir}; results go to a folder of their own (choose another --out)`);
+  for (const [name, dir] of [['images', inPlaceSuffix === null ? images : null], ['masks', masksIsFile ? null : masks], ['reference', reference]] as const) {
+    if (dir === out) throw usageError(`--out is the --${name} folder ${dir}; results go to a folder of their own (choose another --out${name === 'images' ? ', or add --in-place-suffix S to write them beside the photos' : ''})`);
   }
   return {
     images, masks, pair, out, recursive: values.recursive === true, methods, settings, format, quality,
-    masksOut: values['masks-out'] === true, reference, shard, dryRun: values['dry-run'] === true,
+    masksOut: values['masks-out'] === true, sheets: values.sheets === true, inPlaceSuffix, reference, shard, dryRun: values['dry-run'] === true,
     retryFailed: values['retry-failed'] === true, json: values.json === true, report,
     pack: values.pack ?? defaultPackDir(), device,
   };

@@ -2,9 +2,11 @@
  * Which photo goes with which mask: the folders are listed (sub-folders with `--recursive`) and each photo
  * gets its mask by the chosen rule. Only names are looked at here; sizes and contents are `inspect.ts`'s.
  * A photo whose mask cannot be found, or whose stem another photo shares, gets a `problem` and fails alone.
+ * With the results beside the photos (`--in-place-suffix`), files named like results are left out.
  */
 import { readdir } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
+import { outputNameTest } from './names.js';
 import type { PairRule } from './options.js';
 
 /** Extensions read as images (what the engine's decoder takes). */
@@ -68,9 +70,14 @@ function byStem(files: string[], stemKey: (stem: string) => string): Map<string,
   return map;
 }
 
-export async function pairPhotos(opts: { images: string; masks: string | null; pair: PairRule; recursive: boolean; skip: string[] }): Promise<Pairing> {
+/** `inPlaceSuffix`: the results' suffix when they lie beside the photos, else null. */
+export async function pairPhotos(opts: { images: string; masks: string | null; pair: PairRule; recursive: boolean; skip: string[]; inPlaceSuffix: string | null }): Promise<Pairing> {
   const skip = new Set(opts.skip);
-  const files = await listImages(opts.images, opts.recursive, skip);
+  let files = await listImages(opts.images, opts.recursive, skip);
+  if (opts.inPlaceSuffix !== null) {
+    const isOutput = outputNameTest(opts.inPlaceSuffix);
+    files = files.filter((f) => !isOutput(basename(f)));
+  }
   let photos = files;
   let masks: string[] = [];
   let maskRoot = opts.images;

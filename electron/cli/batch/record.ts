@@ -11,13 +11,13 @@ import { syncDir, writeDurably } from './durable.js';
 
 export type UnitStatus = 'started' | 'done' | 'failed' | 'skipped';
 
-/** One line of batch.jsonl: one state of one item's method (or of its mask export, method "mask"). */
+/** One line of batch.jsonl: one state of one item's method (or of its mask export, method "mask", or its comparison sheet, method "sheet"). */
 export interface RecordLine {
   /** ISO time the line was written. */
   t: string;
   /** The photo's path relative to --images: the item's name. */
   item: string;
-  /** A sampler, or "mask" for the --masks-out file. */
+  /** A sampler, "mask" for the --masks-out file, or "sheet" for the --sheets file. */
   method: string;
   status: UnitStatus;
   input: string;
@@ -31,6 +31,8 @@ export interface RecordLine {
   shard: string;
   /** Milliseconds: decode (the item's photo, mask, reference), fill, encode, write, total. */
   ms?: Record<string, number>;
+  /** A method's done line: the stages that made its fill (MethodResult.stages), for its comparison sheet. */
+  stages?: string[];
   /** With --reference: masked PSNR (dB), SSIM and seam of the fill (mean over samples), and the original's seam. */
   metrics?: { psnr_db: number; ssim: number; seam: number; seam_reference: number } | { error: string };
   note?: string;
@@ -130,7 +132,8 @@ export interface BatchInfo {
   /** The fill settings but methods and seed (methods may be added on a rerun; seeds are per item). */
   settings: Record<string, unknown>;
   seed: { base: number; rule: string };
-  output: { format: string; quality: number | null };
+  /** `in_place_suffix`: the results lie beside the photos with this suffix (absent in records made before it existed: none). */
+  output: { format: string; quality: number | null; in_place_suffix?: string | null };
 }
 
 /** The fields a rerun must match: a difference would give other pixels than the record's. */
@@ -142,6 +145,8 @@ function fingerprint(info: BatchInfo): [string, unknown][] {
     ['pair', info.pairing.rule],
     ['format', info.output.format],
     ['quality', info.output.quality],
+    // Another suffix beside the photos would read this batch's results as photos.
+    ['in_place_suffix', info.output.in_place_suffix ?? null],
   ];
 }
 

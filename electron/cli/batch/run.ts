@@ -1,8 +1,9 @@
 /**
  * The batch loop: one engine, items in order, the next item read, decoded and its fill planned while the
- * current one samples. Each unit (an item's method) is recorded as started, filled, its files written
- * whole (temporary name, fsync, rename), then recorded as done: a kill at any instant loses at most the
- * unit in progress, which the rerun does again. One bad item fails alone; 5 in a row, or a write the
+ * current one samples (unless `pipeline` is false: the bench's one-item-at-a-time baseline). Each unit
+ * (an item's method, its mask export or its sheet) is recorded as started, filled, its files written whole
+ * (temporary name, fsync, rename), then recorded as done: a kill at any instant loses at most the unit in
+ * progress, which the rerun does again. One bad item fails alone; 5 in a row, or a write the
  * output folder refuses, stop the run with everything done so far intact.
  */
 import sharp from 'sharp';
@@ -20,6 +21,7 @@ import { absolute } from './output.js';
 import type { Progress } from './progress.js';
 import { unitKey, type RecordLine, type RecordLog, type UnitStatus } from './record.js';
 import type { ItemPlan, UnitPlan } from './select.js';
+import { itemSheet } from './sheet.js';
 
 /** Items failing one after another before the run stops: a fault of the run, not of an item. */
 export const MAX_FAILURES_IN_A_ROW = 5;
@@ -45,6 +47,8 @@ export interface RunContext {
   onStep?: (item: string, method: Method, stage: JobStage, step: number, total: number) => void;
   /** Awaited before each item (the app's pause waits here); false stops the run before the item. */
   beforeItem?: () => Promise<boolean>;
+  /** false: an item is read, decoded and planned only once the one before is finished (default true). */
+  pipeline?: boolean;
 }
 
 export interface RunResult {
@@ -137,15 +141,24 @@ async function writeFiles(ctx: RunContext, files: { rel: string; data: Buffer }[
   }
 }
 
-/** Runs one unit of a prepared item: its fill (or mask export), files, metrics. Returns the done line's extra fields. */
+async function maskPng(mask: MaskImage): Promise<Buffer> {
+  const bin = Buffer.from(mask.data.map((v) => (v >= 128 ? 255 : 0)));
+  return sharp(bin, { raw: { width: mask.width, height: mask.height, channels: 1 } }).png().toBuffer();
+}
+
+function sheetOf(ctx: RunContext, work: ItemPlan, p: Prepared): Promise<Buffer> {
+  const trace = { app: `VQ-DDM Studio ${ctx.appVersion}`, source: work.item.key, sheet: ctx.settings.methods, item_seed: work.seed, pack: ctx.engine.manifest.name };
+  return itemSheet({ out: ctx.out, settings: ctx.settings, state: ctx.state, trace }, work, { image: p.image.pixels, mask: p.mask, source: p.source });
+}
+
+/** Runs one unit of a prepared item: its fill (or mask export, or sheet), files, metrics. Returns the done line's extra fields. */
 async function runUnit(ctx: RunContext, work: ItemPlan, unit: UnitPlan, p: Prepared): Promise<Partial<RecordLine>> {
   const t0 = performance.now();
-  if (unit.task === 'mask') {
-    const bin = Buffer.from(p.mask.data.map((v) => (v >= 128 ? 255 : 0)));
-    const data = await sharp(bin, { raw: { width: p.mask.width, height: p.mask.height, channels: 1 } }).png().toBuffer();
+  if (unit.task === 'mask' || unit.task === 'sheet') {
+    const data = unit.task === 'mask' ? await maskPng(p.mask) : await sheetOf(ctx, work, p);
     const e = performance.now();
     await writeFiles(ctx, [{ rel: unit.outputs[0], data }]);
-    return { ms: { decode: p.ms, encode: e - t0, write: performance.now() - e, total: performance.now() - t0 } };
+    return { ms: { decode: p.ms, encode: e - t0, write: performance.now() - e, total: performance.now() - t0 }, ...(unit.redo && { note: unit.redo }) };
   }
   const method = unit.task as Method;
   const result = await ctx.engine.run(p.plan, method, {
@@ -172,6 +185,7 @@ async function runUnit(ctx: RunContext, work: ItemPlan, unit: UnitPlan, p: Prepa
   const tWrite = performance.now();
   const line: Partial<RecordLine> = {
     ms: { decode: p.ms, fill: result.timings.total, encode: tEncode - tFill, write: tWrite - tEncode, total: tWrite - t0 },
+    stages: result.stages,
   };
   if (ctx.reference) line.metrics = p.reference ? { ...meanScores(scores), seam_reference: seam(p.reference, p.mask) } : { error: p.referenceError ?? 'no reference' };
   const notes = [p.note, p.source.dropped.length ? `not carried over: ${p.source.dropped.join(', ')}` : null, unit.redo ?? null].filter(Boolean);
@@ -208,15 +222,16 @@ export async function runBatch(ctx: RunContext, plans: ItemPlan[]): Promise<RunR
 
   let inARow = 0;
   let stopped: string | null = null;
-  let next: Promise<Preparation> | null = todo.length > 0 ? prepare(ctx, masks, todo[0]) : null;
+  const pipelined = ctx.pipeline !== false;
+  let next: Promise<Preparation> | null = pipelined && todo.length > 0 ? prepare(ctx, masks, todo[0]) : null;
   try {
     for (let i = 0; i < todo.length; i++) {
       const work = todo[i];
       if (ctx.beforeItem && !(await ctx.beforeItem())) throw new Stopped();
       ctx.progress.working(work.item.key);
-      const prep = await next!;
+      const prep = await (next ?? prepare(ctx, masks, work));
       // The next photo is read, decoded and planned while this one samples.
-      next = i + 1 < todo.length ? prepare(ctx, masks, todo[i + 1]) : null;
+      next = pipelined && i + 1 < todo.length ? prepare(ctx, masks, todo[i + 1]) : null;
       const messages: string[] = [];
       let failed = false;
       for (const unit of work.units.filter((u) => u.action === 'run')) {
@@ -231,7 +246,7 @@ export async function runBatch(ctx: RunContext, plans: ItemPlan[]): Promise<RunR
         try {
           const extra = await runUnit(ctx, work, unit, prep.p);
           await record(work, unit, 'done', prep.p.sha, extra);
-          if (unit.task !== 'mask') messages.push(`${unit.task} ${((extra.ms?.fill ?? 0) / 1000).toFixed(2)} s`);
+          if (unit.task !== 'mask' && unit.task !== 'sheet') messages.push(`${unit.task} ${((extra.ms?.fill ?? 0) / 1000).toFixed(2)} s`);
         } catch (err) {
           if (err instanceof WriteFailure) throw err;
           if (ctx.signal?.aborted) throw new Stopped();

@@ -1,11 +1,13 @@
 /**
- * What a run does with each item's units (one per method, plus "mask" with --masks-out), from the record:
- * a unit whose record says done and whose files decode is skipped; any other runs (with --retry-failed,
- * only the failed ones; the rest wait). A file in the way that no record of this batch wrote stops the
+ * What a run does with each item's units (one per method, plus "mask" with --masks-out and "sheet" with
+ * --sheets), from the record: a unit whose record says done and whose files decode is skipped; any other
+ * runs (with --retry-failed, only the failed ones; the rest wait). A sheet shows its item's fills, so it
+ * is made again whenever one of them is. A file in the way that no record of this batch wrote stops the
  * run before it starts (`conflictError`), naming the file: nothing is ever written over.
  */
 import { access } from 'node:fs/promises';
 import type { ImageFormat } from '../../shared/contract.js';
+import type { BatchOptions } from './options.js';
 import { usageError } from '../args.js';
 import { outputFormat } from './encode.js';
 import { absolute, outputsOf, outputsProblem } from './output.js';
@@ -34,19 +36,34 @@ export interface ItemPlan {
 
 const exists = (path: string) => access(path).then(() => true, () => false);
 
-export async function selectWork(
-  items: Item[],
-  o: { out: string; methods: string[]; masksOut: boolean; samples: number; format: ImageFormat | null; baseSeed: number; retryFailed: boolean },
-  state: Map<string, RecordLine>,
-): Promise<{ plans: ItemPlan[]; conflicts: string[] }> {
-  const tasks = [...(o.masksOut ? ['mask'] : []), ...o.methods];
+export interface SelectOptions {
+  out: string;
+  methods: string[];
+  masksOut: boolean;
+  sheets: boolean;
+  samples: number;
+  format: ImageFormat | null;
+  baseSeed: number;
+  retryFailed: boolean;
+  /** Appended to every output's stem (--in-place-suffix; '' without). */
+  suffix: string;
+}
+
+/** The options' part of `SelectOptions`; the samples and base seed are the batch's settings'. */
+export function selectOptions(o: Pick<BatchOptions, 'out' | 'methods' | 'masksOut' | 'sheets' | 'format' | 'retryFailed' | 'inPlaceSuffix'>): Omit<SelectOptions, 'samples' | 'baseSeed'> {
+  return { out: o.out, methods: o.methods, masksOut: o.masksOut, sheets: o.sheets, format: o.format, retryFailed: o.retryFailed, suffix: o.inPlaceSuffix ?? '' };
+}
+
+export async function selectWork(items: Item[], o: SelectOptions, state: Map<string, RecordLine>): Promise<{ plans: ItemPlan[]; conflicts: string[] }> {
+  // The sheet comes last: it is made from the item's fills.
+  const tasks = [...(o.masksOut ? ['mask'] : []), ...o.methods, ...(o.sheets ? ['sheet'] : [])];
   const conflicts: string[] = [];
   const plans: ItemPlan[] = [];
   for (const item of items) {
     const format = outputFormat(o.format, item.photo);
     const units: UnitPlan[] = [];
     for (const task of tasks) {
-      const outputs = outputsOf(item, task, o.samples, format);
+      const outputs = outputsOf(item, task, o.samples, format, o.suffix);
       const prior = state.get(unitKey(item.key, task));
       let action: Action = o.retryFailed && prior?.status !== 'failed' ? 'pending' : 'run';
       let redo: string | undefined;
@@ -54,6 +71,7 @@ export async function selectWork(
         const problem = await outputsProblem(o.out, prior.outputs);
         if (problem === null) action = 'skip';
         else [action, redo] = ['run', `recorded as done, but ${problem}: filling it again`];
+        if (action === 'skip' && task === 'sheet' && units.some((u) => u.action === 'run' && o.methods.includes(u.task))) [action, redo] = ['run', 'its fills are made again: so is the sheet'];
       }
       if (action === 'run') {
         // Files this batch's record names for the unit (an interrupted or broken attempt) may be rewritten.

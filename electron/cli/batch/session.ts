@@ -15,7 +15,7 @@ import type { BatchOptions } from './options.js';
 import type { Item } from './pairing.js';
 import { checkInfo, latestStates, readRecords, recordName, RecordLog, writeInfo, type BatchInfo, type RecordLine } from './record.js';
 import { SEED_RULE } from './seeds.js';
-import { conflictError, selectWork, type ItemPlan } from './select.js';
+import { conflictError, selectOptions, selectWork, type ItemPlan } from './select.js';
 import { checkAgainstPack } from './settingsArgs.js';
 
 export function appVersion(): string {
@@ -30,11 +30,11 @@ export function appVersion(): string {
  * Before any fill: the output folder and the sub-folders the items need exist, take files and have room
  * for the first items; this shard's temporaries left by a killed run are removed. Returns the temporaries' tag.
  */
-export async function prepareOut(o: Pick<BatchOptions, 'out' | 'shard' | 'methods' | 'masksOut' | 'settings'>, items: Item[]): Promise<string> {
+export async function prepareOut(o: Pick<BatchOptions, 'out' | 'shard' | 'methods' | 'masksOut' | 'sheets' | 'settings'>, items: Item[]): Promise<string> {
   const tag = tempTag(o.shard);
   const subdirs = [...new Set(items.map((i) => i.dir).filter((d) => d !== ''))];
   const sizes = await Promise.all(items.slice(0, 10).map((i) => stat(i.photo).then((s) => s.size, () => 0)));
-  const tasks = o.methods.length + (o.masksOut ? 1 : 0);
+  const tasks = o.methods.length + (o.masksOut ? 1 : 0) + (o.sheets ? 1 : 0);
   await checkWritable(o.out, subdirs, tag, Math.max(0, ...sizes) * tasks * o.settings.samples * 3 + 2 ** 20);
   for (const dir of ['', ...subdirs]) await removeStaleTemps(join(o.out, dir), tag);
   return tag;
@@ -58,7 +58,7 @@ export async function openRun(engine: Engine, o: BatchOptions, items: Item[], ta
   const { settings, info } = batchInfoOf(engine, o);
   const known = await checkInfo(o.out, info);
   const state = latestStates((await readRecords(o.out)).lines);
-  const { plans, conflicts } = await selectWork(items, { out: o.out, methods: o.methods, masksOut: o.masksOut, samples: settings.samples, format: o.format, baseSeed: settings.seed, retryFailed: o.retryFailed }, state);
+  const { plans, conflicts } = await selectWork(items, { ...selectOptions(o), samples: settings.samples, baseSeed: settings.seed }, state);
   if (conflicts.length > 0) throw conflictError(conflicts);
   if (!known) await writeInfo(o.out, info, tag);
   const log = await RecordLog.open(join(o.out, recordName(o.shard)), o.out);
@@ -69,7 +69,7 @@ export async function openRun(engine: Engine, o: BatchOptions, items: Item[], ta
  * The batch's settings (the pack's defaults for what is not given; checked against the pack) and its
  * batch.json; `checkInfo(o.out, info)` then says whether --out holds this batch or another.
  */
-export function batchInfoOf(engine: Engine, o: Pick<BatchOptions, 'settings' | 'methods' | 'pair' | 'images' | 'masks' | 'recursive' | 'format' | 'quality'>): { settings: FillSettings; info: BatchInfo } {
+export function batchInfoOf(engine: Engine, o: Pick<BatchOptions, 'settings' | 'methods' | 'pair' | 'images' | 'masks' | 'recursive' | 'format' | 'quality' | 'inPlaceSuffix'>): { settings: FillSettings; info: BatchInfo } {
   const settings = engine.settings({ ...o.settings, methods: o.methods, steps: o.settings.steps ?? engine.manifest.defaultSteps });
   checkAgainstPack(settings, engine.manifest.T);
   const { methods: _m, seed, ...rest } = settings;
@@ -81,7 +81,7 @@ export function batchInfoOf(engine: Engine, o: Pick<BatchOptions, 'settings' | '
     pairing: { rule: o.pair, images: o.images, masks: o.masks, recursive: o.recursive },
     settings: rest,
     seed: { base: seed, rule: SEED_RULE },
-    output: { format: o.format ?? 'input', quality: o.quality },
+    output: { format: o.format ?? 'input', quality: o.quality, in_place_suffix: o.inPlaceSuffix },
   };
   return { settings, info };
 }

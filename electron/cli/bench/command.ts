@@ -1,7 +1,8 @@
 /**
  * `vqddm bench`: medians of the fill pipeline's stages on one photo and mask, VQ-DDM at several step counts
  * against the transformer (with and without its KV cache), batching, engine overhead, and the curve of
- * masked-region quality against steps. Writes bench/results.json and docs/BENCHMARKS.md.
+ * masked-region quality against steps; with `--batch`, the batch's throughput and memory (batch.ts).
+ * Writes bench/results.json and docs/BENCHMARKS.md.
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import { availableParallelism, cpus, loadavg } from 'node:os';
@@ -18,6 +19,7 @@ import { DEVICES, type Device } from '../../engine/ort/providers.js';
 import { intOption, usageError } from '../args.js';
 import { writeAllAtomically } from '../files.js';
 import { benchMarkdown, type QualityPoint, type Row } from './report.js';
+import { batchBench, batchMarkdown } from './batch.js';
 import { coldStart } from './coldStart.js';
 import { FloorTable } from './floors.js';
 import { matmulPeak, watchMachine, type Quiet } from './machine.js';
@@ -52,7 +54,7 @@ async function megapixelPhoto(image: Pixels): Promise<Pixels> {
 export async function benchCommand(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
-    options: { pack: { type: 'string' }, image: { type: 'string' }, repeats: { type: 'string' }, quick: { type: 'boolean' }, out: { type: 'string' }, provider: { type: 'string' } },
+    options: { pack: { type: 'string' }, image: { type: 'string' }, repeats: { type: 'string' }, quick: { type: 'boolean' }, out: { type: 'string' }, provider: { type: 'string' }, batch: { type: 'boolean' } },
     strict: true,
   });
   const root = appRoot();
@@ -203,6 +205,7 @@ export async function benchCommand(argv: string[]): Promise<void> {
     // spread) of the best PSNR measured.
     const bestPsnr = Math.max(...quality.map((q) => q.psnr_db));
     const recommendedSteps = quality.find((q) => q.psnr_db >= bestPsnr - 0.25)?.steps ?? defaultSteps;
+    const batch = values.batch ? await batchBench({ pack: engine.info().packDir, device: provider }) : null;
     const results = {
       date: new Date().toISOString(),
       machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: availableParallelism(), platform: process.platform },
@@ -243,15 +246,17 @@ export async function benchCommand(argv: string[]): Promise<void> {
       cold_start_first_ms: cold.first_ms,
       cold_start_case: { width: mp.width, height: mp.height, mask_side: side32, runs: cold.runs },
       load_avg: { before: loadBefore, after: loadavg()[0] },
+      ...(batch && { batch }),
     };
     await mkdir(join(outDir, 'bench'), { recursive: true });
     await mkdir(join(outDir, 'docs'), { recursive: true });
     const command = `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`;
+    const markdown = `${benchMarkdown(results, command)}${batch ? `\n${batchMarkdown(batch).join('\n')}` : ''}`;
     await writeAllAtomically([
       { path: join(outDir, 'bench', 'results.json'), data: Buffer.from(`${JSON.stringify(results, null, 2)}\n`) },
-      { path: join(outDir, 'docs', 'BENCHMARKS.md'), data: Buffer.from(benchMarkdown(results, command)) },
+      { path: join(outDir, 'docs', 'BENCHMARKS.md'), data: Buffer.from(markdown) },
     ]);
-    process.stdout.write(benchMarkdown(results, command));
+    process.stdout.write(markdown);
   } finally {
     await engine.dispose();
   }
