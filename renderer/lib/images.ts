@@ -69,6 +69,38 @@ export function toAppliedPatches(img: RgbaImage, patches: Patch[]): AppliedPatch
   return out;
 }
 
+/** A result patch with the mask it was filled under, cropped to the patch (one byte per pixel). */
+export interface MaskedPatch extends Patch {
+  mask: Uint8Array;
+}
+
+/**
+ * Like `toAppliedPatches`, but only the pixels under each patch's own mask (>= 128, where the engine
+ * may change pixels) are written: an older result lands exactly where it was filled, and what changed
+ * around it since (another applied result in its box) stays.
+ */
+export function maskedPatches(img: RgbaImage, patches: readonly MaskedPatch[]): AppliedPatch[] {
+  const out: AppliedPatch[] = [];
+  for (const p of patches) {
+    const x0 = Math.max(0, p.x), y0 = Math.max(0, p.y);
+    const x1 = Math.min(img.width, p.x + p.image.width), y1 = Math.min(img.height, p.y + p.image.height);
+    if (x1 <= x0 || y1 <= y0) continue;
+    const w = x1 - x0, h = y1 - y0;
+    const before = cropRgba(img, x0, y0, w, h);
+    const after = before.slice();
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        const px = x0 - p.x + x, py = y0 - p.y + y;
+        if (p.mask[py * p.image.width + px]! < 128) continue;
+        const src = (py * p.image.width + px) * 4, dst = (y * w + x) * 4;
+        for (let c = 0; c < 4; c++) after[dst + c] = p.image.data[src + c]!;
+      }
+    }
+    out.push({ x: x0, y: y0, width: w, height: h, before, after });
+  }
+  return out;
+}
+
 /** The image with a sample's patches pasted, as a new image (the document is untouched). */
 export function composite(img: RgbaImage, patches: Patch[]): RgbaImage {
   const out: RgbaImage = { width: img.width, height: img.height, data: img.data.slice() };
@@ -106,7 +138,12 @@ export interface Layer {
 
 /** Canvases for a sample's patches, or (difference) for |patch - original| amplified, patch-sized. */
 export function patchLayers(original: RgbaImage, patches: Patch[], diff: boolean): Layer[] {
-  return toAppliedPatches(original, patches).map((a) => {
+  return appliedLayers(toAppliedPatches(original, patches), diff);
+}
+
+/** Canvases for applied patches' `after` pixels, or (difference) for |after - before| amplified. */
+export function appliedLayers(applied: readonly AppliedPatch[], diff: boolean): Layer[] {
+  return applied.map((a) => {
     const after: RgbaImage = { width: a.width, height: a.height, data: a.after };
     const img = diff ? difference(after, { width: a.width, height: a.height, data: a.before }) : after;
     return { x: a.x, y: a.y, canvas: rgbaToCanvas(img) };

@@ -36,6 +36,15 @@ export const SHORTCUTS: { group: string; items: [keys: string, action: string][]
     ],
   },
   {
+    group: 'Results history (under the photo)',
+    items: [
+      ['Arrow keys, Home, End', 'Move among the results, when one has the focus'],
+      ['Enter, double-click', 'Apply the result'],
+      ['Space, Ctrl+click', 'Pick it too, or unpick it (for Compare and Export as sheet)'],
+      ['Delete', 'Dismiss the result'],
+    ],
+  },
+  {
     group: 'File',
     items: [
       ['Ctrl+O', 'Open'],

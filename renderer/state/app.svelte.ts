@@ -4,12 +4,13 @@ import { decodeInPage } from '../lib/decode';
 import { fillWork, methodUnits, rateFrom, rateKey, type Rate } from '../lib/eta';
 import { encodeInPage } from '../lib/encode';
 import { buildFillRequest } from '../lib/fillRequest';
-import { canvasToRgba, toAppliedPatches } from '../lib/images';
+import { canvasToRgba, maskedPatches, toAppliedPatches } from '../lib/images';
 import { savableFormat } from '../lib/imageKind';
 import type { MaskOp } from '../lib/maskOps';
 import { rasterizeMask } from '../lib/maskRender';
 import { replayRecovery, type Recovery } from '../lib/recovery';
 import type { RecoveryBackend } from '../lib/recoveryStore';
+import { entriesMask, entryName, resultEntries, type FillMask } from '../lib/resultEntries';
 import { comparisonSheet, maskToRgba } from '../lib/sheet';
 import { Autosave } from './autosave.svelte';
 import { CompareState } from './compare.svelte';
@@ -17,6 +18,7 @@ import { DocumentState } from './document.svelte';
 import { EditHistory } from './history.svelte';
 import { JobTracker } from './jobs.svelte';
 import { RateBook } from './rates';
+import { ResultHistory } from './results.svelte';
 import { SettingsState, type KeyValueStore } from './settings.svelte';
 import { maxBrushSize, ToolState } from './tools.svelte';
 import { ViewState } from './view.svelte';
@@ -58,6 +60,8 @@ export class AppState {
   readonly doc = new DocumentState();
   readonly tools = new ToolState();
   readonly compare = new CompareState();
+  /** Every fill's samples for the open photo, until dismissed (the history strip). */
+  readonly results = new ResultHistory();
   info = $state.raw<EngineInfo | null>(null);
   error = $state<string | null>(null);
   notice = $state<string | null>(null);
@@ -90,7 +94,12 @@ export class AppState {
     this.api.onJobEvent((e) => {
       this.jobs.handle(e);
       const job = this.jobs.current;
-      if (job && job.jobId === e.jobId && e.stage === 'done') this.recordRate(e.method, e.result, e.elapsedMs);
+      if (job && job.jobId === e.jobId && e.stage === 'done') {
+        this.recordRate(e.method, e.result, e.elapsedMs);
+        this.recordResult(e.result);
+      }
+      const ended = e.method === null && (e.stage === 'finished' || e.stage === 'canceled' || e.stage === 'error');
+      if (ended && this.fillMask?.jobId === e.jobId) this.fillMask = null;
       if (job && job.jobId === e.jobId && e.stage === 'finished' && job.results.length) {
         this.compare.reset(job.results, this.doc.width, this.doc.height);
         this.compare.show();
@@ -237,6 +246,8 @@ export class AppState {
     this.tools.maxSize = maxBrushSize(Math.max(image.width, image.height));
     this.tools.setSize(this.tools.size);
     this.history.reset();
+    this.results.reset();
+    this.fillMask = null;
     this.jobs.clear();
     this.compare.close();
     this.error = null;
@@ -291,6 +302,8 @@ export class AppState {
   starting = $state(false);
   /** Fills started from this page; job ids are this page's own (the engine scopes them to it). */
   private fillCount = 0;
+  /** The running fill's mask (the window sent), for its results' history entries. */
+  private fillMask: (FillMask & { jobId: string }) | null = null;
 
   /** A fill is being started or is running. */
   get filling(): boolean {
@@ -321,13 +334,18 @@ export class AppState {
     const rates: Partial<Record<Method, Rate>> = {};
     for (const m of settings.methods) rates[m] = this.info ? this.rates.get(rateKey(this.info.packName, m, settings, work)) : undefined;
     this.jobs.begin(jobId, settings.methods, { work, steps: settings.steps, rates });
+    // Kept until the job ends: each result's entries in the history keep the mask under their patches.
+    this.fillMask = { jobId, mask: request.mask, x: request.frame?.x ?? 0, y: request.frame?.y ?? 0 };
     this.starting = true;
     try {
       const queued = await this.run(null, async () => {
         await this.api.fill(request, jobId);
         return true;
       });
-      if (!queued) this.jobs.clear();
+      if (!queued) {
+        this.jobs.clear();
+        this.fillMask = null;
+      }
     } finally {
       this.starting = false;
     }
@@ -342,6 +360,39 @@ export class AppState {
     // where the plan counts more tokens than the transformer samples (overlapping crops), it cancels out.
     const rate = rateFrom(result, elapsedMs, methodUnits(method, work, result.settings.steps), work.areaMpx);
     if (rate) this.rates.record(rateKey(this.info.packName, method, result.settings, work), rate);
+  }
+
+  /** A method's samples join the results history. */
+  private recordResult(result: MethodResult): void {
+    const m = this.fillMask;
+    const photo = this.doc.canvas;
+    if (m && photo && m.jobId === this.jobs.current?.jobId) this.results.add(m.jobId, resultEntries(result, m, photo));
+  }
+
+  /** Puts a history entry's pixels back into the photo, where its own mask was (undoable). */
+  applyEntry(id: number): void {
+    const [e] = this.results.full([id]);
+    const image = this.doc.image;
+    if (!e || !image) return;
+    const patches = maskedPatches(image, e.patches);
+    this.doc.writePatches(patches, 'after');
+    this.history.push({ kind: 'apply', label: `Apply ${entryName(e)}`, patches });
+    this.compare.close();
+  }
+
+  /** History entries side by side in the compare view. */
+  compareEntries(ids: readonly number[]): void {
+    const shown = this.results.full(ids);
+    if (shown.length < 2) return;
+    this.compare.showEntries(shown.map((e) => e.id), shown.flatMap((e) => e.patches), this.doc.width, this.doc.height);
+  }
+
+  dismissEntries(ids: readonly number[]): void {
+    this.results.dismiss(ids);
+    const left = this.compare.entries?.filter((id) => !ids.includes(id));
+    if (!left) return;
+    this.compare.entries = left;
+    if (this.compare.open && !left.length) this.compare.close();
   }
 
   async cancel(): Promise<void> {
@@ -420,12 +471,33 @@ export class AppState {
     await this.run('Exporting the comparison sheet…', async () => {
       const mask = maskToRgba(rasterizeMask(this.history.maskOps, image.width, image.height));
       const results = job.results.map((result) => ({ result, sample: this.compare.sampleOf(result.method) }));
-      const sheet = canvasToRgba(comparisonSheet(image, mask, results));
-      const bytes = await this.encode(sheet, 'png', 100);
-      const name = `${this.doc.baseName()}-comparison.png`;
-      const res = await this.api.host.saveFile({ suggestedName: name, bytes, filter: { name: 'PNG image', extensions: ['png'] } });
-      if (res) this.notice = `Saved ${res.name}`;
+      await this.savePng(canvasToRgba(comparisonSheet(image, mask, results)), `${this.doc.baseName()}-comparison.png`);
     });
+  }
+
+  /**
+   * The comparison sheet of history entries, each as applying it would leave the photo now; the mask
+   * tile shows where any of them filled (their masks differ when the mask was edited between fills).
+   */
+  async exportEntriesSheet(ids: readonly number[]): Promise<void> {
+    const image = this.doc.image;
+    const shown = this.results.full(ids);
+    if (!image || !shown.length) return;
+    await this.run('Exporting the comparison sheet…', async () => {
+      const mask = maskToRgba(entriesMask(shown, image.width, image.height));
+      const results = shown.map((e) => {
+        const patches = maskedPatches(image, e.patches).map((a) => ({ x: a.x, y: a.y, image: { width: a.width, height: a.height, data: a.after } }));
+        return { result: { ...e.result, samples: [{ seed: e.result.settings.seed, patches }] }, sample: 0 };
+      });
+      const sheet = comparisonSheet(image, mask, results);
+      await this.savePng(canvasToRgba(sheet), `${this.doc.baseName()}-history.png`);
+    });
+  }
+
+  private async savePng(image: RgbaImage, name: string): Promise<void> {
+    const bytes = await this.encode(image, 'png', 100);
+    const res = await this.api.host.saveFile({ suggestedName: name, bytes, filter: { name: 'PNG image', extensions: ['png'] } });
+    if (res) this.notice = `Saved ${res.name}`;
   }
 
   async choosePack(dir?: string): Promise<void> {

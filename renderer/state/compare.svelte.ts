@@ -1,4 +1,4 @@
-import type { Method, MethodResult } from '../../electron/shared/contract';
+import type { Method, MethodResult, Patch } from '../../electron/shared/contract';
 import { ViewState } from './view.svelte';
 import { patchBounds } from '../lib/images';
 
@@ -18,18 +18,32 @@ export class CompareState {
   /** What the view fits to: the changed region (with context), or the whole image when null. */
   focus = $state.raw<{ x: number; y: number; w: number; h: number } | null>(null);
 
+  /** Results history entries shown instead of the current fill's results (their ids); null: the fill's. */
+  entries = $state.raw<number[] | null>(null);
+
+  /** The current fill's results. */
   show(): void {
+    this.entries = null;
     this.open = true;
   }
   close(): void {
     this.open = false;
   }
+  /** History entries side by side (`patches`: theirs, to zoom onto). */
+  showEntries(ids: number[], patches: Patch[], imageW: number, imageH: number): void {
+    this.entries = ids;
+    this.focusOn(patches, imageW, imageH);
+    this.open = true;
+  }
   reset(results: MethodResult[], imageW: number, imageH: number): void {
     const sel: Record<string, number> = {};
     for (const r of results) sel[r.method] = 0;
     this.selected = sel;
+    this.focusOn(results.flatMap((r) => r.samples[0]?.patches ?? []), imageW, imageH);
+  }
+  private focusOn(patches: Patch[], imageW: number, imageH: number): void {
     // Zoom onto the changed region with as much context again around it; on a small photo, all of it.
-    const b = patchBounds(results.flatMap((r) => r.samples[0]?.patches ?? []));
+    const b = patchBounds(patches);
     if (b && b.w * b.h < (imageW * imageH) / 4) {
       const m = Math.max(b.w, b.h) / 2;
       const x = Math.max(0, b.x - m), y = Math.max(0, b.y - m);
