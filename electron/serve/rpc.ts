@@ -2,16 +2,34 @@
 import type { WebSocket } from 'ws';
 import { ApiError } from '../shared/contract.js';
 import type { EngineApi } from '../shared/operations.js';
-import { serveRpc, type RpcChannel } from '../shared/rpc.js';
+import { serveRpc, type RpcChannel, type RpcMessage } from '../shared/rpc.js';
 import { decodeFrame, encodeFrame } from '../shared/wire.js';
+import { PendingCalls, unsentReason, type ConnectionLimits } from './limits.js';
 
 let connections = 0;
 
-function socketChannel(ws: WebSocket): RpcChannel {
+/** The id and operation of what looks like a call; anything else is left to `serveRpc`, which closes the channel. */
+function callOf(msg: unknown): { id: number; op: string } | null {
+  if (typeof msg !== 'object' || msg === null) return null;
+  const m = msg as Record<string, unknown>;
+  return m.t === 'call' && Number.isSafeInteger(m.id) ? { id: m.id as number, op: typeof m.op === 'string' ? m.op.slice(0, 64) : 'call' } : null;
+}
+
+/**
+ * The channel holds the connection to its limits (`limits.ts`): a call that would pass the bytes awaiting
+ * replies is answered here and never reaches the engine; a message due while the connection's unsent queue
+ * is past its limit closes the connection instead of growing the queue.
+ */
+function socketChannel(ws: WebSocket, limits: ConnectionLimits): RpcChannel {
+  const pending = new PendingCalls(limits.pendingBytes);
+  const send = (msg: RpcMessage) => {
+    if (msg.t === 'result') pending.release(msg.id);
+    if (ws.readyState !== ws.OPEN) return;
+    if (ws.bufferedAmount > limits.unsentBytes) return ws.close(1008, unsentReason(limits.unsentBytes));
+    ws.send(encodeFrame(msg));
+  };
   return {
-    send(msg) {
-      if (ws.readyState === ws.OPEN) ws.send(encodeFrame(msg));
-    },
+    send,
     onMessage(listener) {
       ws.on('message', (data, isBinary) => {
         let msg: unknown;
@@ -25,6 +43,9 @@ function socketChannel(ws: WebSocket): RpcChannel {
           ws.close(1003, 'bad frame');
           return;
         }
+        const call = callOf(msg);
+        const refused = call && pending.admit(call.op, call.id, bytes);
+        if (call && refused) return send({ t: 'result', id: call.id, ok: false, error: { code: 'BAD_REQUEST', message: refused } });
         // The size goes with the message: each operation has its own limit (shared/operations.ts).
         listener(msg, bytes);
       });
@@ -72,9 +93,9 @@ function connectionEngine(engine: EngineApi, ws: WebSocket, gate: PackGate): Eng
  * Serves one connection. Its job ids are scoped to it: it sees the events of its own jobs only and can
  * cancel nothing else, and its jobs are canceled when it closes (the page closed or reloaded).
  */
-export function handleSocket(ws: WebSocket, engine: EngineApi, gate: PackGate): void {
+export function handleSocket(ws: WebSocket, engine: EngineApi, gate: PackGate, limits: ConnectionLimits): void {
   // A protocol violation (oversized, unmasked or reserved-bit frame...) is reported here; ws has already
   // failed the connection with the right close code. Without a listener it would crash the process.
   ws.on('error', () => ws.terminate());
-  serveRpc(connectionEngine(engine, ws, gate), socketChannel(ws), `ws${++connections}`);
+  serveRpc(connectionEngine(engine, ws, gate), socketChannel(ws, limits), `ws${++connections}`);
 }

@@ -1,20 +1,25 @@
 /**
- * The serve bridge: the built renderer and the engine API on 127.0.0.1, behind a random per-start token.
- * A request is let in when it carries the token, as `?token=` (the page's first load, which sets an
- * HttpOnly cookie and redirects to drop it from the address bar) or as that cookie; anything else, page,
- * asset or WebSocket, is answered 401. The engine is passed in, so tests can use a double.
+ * The serve bridge: the built renderer and the engine API on 127.0.0.1. The engine, the WebSocket at
+ * SERVE_WS_PATH, is behind a random per-start token, which the page takes from the address it was opened
+ * with and offers as a subprotocol (shared/serveProtocol.ts); an upgrade without it is answered 401, one
+ * without this server's Origin 403. The renderer's files are the app's own code, with nothing secret in
+ * them, so they are served without the token: a page reloaded after dropping `?token=` from its address
+ * must load, and script and style requests cannot carry a token. Every request must name this server in
+ * its Host header. The engine is passed in, so tests can use a double.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { largestMessage, type EngineApi } from '../shared/operations.js';
 import { CSP, RENDERER_TYPES } from '../shared/csp.js';
-import { SERVE_COOKIE, SERVE_WS_PATH } from '../shared/serveProtocol.js';
+import { SERVE_PROTOCOL, SERVE_TOKEN_PARAM, SERVE_WS_PATH, tokenFromProtocols } from '../shared/serveProtocol.js';
 import type { PackAllowList } from '../engine/packs/allowed.js';
+import { SERVE_LIMITS, type ConnectionLimits } from './limits.js';
 import { handleSocket } from './rpc.js';
 
 export interface ServeOptions {
@@ -26,6 +31,8 @@ export interface ServeOptions {
   /** The pack folders pages may load (serve `--packs`, the shipped packs, the pack given at start). */
   packs: PackAllowList;
   token?: string;
+  /** Bytes one connection may make the server hold (default SERVE_LIMITS; tests pass small ones). */
+  limits?: ConnectionLimits;
 }
 
 export interface ServeHandle {
@@ -50,20 +57,9 @@ function same(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-/**
- * The token cookie's name carries the port: browsers scope cookies by host, not port, so under one name a
- * second serve instance on 127.0.0.1 would overwrite the first one's token (which then answers 401).
- */
-function cookieName(port: number): string {
-  return `${SERVE_COOKIE}_${port}`;
-}
-
-function cookieToken(req: IncomingMessage, port: number): string | null {
-  for (const part of (req.headers.cookie ?? '').split(';')) {
-    const [k, ...v] = part.trim().split('=');
-    if (k === cookieName(port)) return decodeURIComponent(v.join('='));
-  }
-  return null;
+/** Ends a refused upgrade: a status line, no body, the connection closed. */
+function refuse(socket: Duplex, status: string): void {
+  socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
 }
 
 export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
@@ -73,37 +69,29 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
 
   // The Host header must name this server: a page on another site rebound to 127.0.0.1 gets nothing.
   const hostOk = (req: IncomingMessage) => req.headers.host === `127.0.0.1:${port}` || req.headers.host === `localhost:${port}`;
-  const authed = (req: IncomingMessage, url: URL) => {
-    const q = url.searchParams.get('token');
-    const c = cookieToken(req, port);
-    return hostOk(req) && ((q !== null && same(q, token)) || (c !== null && same(c, token)));
+  // A browser always sends Origin with an upgrade; only this server's own pages may open the engine.
+  const originOk = (req: IncomingMessage) => req.headers.origin === `http://127.0.0.1:${port}` || req.headers.origin === `http://localhost:${port}`;
+  const tokenOk = (req: IncomingMessage) => {
+    const offered = tokenFromProtocols(req.headers['sec-websocket-protocol']);
+    return offered !== null && same(offered, token);
   };
 
-  const deny = (res: ServerResponse) => {
-    res.writeHead(401, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
-    res.end('401 Unauthorized: open the address printed by `npm run serve`, with its ?token=.\n');
+  const deny = (res: ServerResponse, status: number, text: string) => {
+    res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
+    res.end(`${text}\n`);
   };
 
   const server: Server = createServer((req, res) => {
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-      if (!authed(req, url)) return deny(res);
-      if (url.searchParams.has('token')) {
-        // Trade the token in the address for a cookie the page's scripts cannot read.
-        res.writeHead(303, {
-          'set-cookie': `${cookieName(port)}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`,
-          location: url.pathname,
-          'cache-control': 'no-store',
-        });
-        return res.end();
-      }
+      if (!hostOk(req)) return deny(res, 403, '403 Forbidden: this server answers only to 127.0.0.1 and localhost at its own port.');
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         res.writeHead(405, { allow: 'GET, HEAD' });
         return res.end();
       }
       const rel = normalize(decodeURIComponent(url.pathname === '/' ? '/index.html' : url.pathname)).replace(/^([/\\])+/, '');
       const file = join(root, rel);
-      if (file !== root && !file.startsWith(root + sep)) return deny(res);
+      if (file !== root && !file.startsWith(root + sep)) return deny(res, 404, 'not found');
       const st = await stat(file).catch(() => null);
       if (!st?.isFile()) {
         res.writeHead(404, { 'content-type': 'text/plain' });
@@ -124,21 +112,20 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
     });
   });
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+  // The token is offered as a subprotocol beside SERVE_PROTOCOL; the server selects SERVE_PROTOCOL, never
+  // the token, so it is not echoed back.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES, handleProtocols: (offered) => (offered.has(SERVE_PROTOCOL) ? SERVE_PROTOCOL : false) });
   const sockets = new Set<WebSocket>();
 
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const origin = req.headers.origin;
-    const originOk = origin === undefined || origin === `http://127.0.0.1:${port}` || origin === `http://localhost:${port}`;
-    if (url.pathname !== SERVE_WS_PATH || !authed(req, url) || !originOk) {
-      socket.end('HTTP/1.1 401 Unauthorized\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
-      return;
-    }
+    if (url.pathname !== SERVE_WS_PATH) return refuse(socket, '404 Not Found');
+    if (!hostOk(req) || !originOk(req)) return refuse(socket, '403 Forbidden');
+    if (!tokenOk(req)) return refuse(socket, '401 Unauthorized');
     wss.handleUpgrade(req, socket, head, (ws) => {
       sockets.add(ws);
       ws.on('close', () => sockets.delete(ws));
-      handleSocket(ws, opts.engine, { resolve: (p) => opts.packs.resolve(p), others: (me) => [...sockets].filter((x) => x !== me).length });
+      handleSocket(ws, opts.engine, { resolve: (p) => opts.packs.resolve(p), others: (me) => [...sockets].filter((x) => x !== me).length }, opts.limits ?? SERVE_LIMITS);
     });
   });
 
@@ -151,7 +138,7 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
   return {
     port,
     token,
-    url: `http://127.0.0.1:${port}/?token=${token}`,
+    url: `http://127.0.0.1:${port}/?${SERVE_TOKEN_PARAM}=${token}`,
     close: async () => {
       for (const ws of sockets) ws.terminate(); // each connection unsubscribes from the engine on close
       wss.close();

@@ -4,6 +4,7 @@ import { createRpcClient, type RpcChannel } from '../../electron/shared/rpc';
 import { SERVE_WS_PATH } from '../../electron/shared/serveProtocol';
 import { browserHost } from './browserHost';
 import { createServeClient } from './serveClient';
+import { takeServeToken } from './serveToken';
 
 declare global {
   interface Window {
@@ -56,7 +57,7 @@ export function getApi(): Api {
     cached = { ...createRpcClient(enginePorts(window.api), 'The engine process stopped; it is being restarted.'), host: hostFromBridge(window.api) };
   } else {
     const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
-    cached = { ...createServeClient(`${proto}//${location.host}${SERVE_WS_PATH}`), host: browserHost };
+    cached = { ...createServeClient(`${proto}//${location.host}${SERVE_WS_PATH}`, takeServeToken()), host: browserHost };
   }
   return cached;
 }

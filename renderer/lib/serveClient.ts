@@ -1,14 +1,19 @@
 import { ApiError } from '../../electron/shared/contract';
 import type { EngineApi } from '../../electron/shared/operations';
 import { createRpcClient, type RpcChannel } from '../../electron/shared/rpc';
+import { serveProtocols } from '../../electron/shared/serveProtocol';
 import { decodeFrame, encodeFrame } from '../../electron/shared/wire';
 
-/** A browser WebSocket as an rpc channel, one `wire` frame per message. */
-function openSocket(url: string): Promise<RpcChannel> {
+const OPEN_PRINTED = 'open the address `npm run serve` printed, with its ?token=';
+
+/** A browser WebSocket as an rpc channel, one `wire` frame per message; the token goes as a subprotocol. */
+function openSocket(url: string, token: string | null): Promise<RpcChannel> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url);
+    if (token === null) return reject(new ApiError('ENGINE_FAILURE', `This page has no token for the engine server: ${OPEN_PRINTED}.`));
+    const ws = new WebSocket(url, serveProtocols(token));
     ws.binaryType = 'arraybuffer';
-    ws.onerror = () => reject(new ApiError('ENGINE_FAILURE', 'Cannot reach the engine server (is `npm run serve` still running?)'));
+    // A browser does not tell a refused token (401) from a server that is gone: the message names both.
+    ws.onerror = () => reject(new ApiError('ENGINE_FAILURE', `Cannot reach the engine server: is \`npm run serve\` still running? If it was restarted, ${OPEN_PRINTED}.`));
     ws.onopen = () =>
       resolve({
         send: (msg) => ws.send(encodeFrame(msg)),
@@ -19,10 +24,7 @@ function openSocket(url: string): Promise<RpcChannel> {
   });
 }
 
-/**
- * The engine API over the serve bridge's WebSocket. Authentication is the HttpOnly cookie the server set
- * when the page was first loaded with `?token=`; the browser sends it with the WebSocket handshake.
- */
-export function createServeClient(url: string): EngineApi {
-  return createRpcClient(() => openSocket(url), 'The connection to the engine server closed.');
+/** The engine API over the serve bridge's WebSocket, authenticated by the token the page was opened with. */
+export function createServeClient(url: string, token: string | null): EngineApi {
+  return createRpcClient(() => openSocket(url, token), 'The connection to the engine server closed.');
 }

@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
 import { ApiError, DEFAULT_SETTINGS } from '../../electron/shared/contract.js';
 import { decodeMask } from '../../electron/engine/image/codec.js';
 import { createEngineService, type EngineService } from '../../electron/engine/service.js';
@@ -19,7 +19,7 @@ import { createRpcClient, serveRpc, type RpcChannel, type RpcMessage } from '../
 import { decodeFrame, encodeFrame } from '../../electron/shared/wire.js';
 import { makeCorpus, type ApiInput, type BadCase, type Outcome } from '../corpus/badInputs.js';
 import { recordFigures } from '../reliability/record.js';
-import { FIXTURE, ROOT, serveCookie, startServe, TINY_PACK, type ServeProcess } from './harness.js';
+import { apiSocket, FIXTURE, ROOT, startServe, TINY_PACK, type ServeProcess } from './harness.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vqddm-corpus-'));
 const corpusDir = join(dir, 'corpus');
@@ -31,7 +31,6 @@ const TIME = '/usr/bin/time';
 
 let cases: BadCase[] = [];
 let s: ServeProcess;
-let cookie: string;
 let service: EngineService;
 let api: EngineApi;
 let photo: { width: number; height: number; data: Uint8Array };
@@ -43,7 +42,6 @@ cases = await makeCorpus(corpusDir, FIXTURE);
 
 beforeAll(async () => {
   s = await startServe();
-  cookie = await serveCookie(s);
   service = await createEngineService({ packDir: TINY_PACK, device: 'cpu' });
   // The engine API as a page's MessagePort reaches it: calls checked against the operation table.
   const pipe = (): { client: RpcChannel; server: RpcChannel } => {
@@ -75,7 +73,7 @@ afterAll(async () => {
 });
 
 async function openSocket(): Promise<WebSocket> {
-  const sock = new WebSocket(`ws://127.0.0.1:${s.port}/api`, { headers: { cookie, origin: `http://127.0.0.1:${s.port}` } });
+  const sock = apiSocket(s);
   await new Promise((resolve, reject) => {
     sock.on('open', resolve);
     sock.on('error', reject);

@@ -1,11 +1,12 @@
 /** Starts the real serve bridge (built bundle, tiny pack) and Debian's Chromium for the journeys. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { request } from 'node:http';
 import { existsSync, mkdirSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
+import WebSocket from 'ws';
+import { SERVE_WS_PATH, serveProtocols } from '../../electron/shared/serveProtocol.js';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 export const ARTIFACTS = join(ROOT, 'artifacts', 'e2e');
@@ -67,16 +68,14 @@ export async function startServe(extraArgs: string[] = ['--pack', TINY_PACK], en
   };
 }
 
-/** The token cookie a browser gets for `s` (by trading the address's token), as a Cookie header value. */
-export function serveCookie(s: ServeProcess): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: s.port, path: `/?token=${s.token}` }, (res) => {
-      res.resume();
-      resolve(String(res.headers['set-cookie']).split(';')[0]!);
-    });
-    req.on('error', reject);
-    req.end();
-  });
+/** A WebSocket to `s`'s engine as its page opens one: from the page's origin, the token as a subprotocol. */
+export function apiSocket(s: ServeProcess): WebSocket {
+  return new WebSocket(`ws://127.0.0.1:${s.port}${SERVE_WS_PATH}`, serveProtocols(s.token), { headers: { origin: s.origin } });
+}
+
+/** The same handshake's Origin and Sec-WebSocket-Protocol lines, for handshakes written byte by byte. */
+export function handshakeLines(s: ServeProcess): string {
+  return `Origin: ${s.origin}\r\nSec-WebSocket-Protocol: ${serveProtocols(s.token).join(', ')}\r\n`;
 }
 
 export function chromiumAvailable(): boolean {

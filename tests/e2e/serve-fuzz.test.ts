@@ -9,12 +9,12 @@
  */
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
 import type { RpcMessage } from '../../electron/shared/rpc.js';
 import { decodeFrame, encodeFrame } from '../../electron/shared/wire.js';
 import { rawFrame, rng, wirePayload } from '../fuzz/generate.js';
 import { recordFigures } from '../reliability/record.js';
-import { serveCookie, startServe, type ServeProcess } from './harness.js';
+import { apiSocket, handshakeLines, startServe, type ServeProcess } from './harness.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 8008);
 const RAW_FRAMES = 150;
@@ -22,12 +22,10 @@ const MESSAGES = 1200;
 const BUDGET_MS = 90_000;
 
 let s: ServeProcess;
-let cookie: string;
 const figures = { seed: SEED, raw: { sent: 0, closed: 0, open: 0 }, messages: { sent: 0, errorReplies: 0, okReplies: 0, closes: {} as Record<string, number> }, stillAnswering: false };
 
 beforeAll(async () => {
   s = await startServe();
-  cookie = await serveCookie(s);
 });
 afterAll(async () => {
   recordFigures('serve-fuzz', figures);
@@ -38,8 +36,8 @@ function handshake(): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const sock = connect(s.port, '127.0.0.1', () => {
       sock.write(
-        `GET /api HTTP/1.1\r\nHost: 127.0.0.1:${s.port}\r\nOrigin: http://127.0.0.1:${s.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-          `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nCookie: ${cookie}\r\n\r\n`,
+        `GET /api HTTP/1.1\r\nHost: 127.0.0.1:${s.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+          `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n${handshakeLines(s)}\r\n`,
       );
     });
     sock.once('data', (d) => (String(d).startsWith('HTTP/1.1 101') ? resolve(sock) : reject(new Error(String(d).split('\r\n')[0]))));
@@ -49,7 +47,7 @@ function handshake(): Promise<Socket> {
 }
 
 async function open(): Promise<WebSocket> {
-  const ws = new WebSocket(`ws://127.0.0.1:${s.port}/api`, { headers: { cookie, origin: `http://127.0.0.1:${s.port}` } });
+  const ws = apiSocket(s);
   await new Promise((resolve, reject) => {
     ws.on('open', resolve);
     ws.on('error', reject);

@@ -4,16 +4,13 @@
  */
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { decodeFrame, encodeFrame } from '../../electron/shared/wire.js';
 import type { RpcMessage } from '../../electron/shared/rpc.js';
-import { serveCookie, startServe, type ServeProcess } from './harness.js';
+import { apiSocket, handshakeLines, startServe, type ServeProcess } from './harness.js';
 
 let s: ServeProcess;
-let cookie: string;
 beforeAll(async () => {
   s = await startServe();
-  cookie = await serveCookie(s);
 });
 afterAll(() => s?.stop());
 
@@ -23,7 +20,7 @@ function handshake(): Promise<Socket> {
     const sock = connect(s.port, '127.0.0.1', () => {
       sock.write(
         `GET /api HTTP/1.1\r\nHost: 127.0.0.1:${s.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-          `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nCookie: ${cookie}\r\n\r\n`,
+          `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n${handshakeLines(s)}\r\n`,
       );
     });
     sock.once('data', (d) => (String(d).startsWith('HTTP/1.1 101') ? resolve(sock) : reject(new Error(String(d).split('\r\n')[0]))));
@@ -36,7 +33,7 @@ const closed = (sock: Socket) => new Promise<void>((resolve) => sock.on('close',
 
 /** The engine still answers a well-formed call on a fresh connection. */
 async function stillServing(): Promise<void> {
-  const ws = new WebSocket(`ws://127.0.0.1:${s.port}/api`, { headers: { cookie, origin: `http://127.0.0.1:${s.port}` } });
+  const ws = apiSocket(s);
   await new Promise((resolve, reject) => { ws.on('open', resolve); ws.on('error', reject); });
   const reply = new Promise<RpcMessage>((resolve) => ws.once('message', (d: Buffer) => resolve(decodeFrame<RpcMessage>(new Uint8Array(d)))));
   ws.send(encodeFrame({ t: 'call', id: 1, op: 'info', args: [] }));
@@ -67,7 +64,7 @@ describe('serve bridge against malformed WebSocket frames', () => {
 
   it('a message that decodes to null or to a non-object is refused, not a crash', async () => {
     for (const value of [null, 7, 'call', []]) {
-      const ws = new WebSocket(`ws://127.0.0.1:${s.port}/api`, { headers: { cookie, origin: `http://127.0.0.1:${s.port}` } });
+      const ws = apiSocket(s);
       await new Promise((resolve, reject) => { ws.on('open', resolve); ws.on('error', reject); });
       const gone = new Promise<number>((resolve) => ws.on('close', (code) => resolve(code)));
       ws.send(encodeFrame(value));

@@ -1,22 +1,19 @@
 /** Connections to one serve bridge are kept apart: each sees only its own jobs' events and can cancel only them. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { DEFAULT_SETTINGS, type FillRequest, type JobEvent } from '../../electron/shared/contract.js';
 import type { RpcMessage } from '../../electron/shared/rpc.js';
 import { decodeFrame, encodeFrame } from '../../electron/shared/wire.js';
-import { serveCookie, startServe, type ServeProcess } from './harness.js';
+import { apiSocket, startServe, type ServeProcess } from './harness.js';
 
 let s: ServeProcess;
-let cookie: string;
 beforeAll(async () => {
   s = await startServe();
-  cookie = await serveCookie(s);
 });
 afterAll(() => s?.stop());
 
 /** A connection that records every event and answers calls by id. */
 async function client() {
-  const ws = new WebSocket(`ws://127.0.0.1:${s.port}/api`, { headers: { cookie, origin: `http://127.0.0.1:${s.port}` } });
+  const ws = apiSocket(s);
   await new Promise((resolve, reject) => { ws.on('open', resolve); ws.on('error', reject); });
   const events: JobEvent[] = [];
   const waiting = new Map<number, (m: RpcMessage) => void>();

@@ -8,15 +8,13 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import type { RpcMessage } from '../../electron/shared/rpc.js';
 import { decodeFrame, encodeFrame } from '../../electron/shared/wire.js';
-import { serveCookie, startServe, TINY_PACK, type ServeProcess } from './harness.js';
+import { apiSocket, startServe, TINY_PACK, type ServeProcess } from './harness.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vqddm-packs-'));
 const packs = join(dir, 'packs');
 let s: ServeProcess;
-let cookie: string;
 
 beforeAll(async () => {
   mkdirSync(packs);
@@ -24,7 +22,6 @@ beforeAll(async () => {
   cpSync(TINY_PACK, join(dir, 'outside'), { recursive: true });
   symlinkSync(join(dir, 'outside'), join(packs, 'escape'));
   s = await startServe(['--pack', TINY_PACK, '--packs', packs]);
-  cookie = await serveCookie(s);
 });
 afterAll(async () => {
   await s?.stop();
@@ -32,7 +29,7 @@ afterAll(async () => {
 });
 
 async function client() {
-  const ws = new WebSocket(`ws://127.0.0.1:${s.port}/api`, { headers: { cookie, origin: `http://127.0.0.1:${s.port}` } });
+  const ws = apiSocket(s);
   await new Promise((resolve, reject) => {
     ws.on('open', resolve);
     ws.on('error', reject);

@@ -1,4 +1,8 @@
-/** The serve bridge's front door: every request without the per-start token is answered 401. */
+/**
+ * The serve bridge's front door: the engine's WebSocket opens only from this server's own origin (403
+ * otherwise, Origin-less upgrades included) with the per-start token offered as a subprotocol (401
+ * otherwise); no cookie is ever set. The renderer's files are public, behind the Host check only.
+ */
 import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { connect } from 'node:net';
@@ -7,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { decodeFrame, encodeFrame } from '../../electron/shared/wire.js';
 import type { RpcMessage } from '../../electron/shared/rpc.js';
-import { ROOT, serveCookie, startServe, type ServeProcess } from './harness.js';
+import { serveProtocols } from '../../electron/shared/serveProtocol.js';
+import { apiSocket, ROOT, startServe, type ServeProcess } from './harness.js';
 
 interface Reply {
   status: number;
@@ -28,38 +33,52 @@ function get(port: number, path: string, headers: Record<string, string> = {}): 
 }
 
 /**
- * One GET whose request target goes out byte for byte over TCP: no client (`URL`, fetch, http.request's
- * checks) collapses `..`, decodes `%2e` or turns `\` into `/` first, so what is tested is the server's own
- * mapping of a request path to a file.
+ * Writes `head` (a request's lines, without the blank line that ends it) byte for byte over TCP and reads
+ * until the server closes the connection, or for 5 s (then `closed` is false): no client (`URL`, fetch,
+ * http.request's checks) collapses `..`, decodes `%2e`, turns `\` into `/` or adds a header first, so what
+ * is tested is the server's own handling.
  */
-function rawGet(port: number, target: string, cookie: string): Promise<{ status: number; raw: string }> {
+function raw(port: number, head: string): Promise<{ status: number; raw: string; closed: boolean }> {
   return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1', () => {
-      socket.write(`GET ${target} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nCookie: ${cookie}\r\nConnection: close\r\n\r\n`);
-    });
+    const socket = connect(port, '127.0.0.1', () => socket.write(`${head}\r\n\r\n`));
     const chunks: Buffer[] = [];
+    const done = (closed: boolean) => {
+      clearTimeout(timer);
+      const text = Buffer.concat(chunks).toString('latin1');
+      resolve({ status: Number(/^HTTP\/1\.1 (\d{3}) /.exec(text)?.[1] ?? 0), raw: text, closed });
+    };
+    const timer = setTimeout(() => {
+      done(false);
+      socket.destroy();
+    }, 5000);
     socket.on('data', (d: Buffer) => chunks.push(d));
     socket.on('error', reject);
-    socket.on('end', () => {
-      const raw = Buffer.concat(chunks).toString('latin1');
-      resolve({ status: Number(/^HTTP\/1\.1 (\d{3}) /.exec(raw)?.[1] ?? 0), raw });
-    });
+    socket.on('close', () => done(true));
   });
 }
 
-/** Resolves with the HTTP status of a refused upgrade, or 101 when the socket opens. */
-function upgrade(port: number, headers: Record<string, string>, path = '/api'): Promise<{ status: number; ws?: WebSocket }> {
+const rawGet = (port: number, target: string) => raw(port, `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: close`);
+
+/** An upgrade to /api with the given extra header lines; resolves once the server has closed the connection. */
+const rawUpgrade = (port: number, lines: string[]) =>
+  raw(port, [`GET /api HTTP/1.1`, `Host: 127.0.0.1:${port}`, 'Upgrade: websocket', 'Connection: Upgrade', 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==', 'Sec-WebSocket-Version: 13', ...lines].join('\r\n'));
+
+/** Resolves with the HTTP status of a refused upgrade by a `ws` client, or 101 when the socket opens. */
+function upgrade(port: number, protocols: string[], headers: Record<string, string>, path = '/api'): Promise<{ status: number; ws?: WebSocket }> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${port}${path}`, { headers });
+    const ws = new WebSocket(`ws://127.0.0.1:${port}${path}`, protocols, { headers });
     ws.on('unexpected-response', (_req, res) => resolve({ status: res.statusCode ?? 0 }));
     ws.on('open', () => resolve({ status: 101, ws }));
-    ws.on('error', (e) => (String(e.message).includes('401') ? resolve({ status: 401 }) : reject(e)));
+    ws.on('error', reject);
   });
+}
+
+function nextMessage(ws: WebSocket): Promise<RpcMessage> {
+  return new Promise((resolve) => ws.once('message', (d: Buffer) => resolve(decodeFrame<RpcMessage>(new Uint8Array(d)))));
 }
 
 describe('serve mode token', () => {
   let s: ServeProcess;
-  let cookie: string;
   let asset: string;
   beforeAll(async () => {
     s = await startServe();
@@ -72,33 +91,24 @@ describe('serve mode token', () => {
     expect(s.token.length).toBeGreaterThanOrEqual(32);
   });
 
-  it('answers 401 to the page, assets and unknown paths without a valid token', async () => {
-    expect((await get(s.port, '/')).status).toBe(401);
-    expect((await get(s.port, `/${asset}`)).status).toBe(401);
-    expect((await get(s.port, '/nope')).status).toBe(401);
-    expect((await get(s.port, '/?token=wrong')).status).toBe(401);
-    expect((await get(s.port, '/', { cookie: 'vqddm_token=wrong' })).status).toBe(401);
-  });
-
-  it('trades the URL token for an HttpOnly cookie, which then opens the page and its assets', async () => {
-    const r = await get(s.port, `/?token=${s.token}`);
-    expect(r.status).toBe(303);
-    const set = String(r.headers['set-cookie']);
-    expect(set).toMatch(new RegExp(`^vqddm_token_${s.port}=`)); // one cookie per instance: another port's does not replace it
-    expect(set).toContain('HttpOnly');
-    expect(set).toContain('SameSite=Strict');
-    cookie = set.split(';')[0]!;
-    const page = await get(s.port, '/', { cookie });
-    expect(page.status).toBe(200);
-    expect(page.body).toContain('<div id="app">');
-    expect(String(page.headers['content-security-policy'])).toContain("script-src 'self'");
-    expect((await get(s.port, `/${asset}`, { cookie })).status).toBe(200);
+  it('serves the page and its assets without a token and never sets a cookie; a foreign Host gets 403', async () => {
+    // The page must load after it has dropped ?token= from its address (a reload), and its script and
+    // style requests cannot carry a token: the renderer's files are public, the engine is not.
+    for (const path of ['/', `/?token=${s.token}`, `/?token=wrong`]) {
+      const page = await get(s.port, path);
+      expect(page.status).toBe(200);
+      expect(page.body).toContain('<div id="app">');
+      expect(String(page.headers['content-security-policy'])).toContain("script-src 'self'");
+      expect(page.headers['set-cookie']).toBeUndefined(); // a cookie would go to every port of 127.0.0.1
+    }
+    expect((await get(s.port, `/${asset}`)).status).toBe(200);
+    expect((await get(s.port, '/nope')).status).toBe(404);
     // A foreign Host header (DNS rebinding) gets nothing.
-    expect((await get(s.port, '/', { cookie, host: 'evil.example' })).status).toBe(401);
+    expect((await get(s.port, '/', { host: 'evil.example' })).status).toBe(403);
+    expect((await get(s.port, `/${asset}`, { host: 'evil.example' })).status).toBe(403);
   });
 
   it('serves nothing outside the renderer folder, however the path is spelled on the wire', async () => {
-    const c = await serveCookie(s);
     // Files that exist outside out/renderer (the server's root): the project's package.json two levels
     // up, the main bundle beside it, and /etc/passwd. Each reply must hold none of their bytes.
     const secrets = [join(ROOT, 'package.json'), join(ROOT, 'out', 'main', 'index.cjs'), '/etc/passwd'].map((f) => readFileSync(f, 'latin1').slice(0, 120));
@@ -124,37 +134,62 @@ describe('serve mode token', () => {
       `/${up('%252f', 2)}package.json`,
       `/%252e%252e%252f%252e%252e%252fpackage.json`,
     ];
-    // 401 is the guard's refusal, 404 a name inside the root that does not exist: either way the request
+    // 404: the guard's refusal, or a name inside the root that does not exist; either way the request
     // reached the file handler (a 400 would mean the HTTP parser refused it, testing nothing) and got
     // nothing back. Every spelling that does otherwise is listed.
     const wrong: string[] = [];
     for (const target of targets) {
-      const r = await rawGet(s.port, target, c);
+      const r = await rawGet(s.port, target);
       const leaked = secrets.some((secret) => r.raw.includes(secret));
-      if (![401, 404].includes(r.status) || leaked) wrong.push(`${target} -> ${r.status}${leaked ? ', with the bytes of a file outside the root' : ''}`);
+      if (r.status !== 404 || leaked) wrong.push(`${target} -> ${r.status}${leaked ? ', with the bytes of a file outside the root' : ''}`);
     }
     expect(wrong).toEqual([]);
     // The same connection code does serve what is inside the root, so the refusals above are the guard's.
-    const ok = await rawGet(s.port, `/${asset}`, c);
+    const ok = await rawGet(s.port, `/${asset}`);
     expect(ok.status).toBe(200);
     expect(ok.raw).toContain(readFileSync(join(ROOT, 'out', 'renderer', asset), 'latin1').slice(0, 120));
   });
 
-  it('refuses WebSocket upgrades without the token or from another origin, and serves the API with it', async () => {
-    expect((await upgrade(s.port, {})).status).toBe(401);
-    expect((await upgrade(s.port, { cookie: 'vqddm_token=wrong' })).status).toBe(401);
-    const origin = `http://127.0.0.1:${s.port}`;
-    expect((await upgrade(s.port, { cookie, origin: 'http://evil.example' })).status).toBe(401);
-    const ok = await upgrade(s.port, { cookie, origin });
-    expect(ok.status).toBe(101);
-    const ws = ok.ws!;
-    const reply = new Promise<RpcMessage>((resolve) => ws.once('message', (d: Buffer) => resolve(decodeFrame<RpcMessage>(new Uint8Array(d)))));
+  it('refuses WebSocket upgrades without an Origin or from another origin with 403, and closes the connection', async () => {
+    const token = `Sec-WebSocket-Protocol: ${serveProtocols(s.token).join(', ')}`;
+    // Raw handshakes: the status line, then the server ends the connection.
+    const refused = { status: 403, closed: true };
+    expect(await rawUpgrade(s.port, [token])).toMatchObject(refused); // no Origin: not a page of this server
+    expect(await rawUpgrade(s.port, [token, 'Origin: http://evil.example'])).toMatchObject(refused);
+    expect(await rawUpgrade(s.port, [token, `Origin: http://127.0.0.1:${s.port + 1}`])).toMatchObject(refused); // another local server's page
+    expect(await rawUpgrade(s.port, [token, 'Origin: null'])).toMatchObject(refused);
+    // The same through a `ws` client, which sends no Origin unless told to.
+    expect((await upgrade(s.port, serveProtocols(s.token), {})).status).toBe(403);
+    expect((await upgrade(s.port, serveProtocols(s.token), { origin: 'http://evil.example' })).status).toBe(403);
+    expect((await upgrade(s.port, serveProtocols(s.token), { origin: s.origin, host: 'evil.example' })).status).toBe(403);
+  });
+
+  it('refuses WebSocket upgrades from its own origin without the token as a subprotocol with 401', async () => {
+    const origin = { origin: s.origin };
+    expect(await rawUpgrade(s.port, [`Origin: ${s.origin}`])).toMatchObject({ status: 401, closed: true });
+    expect((await upgrade(s.port, [], origin)).status).toBe(401);
+    expect((await upgrade(s.port, serveProtocols('wrong'), origin)).status).toBe(401);
+    expect((await upgrade(s.port, serveProtocols(s.token.slice(1)), origin)).status).toBe(401);
+    // Where the token used to travel: the address and a cookie. Neither opens the engine now.
+    expect((await upgrade(s.port, ['vqddm'], origin, `/api?token=${s.token}`)).status).toBe(401);
+    expect((await upgrade(s.port, ['vqddm'], { ...origin, cookie: `vqddm_token_${s.port}=${s.token}` })).status).toBe(401);
+  });
+
+  it('opens the engine to its own origin with the token, selecting the app protocol, not the token', async () => {
+    for (const origin of [s.origin, `http://localhost:${s.port}`]) {
+      const ok = await upgrade(s.port, serveProtocols(s.token), { origin });
+      expect(ok.status).toBe(101);
+      ok.ws!.close();
+    }
+    const ws = apiSocket(s);
+    await new Promise((resolve, reject) => { ws.on('open', resolve); ws.on('error', reject); });
+    expect(ws.protocol).toBe('vqddm');
+    let reply = nextMessage(ws);
     ws.send(encodeFrame({ t: 'call', id: 1, op: 'info', args: [] }));
-    const msg = await reply;
-    expect(msg).toMatchObject({ t: 'result', id: 1, ok: true, value: { packName: 'tiny' } });
-    const bad = new Promise<RpcMessage>((resolve) => ws.once('message', (d: Buffer) => resolve(decodeFrame<RpcMessage>(new Uint8Array(d)))));
+    expect(await reply).toMatchObject({ t: 'result', id: 1, ok: true, value: { packName: 'tiny' } });
+    reply = nextMessage(ws);
     ws.send(encodeFrame({ t: 'call', id: 2, op: 'decodeImage', args: [new Uint8Array([1, 2, 3])] }));
-    expect(await bad).toMatchObject({ t: 'result', id: 2, ok: false, error: { code: 'BAD_IMAGE' } });
+    expect(await reply).toMatchObject({ t: 'result', id: 2, ok: false, error: { code: 'BAD_IMAGE' } });
     ws.close();
   });
 });
