@@ -1,6 +1,7 @@
 """Stage 1b: a sharper plain decoder, fine-tuned with the encoder and codebook frozen.
 
-    nice -n 10 /usr/bin/python3 -m models.training.sharpen --steps 3000   # resumes runs/sharpen/ckpt.pt
+    nice -n 10 /usr/bin/python3 -m models.training.sharpen --steps 2400   # resumes runs/sharpen/ckpt.pt
+    /usr/bin/python3 -m models.training.sharpen compare A.pt B.pt          # decoders side by side (JSON)
 
 Why: the shipped decoder was trained with L1 and a late, light PatchGAN on 64 px crops of photos downscaled
 1-4x. At the photo's own scale it keeps about a fifth of the Laplacian variance of the crop it decodes
@@ -171,7 +172,32 @@ def train(c: SharpenConfig, log_every: int = 25):
     return vq
 
 
+@torch.no_grad()
+def compare(paths: list[str]) -> dict:
+    """Each VQ-GAN file's decoder on the same crops: validation crops of 128 px at the photo's own scale and
+    at scale 3 (PSNR, median detail ratio), the 64 px validation crops of the VQ-GAN stage (PSNR), and
+    `fullres.recon_native` (256 px test crops at the photo's scale)."""
+    from .fullres import recon_native
+    from .vqgan import evaluate as vq_evaluate
+    rows = D.read_list()
+    va = D.PhotoSet(rows, "val", SharpenConfig.max_side)
+    val = {f"s{s:g}": va.fixed_crops(32, 128, seed=77, scales=(s, s), flip=False) for s in (1.0, 3.0)}
+    val64 = D.PhotoSet(rows, "val").fixed_crops(192, 64)  # as models/training/vqgan.py validates
+    out = {}
+    for p in paths:
+        vq = load_vq(p)
+        out[p] = {**evaluate(vq, val), "val64_psnr": vq_evaluate(vq, val64)[0],
+                  "recon_native": recon_native(p)}
+    return out
+
+
 def main(argv=None):
+    import json
+    import sys
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["compare"]:
+        print(json.dumps(compare(argv[1:]), indent=1))
+        return
     train(parse_config(SharpenConfig, argv))
 
 
