@@ -2,7 +2,7 @@
  * The engine's session options held against the alternatives, each measured the same way: a fresh engine
  * whose sessions use the alternative, the default VQ-DDM fill and the cached transformer fill (the bench's
  * centre mask, stages off), medians of `repeats` after a warm-up. The engine's choice
- * (`ort/providers.ts sessionOptions`: every core, workers not spinning) is the first row.
+ * (`ort/providers.ts sessionOptions`) is the first row.
  */
 import { availableParallelism } from 'node:os';
 import type * as ort from 'onnxruntime-node';
@@ -28,10 +28,10 @@ const spinning = (on: boolean) => ({ session: { intra_op: { allow_spinning: on ?
  */
 function alternatives(cores: number): { label: string; options: (role: Role) => ort.InferenceSession.SessionOptions }[] {
   return [
-    { label: `engine's choice: ${cores} threads, workers not spinning`, options: () => ({}) },
-    { label: `${cores} threads, workers spinning (onnxruntime's default)`, options: () => ({ extra: spinning(true) }) },
+    { label: `engine's choice: 1 thread for the transformer (small per-token calls), ${cores} for the rest, workers not spinning`, options: () => ({}) },
+    { label: `${cores} threads for every graph, workers not spinning`, options: () => ({ intraOpNumThreads: cores }) },
+    { label: `${cores} threads for every graph, workers spinning (onnxruntime's default)`, options: () => ({ intraOpNumThreads: cores, extra: spinning(true) }) },
     { label: '1 thread per session', options: () => ({ intraOpNumThreads: 1 }) },
-    { label: `1 thread for the transformer (small per-token calls), ${cores} for the rest`, options: (role) => (role === 'transformer' ? { intraOpNumThreads: 1 } : {}) },
   ];
 }
 

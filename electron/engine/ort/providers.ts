@@ -65,18 +65,20 @@ export function providersNotTried(platform: string = process.platform, table: Ba
   return notes;
 }
 
-export function sessionOptions(provider: string): ort.InferenceSession.SessionOptions {
+/**
+ * A role's session options on a provider. Measured per graph on 2 cores (`npm run bench`, "Session options"
+ * in docs/BENCHMARKS.md): workers that keep spinning after a run steal a core from the next session's run
+ * (VQ-DDM fill 40 -> 70 ms, transformer 54 -> 87 ms with spinning on), so they sleep; the transformer's
+ * per-token calls (about 1 ms) are faster on one thread than split over two (transformer fill 54 -> 48 ms,
+ * VQ-DDM unchanged), the convolutional graphs use every core.
+ */
+export function sessionOptions(provider: string, role?: string): ort.InferenceSession.SessionOptions {
+  const cores = Math.max(1, availableParallelism());
   return {
     executionProviders: [provider],
     graphOptimizationLevel: 'all',
-    // The engine runs one job at a time, so one session may use every core.
-    intraOpNumThreads: Math.max(1, availableParallelism()),
+    intraOpNumThreads: provider === 'cpu' && role === 'transformer' ? 1 : cores,
     interOpNumThreads: 1,
-    // A pack has several sessions, each with its own thread pool; spinning workers of one session keep a
-    // core busy after its run while the next session's run starts. Without spinning they sleep between
-    // runs. Measured A/B on 2 cores (`vqddm bench --pack models/default --repeats 5`, 2026-11-29, load ~1.1):
-    // VQ-DDM 10 steps 90.4 -> 53.4 ms, cached transformer 110.3 -> 68.9 ms, 1 MP fill with every stage
-    // 1230 -> 1109 ms.
     extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
   };
 }
