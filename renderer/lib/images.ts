@@ -55,14 +55,20 @@ export function blitRgba(img: RgbaImage, x: number, y: number, w: number, h: num
   for (let r = 0; r < h; r++) img.data.set(px.subarray(r * w * 4, (r + 1) * w * 4), ((y + r) * img.width + x) * 4);
 }
 
+/** The part of a patch inside the image, or null when none is. */
+function clipToImage(img: RgbaImage, p: Patch): { x0: number; y0: number; w: number; h: number } | null {
+  const x0 = Math.max(0, p.x), y0 = Math.max(0, p.y);
+  const x1 = Math.min(img.width, p.x + p.image.width), y1 = Math.min(img.height, p.y + p.image.height);
+  return x1 > x0 && y1 > y0 ? { x0, y0, w: x1 - x0, h: y1 - y0 } : null;
+}
+
 /** Clip a patch to the image and remember the pixels it replaces, for undo. */
 export function toAppliedPatches(img: RgbaImage, patches: Patch[]): AppliedPatch[] {
   const out: AppliedPatch[] = [];
   for (const p of patches) {
-    const x0 = Math.max(0, p.x), y0 = Math.max(0, p.y);
-    const x1 = Math.min(img.width, p.x + p.image.width), y1 = Math.min(img.height, p.y + p.image.height);
-    if (x1 <= x0 || y1 <= y0) continue;
-    const w = x1 - x0, h = y1 - y0;
+    const box = clipToImage(img, p);
+    if (!box) continue;
+    const { x0, y0, w, h } = box;
     const after = cropRgba(p.image, x0 - p.x, y0 - p.y, w, h);
     out.push({ x: x0, y: y0, width: w, height: h, before: cropRgba(img, x0, y0, w, h), after });
   }
@@ -82,10 +88,9 @@ export interface MaskedPatch extends Patch {
 export function maskedPatches(img: RgbaImage, patches: readonly MaskedPatch[]): AppliedPatch[] {
   const out: AppliedPatch[] = [];
   for (const p of patches) {
-    const x0 = Math.max(0, p.x), y0 = Math.max(0, p.y);
-    const x1 = Math.min(img.width, p.x + p.image.width), y1 = Math.min(img.height, p.y + p.image.height);
-    if (x1 <= x0 || y1 <= y0) continue;
-    const w = x1 - x0, h = y1 - y0;
+    const box = clipToImage(img, p);
+    if (!box) continue;
+    const { x0, y0, w, h } = box;
     const before = cropRgba(img, x0, y0, w, h);
     const after = before.slice();
     for (let y = 0; y < h; y++) {

@@ -9,6 +9,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
+import { Rng } from '../../engine/math/rng.js';
 
 /** The side of the small masks' box, in pixels. */
 export const SMALL_BOX = 32;
@@ -20,18 +21,6 @@ export interface PhotoSet {
   /** Each photo's size in megapixels, and its mask's share of it. */
   megapixels: number[];
   maskFractions: number[];
-}
-
-/** Numbers in [0, 1) from a seed (mulberry32). */
-function randoms(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const ASPECTS = [4 / 3, 3 / 2, 1, 3 / 4, 2 / 3];
@@ -47,7 +36,8 @@ export async function makePhotoSet(dir: string, count: number, source: string): 
   const set: PhotoSet = { images: join(dir, 'photos'), masks: join(dir, 'masks'), smallMasks: join(dir, 'small-masks'), megapixels: [], maskFractions: [] };
   for (const d of [set.images, set.masks, set.smallMasks]) await mkdir(d, { recursive: true });
   for (let i = 0; i < count; i++) {
-    const r = randoms(i + 1);
+    const rng = new Rng(i + 1);
+    const r = () => rng.uniform();
     const mp = 0.3 + 0.7 * r();
     const aspect = ASPECTS[Math.floor(r() * ASPECTS.length)];
     const width = Math.round(Math.sqrt(mp * 1e6 * aspect));

@@ -70,6 +70,16 @@ function hierarchy(unknown: Uint8Array, w: number, h: number): Level[] {
   }
 }
 
+/** How many of pixel (u, v)'s four neighbours lie inside the w x h grid. */
+function neighbours(u: number, v: number, w: number, h: number): number {
+  return (u > 0 ? 1 : 0) + (u < w - 1 ? 1 : 0) + (v > 0 ? 1 : 0) + (v < h - 1 ? 1 : 0);
+}
+
+/** The sum of x over those neighbours of the pixel at index i = (u, v) (in its channel's plane). */
+function edgeSum(x: Float32Array, i: number, u: number, v: number, w: number, h: number): number {
+  return (u > 0 ? x[i - 1] : 0) + (u < w - 1 ? x[i + 1] : 0) + (v > 0 ? x[i - w] : 0) + (v < h - 1 ? x[i + w] : 0);
+}
+
 /**
  * Gauss-Seidel sweeps (over-relaxed by `omega`) on A x = r over the unknown pixels of each channel, where
  * (A x)_i = k_i x_i - sum of x over i's k_i neighbours in the grid; other pixels of x stay as they are.
@@ -95,14 +105,9 @@ function sweep(x: Float32Array, r: Float32Array | null, L: Level, channels: numb
         const u = p % w;
         const v = (p - u) / w;
         const i = o + p;
-        let sum = r ? r[i] : 0;
-        let k = 0;
-        if (u > 0) { sum += x[i - 1]; k++; }
-        if (u < w - 1) { sum += x[i + 1]; k++; }
-        if (v > 0) { sum += x[i - w]; k++; }
-        if (v < h - 1) { sum += x[i + w]; k++; }
+        const k = neighbours(u, v, w, h);
         if (k === 0) continue;
-        const step = omega * (sum / k - x[i]);
+        const step = omega * (((r ? r[i] : 0) + edgeSum(x, i, u, v, w, h)) / k - x[i]);
         x[i] += step;
         change = Math.max(change, Math.abs(step));
       }
@@ -127,13 +132,7 @@ function residual(x: Float32Array, r: Float32Array | null, L: Level, channels: n
       const u = p % w;
       const v = (p - u) / w;
       const i = o + p;
-      let sum = r ? r[i] : 0;
-      let k = 0;
-      if (u > 0) { sum += x[i - 1]; k++; }
-      if (u < w - 1) { sum += x[i + 1]; k++; }
-      if (v > 0) { sum += x[i - w]; k++; }
-      if (v < h - 1) { sum += x[i + w]; k++; }
-      out[i] = sum - k * x[i];
+      out[i] = (r ? r[i] : 0) + edgeSum(x, i, u, v, w, h) - neighbours(u, v, w, h) * x[i];
     }
   }
   return out;
