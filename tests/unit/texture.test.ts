@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DETAIL_GAIN, synthesizeTexture } from '../../electron/engine/image/texture.js';
+import { DETAIL_GAIN, gaussianBlur, gaussianBlurBox, synthesizeTexture } from '../../electron/engine/image/texture.js';
 import type { Pixels } from '../../electron/engine/image/pixels.js';
 import { Rng } from '../../electron/engine/math/rng.js';
 
@@ -131,5 +131,21 @@ describe('texture from the photo, guided by the fill', () => {
     const before = Uint8Array.from(img.data);
     expect(synthesizeTexture(img, new Uint8Array(W * H).fill(1), { seed: 1 })).toBe(false);
     expect(Buffer.from(img.data.buffer).equals(Buffer.from(before.buffer))).toBe(true);
+  });
+});
+
+describe('the Gaussian blur of a box', () => {
+  it('equals the whole image\'s blur inside the box, bit for bit, at the image\'s edges and away from them', () => {
+    const w = 97, h = 61, n = w * h;
+    const rng = new Rng(5);
+    const img = Float32Array.from({ length: 3 * n }, () => rng.uniform() * 2 - 1);
+    const full = gaussianBlur(img, w, h, 4);
+    for (const box of [{ x0: 30, y0: 20, x1: 55, y1: 41 }, { x0: 0, y0: 0, x1: 12, y1: 9 }, { x0: 80, y0: 50, x1: 97, y1: 61 }, { x0: 0, y0: 0, x1: w, y1: h }]) {
+      const part = gaussianBlurBox(img, w, h, 4, box);
+      const bw = box.x1 - box.x0, bh = box.y1 - box.y0;
+      for (let c = 0; c < 3; c++) for (let y = 0; y < bh; y++) for (let x = 0; x < bw; x++) {
+        expect(part[c * bw * bh + y * bw + x]).toBe(full[c * n + (box.y0 + y) * w + box.x0 + x]);
+      }
+    }
   });
 });

@@ -11,7 +11,7 @@
 import { harmonicFill } from './laplace.js';
 import { chamferDistance } from './composite.js';
 import { maxValue, type Pixels } from './pixels.js';
-import { gaussianBlur } from './texture.js';
+import { gaussianBlurBox } from './texture.js';
 
 /** Share of the low frequencies taken from the interpolation (0.7 measured best of 0.3/0.5/0.7/1.0). */
 export const ANCHOR_WEIGHT = 0.7;
@@ -45,21 +45,46 @@ export class ColourAnchor {
 
   /** Anchors the masked pixels of `region` (RGBA, 8 or 16 bits; `mask` 1 = filled) in place. */
   apply(region: Pixels, mask: Uint8Array, weight = ANCHOR_WEIGHT): void {
-    const n = region.width * region.height;
+    const { width: w, height: h } = region;
+    const n = w * h;
+    const box = maskBox(mask, w, h);
+    if (!box) return;
     const top = maxValue(region);
     const img = toPlanar(region);
-    const low = gaussianBlur(img, region.width, region.height, ANCHOR_SIGMA);
-    for (let i = 0; i < n; i++) {
-      if (!mask[i]) continue;
-      const f = weight * Math.min(1, Math.max(0, (this.distance[i] - 2) / FADE_PX));
-      if (f === 0) continue;
-      for (let c = 0; c < 3; c++) {
-        const v = img[c * n + i] + f * (this.interp[c * n + i] - low[c * n + i]);
-        const q = ((v + 1) / 2) * top;
-        region.data[i * 4 + c] = q <= 0 ? 0 : q >= top ? top : Math.round(q);
+    // the blur's low frequencies are needed under the mask only: [3, bh, bw] over its bounding box
+    const low = gaussianBlurBox(img, w, h, ANCHOR_SIGMA, box);
+    const bw = box.x1 - box.x0;
+    const bn = bw * (box.y1 - box.y0);
+    for (let y = box.y0; y < box.y1; y++) {
+      for (let x = box.x0; x < box.x1; x++) {
+        const i = y * w + x;
+        if (!mask[i]) continue;
+        const f = weight * Math.min(1, Math.max(0, (this.distance[i] - 2) / FADE_PX));
+        if (f === 0) continue;
+        const j = (y - box.y0) * bw + (x - box.x0);
+        for (let c = 0; c < 3; c++) {
+          const v = img[c * n + i] + f * (this.interp[c * n + i] - low[c * bn + j]);
+          const q = ((v + 1) / 2) * top;
+          region.data[i * 4 + c] = q <= 0 ? 0 : q >= top ? top : Math.round(q);
+        }
       }
     }
   }
+}
+
+/** The bounding box [x0, x1) x [y0, y1) of the mask's set pixels, or null when none is set. */
+function maskBox(mask: Uint8Array, w: number, h: number): { x0: number; y0: number; x1: number; y1: number } | null {
+  let x0 = w, y0 = h, x1 = 0, y1 = 0;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      if (!mask[y * w + x]) continue;
+      if (x < x0) x0 = x;
+      if (x >= x1) x1 = x + 1;
+      if (y < y0) y0 = y;
+      y1 = y + 1;
+    }
+  }
+  return x1 > x0 ? { x0, y0, x1, y1 } : null;
 }
 
 /** Planar RGB in [-1, 1] (the Laplace solver's tolerance is in these units) [3, h, w]. */

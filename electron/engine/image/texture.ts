@@ -281,6 +281,31 @@ function matchPatches(g: Float32Array, detail: Float32Array, w: number, h: numbe
   return nnf;
 }
 
+/**
+ * `gaussianBlur`'s values inside the box [x0, x1) x [y0, y1) only, as a planar [3, y1 - y0, x1 - x0] array,
+ * computed from the box grown by the kernel's radius (a hole's low frequencies need not cost the whole
+ * region's blur). Bit for bit what the full blur gives there: every output reads only pixels within the
+ * radius, which the grown box holds, and the window's edges clamp only where they are the image's.
+ */
+export function gaussianBlurBox(img: Float32Array, w: number, h: number, sigma: number, box: { x0: number; y0: number; x1: number; y1: number }): Float32Array {
+  const r = Math.max(1, Math.ceil(3 * sigma));
+  const wx0 = Math.max(0, box.x0 - r), wy0 = Math.max(0, box.y0 - r);
+  const ww = Math.min(w, box.x1 + r) - wx0, wh = Math.min(h, box.y1 + r) - wy0;
+  const n = w * h, wn = ww * wh;
+  const win = new Float32Array(3 * wn);
+  for (let c = 0; c < 3; c++) for (let y = 0; y < wh; y++) win.set(img.subarray(c * n + (wy0 + y) * w + wx0, c * n + (wy0 + y) * w + wx0 + ww), c * wn + y * ww);
+  const blurred = gaussianBlur(win, ww, wh, sigma);
+  const bw = box.x1 - box.x0, bh = box.y1 - box.y0;
+  const out = new Float32Array(3 * bw * bh);
+  for (let c = 0; c < 3; c++) {
+    for (let y = 0; y < bh; y++) {
+      const from = c * wn + (box.y0 - wy0 + y) * ww + (box.x0 - wx0);
+      out.set(blurred.subarray(from, from + bw), c * bw * bh + y * bw);
+    }
+  }
+  return out;
+}
+
 /** Separable Gaussian blur of a planar [3, h, w] image, edges clamped. */
 export function gaussianBlur(img: Float32Array, w: number, h: number, sigma: number): Float32Array {
   const r = Math.max(1, Math.ceil(3 * sigma));
