@@ -69,8 +69,9 @@ export function providersNotTried(platform: string = process.platform, table: Ba
  * A role's session options on a provider. Measured per graph on 2 cores (`npm run bench`, "Session options"
  * in docs/BENCHMARKS.md): workers that keep spinning after a run steal a core from the next session's run
  * (VQ-DDM fill 40 -> 70 ms, transformer 54 -> 87 ms with spinning on), so they sleep; the transformer's
- * per-token calls (about 1 ms) are faster on one thread than split over two (transformer fill 54 -> 48 ms,
- * VQ-DDM unchanged), the convolutional graphs use every core.
+ * per-token calls (about 1 ms) are faster on one thread than split over two (the cached transformer fill 3-6
+ * ms faster in each of three bench runs; VQ-DDM within the runs' spread), the convolutional graphs use every
+ * core.
  */
 export function sessionOptions(provider: string, role?: string): ort.InferenceSession.SessionOptions {
   const cores = Math.max(1, availableParallelism());
