@@ -161,6 +161,8 @@ export class EditorStage {
 
   private down(evt: PointerEvent): void {
     const tools = this.app.tools;
+    // A press on the photo gives it the focus (Space pans only there; keys.ts).
+    this.container.focus({ preventScroll: true });
     const p = this.point();
     if (!p || !this.full) return;
     if (evt.button === 1 || tools.spaceHeld || tools.tool === 'pan') {

@@ -22,7 +22,7 @@ export const SHORTCUTS: { group: string; items: [keys: string, action: string][]
   {
     group: 'View',
     items: [
-      ['Space + drag', 'Pan (middle mouse button too)'],
+      ['Space + drag', 'Pan, when the photo has the focus (middle mouse button anywhere)'],
       ['Mouse wheel', 'Zoom around the pointer'],
     ],
   },
@@ -74,23 +74,27 @@ function shortcutInNumberField(e: KeyboardEvent): boolean {
   return el?.tagName === 'INPUT' && el.type === 'number' && /^[a-zA-Z?[\]]$/.test(e.key);
 }
 
-/** Controls that Space presses or toggles: a focused one keeps its Space (it does not pan). */
-function pressable(target: EventTarget | null): boolean {
+/**
+ * Space pans while the photo (the canvas, one Tab stop; a press on it gives it the focus) has the focus,
+ * or nothing has (the page itself, before any click). Anywhere else the key is the focused control's:
+ * buttons and checkboxes are pressed with it, sliders and lists keep it.
+ */
+function spacePans(target: EventTarget | null): boolean {
   const el = target as HTMLElement | null;
-  if (!el) return false;
-  if (el.tagName === 'INPUT') return ['checkbox', 'radio', 'button', 'submit', 'reset', 'file'].includes((el as HTMLInputElement).type);
-  return ['BUTTON', 'A', 'SUMMARY'].includes(el.tagName) || el.getAttribute('role') === 'option' || el.getAttribute('role') === 'radio';
+  return !el || el.tagName === 'BODY' || el.dataset?.spacePans !== undefined;
 }
 
 /** Global shortcuts. Returns true when the key was handled. */
 export function handleKey(app: AppState, e: KeyboardEvent, down: boolean): boolean {
-  if (e.key === ' ' && !typing(e.target)) {
-    // The browser presses a focused control on Space's release: leave both halves of the key to it.
-    if (pressable(e.target)) {
-      if (!down) app.tools.spaceHeld = false;
-      return false;
+  if (e.key === ' ') {
+    // Released wherever the focus went meanwhile: panning ends.
+    if (!down) {
+      const held = app.tools.spaceHeld;
+      app.tools.spaceHeld = false;
+      return held;
     }
-    app.tools.spaceHeld = down;
+    if (!spacePans(e.target)) return false;
+    app.tools.spaceHeld = true;
     return true;
   }
   if (!down) return false;

@@ -7,7 +7,7 @@ import type { AppState } from '../../renderer/state/app.svelte';
 function fakeApp() {
   return { tools: { tool: 'brush', spaceHeld: false, shrink() {}, grow() {} }, shortcutsOpen: false, compare: { open: false } } as unknown as AppState;
 }
-const key = (k: string, target: object) => ({ key: k, target, ctrlKey: false, metaKey: false, shiftKey: false, altKey: false }) as unknown as KeyboardEvent;
+const key = (k: string, target: object | null) => ({ key: k, target, ctrlKey: false, metaKey: false, shiftKey: false, altKey: false }) as unknown as KeyboardEvent;
 
 describe('keyboard', () => {
   it('moves a radio group choice with arrow keys, wrapping, Home and End', () => {
@@ -31,6 +31,22 @@ describe('keyboard', () => {
     // a text field keeps every letter
     expect(handleKey(app, key('e', { tagName: 'INPUT', type: 'text' }), true)).toBe(false);
     expect(app.tools.tool).toBe('rect');
+  });
+
+  it('pans on Space only with the focus on the photo or on nothing, and ends panning wherever Space is released', () => {
+    const app = fakeApp();
+    for (const t of [{ tagName: 'INPUT', type: 'range', dataset: {} }, { tagName: 'BUTTON', dataset: {} }, { tagName: 'DIV', dataset: {} }]) {
+      expect(handleKey(app, key(' ', t), true)).toBe(false);
+      expect(app.tools.spaceHeld).toBe(false);
+    }
+    const canvas = { tagName: 'DIV', dataset: { spacePans: '' } };
+    expect(handleKey(app, key(' ', canvas), true)).toBe(true);
+    expect(app.tools.spaceHeld).toBe(true);
+    expect(handleKey(app, key(' ', { tagName: 'BUTTON', dataset: {} }), false)).toBe(true);
+    expect(app.tools.spaceHeld).toBe(false);
+    expect(handleKey(app, key(' ', { tagName: 'BODY', dataset: {} }), true)).toBe(true);
+    expect(handleKey(app, key(' ', null), false)).toBe(true);
+    expect(handleKey(app, key(' ', null), false)).toBe(false); // not held: the key is the focused control's
   });
 
   it('lists every tool letter in the shortcuts sheet', () => {
