@@ -110,6 +110,10 @@ describe('Electron checklist: main-process code', () => {
     }
     return at('electron/main/ipc/result.ts', /if \(!trusted\(e, rendererUrl\)\) return/);
   });
+  item('host IPC arguments checked against one schema per channel before any work (BAD_REQUEST otherwise)', () => {
+    expect(readFileSync(join(ROOT, 'electron/main/ipc/result.ts'), 'utf8')).toMatch(/const checked = checkHostArgs\(channel, args\);\s+if \(!checked\.ok\) return \{ ok: false, error: \{ code: 'BAD_REQUEST'/);
+    return at('electron/main/ipc/result.ts', /const checked = checkHostArgs\(channel, args\);/);
+  });
   item('engine messages checked against the operation table where they arrive (engine process)', () => {
     expect(readFileSync(join(ROOT, 'electron/engine-process/index.ts'), 'utf8')).toMatch(/serveRpc\(engine, portChannel\(port\)/);
     return at('electron/engine-process/index.ts', /serveRpc\(engine, portChannel\(port\)/);

@@ -121,8 +121,20 @@ module.exports = {
       setPermissionCheckHandler: (h) => (records.permissionCheck = h),
     },
   },
-  dialog: { showOpenDialog: async () => ({ canceled: true, filePaths: [] }), showSaveDialog: async () => ({ canceled: true }), showMessageBoxSync: () => 1 },
-  shell: { openExternal: async (url) => void records.opened.push(url) },
+  // Every dialog cancels unless a test says otherwise (a message box answers with its cancel button).
+  dialog: {
+    showOpenDialog: async () => ({ canceled: true, filePaths: [] }),
+    showSaveDialog: async () => ({ canceled: true }),
+    showMessageBox: async (...a) => ({ response: a.at(-1).cancelId ?? 1 }),
+    showMessageBoxSync: () => 1,
+  },
+  shell: {
+    openExternal: async (url) => void records.opened.push(url),
+    openPath: async (path) => {
+      records.opened.push(path);
+      return '';
+    },
+  },
   // The app:// scheme: what main registers, and its handler (called by tests as Electron would).
   protocol: {
     registerSchemesAsPrivileged: (schemes) => records.schemes.push(...schemes),

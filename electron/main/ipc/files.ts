@@ -5,7 +5,7 @@
 import { app, dialog, type BrowserWindow } from 'electron';
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { HOST_CHANNELS, type OpenedFile, type RecentEntry, type SaveRequest, type SaveResult } from '../../shared/host.js';
+import { HOST_CHANNELS, type OpenedFile, type RecentEntry, type SaveResult } from '../../shared/host.js';
 import { ApiError } from '../../shared/contract.js';
 import { removeStaleTemporaries, writeFileAtomically } from '../../engine/io/atomicWrite.js';
 import type { RecentFiles } from '../recent.js';
@@ -39,13 +39,13 @@ export function registerFilesIpc(recent: RecentFiles, rendererUrl: string, windo
     return r.canceled || !r.filePaths[0] ? null : read(r.filePaths[0]);
   });
   handle(HOST_CHANNELS.listRecent, rendererUrl, async (): Promise<RecentEntry[]> => recent.list().map((p) => ({ id: p, name: basename(p) })));
-  handle(HOST_CHANNELS.openRecent, rendererUrl, async (id: string): Promise<OpenedFile> => {
+  handle(HOST_CHANNELS.openRecent, rendererUrl, async (id): Promise<OpenedFile> => {
     if (!recent.list().includes(id)) throw new ApiError('IO_ERROR', 'not a recent file');
     return read(id);
   });
   // Files opened by dialog are added in `read`; drops and pastes have no path to remember.
   handle(HOST_CHANNELS.addRecent, rendererUrl, async (): Promise<void> => undefined);
-  handle(HOST_CHANNELS.save, rendererUrl, async (req: SaveRequest): Promise<SaveResult | null> => {
+  handle(HOST_CHANNELS.save, rendererUrl, async (req): Promise<SaveResult | null> => {
     let path = req.path && writable.has(req.path) ? req.path : undefined;
     if (!path) {
       const w = window();
