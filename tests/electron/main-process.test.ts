@@ -201,21 +201,42 @@ describe('Electron main process (stand-in electron module)', () => {
     expect(await rec.handlers['files:openRecent']!(trusted, FIXTURE)).toMatchObject({ ok: true });
   });
 
-  it('Save writes over the opened file whole: a temporary sibling, flushed, renamed; nothing left behind', async () => {
+  it('Save over the opened original asks first, once; replaces it whole (temporary sibling, flushed, renamed); nothing left behind', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'vqddm-save-'));
     const path = join(dir, 'photo.jpg');
     copyFileSync(FIXTURE, path);
-    const fake = require(fakePath) as { dialog: { showOpenDialog: () => Promise<unknown> } };
+    const original = readFileSync(path);
+    const fake = require(fakePath) as { dialog: { showOpenDialog: () => Promise<unknown>; showMessageBox: (...a: unknown[]) => Promise<{ response: number }> } };
     fake.dialog.showOpenDialog = async () => ({ canceled: false, filePaths: [path] });
     expect(await rec.handlers['files:openImage']!(trusted)).toMatchObject({ ok: true, value: { path } });
+    const asked: { message: string; buttons: string[]; cancelId: number }[] = [];
+    let answer = 'Cancel';
+    fake.dialog.showMessageBox = async (...a) => {
+      const o = a.at(-1) as { message: string; buttons: string[]; cancelId: number };
+      asked.push(o);
+      return { response: o.buttons.indexOf(answer) };
+    };
     const bytes = new Uint8Array([1, 2, 3, 4]);
-    const saved = await rec.handlers['files:save']!(trusted, { suggestedName: 'photo.jpg', bytes, path, filter: { name: 'JPEG', extensions: ['jpg'] } });
-    expect(saved).toMatchObject({ ok: true, value: { path } });
+    const request = { suggestedName: 'photo.jpg', bytes, path, filter: { name: 'JPEG', extensions: ['jpg'] } };
+    // Cancel: nothing is written.
+    expect(await rec.handlers['files:save']!(trusted, request)).toEqual({ ok: true, value: null });
+    expect(asked).toHaveLength(1);
+    expect(asked[0]).toMatchObject({ message: 'Replace the original photo.jpg?', buttons: ['Replace', 'Cancel'], cancelId: 1 });
+    expect(readFileSync(path).equals(original)).toBe(true);
+    expect(readdirSync(dir)).toEqual(['photo.jpg']);
+    // Replace: written whole, the backup gone once the new file is in place.
+    answer = 'Replace';
+    expect(await rec.handlers['files:save']!(trusted, request)).toMatchObject({ ok: true, value: { path } });
+    expect(asked).toHaveLength(2);
     expect(new Uint8Array(readFileSync(path))).toEqual(bytes);
     expect(readdirSync(dir)).toEqual(['photo.jpg']);
+    // Saving again over what this session wrote does not ask again.
+    expect(await rec.handlers['files:save']!(trusted, { ...request, bytes: new Uint8Array([5, 6]) })).toMatchObject({ ok: true, value: { path } });
+    expect(asked).toHaveLength(2);
+    expect(new Uint8Array(readFileSync(path))).toEqual(new Uint8Array([5, 6]));
     // A path the page did not open or save is not written without the dialog (which the stand-in cancels).
     const other = join(dir, 'other.jpg');
-    expect(await rec.handlers['files:save']!(trusted, { suggestedName: 'x.jpg', bytes, path: other, filter: { name: 'JPEG', extensions: ['jpg'] } })).toMatchObject({ ok: true, value: null });
+    expect(await rec.handlers['files:save']!(trusted, { ...request, path: other })).toMatchObject({ ok: true, value: null });
     expect(readdirSync(dir)).toEqual(['photo.jpg']);
   });
 });

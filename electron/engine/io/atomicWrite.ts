@@ -4,7 +4,8 @@
  * half-written one. Used by the CLI's outputs and the desktop's Save.
  */
 import { randomBytes } from 'node:crypto';
-import { open, readdir, rename, rm } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { copyFile, open, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /**
@@ -75,4 +76,46 @@ export async function writeAllAtomically(files: { path: string; data: Uint8Array
 
 export function writeFileAtomically(path: string, data: Uint8Array | string, tag?: string): Promise<void> {
   return writeAllAtomically([{ path, data }], tag);
+}
+
+/** Where `replaceKeepingBackup` keeps the previous file while the new one is written. */
+function backupName(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}.bak`);
+}
+
+/**
+ * Replaces an existing file (the desktop's Save over the photo it opened), keeping the previous file as a
+ * backup beside it (`.<name>.<hex>.bak`, a flushed copy) until the
+ * new one is written whole: temporary sibling, flushed, renamed over. The backup goes only once the rename
+ * is done; if the write fails, the backup is put back in the file's place. A process killed in between
+ * leaves the old or the new file in place, and the backup beside it (never removed unasked: it may be the
+ * only copy of the original). `write` is the writer (a test's faulty one).
+ */
+export async function replaceKeepingBackup(path: string, data: Uint8Array, write: (path: string, data: Uint8Array) => Promise<void> = writeFileAtomically): Promise<void> {
+  const backup = backupName(path);
+  // A copy (a clone where the file system can), flushed, then named: a backup is whole or absent (a copy
+  // cut short is a temporary, removed as the others are).
+  const copy = temporaryName(path);
+  try {
+    await copyFile(path, copy, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE);
+    const fh = await open(copy, 'r+');
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(copy, backup);
+  } catch (err) {
+    await rm(copy, { force: true });
+    throw err;
+  }
+  await syncDir(dirname(path));
+  try {
+    await write(path, data);
+  } catch (err) {
+    // Whatever the failed write left at `path`, the previous file goes back there.
+    await rename(backup, path);
+    throw err;
+  }
+  await rm(backup, { force: true });
 }

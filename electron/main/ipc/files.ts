@@ -1,13 +1,15 @@
 /**
  * IPC for files and dialogs. The page names files only through dialogs and the recent list: it can read a
- * path only if that path is in the recent list, and write over a path only if it opened or saved it.
+ * path only if that path is in the recent list, and write over a path only if it opened or saved it. Save
+ * over a photo as it was opened (the person's original) asks first, once, and keeps the previous file as a
+ * backup until the new one is written whole.
  */
 import { app, dialog, type BrowserWindow } from 'electron';
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { HOST_CHANNELS, type OpenedFile, type RecentEntry, type SaveResult } from '../../shared/host.js';
 import { ApiError } from '../../shared/contract.js';
-import { removeStaleTemporaries, writeFileAtomically } from '../../engine/io/atomicWrite.js';
+import { removeStaleTemporaries, replaceKeepingBackup, writeFileAtomically } from '../../engine/io/atomicWrite.js';
 import type { RecentFiles } from '../recent.js';
 import { handle } from './result.js';
 
@@ -19,17 +21,34 @@ const IMAGE_FILTER = { name: 'Images', extensions: ['png', 'jpg', 'jpeg', 'webp'
  */
 export function registerFilesIpc(recent: RecentFiles, rendererUrl: string, window: () => BrowserWindow | null, allowPack: (dir: string) => Promise<void>): void {
   const writable = new Set<string>();
+  /** Opened and not yet saved over in this session: Save asks before replacing these. */
+  const originals = new Set<string>();
 
   const read = async (path: string): Promise<OpenedFile> => {
     try {
       const bytes = new Uint8Array(await readFile(path));
       writable.add(path);
+      originals.add(path);
       await recent.add(path);
       app.addRecentDocument(path);
       return { name: basename(path), path, bytes };
     } catch (e) {
       throw new ApiError('IO_ERROR', `Cannot read ${path}: ${(e as Error).message}`);
     }
+  };
+
+  const confirmReplace = async (path: string): Promise<boolean> => {
+    const opts = {
+      type: 'warning' as const,
+      buttons: ['Replace', 'Cancel'],
+      defaultId: 1,
+      cancelId: 1,
+      message: `Replace the original ${basename(path)}?`,
+      detail: 'The photo you opened is replaced by the edited one. The original is kept as a backup beside it until the new file is written whole. Use Save As to keep both.',
+    };
+    const w = window();
+    const r = w ? await dialog.showMessageBox(w, opts) : await dialog.showMessageBox(opts);
+    return r.response === 0;
   };
 
   handle(HOST_CHANNELS.openImage, rendererUrl, async (): Promise<OpenedFile | null> => {
@@ -47,6 +66,8 @@ export function registerFilesIpc(recent: RecentFiles, rendererUrl: string, windo
   handle(HOST_CHANNELS.addRecent, rendererUrl, async (): Promise<void> => undefined);
   handle(HOST_CHANNELS.save, rendererUrl, async (req): Promise<SaveResult | null> => {
     let path = req.path && writable.has(req.path) ? req.path : undefined;
+    const original = !!path && originals.has(path);
+    if (original && !(await confirmReplace(path!))) return null;
     if (!path) {
       const w = window();
       const opts = { defaultPath: req.suggestedName, filters: [req.filter] };
@@ -58,11 +79,13 @@ export function registerFilesIpc(recent: RecentFiles, rendererUrl: string, windo
       // Never a half-written file over the person's original: temporary sibling, flush, rename (and the
       // temporaries a killed earlier Save of this file left go first).
       await removeStaleTemporaries(path);
-      await writeFileAtomically(path, req.bytes);
+      if (original) await replaceKeepingBackup(path, req.bytes);
+      else await writeFileAtomically(path, req.bytes);
     } catch (e) {
-      throw new ApiError('IO_ERROR', `Cannot write ${path}: ${(e as Error).message}`);
+      throw new ApiError('IO_ERROR', `Cannot write ${path}: ${(e as Error).message}${original ? ' (the original is unchanged)' : ''}`);
     }
     writable.add(path);
+    originals.delete(path);
     return { name: basename(path), path };
   });
   handle(HOST_CHANNELS.choosePack, rendererUrl, async (): Promise<string | null> => {
