@@ -20,6 +20,10 @@ export class EditorStage {
   private imageLayer = new Konva.Layer({ listening: false });
   private maskLayer = new Konva.Layer({ listening: false });
   private overlayLayer = new Konva.Layer({ listening: false });
+  /** The photo before its applied results, over them: whole while held, left of the wipe line otherwise. */
+  private originalLayer = new Konva.Layer({ listening: false, visible: false });
+  private originalNode = new Konva.Image({ image: undefined });
+  private wipeLine: Konva.Line = new Konva.Line({ stroke: '#fff', strokeWidth: 2, strokeScaleEnabled: false, shadowColor: '#000', shadowBlur: 3 });
   private imageNode = new Konva.Image({ image: undefined });
   private maskNode = new Konva.Image({ image: undefined });
   private cursor = new Konva.Circle({ stroke: '#fff', strokeWidth: 1, strokeScaleEnabled: false, shadowColor: '#000', shadowBlur: 2, visible: false });
@@ -43,7 +47,8 @@ export class EditorStage {
     this.maskLayer.add(this.maskNode);
     this.cellsNode = new Konva.Shape({ sceneFunc: (ctx) => this.drawCells(ctx), listening: false });
     this.overlayLayer.add(this.cellsNode, this.cursor);
-    this.stage.add(this.imageLayer, this.maskLayer, this.overlayLayer);
+    this.originalLayer.add(this.originalNode, this.wipeLine);
+    this.stage.add(this.imageLayer, this.originalLayer, this.maskLayer, this.overlayLayer);
     this.stage.on('pointerdown', (e) => this.down(e.evt));
     this.stage.on('pointermove', (e) => this.move(e.evt));
     this.stage.on('pointerup pointercancel', () => this.up());
@@ -114,17 +119,37 @@ export class EditorStage {
     }, 50);
   }
 
+  /**
+   * The original (`null`: none to show) over the photo: whole when `held` (the mask hidden, to see the
+   * photo), else left of `wipe` x the photo's width, with a line there.
+   */
+  setOriginal(original: HTMLCanvasElement | null, held: boolean, wipe: number): void {
+    const shown = original !== null && (held || wipe > 0);
+    this.originalLayer.visible(shown);
+    this.maskLayer.visible(!(shown && held));
+    if (shown) {
+      const { width, height } = original;
+      this.originalNode.setAttrs({ image: original, width, height });
+      const clipW = held ? width : wipe * width;
+      this.originalLayer.clip({ x: 0, y: 0, width: clipW, height });
+      this.wipeLine.setAttrs({ points: [clipW, 0, clipW, height], visible: !held });
+    }
+    this.originalLayer.batchDraw();
+    this.maskLayer.batchDraw();
+  }
+
   setOverlay(opacity: number): void {
     this.maskLayer.opacity(opacity);
     this.maskLayer.batchDraw();
   }
 
   setView(zoom: number, x: number, y: number): void {
-    for (const l of [this.imageLayer, this.maskLayer, this.overlayLayer]) {
+    for (const l of [this.imageLayer, this.originalLayer, this.maskLayer, this.overlayLayer]) {
       l.position({ x, y });
       l.scale({ x: zoom, y: zoom });
     }
     this.pickResolution();
+    this.originalLayer.batchDraw();
     this.maskLayer.batchDraw();
     this.overlayLayer.batchDraw();
   }

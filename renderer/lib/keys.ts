@@ -3,6 +3,8 @@ import type { Tool } from '../state/tools.svelte';
 
 /** The tool shortcut letters (lower case). */
 export const TOOL_KEYS: Record<string, Tool> = { b: 'brush', e: 'eraser', r: 'rect', l: 'lasso', h: 'pan' };
+/** Held, shows the original photo under its applied results. */
+export const HOLD_ORIGINAL_KEY = 'o';
 
 /** Every shortcut, for the sheet `?` opens (ShortcutsSheet.svelte); grouped as shown. */
 export const SHORTCUTS: { group: string; items: [keys: string, action: string][] }[] = [
@@ -24,6 +26,7 @@ export const SHORTCUTS: { group: string; items: [keys: string, action: string][]
     items: [
       ['Space + drag', 'Pan, when the photo has the focus (middle mouse button anywhere)'],
       ['Mouse wheel', 'Zoom around the pointer'],
+      ['O (hold)', 'The original photo, under the applied results'],
     ],
   },
   {
@@ -97,9 +100,14 @@ export function handleKey(app: AppState, e: KeyboardEvent, down: boolean): boole
     app.tools.spaceHeld = true;
     return true;
   }
-  if (!down) return false;
   const mod = e.ctrlKey || e.metaKey;
   const k = e.key.toLowerCase();
+  if (k === HOLD_ORIGINAL_KEY && !down) {
+    const held = app.beforeAfter.holding;
+    app.beforeAfter.holding = false;
+    return held;
+  }
+  if (!down) return false;
   if (mod && k === 'enter') void app.fill();
   else if (mod && k === 'z' && e.shiftKey) app.redo();
   else if (mod && k === 'z') app.undo();
@@ -111,6 +119,7 @@ export function handleKey(app: AppState, e: KeyboardEvent, down: boolean): boole
   else if (e.key === ']') app.tools.grow();
   else if (e.key === '?') app.shortcutsOpen = true;
   else if (TOOL_KEYS[k]) app.tools.tool = TOOL_KEYS[k];
+  else if (k === HOLD_ORIGINAL_KEY && app.hasApplied) app.beforeAfter.holding = true;
   else if (e.key === 'Escape' && app.compare.open) app.compare.close();
   else return false;
   return true;

@@ -13,6 +13,7 @@ import type { RecoveryBackend } from '../lib/recoveryStore';
 import { entriesMask, entryName, resultEntries, type FillMask } from '../lib/resultEntries';
 import { comparisonSheet, maskToRgba } from '../lib/sheet';
 import { Autosave } from './autosave.svelte';
+import { BeforeAfterState } from './beforeAfter.svelte';
 import { CompareState } from './compare.svelte';
 import { DocumentState } from './document.svelte';
 import { EditHistory } from './history.svelte';
@@ -62,6 +63,10 @@ export class AppState {
   readonly compare = new CompareState();
   /** Every fill's samples for the open photo, until dismissed (the history strip). */
   readonly results = new ResultHistory();
+  /** The original shown over the applied results (held, or the wipe). */
+  readonly beforeAfter = new BeforeAfterState();
+  /** Applied results are in effect: there is an original to compare the photo with. */
+  hasApplied = $derived(this.history.done.some((e) => e.kind === 'apply'));
   info = $state.raw<EngineInfo | null>(null);
   error = $state<string | null>(null);
   notice = $state<string | null>(null);
@@ -247,6 +252,7 @@ export class AppState {
     this.tools.setSize(this.tools.size);
     this.history.reset();
     this.results.reset();
+    this.beforeAfter.reset();
     this.fillMask = null;
     this.jobs.clear();
     this.compare.close();

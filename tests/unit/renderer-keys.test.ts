@@ -5,7 +5,13 @@ import type { AppState } from '../../renderer/state/app.svelte';
 
 /** Just what handleKey touches. */
 function fakeApp() {
-  return { tools: { tool: 'brush', spaceHeld: false, shrink() {}, grow() {} }, shortcutsOpen: false, compare: { open: false } } as unknown as AppState;
+  return {
+    tools: { tool: 'brush', spaceHeld: false, shrink() {}, grow() {} },
+    shortcutsOpen: false,
+    compare: { open: false },
+    hasApplied: true,
+    beforeAfter: { holding: false },
+  } as unknown as AppState;
 }
 const key = (k: string, target: object | null) => ({ key: k, target, ctrlKey: false, metaKey: false, shiftKey: false, altKey: false }) as unknown as KeyboardEvent;
 
@@ -47,6 +53,20 @@ describe('keyboard', () => {
     expect(handleKey(app, key(' ', { tagName: 'BODY', dataset: {} }), true)).toBe(true);
     expect(handleKey(app, key(' ', null), false)).toBe(true);
     expect(handleKey(app, key(' ', null), false)).toBe(false); // not held: the key is the focused control's
+  });
+
+  it('shows the original while O is held, only with an applied result, and not from a text field', () => {
+    const app = fakeApp();
+    const body = { tagName: 'BODY', dataset: {} };
+    expect(handleKey(app, key('o', { tagName: 'INPUT', type: 'text' }), true)).toBe(false);
+    expect(app.beforeAfter.holding).toBe(false);
+    expect(handleKey(app, key('o', body), true)).toBe(true);
+    expect(app.beforeAfter.holding).toBe(true);
+    expect(handleKey(app, key('o', body), false)).toBe(true);
+    expect(app.beforeAfter.holding).toBe(false);
+    (app as { hasApplied: boolean }).hasApplied = false;
+    expect(handleKey(app, key('o', body), true)).toBe(false);
+    expect(app.beforeAfter.holding).toBe(false);
   });
 
   it('lists every tool letter in the shortcuts sheet', () => {
