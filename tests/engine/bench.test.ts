@@ -81,7 +81,7 @@ describe('vqddm bench', () => {
     expect(r.status, r.stderr).toBe(0);
     const res = JSON.parse(readFileSync(join(out.dir, 'bench', 'results.json'), 'utf8'));
     expect(res.peak_gflops).toBeGreaterThan(0);
-    for (const key of ['vqddm_floor_ms', 'transformer_floor_ms', 'vqddm_g32_ms', 'vqddm_g32_floor_ms', 'transformer_g32_ms', 'cold_start_ms', 'cold_start_first_ms']) {
+    for (const key of ['vqddm_floor_ms', 'transformer_floor_ms', 'vqddm_g32_ms', 'vqddm_g32_floor_ms', 'transformer_g32_ms', 'cold_start_ms', 'cold_start_first_ms', 'app_first_fill_ms']) {
       expect(res[key], key).toBeGreaterThan(0);
     }
     // a floor is the fill's FLOPs at the measured peak: below the fill's measured time
@@ -94,7 +94,12 @@ describe('vqddm bench', () => {
     for (const row of res.rows) expect(row.attempts).toBeGreaterThanOrEqual(1);
     expect(res.session_options.map((o: any) => o.label)).toEqual([expect.stringMatching(/^engine's choice: 1 thread for the transformer/), expect.stringMatching(/every graph, workers not spinning/), expect.stringMatching(/workers spinning/), '1 thread per session']);
     for (const o of res.session_options) expect(Math.min(o.vqddm_ms, o.transformer_ms)).toBeGreaterThan(0);
+    // the app's first fill: both methods' results came back over the bridge, within the fill's time
+    expect(Object.keys(res.app_first_fill.method_ms)).toEqual(['vqddm', 'transformer']);
+    for (const v of Object.values<number>(res.app_first_fill.method_ms)) expect(v).toBeLessThanOrEqual(res.app_first_fill_ms);
+    expect(res.app_first_fill.start_to_result_ms).toBeGreaterThan(res.app_first_fill.ready_ms);
     const md = readFileSync(join(out.dir, 'docs', 'BENCHMARKS.md'), 'utf8');
+    expect(md).toMatch(/\| the app's first fill, asked for the moment its engine is ready .* \| [\d.]+ ms \(vqddm [\d.]+, transformer [\d.]+\) \|/);
     expect(md).toMatch(/## Against the FLOP floor[\s\S]*\| diffusion g16 \|/);
     expect(md).toMatch(/## Session options[\s\S]*\| 1 thread per session \|/);
   }, 180_000);

@@ -20,6 +20,7 @@ import { intOption, usageError } from '../args.js';
 import { writeAllAtomically } from '../files.js';
 import { benchMarkdown, type QualityPoint, type Row } from './report.js';
 import { batchBench, batchMarkdown } from './batch.js';
+import { appFirstFill } from './appFirstFill.js';
 import { coldStart } from './coldStart.js';
 import { FloorTable } from './floors.js';
 import { matmulPeak, watchMachine, type Quiet } from './machine.js';
@@ -199,7 +200,10 @@ export async function benchCommand(argv: string[]): Promise<void> {
     const sessionRows = engine.info().provider === 'cpu' ? await compareSessionOptions(engine.info().packDir, provider, image, mask, { ...RAW, steps: defaultSteps }, repeats) : [];
 
     // A first result from a cold process: the 1 MP photo with a box as wide as the pack's image size.
-    const cold = await coldStart(process.argv[1], engine.info().packDir, provider, mp, boxMask(mp.width, mp.height, Math.floor((mp.width - side32) / 2), Math.floor((mp.height - side32) / 2), side32));
+    const coldMask = boxMask(mp.width, mp.height, Math.floor((mp.width - side32) / 2), Math.floor((mp.height - side32) / 2), side32);
+    const cold = await coldStart(process.argv[1], engine.info().packDir, provider, mp, coldMask);
+    // The app's first fill after start, the same case with the app's default settings (both methods).
+    const app = await appFirstFill(join(root, 'out', 'serve', 'index.js'), engine.info().packDir, mp, coldMask);
 
     // The default step count the curve supports: the fewest steps within 0.25 dB (about the run-to-run
     // spread) of the best PSNR measured.
@@ -245,6 +249,8 @@ export async function benchCommand(argv: string[]): Promise<void> {
       cold_start_ms: cold.ms,
       cold_start_first_ms: cold.first_ms,
       cold_start_case: { width: mp.width, height: mp.height, mask_side: side32, runs: cold.runs },
+      app_first_fill_ms: app.first_fill_ms,
+      app_first_fill: app,
       load_avg: { before: loadBefore, after: loadavg()[0] },
       ...(batch && { batch }),
     };

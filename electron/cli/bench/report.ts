@@ -1,4 +1,5 @@
 /** docs/BENCHMARKS.md from one bench run's results: every figure in it comes from that run. */
+import type { AppFirstFill } from './appFirstFill.js';
 import type { Method } from '../../shared/contract.js';
 import type { FillFloor, GraphFigure } from './floors.js';
 import type { SessionOptionRow } from './sessionOptions.js';
@@ -71,6 +72,8 @@ interface Results {
   cold_start_ms: number;
   cold_start_first_ms: number;
   cold_start_case: { width: number; height: number; mask_side: number; runs: number };
+  app_first_fill_ms: number;
+  app_first_fill: AppFirstFill;
   load_avg: { before: number; after: number };
 }
 
@@ -112,6 +115,8 @@ export function benchMarkdown(r: Results, command: string): string {
       ? [`| VQ-DDM default on a grid-32 hole | ${ms(r.vqddm_g32_ms)} ms |`, `| transformer (KV cache) on that hole | ${ms(r.transformer_g32_ms)} ms |`, `| transformer / VQ-DDM on grid 32 | ${r.transformer_g32_over_vqddm_g32!.toFixed(2)}x |`]
       : []),
     `| \`vqddm inpaint\`, cold process to written file (${r.cold_start_case.width}x${r.cold_start_case.height}, ${r.cold_start_case.mask_side} px box, every stage) | ${ms(r.cold_start_ms)} ms (first start ever: ${ms(r.cold_start_first_ms)} ms) |`,
+    `| the app's first fill, asked for the moment its engine is ready (same case, the app's defaults: ${Object.keys(r.app_first_fill.method_ms).join(' and ')}, every stage) | ${ms(r.app_first_fill_ms)} ms (${Object.entries(r.app_first_fill.method_ms).map(([m, v]) => `${m} ${ms(v!)}`).join(', ')}) |`,
+    `| the app started to that fill's last result (engine ready in ${ms(r.app_first_fill.ready_ms)} ms) | ${ms(r.app_first_fill.start_to_result_ms)} ms (first start ever: ${ms(r.app_first_fill.first_start_to_result_ms)} ms) |`,
     '',
     '## Against the FLOP floor',
     '',
