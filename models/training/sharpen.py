@@ -61,6 +61,14 @@ class SharpenConfig:
     ckpt_every_s: float = 120.0
     threads: int = 2
     seed: int = 0
+    # Prior-filled holes (`prior_codes.py`): every `prior_every`-th step is a batch from this pool, whose
+    # hole codes come from the diffusion prior. There the decoder is asked for L1 on the known pixels, the
+    # teacher decoder's mean colour per code cell inside the hole, and the adversarial term; the
+    # discriminator sees those decodes as fakes, so texture that only prior codes provoke is penalised.
+    prior_pool: str = ""
+    prior_every: int = 2
+    teacher: str = SHIPPED_VQ         # the decoder whose cell means the hole keeps (it paints no rings)
+    w_teacher: float = 1.0
     out: str = os.path.join(RUNS, "sharpen")
     images: str = ""
 
@@ -126,25 +134,49 @@ def train(c: SharpenConfig, log_every: int = 25):
              f"{len(tr)} train photos, device {dev}, {loop.ddp.world} process(es)")
     rng = np.random.default_rng(loop.data_seed)
     last_layer = vq.decoder.conv_out.weight
+    pool = torch.load(c.prior_pool) if c.prior_pool else None
+    teacher = load_vq(c.teacher).decoder.to(dev).eval() if pool else None
+
+    def pool_batch(S):  # x [B, 3, S, S], codes [B, S/4, S/4], hole [B, 1, S, S] (1 in unknown cells)
+        p = pool[S]
+        idx = torch.from_numpy(rng.integers(len(p["x"]), size=c.batch))
+        x = p["x"][idx].float().div(127.5).sub(1.0).to(dev)
+        hole = F.interpolate(p["unknown"][idx][:, None].float(), scale_factor=4).to(dev)
+        return x, p["codes"][idx].long().to(dev), hole
 
     def step(i):
-        S = int(np.random.default_rng(c.seed * 7919 + i).choice(sizes))  # the same on every rank
-        x = tr.batch(rng, c.batch, S, scales=(lo, hi)).to(dev)  # [B, 3, S, S]
+        on_pool = pool is not None and i % c.prior_every == 0
+        pick = np.random.default_rng(c.seed * 7919 + i)  # the same on every rank
+        S = int(pick.choice(sorted(pool) if on_pool else sizes))
+        if on_pool:
+            x, codes, hole = pool_batch(S)
+        else:
+            x = tr.batch(rng, c.batch, S, scales=(lo, hi)).to(dev)  # [B, 3, S, S]
         with torch.no_grad():
-            z = vq.quant.lookup(vq.encode(x))  # [B, code_dim, S/4, S/4]
+            z = vq.quant.lookup(codes if on_pool else vq.encode(x))  # [B, code_dim, S/4, S/4]
         y = vq.decoder(z)
-        rec = (y - x).abs().mean()
         lf = fft_mag_l1(y, x)
-        loss = rec + c.w_fft * lf
+        tl = torch.zeros(())
+        if on_pool:
+            rec = ((y - x).abs() * (1 - hole)).sum() / ((1 - hole).sum() * 3).clamp_min(1)
+            with torch.no_grad():
+                cells_t = F.avg_pool2d(teacher(z), 4)  # [B, 3, S/4, S/4]
+            cell_hole = F.avg_pool2d(hole, 4)
+            tl = ((F.avg_pool2d(y, 4) - cells_t).abs() * cell_hole).sum() / (cell_hole.sum() * 3).clamp_min(1)
+        else:
+            rec = (y - x).abs().mean()
+        loss = rec + c.w_fft * lf + c.w_teacher * tl
         g_adv = fm = w = torch.zeros(())
         if i >= c.gan_after:
             logits, fake_feats = disc_features(disc, y)
-            with torch.no_grad():
-                _, real_feats = disc_features(disc, x)
             g_adv = -logits.mean()
-            fm = sum((a - b).abs().mean() for a, b in zip(fake_feats, real_feats)) / len(real_feats)
-            w = adaptive_weight(rec + c.w_fft * lf, g_adv, last_layer, c.w_gan)
-            loss = loss + w * g_adv + c.w_fm * fm
+            w = adaptive_weight(loss, g_adv, last_layer, c.w_gan)
+            loss = loss + w * g_adv
+            if not on_pool:  # a prior's hole has no true features to match
+                with torch.no_grad():
+                    _, real_feats = disc_features(disc, x)
+                fm = sum((a - b).abs().mean() for a, b in zip(fake_feats, real_feats)) / len(real_feats)
+                loss = loss + c.w_fm * fm
         loop.update(loss, opt, vq.decoder)
         # discriminator: hinge, plus a lazy R1 penalty on real crops every r1_every steps
         r1_on = c.r1_gamma > 0 and i % c.r1_every == 0
@@ -157,7 +189,8 @@ def train(c: SharpenConfig, log_every: int = 25):
             r1 = grad.pow(2).flatten(1).sum(1).mean()
             d_loss = d_loss + 0.5 * c.r1_gamma * c.r1_every * r1
         loop.update(d_loss, opt_d, disc)
-        return c.batch, {"S": S, "l1": rec, "fft": lf, "g": g_adv, "w": w, "fm": fm, "d": d_loss, "r1": r1}
+        return c.batch, {"S": S, "pool": int(on_pool), "l1": rec, "fft": lf, "teacher": tl, "g": g_adv, "w": w,
+                         "fm": fm, "d": d_loss, "r1": r1}
 
     def validate():
         vq.decoder.eval()
