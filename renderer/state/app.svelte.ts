@@ -16,6 +16,7 @@ import { Autosave } from './autosave.svelte';
 import { BeforeAfterState } from './beforeAfter.svelte';
 import { CompareState } from './compare.svelte';
 import { DocumentState } from './document.svelte';
+import { FillQueue, type WaitingFill } from './fillQueue.svelte';
 import { EditHistory } from './history.svelte';
 import { JobTracker } from './jobs.svelte';
 import { RateBook } from './rates';
@@ -61,6 +62,8 @@ export class AppState {
   readonly doc = new DocumentState();
   readonly tools = new ToolState();
   readonly compare = new CompareState();
+  /** Fills asked for while one runs, started in turn. */
+  readonly queue = new FillQueue();
   /** Every fill's samples for the open photo, until dismissed (the history strip). */
   readonly results = new ResultHistory();
   /** The original shown over the applied results (held, or the wipe). */
@@ -105,11 +108,13 @@ export class AppState {
       }
       const ended = e.method === null && (e.stage === 'finished' || e.stage === 'canceled' || e.stage === 'error');
       if (ended && this.fillMask?.jobId === e.jobId) this.fillMask = null;
-      if (job && job.jobId === e.jobId && e.stage === 'finished' && job.results.length) {
+      // With fills waiting, the results stay in the history strip and the next fill starts.
+      if (job && job.jobId === e.jobId && e.stage === 'finished' && job.results.length && !this.queue.waiting.length) {
         this.compare.reset(job.results, this.doc.width, this.doc.height);
         this.compare.show();
       }
       if (e.stage === 'error') this.error = `Fill failed: ${e.error.message} (${e.error.code})`;
+      if (ended && job?.jobId === e.jobId) void this.startNext();
     });
     this.api.host.onMenuCommand((c, arg) => this.command(c, arg));
     await this.run('Loading the model pack…', async () => {
@@ -254,6 +259,7 @@ export class AppState {
     this.results.reset();
     this.beforeAfter.reset();
     this.fillMask = null;
+    this.queue.clear();
     this.jobs.clear();
     this.compare.close();
     this.error = null;
@@ -315,31 +321,61 @@ export class AppState {
   get filling(): boolean {
     return this.starting || this.jobs.running;
   }
+  /** The running fill's key (WaitingFill.key): the same Fill again is not queued behind it. */
+  private runningKey: string | null = null;
 
+  /**
+   * Fill the masked area; while a fill runs, this one waits in the queue with its own copy of the mask
+   * and settings. The same fill (mask and settings but the seed) as the running or a waiting one is not
+   * queued again: a double click on Fill starts one.
+   */
   async fill(newSeed = false): Promise<void> {
     const image = this.doc.image;
-    if (!image || this.filling) return;
+    if (!image || this.starting) return;
+    const key = newSeed ? null : `${this.history.currentId} ${JSON.stringify({ ...$state.snapshot(this.settings.values), seed: 0 })}`;
+    if (this.filling && key !== null && (key === this.runningKey || this.queue.has(key))) {
+      this.notice = 'This fill is already running or waiting: change the mask or a setting to queue another.';
+      return;
+    }
     const mask = rasterizeMask(this.history.maskOps, image.width, image.height);
-    const settings = this.settings.forFill(newSeed, this.info?.T);
-    // Only the window of the photo the fill reads crosses to the engine; patches come back in photo pixels.
-    const imageSize = this.info ? this.info.grid * this.info.downsample : Math.max(image.width, image.height);
-    const request = buildFillRequest(image, mask, settings, imageSize);
-    if (!request) {
+    let maskedPx = 0;
+    for (let i = 0; i < mask.data.length; i++) if (mask.data[i]! >= 128) maskedPx++;
+    if (!maskedPx) {
       this.error = 'Paint a mask over the part to fill first.';
       return;
     }
+    // The page names the job before asking for it, so no event of it can arrive unrecognised.
+    const n = ++this.fillCount;
+    const f: WaitingFill = { jobId: `fill-${n}`, n, mask, settings: this.settings.forFill(newSeed, this.info?.T), maskedPx, key, queuedAt: Date.now() };
+    if (this.filling) this.queue.add(f);
+    else await this.start(f);
+  }
+
+  /** The next waiting fill, if any, now that the running one ended. */
+  private async startNext(): Promise<void> {
+    const next = this.queue.take();
+    if (next) await this.start(next);
+  }
+
+  private async start(f: WaitingFill): Promise<void> {
+    const image = this.doc.image;
+    if (!image) return;
+    const { jobId, mask, settings } = f;
+    // Only the window of the photo the fill reads crosses to the engine; patches come back in photo pixels.
+    const imageSize = this.info ? this.info.grid * this.info.downsample : Math.max(image.width, image.height);
+    const request = buildFillRequest(image, mask, settings, imageSize);
+    if (!request) return;
     this.compare.close();
     this.error = null;
-    if (mask.data.every((v) => v >= 128)) {
+    if (f.maskedPx === mask.data.length) {
       this.notice = 'The whole photo is masked: nothing is left to fill from, so each method makes up a picture of its own.';
     }
-    // The page names the job before asking for it, so no event of it can arrive unrecognised.
-    const jobId = `fill-${++this.fillCount}`;
     // What the time-left estimate works from: the crops planned, and each method's speed last time.
     const work = this.info ? fillWork(mask, this.info) : null;
     const rates: Partial<Record<Method, Rate>> = {};
     for (const m of settings.methods) rates[m] = this.info ? this.rates.get(rateKey(this.info.packName, m, settings, work)) : undefined;
     this.jobs.begin(jobId, settings.methods, { work, steps: settings.steps, rates });
+    this.runningKey = f.key;
     // Kept until the job ends: each result's entries in the history keep the mask under their patches.
     this.fillMask = { jobId, mask: request.mask, x: request.frame?.x ?? 0, y: request.frame?.y ?? 0 };
     this.starting = true;
@@ -355,6 +391,7 @@ export class AppState {
     } finally {
       this.starting = false;
     }
+    if (!this.jobs.current) await this.startNext();
   }
 
   /** A method finished: its speed, for the next fill's time-left estimate. */
