@@ -15,6 +15,7 @@ import {
   type RgbaImage,
 } from '../shared/contract.js';
 import { decodeImage, encodeImage } from './image/codec.js';
+import { encodeEdited, type EditedRegion } from './io/editedOutput.js';
 import { toRgba8 } from './image/pixels.js';
 import { BatchService } from './batchService.js';
 import { Engine } from './engine.js';
@@ -76,6 +77,10 @@ export async function createEngineService(opts: ServiceOptions = {}): Promise<En
     // Arguments arrive checked against the operation table (shared/operations.ts) by the transport.
     async encodeImage(image: RgbaImage, format: ImageFormat, quality: number): Promise<Uint8Array> {
       return codecSlots.run(async () => new Uint8Array(await encodeImage({ width: image.width, height: image.height, data: image.data }, format, quality)));
+    },
+
+    async encodeEdited(source: Uint8Array, edit: EditedRegion | null, format: ImageFormat, quality: number): Promise<Uint8Array> {
+      return codecSlots.run(() => encodeEdited(source, edit, format, quality));
     },
 
     async fill(request: FillRequest, jobId: string): Promise<void> {

@@ -79,6 +79,17 @@ export const OPERATIONS = {
     maxBytes: MAX_PIXELS * 4 + HEAD,
     tooLarge: 'IMAGE_TOO_LARGE',
   },
+  /**
+   * The editor's Save at the opened file's own depth (engine/io/editedOutput.ts): the file as opened, the
+   * region of the page's pixels where edits were applied (null: none), the format and quality. Both
+   * within decodeImage's limit: a region that large is a photo filled nearly whole.
+   */
+  encodeEdited: {
+    args: v.tuple([bytes, v.nullable(v.object({ x: offset, y: offset, image: raster(4) })), v.picklist(['png', 'jpeg', 'webp'], 'format must be png, jpeg or webp'), v.pipe(v.number(), v.integer(), v.minValue(1, 'quality must be from 1 to 100'), v.maxValue(100, 'quality must be from 1 to 100'))]),
+    invalid: 'BAD_IMAGE',
+    maxBytes: 512 * MiB,
+    tooLarge: 'IMAGE_TOO_LARGE',
+  },
   /** RGBA and its mask: 5 bytes a pixel. */
   fill: { args: v.tuple([fillRequestSchema, jobIdSchema]), invalid: 'BAD_IMAGE', job: 'start', maxBytes: MAX_PIXELS * 5 + HEAD, tooLarge: 'IMAGE_TOO_LARGE' },
   cancel: { args: v.tuple([jobIdSchema]), invalid: 'BAD_REQUEST', job: 'address', maxBytes: SMALL, tooLarge: 'BAD_REQUEST' },
@@ -108,6 +119,7 @@ export interface OperationResults {
   info: EngineInfo;
   decodeImage: RgbaImage;
   encodeImage: Uint8Array;
+  encodeEdited: Uint8Array;
   /** Resolves once the job is queued; progress and results arrive as JobEvents. */
   fill: void;
   cancel: void;

@@ -87,3 +87,11 @@ export function savableFormat(b: Uint8Array): 'jpeg' | 'png' | 'webp' | null {
   if (ascii(b, 0, 'RIFF') && ascii(b, 8, 'WEBP')) return 'webp';
   return null;
 }
+
+/**
+ * A PNG of 16 bits per channel (its IHDR's bit depth): the page holds 8, so Save sends such a file's
+ * edits to the engine, which writes them into the file at its own depth (`encodeEdited`).
+ */
+export function sixteenBitPng(b: Uint8Array): boolean {
+  return b.length >= 32 && b[0] === 0x89 && ascii(b, 1, 'PNG') && ascii(b, 12, 'IHDR') && b[24] === 16;
+}

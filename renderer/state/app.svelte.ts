@@ -5,7 +5,7 @@ import { fillWork, methodUnits, rateFrom, rateKey, type Rate } from '../lib/eta'
 import { encodeInPage } from '../lib/encode';
 import { buildFillRequest } from '../lib/fillRequest';
 import { canvasToRgba, maskedPatches, toAppliedPatches } from '../lib/images';
-import { savableFormat } from '../lib/imageKind';
+import { savableFormat, sixteenBitPng } from '../lib/imageKind';
 import type { MaskOp } from '../lib/maskOps';
 import { rasterizeMask } from '../lib/maskRender';
 import { replayRecovery, type Recovery } from '../lib/recovery';
@@ -43,6 +43,11 @@ export interface Choice {
 export const REPLACE_CHOICES: Choice[] = [
   { answer: 'save', label: 'Save first' },
   { answer: 'discard', label: 'Discard changes' },
+  { answer: 'cancel', label: 'Cancel' },
+];
+/** Saving a 16-bit photo in a format of 8 bits. */
+const EIGHT_BIT_CHOICES: Choice[] = [
+  { answer: 'save', label: 'Save at 8 bits' },
   { answer: 'cancel', label: 'Cancel' },
 ];
 /** A recovery copy found at start. */
@@ -157,7 +162,8 @@ export class AppState {
       const { image, canvas } = await this.decode(rec.doc.bytes);
       const history = replayRecovery(image, rec);
       // The page's decoded canvas holds the file's pixels: drawn again when applied results changed them.
-      this.doc.load(rec.doc.name, rec.doc.path, image, history.done.some((e) => e.kind === 'apply') ? undefined : canvas);
+      const applied = history.done.some((e) => e.kind === 'apply');
+      this.doc.load(rec.doc.name, rec.doc.path, image, rec.doc.bytes, applied, applied ? undefined : canvas);
       this.afterLoad(image, rec.doc.bytes);
       this.history.restore(history.done, history.undone, rec.state.savedIndex);
       const { packDir: _, ...settings } = rec.state.settings;
@@ -270,7 +276,7 @@ export class AppState {
     if (!(await this.mayReplace(file.name))) return;
     await this.run(`Opening ${file.name}…`, async () => {
       const { image, canvas } = await this.decode(file.bytes);
-      this.doc.load(file.name, file.path, image, canvas);
+      this.doc.load(file.name, file.path, image, file.bytes, false, canvas);
       this.afterLoad(image, file.bytes);
       this.autosave.begin({ name: file.name, path: file.path, bytes: file.bytes, openedAt: Date.now() });
       await this.api.host.addRecent(file);
@@ -475,8 +481,20 @@ export class AppState {
   async save(format: ImageFormat = this.doc.saveFormat, saveAs = true): Promise<void> {
     const image = this.doc.image;
     if (!image) return;
+    // A 16-bit PNG keeps its depth as PNG (the engine writes the edits into the file); other formats hold 8
+    // bits, which the person is told before anything is written.
+    const deep = this.doc.source && sixteenBitPng(this.doc.source) ? this.doc.source : null;
+    if (deep && format !== 'png') {
+      const a = await this.ask(
+        `Save as ${FORMAT_NAME[format]} at 8 bits?`,
+        `${this.doc.name} is a 16-bit PNG. ${FORMAT_NAME[format]}s hold 8 bits per channel, so its extra depth is not kept; saving as PNG keeps it.`,
+        EIGHT_BIT_CHOICES,
+      );
+      if (a !== 'save') return;
+    }
     await this.run('Saving…', async () => {
-      const bytes = await this.encode(image, format, this.settings.values.quality);
+      const quality = this.settings.values.quality;
+      const bytes = deep && format === 'png' ? await this.api.encodeEdited(deep, this.doc.editedRegion(), 'png', 100) : await this.encode(image, format, quality);
       const samePath = !saveAs && this.doc.path && this.doc.path.toLowerCase().endsWith(`.${EXT[format]}`);
       const res = await this.api.host.saveFile({
         suggestedName: `${this.doc.baseName()}-filled.${EXT[format]}`,
@@ -487,7 +505,7 @@ export class AppState {
       if (!res) return;
       this.history.markSaved();
       if (res.path) this.doc.path = res.path;
-      this.notice = `Saved ${res.name}`;
+      this.notice = `Saved ${res.name}${deep ? (format === 'png' ? ' (16 bits per channel, as opened)' : ' (8 bits per channel)') : ''}`;
     });
   }
 

@@ -38,6 +38,7 @@ function fakeEngine() {
     info: async () => ({ packName: 'fake' }) as Awaited<ReturnType<EngineApi['info']>>,
     decodeImage: async () => ({ width: 1, height: 1, data: new Uint8Array(4) }),
     encodeImage: async () => new Uint8Array([1]),
+    encodeEdited: async () => new Uint8Array([1]),
     fill: async (_req, jobId) => {
       emit({ jobId, method: null, stage: 'queued', step: 1, total: 1, elapsedMs: 0 });
       setTimeout(() => emit({ jobId, method: null, stage: 'finished', elapsedMs: 1 }), 5);

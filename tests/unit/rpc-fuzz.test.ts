@@ -34,6 +34,7 @@ function checkingEngine() {
     info: async (...a: unknown[]) => (check('info', a), { packName: 'fake' }) as Awaited<ReturnType<EngineApi['info']>>,
     decodeImage: async (...a: unknown[]) => (check('decodeImage', a), { width: 1, height: 1, data: new Uint8Array(4) }),
     encodeImage: async (...a: unknown[]) => (check('encodeImage', a), new Uint8Array([1])),
+    encodeEdited: async (...a: unknown[]) => (check('encodeEdited', a), new Uint8Array([1])),
     fill: async (...a: unknown[]) => {
       check('fill', a);
       const jobId = String(a[1]);
