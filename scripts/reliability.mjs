@@ -1,8 +1,9 @@
 // `npm run reliability`: runs the hardening suites (issue 8) and writes docs/RELIABILITY.md from what they
 // recorded (artifacts/reliability/*.json): the bad-input corpus through the CLI, the engine API and the
-// serve bridge; the protocol fuzzers (in-memory rpc, serve WebSocket); the serve bridge's token, origin
-// and per-connection byte limits (pass or fail per suite); the Electron checklist with file
-// and line per item. Needs the built bundles (`npm run reliability` builds them first). Exits non-zero if
+// serve bridge; the protocol fuzzers (in-memory rpc, serve WebSocket, the Electron host IPC handlers); the
+// serve bridge's token, origin and per-connection byte limits (pass or fail per suite); the faults
+// injected and what survived; memory over 200 fills and 50 connections at once through serve mode; the
+// Electron checklist with file and line per item. Needs the built bundles (`npm run reliability` builds them first). Exits non-zero if
 // a suite failed; the document then says which.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,6 +22,11 @@ const SUITES = [
   { name: 'serve-two-servers', file: 'tests/e2e/serve-two-servers.test.ts', config: 'tests/e2e/vitest.config.ts' },
   { name: 'serve-limits', file: 'tests/e2e/serve-limits.test.ts', config: 'tests/e2e/vitest.config.ts' },
   { name: 'electron-checklist', file: 'tests/electron/checklist.test.ts', config: 'tests/e2e/vitest.config.ts' },
+  { name: 'host-ipc', file: 'tests/electron/host-ipc.test.ts', config: 'tests/e2e/vitest.config.ts' },
+  { name: 'faults', file: 'tests/e2e/faults.test.ts', config: 'tests/e2e/vitest.config.ts' },
+  { name: 'kill-write', file: 'tests/engine/replace-backup.test.ts', config: null },
+  { name: 'serve-load', file: 'tests/e2e/serve-load.test.ts', config: 'tests/e2e/vitest.config.ts' },
+  { name: 'save-depth', file: 'tests/e2e/save-depth.test.ts', config: 'tests/e2e/vitest.config.ts' },
 ];
 
 rmSync(dir, { recursive: true, force: true });
@@ -94,6 +100,16 @@ if (ws) {
     '',
   );
 } else out('Serve bridge: no record.', '');
+const ipc = read('host-ipc');
+if (ipc) {
+  out(
+    `Electron host IPC (main's ${ipc.channels} channels that are not engine operations: dialogs, files, the shell; the main bundle with the`,
+    `stand-in electron module), seed ${ipc.seed}: ${ipc.badCases} hand-written bad calls, each answered BAD_REQUEST naming the argument with no`,
+    `dialog, file or shell call; then ${ipc.sent} fuzzed calls in ${ipc.ms} ms: ${ipc.badRequest} BAD_REQUEST, ${ipc.otherErrors} other error codes, ${ipc.ok} accepted,`,
+    `${ipc.throws} throws, ${ipc.workOnRefused} refused calls that did any work; well-formed calls answered afterwards: ${ipc.stillAnswering ? 'yes' : '**no**'}.`,
+    '',
+  );
+} else out('Electron host IPC: no record.', '');
 
 // These suites record nothing: each row holds when its suite passed.
 const passed = (name) => (ran.find((s) => s.name === name)?.ok ? 'yes' : '**no**');
@@ -118,12 +134,51 @@ out('## Electron checklist', '', 'Checked statically by `tests/electron/checklis
 if (ec) out('| item | where | |', '| --- | --- | --- |', ...ec.rows.map((r) => `| ${cell(r.item)} | \`${r.where}\` | ${r.ok ? 'yes' : '**no**'} |`), '');
 else out('No record.', '');
 
+const faults = read('faults');
+const kw = read('kill-write');
+out('## Faults injected', '', '| fault | what survived | suite |', '| --- | --- | --- |');
+if (faults?.killFill) out(`| serve process killed with SIGKILL during a fill (at its ${faults.killFill.killedAt} stage) | the pack's files unchanged (hashed before and after); a new server on it answered and filled | \`faults\` |`);
+if (faults?.killCli) {
+  const k = faults.killCli;
+  out(`| \`vqddm inpaint\` killed with SIGKILL ${k.rounds} times (${k.killedWhileWriting} the moment its temporary output appeared, the others at moments over a ${k.runMs} ms run) | never a partial output: ${k.noOutput} runs left none, ${k.wholeOutput} a whole file that decodes; ${k.temporariesLeft} temporaries left by the kills, ${k.leftoversAfterNextRun} after the next run | \`faults\` |`);
+}
+if (kw) out(`| desktop Save over the opened original killed with SIGKILL ${kw.rounds} times during a ${kw.megabytes} MB write | always the old (${kw.old}) or the new (${kw.new}) file whole, never a mix; ${kw.backupsLeft} whole backups of the previous file left beside it (kept: they may be the only copy), ${kw.temporariesLeft} temporaries, removed by the next Save | \`replace-backup\` |`);
+if (faults?.dropped) out(`| a connection dropped (TCP closed, no close frame) in the middle of its fill | the server stayed up; another connection's fill finished ${faults.dropped.nextFillMs} ms after it asked | \`faults\` |`);
+if (faults?.packRemoved) {
+  const p = faults.packRemoved;
+  out(`| the pack's folder removed while the server runs, after a fill | a VQ-DDM fill: ${p['vqddm-after']}; a transformer fill: ${p['transformer-after']} (the sessions were already in memory); \`info\` answered; the server stayed up | \`faults\` |`);
+}
+if (!faults && !kw) out('| (no record: the suites did not run to their end) | | |');
+out('');
+
+const load = read('serve-load');
+out('## Load through serve mode', '');
+if (load?.memory) {
+  const m = load.memory;
+  out(
+    `Memory of the serve process (resident, from /proc) over ${m.fills} fills on one connection (the tiny pack, a 192x160 photo, a 40x30 hole, VQ-DDM,`,
+    `2 steps; ${m.seconds} s): ${m.startMb} MB at start, ${m.warmMb} MB after ${m.warmUp} fills, ${m.endMb} MB after ${m.fills} (peak ${m.peakMb} MB): **${m.growthMb} MB growth after**`,
+    `**warm-up** (target under ${m.limitMb} MB). Along the way: ${m.samples.map((x) => `${x.fills}: ${x.rssMb} MB`).join(', ')}.`,
+    '',
+  );
+} else out('Memory over 200 fills: no record.', '');
+if (load?.connections) {
+  const c = load.connections;
+  out(
+    `${c.connections} connections at once: ${c.answered} answered \`info\`, ${c.fillsFinished} fills finished (one each, all asked at once), ${c.foreignEvents} events reached`,
+    `a connection other than the job's; ${c.seconds} s in all; the server ${c.serverUp ? 'stayed up' : '**went down**'}.`,
+    '',
+  );
+} else out('50 concurrent connections: no record.', '');
+
 out(
-  '## Not measured yet',
+  '## Files kept whole and at their depth',
   '',
-  "Of the issue's figures these have no suite yet: faults injected (kill -9 during a fill and during a write, a",
-  'connection dropped mid-fill, pack files removed while running) and what survived; memory over 200 fills through',
-  'serve mode; 50 concurrent connections.',
+  `| check | suite | holds |`,
+  '| --- | --- | --- |',
+  `| a 16-bit PNG opened in the editor (Chromium, serve mode), filled, applied and saved: the downloaded file is 16-bit, every unmasked pixel identical | \`save-depth\` | ${passed('save-depth')} |`,
+  `| saving that photo as JPEG asks first (8 bits per channel); Cancel writes nothing | \`save-depth\` | ${passed('save-depth')} |`,
+  `| desktop Save over the opened original keeps the previous file as a backup until the new one is written, flushed and renamed; a failed write puts it back | \`kill-write\` | ${passed('kill-write')} |`,
   '',
 );
 

@@ -19,6 +19,8 @@ export interface ServeProcess {
   origin: string;
   token: string;
   port: number;
+  /** The serve process's id (its memory is read from /proc, a fault kills it). */
+  pid: number;
   lines: string[];
   /** True once the serve process has exited (crashed, or stopped). */
   exited(): boolean;
@@ -56,6 +58,7 @@ export async function startServe(extraArgs: string[] = ['--pack', TINY_PACK], en
     origin: u.origin,
     token: u.searchParams.get('token')!,
     port: Number(u.port),
+    pid: child.pid!,
     lines,
     exited: () => child.exitCode !== null || child.signalCode !== null,
     stop: () =>
