@@ -39,7 +39,8 @@ function pickFile(): Promise<File | null> {
   return new Promise((resolve) => {
     const input = document.createElement('input');
     input.type = 'file';
-    input.accept = 'image/png,image/jpeg,image/webp,image/tiff,image/gif,image/avif,.png,.jpg,.jpeg,.webp,.tif,.tiff';
+    // images, and project files (.vqddm)
+    input.accept = 'image/png,image/jpeg,image/webp,image/tiff,image/gif,image/avif,.png,.jpg,.jpeg,.webp,.tif,.tiff,.vqddm';
     input.addEventListener('change', () => resolve(input.files?.[0] ?? null), { once: true });
     input.addEventListener('cancel', () => resolve(null), { once: true });
     input.click();

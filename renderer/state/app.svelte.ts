@@ -8,10 +8,12 @@ import { canvasToRgba, maskedPatches, toAppliedPatches } from '../lib/images';
 import { savableFormat, sixteenBitPng } from '../lib/imageKind';
 import type { MaskOp } from '../lib/maskOps';
 import { rasterizeMask } from '../lib/maskRender';
+import { PROJECT_EXT, readProject, writeProject, type ProjectEntry } from '../lib/project';
 import { replayRecovery, type Recovery } from '../lib/recovery';
 import type { RecoveryBackend } from '../lib/recoveryStore';
 import { entriesMask, entryName, resultEntries, type FillMask } from '../lib/resultEntries';
 import { comparisonSheet, maskToRgba } from '../lib/sheet';
+import { isZip } from '../lib/zip';
 import { Autosave } from './autosave.svelte';
 import { BeforeAfterState } from './beforeAfter.svelte';
 import { CompareState } from './compare.svelte';
@@ -156,8 +158,11 @@ export class AppState {
     // Escape keeps the copy until another photo is edited.
   }
 
-  /** Reopens the recovery copy's file and replays its history over it. */
-  async restore(rec: Recovery): Promise<void> {
+  /**
+   * Reopens the recovery copy's file and replays its history over it; a project file (`entries`: its
+   * results history) is reopened the same way, but is not in the recovery storage yet.
+   */
+  async restore(rec: Recovery, entries?: ProjectEntry[]): Promise<void> {
     await this.run(`Restoring ${rec.doc.name}…`, async () => {
       const { image, canvas } = await this.decode(rec.doc.bytes);
       const history = replayRecovery(image, rec);
@@ -166,10 +171,12 @@ export class AppState {
       this.doc.load(rec.doc.name, rec.doc.path, image, rec.doc.bytes, applied, applied ? undefined : canvas);
       this.afterLoad(image, rec.doc.bytes);
       this.history.restore(history.done, history.undone, rec.state.savedIndex);
+      if (entries) this.results.restore(entries);
       const { packDir: _, ...settings } = rec.state.settings;
       this.settings.update(settings);
-      this.autosave.begin(rec.doc, rec);
-      this.notice = history.complete ? `Restored ${rec.doc.name}` : `Restored ${rec.doc.name}; part of its history could not be read back`;
+      this.autosave.begin(rec.doc, entries ? undefined : rec);
+      const what = `${entries ? 'Opened the project of' : 'Restored'} ${rec.doc.name}`;
+      this.notice = history.complete ? what : `${what}; part of its history could not be read back`;
     });
   }
 
@@ -273,6 +280,7 @@ export class AppState {
   }
 
   async openFile(file: OpenedFile): Promise<void> {
+    if (isZip(file.bytes)) return this.openProject(file);
     if (!(await this.mayReplace(file.name))) return;
     await this.run(`Opening ${file.name}…`, async () => {
       const { image, canvas } = await this.decode(file.bytes);
@@ -281,6 +289,38 @@ export class AppState {
       this.autosave.begin({ name: file.name, path: file.path, bytes: file.bytes, openedAt: Date.now() });
       await this.api.host.addRecent(file);
       await this.refreshRecent();
+    });
+  }
+
+  /** A project file (`.vqddm`): the photo with its edits, results history and settings. */
+  private async openProject(file: OpenedFile): Promise<void> {
+    if (!(await this.mayReplace(file.name))) return;
+    let project: ReturnType<typeof readProject>;
+    try {
+      project = readProject(file.bytes);
+    } catch (e) {
+      this.error = `${file.name}: ${message(e)}`;
+      return;
+    }
+    await this.restore(project.recovery, project.entries);
+  }
+
+  /** The open photo as opened, its edit and results histories and the settings, as one `.vqddm` file. */
+  async saveProject(): Promise<void> {
+    const source = this.autosave.source;
+    if (!source || !this.doc.loaded) return;
+    await this.run('Saving the project…', async () => {
+      const bytes = writeProject({
+        name: source.name,
+        bytes: source.bytes,
+        done: this.history.done,
+        undone: this.history.undone,
+        savedId: this.history.savedId,
+        settings: $state.snapshot(this.settings.values) as unknown as Record<string, unknown>,
+        entries: this.results.entries,
+      });
+      const res = await this.api.host.saveFile({ suggestedName: `${this.doc.baseName()}.${PROJECT_EXT}`, bytes, filter: { name: 'VQ-DDM Studio project', extensions: [PROJECT_EXT] } });
+      if (res) this.notice = `Saved ${res.name}`;
     });
   }
 

@@ -43,6 +43,11 @@ export class Autosave {
     this.limit = limit;
   }
 
+  /** The open document's file as it was opened (the project file keeps it). */
+  get source(): RecoveryDoc | null {
+    return this.doc;
+  }
+
   /** The copy left by the last session, if any. */
   async load(): Promise<Recovery | null> {
     if (!this.backend) return null;

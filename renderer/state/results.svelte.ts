@@ -164,6 +164,14 @@ export class ResultHistory {
     this.focus = id;
   }
 
+  /** A reopened project's entries, oldest first: new ids, and later fills numbered after theirs. */
+  restore(entries: readonly Omit<ResultEntry, 'id'>[]): void {
+    this.reset();
+    this.entries = entries.map((e) => ({ ...e, id: this.nextId++ }));
+    this.fills = entries.reduce((n, e) => Math.max(n, e.fill), 0);
+    this.enforceLimit();
+  }
+
   /** A new photo: a new history. */
   reset(): void {
     this.entries = [];
