@@ -146,7 +146,7 @@ if (kw) out(`| desktop Save over the opened original killed with SIGKILL ${kw.ro
 if (faults?.dropped) out(`| a connection dropped (TCP closed, no close frame) in the middle of its fill | the server stayed up; another connection's fill finished ${faults.dropped.nextFillMs} ms after it asked | \`faults\` |`);
 if (faults?.packRemoved) {
   const p = faults.packRemoved;
-  out(`| the pack's folder removed while the server runs, after a fill | a VQ-DDM fill: ${p['vqddm-after']}; a transformer fill: ${p['transformer-after']} (the sessions were already in memory); \`info\` answered; the server stayed up | \`faults\` |`);
+  out(`| the pack's folder removed while the server runs, after a fill | a VQ-DDM fill: ${p['vqddm-after']}; a transformer fill: ${p['transformer-after']}; \`info\` answered; the server stayed up | \`faults\` |`);
 }
 if (!faults && !kw) out('| (no record: the suites did not run to their end) | | |');
 out('');

@@ -139,7 +139,7 @@ describe('faults injected', () => {
     const outcome: Record<string, string> = {};
     for (const [id, methods] of [['vqddm-after', ['vqddm']], ['transformer-after', ['transformer']]] as const) {
       const r = await a.call('fill', [smallFill(3, [...methods]), id]);
-      if (!r.ok) {
+      if (!(r as { ok?: boolean }).ok) {
         outcome[id] = `refused: ${(r as { error: { code: string } }).error.code}`;
         continue;
       }
