@@ -207,7 +207,7 @@ export class EditorStage {
       this.maskLayer.add(line);
       this.drag = { kind: 'lasso', erase, line };
     } else {
-      const line = new Konva.Line({ ...common, points: [p.x, p.y, p.x + 0.01, p.y], strokeWidth: tools.size, lineCap: 'round', lineJoin: 'round' });
+      const line = new Konva.Line({ ...common, points: [p.x, p.y, p.x + 0.01, p.y], strokeWidth: tools.diameter(this.app.view.zoom), lineCap: 'round', lineJoin: 'round' });
       this.maskLayer.add(line);
       this.drag = { kind: 'stroke', erase, line };
     }
@@ -218,7 +218,7 @@ export class EditorStage {
     const p = this.point();
     if (p) {
       const brush = this.app.tools.tool === 'brush' || this.app.tools.tool === 'eraser';
-      this.cursor.setAttrs({ x: p.x, y: p.y, radius: this.app.tools.size / 2, visible: brush && !this.app.tools.spaceHeld });
+      this.cursor.setAttrs({ x: p.x, y: p.y, radius: this.app.tools.diameter(this.app.view.zoom) / 2, visible: brush && !this.app.tools.spaceHeld });
       this.overlayLayer.batchDraw();
     }
     const d = this.drag;
@@ -247,7 +247,7 @@ export class EditorStage {
     } else {
       const pts = d.line.points().map(r);
       if (d.kind === 'lasso') op = pts.length >= 6 ? { kind: 'lasso', erase: d.erase, points: pts } : null;
-      else op = { kind: 'stroke', erase: d.erase, size: this.app.tools.size, hardness: this.app.tools.hardness, points: pts };
+      else op = { kind: 'stroke', erase: d.erase, size: r(d.line.strokeWidth()), hardness: this.app.tools.hardness, points: pts };
       d.line.destroy();
     }
     if (op) this.app.addMaskOp(op);

@@ -20,6 +20,13 @@ export class ToolState {
 
   /** Largest size allowed now (maxBrushSize of the open photo). */
   maxSize = $state(400);
+  /** `size` counts screen pixels: the brush covers as much of the screen at any zoom. */
+  screenSized = $state(false);
+
+  /** The brush diameter in photo pixels at `zoom` (screen pixels per photo pixel). */
+  diameter(zoom: number): number {
+    return this.screenSized ? Math.min(this.maxSize, this.size / zoom) : this.size;
+  }
 
   setSize(v: number): void {
     this.size = Math.round(Math.min(this.maxSize, Math.max(1, v)));
