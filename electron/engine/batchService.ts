@@ -15,7 +15,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { ApiError, type Method } from '../shared/contract.js';
-import type { BatchAction, BatchAddRequest, BatchAdded, BatchEvent, BatchItem, BatchPreview, BatchRun, BatchSpec, BatchStatus, BatchUnit, FolderListing, PicksExport, Thumbnail, UnitState } from '../shared/batch.js';
+import type { ADDED_PHOTO_EXTENSIONS, BatchAction, BatchAddRequest, BatchAdded, BatchEvent, BatchItem, BatchPreview, BatchRun, BatchSpec, BatchStatus, BatchUnit, FolderListing, PicksExport, Thumbnail, UnitState } from '../shared/batch.js';
 import { inspectPairs } from '../cli/batch/dryRun.js';
 import { writeDurably } from '../cli/batch/durable.js';
 import { orientedSize } from '../cli/batch/inspect.js';
@@ -29,6 +29,9 @@ import { FolderScope } from './batch/folders.js';
 import { appendPick, exportPicks, readPicks } from './batch/picks.js';
 import type { Engine } from './engine.js';
 import type { FillOptions, PipelineOutput } from './pipeline.js';
+
+/** What sharp calls each format a photo may join a batch in, by its extension (shared/batch.ts). */
+const ADDED_PHOTO_FORMAT: Record<(typeof ADDED_PHOTO_EXTENSIONS)[number], string> = { png: 'png', jpg: 'jpeg', jpeg: 'jpeg', webp: 'webp', tif: 'tiff', tiff: 'tiff', avif: 'heif', gif: 'gif' };
 
 export interface BatchServiceOptions {
   /** The engine now loaded (a pack switch replaces it; it is refused while a batch runs). */
@@ -450,11 +453,15 @@ export class BatchService {
       if (!r.masks) throw new ApiError('BAD_REQUEST', 'The "same name" rule needs a masks folder: choose one');
       maskDir = await scope.existing(r.masks, 'The masks folder', 'folder');
     }
-    const stem = r.name.slice(0, -'.png'.length);
+    const stem = r.name.replace(/\.[^.]+$/, '');
     const photoPath = join(images, r.name);
     const maskPath = join(maskDir, r.pair === 'stem' ? `${stem}.png` : `${stem}_mask.png`);
     const png = (b: Uint8Array) => b.length > 8 && b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47;
-    if (!png(r.photo) || !png(r.mask)) throw new ApiError('BAD_IMAGE', 'The photo and its mask are sent as PNG files');
+    if (!png(r.mask)) throw new ApiError('BAD_IMAGE', 'The mask is sent as a PNG file');
+    // The photo's bytes are of the format its name says (the batch writes each result in its photo's format).
+    const format = await sharp(r.photo).metadata().then((m) => m.format, () => null);
+    const ext = r.name.slice(stem.length + 1).toLowerCase();
+    if (format !== ADDED_PHOTO_FORMAT[ext as keyof typeof ADDED_PHOTO_FORMAT]) throw new ApiError('BAD_IMAGE', `The photo ${r.name} is not a readable .${ext} file${format ? ` (it holds ${format})` : ''}`);
     const [p, m] = [await orientedSize(r.photo, 'the photo'), await orientedSize(r.mask, 'the mask')];
     if (p.width !== m.width || p.height !== m.height) throw new ApiError('MASK_SIZE_MISMATCH', `the mask is ${m.width}x${m.height} but the photo is ${p.width}x${p.height}`);
     const { data } = await sharp(r.mask).greyscale().raw().toBuffer({ resolveWithObject: true });

@@ -60,16 +60,20 @@ export const batchStartSchema = v.object({
 export const itemKeySchema = v.pipe(v.string(), v.minLength(1), v.maxLength(4096));
 export const pickSchema = v.nullable(v.picklist(METHODS, `a pick is one of ${METHODS.join(', ')}, or null`));
 
+/** The photo formats a photo joins a batch in, by extension (the file as it was opened). */
+export const ADDED_PHOTO_EXTENSIONS = ['png', 'jpg', 'jpeg', 'webp', 'tif', 'tiff', 'avif', 'gif'] as const;
+
 /**
  * A photo and the mask painted over it in the editor, added to a batch's folders (`batchAddPhoto`): the
- * photo into the photos folder as `name`, its mask into the masks folder as `<stem>.png` (same-name rule)
- * or beside the photo as `<stem>_mask.png` (suffix rule). Both PNG.
+ * photo into the photos folder as `name` (the file as opened, so a JPEG stays a JPEG with its metadata
+ * and depth; or a PNG of the editor's pixels once results were applied), its mask into the masks folder
+ * as `<stem>.png` (same-name rule) or beside the photo as `<stem>_mask.png` (suffix rule), a PNG.
  */
 export const batchAddSchema = v.object({
   images: pathSchema,
   masks: v.nullable(pathSchema),
   pair: v.picklist(['stem', 'suffix'], 'a painted mask joins a batch by the same-name or the beside-the-photo rule'),
-  name: v.pipe(v.string(), v.regex(/^[^/\\\0.][^/\\\0]{0,199}\.png$/i, 'the photo\'s name is a file name ending in .png, without a folder')),
+  name: v.pipe(v.string(), v.regex(new RegExp(`^[^/\\\\\\0.][^/\\\\\\0]{0,199}\\.(${ADDED_PHOTO_EXTENSIONS.join('|')})$`, 'i'), `the photo's name is a file name ending in .${ADDED_PHOTO_EXTENSIONS.join(', .')}, without a folder`)),
   photo: v.custom<Uint8Array>((x) => x instanceof Uint8Array, 'the photo must be bytes (Uint8Array)'),
   mask: v.custom<Uint8Array>((x) => x instanceof Uint8Array, 'the mask must be bytes (Uint8Array)'),
 });

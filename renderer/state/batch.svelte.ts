@@ -7,7 +7,7 @@
  * in a browser the view lists the serving machine's folders (`listFolder`, inside the home folder).
  */
 import { SvelteMap } from 'svelte/reactivity';
-import type { BatchEvent, BatchItem, BatchPreview, BatchRun, BatchSpec, FolderListing, PairRule, PicksExport } from '../../electron/shared/batch';
+import { ADDED_PHOTO_EXTENSIONS, type BatchEvent, type BatchItem, type BatchPreview, type BatchRun, type BatchSpec, type FolderListing, type PairRule, type PicksExport } from '../../electron/shared/batch';
 import type { FillSettings, Method, RgbaImage } from '../../electron/shared/contract';
 import type { Api } from '../../electron/shared/host';
 import { METHODS, NUMBER_FIELDS, STAGE_FIELDS, type NumberSetting, type StageSetting } from '../../electron/shared/settings';
@@ -21,6 +21,8 @@ import type { KeyValueStore } from './settings.svelte';
 export interface EditorPhoto {
   name: string;
   image: RgbaImage | null;
+  /** The file as opened while no result is applied to it (it then joins as itself); else null. */
+  source: Uint8Array | null;
   maskOps: readonly MaskOp[];
 }
 
@@ -82,7 +84,7 @@ export class BatchState {
     private readonly settings: () => FillSettings,
     private readonly store: KeyValueStore | null = null,
     /** The editor's photo now, and the mask painted over it. */
-    private readonly editor: () => EditorPhoto = () => ({ name: '', image: null, maskOps: [] }),
+    private readonly editor: () => EditorPhoto = () => ({ name: '', image: null, source: null, maskOps: [] }),
   ) {
     try {
       const saved = JSON.parse(store?.getItem(STORE_KEY) ?? 'null') as Partial<Record<string, unknown>> | null;
@@ -328,8 +330,9 @@ export class BatchState {
   }
 
   /**
-   * Adds the photo open in the editor (as a PNG of its pixels now) and the mask painted over it to the
-   * batch's folders, then previews again.
+   * Adds the photo open in the editor and the mask painted over it to the batch's folders, then previews
+   * again. The photo joins as the file it was opened from (a JPEG stays a JPEG, with its metadata and
+   * depth), or as a PNG of its pixels now once results were applied to it.
    */
   async addFromEditor(): Promise<void> {
     const problem = this.addProblem;
@@ -337,7 +340,7 @@ export class BatchState {
       this.error = problem;
       return;
     }
-    const { name, image, maskOps } = this.editor();
+    const { name, image, source, maskOps } = this.editor();
     const mask = rasterizeMask(maskOps, image!.width, image!.height);
     if (!mask.data.some((v) => v >= 128)) {
       this.error = 'The mask is empty: paint over the part to fill first';
@@ -345,10 +348,12 @@ export class BatchState {
     }
     const png = async (im: RgbaImage) => (await encodeInPage(im, 'png', 100)) ?? (await this.api.encodeImage(im, 'png', 100));
     const stem = (name || 'photo').replace(/\.[^.]+$/, '').replace(/[/\\\0]/g, '_').replace(/^\.+/, '') || 'photo';
+    const ext = /\.([^.]+)$/.exec(name)?.[1]?.toLowerCase() ?? '';
+    const asOpened = source && (ADDED_PHOTO_EXTENSIONS as readonly string[]).includes(ext) ? source : null;
     try {
       const added = await this.api.batchAddPhoto({
         images: this.images.trim(), masks: this.pair === 'stem' ? this.masks.trim() : null, pair: this.pair as 'stem' | 'suffix',
-        name: `${stem.slice(0, 190)}.png`, photo: await png(image!), mask: await png(maskToRgba(mask)),
+        name: `${stem.slice(0, 190)}.${asOpened ? ext : 'png'}`, photo: asOpened ?? (await png(image!)), mask: await png(maskToRgba(mask)),
       });
       this.notice = `Added ${added.photo} and its mask ${added.mask}`;
       if (!this.missing) await this.refreshPreview();

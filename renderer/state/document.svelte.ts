@@ -59,6 +59,11 @@ export class DocumentState {
     this.version++;
   }
 
+  /** Pixels were written since loading (results applied; undone too): the photo may differ from `source`. */
+  get edited(): boolean {
+    return this.touched !== null;
+  }
+
   /** The pixels written since loading, with where they sit in the photo (clipped to it); null: none. */
   editedRegion(): { x: number; y: number; image: RgbaImage } | null {
     const img = this.image;

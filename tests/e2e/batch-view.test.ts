@@ -205,7 +205,7 @@ describe.skipIf(skipWithoutChromium())('Batch view (Chromium, serve mode)', () =
     expect(await page.getByLabel('Photos folder', { exact: true }).inputValue()).toBe(photos);
   });
 
-  it('the photo open in the editor joins a batch with the mask painted over it', async () => {
+  it('the photo open in the editor joins a batch as opened, with the mask painted over it', async () => {
     const painted = join(home, 'painted');
     mkdirSync(join(painted, 'photos'), { recursive: true });
     mkdirSync(join(painted, 'masks'), { recursive: true });
@@ -230,7 +230,9 @@ describe.skipIf(skipWithoutChromium())('Batch view (Chromium, serve mode)', () =
     await page.getByLabel('Output folder', { exact: true }).press('Tab');
     await page.getByRole('button', { name: "Add the editor's photo and mask" }).click();
     await expect.poll(() => text(page.getByTestId('preview-summary'))).toMatch(/1 ready · 0 done before · 0 with problems/);
-    expect(readdirSync(join(painted, 'photos'))).toEqual(['street-3.png']);
+    // The photo joins as the file it was opened from: the JPEG itself, byte for byte (its results stay JPEGs).
+    expect(readdirSync(join(painted, 'photos'))).toEqual(['street-3.jpg']);
+    expect(readFileSync(join(painted, 'photos', 'street-3.jpg')).equals(readFileSync(join(photos, 'street-3.jpg')))).toBe(true);
     expect(readdirSync(join(painted, 'masks'))).toEqual(['street-3.png']);
     const m = await sharp(join(painted, 'masks', 'street-3.png')).greyscale().raw().toBuffer({ resolveWithObject: true });
     expect([m.info.width, m.info.height]).toEqual([W, H]);

@@ -11,6 +11,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BatchEvent, BatchSpec } from '../../electron/shared/batch.js';
 import { DEFAULT_SETTINGS } from '../../electron/shared/contract.js';
+import { parseArgs } from '../../electron/shared/operations.js';
 import { createEngineService, type EngineService } from '../../electron/engine/service.js';
 import { appWording } from '../../electron/engine/batchService.js';
 import { PHOTO, rectMask, ROOT, tempDir, TINY_PACK } from './helpers.js';
@@ -132,6 +133,20 @@ describe('a photo and its painted mask added from the editor', () => {
     await expect(service.batchAddPhoto({ ...req, name: 's.png', mask: new Uint8Array(small) })).rejects.toMatchObject({ code: 'MASK_SIZE_MISMATCH' });
     await expect(service.batchAddPhoto({ ...req, images: outside })).rejects.toMatchObject({ message: expect.stringMatching(/outside your home folder/) });
     expect(existsSync(join(f.images, 'e.png'))).toBe(false);
+  });
+
+  it('a photo joins as the file it was opened from (a JPEG stays a JPEG), its bytes of the format its name says', async () => {
+    const f = await shoot(1);
+    const jpeg = new Uint8Array(readFileSync(PHOTO));
+    const mask = await sharp(Buffer.from(rectMask(256, 192, 20, 20, 30, 30).data), { raw: { width: 256, height: 192, channels: 1 } }).png().toBuffer();
+    const req = { images: f.images, masks: f.masks, pair: 'stem' as const, name: 'kept.jpg', photo: jpeg, mask: new Uint8Array(mask) };
+    expect(await service.batchAddPhoto(req)).toEqual({ photo: join(f.images, 'kept.jpg'), mask: join(f.masks, 'kept.png') });
+    expect(new Uint8Array(readFileSync(join(f.images, 'kept.jpg')))).toEqual(jpeg);
+    // A PNG's bytes under a .jpg name, or a name of a format no photo joins in: refused, nothing written.
+    const png = new Uint8Array(await sharp(PHOTO).png().toBuffer());
+    await expect(service.batchAddPhoto({ ...req, name: 'fake.jpg', photo: png })).rejects.toMatchObject({ code: 'BAD_IMAGE', message: 'The photo fake.jpg is not a readable .jpg file (it holds png)' });
+    expect(existsSync(join(f.images, 'fake.jpg'))).toBe(false);
+    expect(parseArgs('batchAddPhoto', [{ ...req, name: 'x.bmp' }])).toMatchObject({ ok: false, message: expect.stringMatching(/ending in \.png, \.jpg, \.jpeg/) });
   });
 });
 
