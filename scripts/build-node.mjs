@@ -2,7 +2,8 @@
 // Native packages stay external: they load their own shared libraries at run time.
 import { build } from 'esbuild';
 
-const external = ['onnxruntime-node', 'sharp', 'electron', 'ws'];
+// playwright-core: a dev dependency the bench's editor section loads when it is there (bench/strokes.ts).
+const external = ['onnxruntime-node', 'sharp', 'electron', 'ws', 'playwright-core'];
 
 async function buildCli() {
   await build({

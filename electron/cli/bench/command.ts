@@ -1,7 +1,7 @@
 /**
  * `vqddm bench`: medians of the fill pipeline's stages on one photo and mask, VQ-DDM at several step counts
  * against the transformer (with and without its KV cache), batching, engine overhead, and the curve of
- * masked-region quality against steps; with `--batch`, the batch's throughput and memory (batch.ts).
+ * masked-region quality against steps, brush strokes in the editor on a 24 MP photo (strokes.ts); with `--batch`, the batch's throughput and memory (batch.ts).
  * Writes bench/results.json and docs/BENCHMARKS.md.
  */
 import { mkdir, readFile } from 'node:fs/promises';
@@ -21,6 +21,7 @@ import { writeAllAtomically } from '../files.js';
 import { benchMarkdown, type QualityPoint, type Row } from './report.js';
 import { batchBench, batchMarkdown } from './batch.js';
 import { appFirstFill } from './appFirstFill.js';
+import { strokeBench } from './strokes.js';
 import { coldStart } from './coldStart.js';
 import { FloorTable } from './floors.js';
 import { matmulPeak, watchMachine, type Quiet } from './machine.js';
@@ -204,6 +205,8 @@ export async function benchCommand(argv: string[]): Promise<void> {
     const cold = await coldStart(process.argv[1], engine.info().packDir, provider, mp, coldMask);
     // The app's first fill after start, the same case with the app's default settings (both methods).
     const app = await appFirstFill(join(root, 'out', 'serve', 'index.js'), engine.info().packDir, mp, coldMask);
+    // Brush strokes in the editor on a 24 MP photo (Chromium against serve; skipped, saying why, without them).
+    const strokes = await strokeBench({ serveEntry: join(root, 'out', 'serve', 'index.js'), rendererDir: join(root, 'out', 'renderer'), packDir: engine.info().packDir, photoPath: imagePath });
 
     // The default step count the curve supports: the fewest steps within 0.25 dB (about the run-to-run
     // spread) of the best PSNR measured.
@@ -251,6 +254,9 @@ export async function benchCommand(argv: string[]): Promise<void> {
       cold_start_case: { width: mp.width, height: mp.height, mask_side: side32, runs: cold.runs },
       app_first_fill_ms: app.first_fill_ms,
       app_first_fill: app,
+      stroke_commit_24mp_max_ms: strokes.commit_max_ms,
+      stroke_move_max_ms: strokes.move_max_ms,
+      editor_strokes: strokes,
       load_avg: { before: loadBefore, after: loadavg()[0] },
       ...(batch && { batch }),
     };

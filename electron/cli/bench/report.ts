@@ -3,6 +3,7 @@ import type { AppFirstFill } from './appFirstFill.js';
 import type { Method } from '../../shared/contract.js';
 import type { FillFloor, GraphFigure } from './floors.js';
 import type { SessionOptionRow } from './sessionOptions.js';
+import { strokeMarkdown, type StrokeBench } from './strokes.js';
 
 /** One measured configuration of `npm run bench`. */
 export interface Row {
@@ -74,6 +75,7 @@ interface Results {
   cold_start_case: { width: number; height: number; mask_side: number; runs: number };
   app_first_fill_ms: number;
   app_first_fill: AppFirstFill;
+  editor_strokes: StrokeBench;
   load_avg: { before: number; after: number };
 }
 
@@ -142,6 +144,7 @@ export function benchMarkdown(r: Results, command: string): string {
           '',
         ]
       : []),
+    ...strokeMarkdown(r.editor_strokes),
     '## Per run and stage (median ms)',
     '',
     ...table(r.rows),
