@@ -266,7 +266,7 @@ export class AppState {
   private afterLoad(image: RgbaImage, bytes: Uint8Array): void {
     // A JPEG is offered as JPEG, a PNG as PNG...; other formats as last chosen.
     this.doc.saveFormat = savableFormat(bytes) ?? this.settings.values.saveFormat;
-    this.tools.maxSize = maxBrushSize(Math.max(image.width, image.height));
+    this.tools.maxSize = maxBrushSize(image.width, image.height);
     this.tools.setSize(this.tools.size);
     this.history.reset();
     this.results.reset();

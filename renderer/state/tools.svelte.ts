@@ -1,11 +1,12 @@
 export type Tool = 'brush' | 'eraser' | 'rect' | 'lasso' | 'pan';
 
 /**
- * Largest brush for a photo: 400 px, or a quarter of the photo's long side when that is more (at the zoom
- * that fits an 8000 px photo on screen, a 400 px brush is a few screen pixels wide).
+ * Largest brush for a photo: 400 px, or a quarter of the photo's short side when that is more (at the zoom
+ * that fits an 8000 px photo on screen, a 400 px brush is a few screen pixels wide). The short side: on a
+ * long panorama a quarter of its length would be a brush taller than the photo.
  */
-export function maxBrushSize(longSide: number): number {
-  return Math.max(400, Math.round(longSide / 4));
+export function maxBrushSize(width: number, height: number): number {
+  return Math.max(400, Math.round(Math.min(width, height) / 4));
 }
 
 /** The mask tool in hand and its settings. */
