@@ -12,6 +12,7 @@ import {
   type ImageFormat,
   type JobEvent,
   type MethodResult,
+  type DecodedPhoto,
   type RgbaImage,
 } from '../shared/contract.js';
 import { decodeImage, encodeImage } from './image/codec.js';
@@ -67,10 +68,10 @@ export async function createEngineService(opts: ServiceOptions = {}): Promise<En
     },
 
     // One decode or encode at a time per process, the others queued: each may hold 400 MB of pixels.
-    async decodeImage(bytes: Uint8Array): Promise<RgbaImage> {
+    async decodeImage(bytes: Uint8Array): Promise<DecodedPhoto> {
       return codecSlots.run(async () => {
-        const { pixels } = await decodeImage(bytes);
-        return { width: pixels.width, height: pixels.height, data: toRgba8(pixels) };
+        const { pixels, bits } = await decodeImage(bytes);
+        return { width: pixels.width, height: pixels.height, data: toRgba8(pixels), bits };
       });
     },
 

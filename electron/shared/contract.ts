@@ -16,6 +16,12 @@ export interface RgbaImage {
   data: Uint8Array;
 }
 
+/** A photo file the engine decoded for the page: 8-bit RGBA, and the bits per channel the file stores. */
+export interface DecodedPhoto extends RgbaImage {
+  /** 8, or more (10 or 12 for some AVIFs, 16 for 16-bit PNGs and TIFFs): Save then tells the page's 8 bits apart from the file's. */
+  bits: number;
+}
+
 /** One byte per pixel, row-major; a pixel is filled when its value is >= 128. */
 export interface MaskImage {
   width: number;

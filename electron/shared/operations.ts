@@ -8,7 +8,7 @@
  * the engine itself and are typed, not re-checked. Pure TypeScript (the page imports it too).
  */
 import * as v from 'valibot';
-import { ApiError, type EngineInfo, type ErrorCode, type JobEvent, type RgbaImage } from './contract.js';
+import { ApiError, type DecodedPhoto, type EngineInfo, type ErrorCode, type JobEvent } from './contract.js';
 import { BATCH_ACTIONS, batchAddSchema, batchSpecSchema, batchStartSchema, itemKeySchema, pathSchema, pickSchema, thumbSideSchema, type BatchAdded, type BatchEvent, type BatchItem, type BatchPreview, type BatchRun, type BatchStatus, type FolderListing, type PicksExport, type Thumbnail } from './batch.js';
 import { fillSettingsSchema } from './settings.js';
 
@@ -27,6 +27,15 @@ function raster(channels: number) {
     }),
   );
 }
+
+/** The page's pixels where edits were applied; `changed`, when given, one byte per pixel of `image`. */
+const editedRegion = v.pipe(
+  v.object({ x: offset, y: offset, image: raster(4), changed: v.optional(v.nullable(bytes)) }),
+  v.check((r) => !r.changed || r.changed.length === r.image.width * r.image.height, (issue) => {
+    const r = issue.input as { image: { width: number; height: number }; changed: Uint8Array };
+    return `changed has ${r.changed.length} bytes, expected ${r.image.width * r.image.height} for the ${r.image.width}x${r.image.height} region`;
+  }),
+);
 
 const frame = v.object({ x: offset, y: offset, width: side, height: side });
 
@@ -80,12 +89,13 @@ export const OPERATIONS = {
     tooLarge: 'IMAGE_TOO_LARGE',
   },
   /**
-   * The editor's Save at the opened file's own depth (engine/io/editedOutput.ts): the file as opened, the
-   * region of the page's pixels where edits were applied (null: none), the format and quality. Both
-   * within decodeImage's limit: a region that large is a photo filled nearly whole.
+   * The editor's Save at the opened file's own depth and in its own colour space (engine/io/editedOutput.ts):
+   * the file as opened, the region of the page's pixels where edits were applied (null: none) with, where
+   * the page decoded the file itself, one byte a pixel saying which it changed, the format and quality.
+   * Both within decodeImage's limit: a region that large is a photo filled nearly whole.
    */
   encodeEdited: {
-    args: v.tuple([bytes, v.nullable(v.object({ x: offset, y: offset, image: raster(4) })), v.picklist(['png', 'jpeg', 'webp'], 'format must be png, jpeg or webp'), v.pipe(v.number(), v.integer(), v.minValue(1, 'quality must be from 1 to 100'), v.maxValue(100, 'quality must be from 1 to 100'))]),
+    args: v.tuple([bytes, v.nullable(editedRegion), v.picklist(['png', 'jpeg', 'webp'], 'format must be png, jpeg or webp'), v.pipe(v.number(), v.integer(), v.minValue(1, 'quality must be from 1 to 100'), v.maxValue(100, 'quality must be from 1 to 100'))]),
     invalid: 'BAD_IMAGE',
     maxBytes: 512 * MiB,
     tooLarge: 'IMAGE_TOO_LARGE',
@@ -117,7 +127,7 @@ export function largestMessage(table: OperationTable = OPERATIONS): number {
 /** What each operation resolves to. */
 export interface OperationResults {
   info: EngineInfo;
-  decodeImage: RgbaImage;
+  decodeImage: DecodedPhoto;
   encodeImage: Uint8Array;
   encodeEdited: Uint8Array;
   /** Resolves once the job is queued; progress and results arrive as JobEvents. */

@@ -89,9 +89,36 @@ export function savableFormat(b: Uint8Array): 'jpeg' | 'png' | 'webp' | null {
 }
 
 /**
- * A PNG of 16 bits per channel (its IHDR's bit depth): the page holds 8, so Save sends such a file's
- * edits to the engine, which writes them into the file at its own depth (`encodeEdited`).
+ * The file carries an ICC profile (PNG iCCP, JPEG APP2 ICC_PROFILE, WebP VP8X's ICC flag), for the kinds
+ * the page decodes: the page's pixels are then converted to sRGB, so Save sends the edits to the engine,
+ * which writes them into the file in its own colour space (`encodeEdited`).
  */
-export function sixteenBitPng(b: Uint8Array): boolean {
-  return b.length >= 32 && b[0] === 0x89 && ascii(b, 1, 'PNG') && ascii(b, 12, 'IHDR') && b[24] === 16;
+export function embeddedProfile(b: Uint8Array): boolean {
+  if (b.length < 32) return false;
+  if (b[0] === 0xff && b[1] === 0xd8) {
+    for (let i = 2; i + 4 <= b.length && b[i] === 0xff; ) {
+      const marker = b[i + 1]!;
+      if (marker === 0xff) {
+        i++;
+        continue;
+      }
+      if (marker === 0xda || marker === 0xd9) return false; // start of scan: the headers are over
+      if (marker === 0xd8 || (marker >= 0xd0 && marker <= 0xd7) || marker === 0x01) {
+        i += 2;
+        continue;
+      }
+      if (marker === 0xe2 && ascii(b, i + 4, 'ICC_PROFILE\0')) return true;
+      i += 2 + u16be(b, i + 2);
+    }
+    return false;
+  }
+  if (b[0] === 0x89 && ascii(b, 1, 'PNG')) {
+    for (let o = 8; o + 8 <= b.length; o += 12 + u32be(b, o)) {
+      if (ascii(b, o + 4, 'iCCP')) return true;
+      if (ascii(b, o + 4, 'IDAT')) return false; // iCCP must come before the image data
+    }
+    return false;
+  }
+  if (ascii(b, 0, 'RIFF') && ascii(b, 8, 'WEBP') && ascii(b, 12, 'VP8X')) return (b[20]! & 0x20) !== 0;
+  return false;
 }

@@ -5,9 +5,10 @@ import { fillWork, methodUnits, rateFrom, rateKey, type Rate } from '../lib/eta'
 import { encodeInPage } from '../lib/encode';
 import { buildFillRequest } from '../lib/fillRequest';
 import { canvasToRgba, maskedPatches, toAppliedPatches } from '../lib/images';
-import { savableFormat, sixteenBitPng } from '../lib/imageKind';
+import { embeddedProfile, savableFormat } from '../lib/imageKind';
 import type { MaskOp } from '../lib/maskOps';
 import { rasterizeMask } from '../lib/maskRender';
+import { withChangedFlags } from '../lib/savedEdits';
 import { PROJECT_EXT, readProject, writeProject, type ProjectEntry } from '../lib/project';
 import { replayRecovery, type Recovery } from '../lib/recovery';
 import type { RecoveryBackend } from '../lib/recoveryStore';
@@ -164,12 +165,13 @@ export class AppState {
    */
   async restore(rec: Recovery, entries?: ProjectEntry[]): Promise<void> {
     await this.run(`Restoring ${rec.doc.name}…`, async () => {
-      const { image, canvas } = await this.decode(rec.doc.bytes);
+      const decoded = await this.decode(rec.doc.bytes);
+      const { image, canvas } = decoded;
       const history = replayRecovery(image, rec);
       // The page's decoded canvas holds the file's pixels: drawn again when applied results changed them.
       const applied = history.done.some((e) => e.kind === 'apply');
       this.doc.load(rec.doc.name, rec.doc.path, image, rec.doc.bytes, applied, applied ? undefined : canvas);
-      this.afterLoad(image, rec.doc.bytes);
+      this.afterLoad(image, rec.doc.bytes, decoded);
       this.history.restore(history.done, history.undone, rec.state.savedIndex);
       if (entries) this.results.restore(entries);
       const { packDir: _, ...settings } = rec.state.settings;
@@ -256,16 +258,28 @@ export class AppState {
     return !this.history.dirty || a === 'discard';
   }
 
-  /** Decodes a file in the page where it can, else in the engine. */
-  private async decode(bytes: Uint8Array): Promise<{ image: RgbaImage; canvas?: HTMLCanvasElement }> {
-    const decoded = await decodeInPage(bytes, this.info?.maxPixels ?? 100_000_000, this.info?.minSide ?? 16);
-    return decoded ?? { image: await this.api.decodeImage(bytes) };
+  private get maxPixels(): number {
+    return this.info?.maxPixels ?? 100_000_000;
+  }
+
+  private get minSide(): number {
+    return this.info?.minSide ?? 16;
+  }
+
+  /** Decodes a file in the page where it can (8 bits), else in the engine (which says how many bits the file stores). */
+  private async decode(bytes: Uint8Array): Promise<{ image: RgbaImage; canvas?: HTMLCanvasElement; bits: number }> {
+    const decoded = await decodeInPage(bytes, this.maxPixels, this.minSide);
+    if (decoded) return { ...decoded, bits: 8 };
+    const { bits, ...image } = await this.api.decodeImage(bytes);
+    return { image, bits };
   }
 
   /** What follows loading a photo into the document, opened or restored. */
-  private afterLoad(image: RgbaImage, bytes: Uint8Array): void {
-    // A JPEG is offered as JPEG, a PNG as PNG...; other formats as last chosen.
-    this.doc.saveFormat = savableFormat(bytes) ?? this.settings.values.saveFormat;
+  private afterLoad(image: RgbaImage, bytes: Uint8Array, decoded: { canvas?: HTMLCanvasElement; bits: number }): void {
+    this.doc.opened = { bits: decoded.bits, inPage: decoded.canvas !== undefined };
+    // A JPEG is offered as JPEG, a PNG as PNG...; other formats as last chosen, but PNG for a file of more
+    // than 8 bits (the one format the editor writes at 16).
+    this.doc.saveFormat = savableFormat(bytes) ?? (decoded.bits > 8 ? 'png' : this.settings.values.saveFormat);
     this.tools.maxSize = maxBrushSize(image.width, image.height);
     this.tools.setSize(this.tools.size);
     this.history.reset();
@@ -283,9 +297,9 @@ export class AppState {
     if (isZip(file.bytes)) return this.openProject(file);
     if (!(await this.mayReplace(file.name))) return;
     await this.run(`Opening ${file.name}…`, async () => {
-      const { image, canvas } = await this.decode(file.bytes);
-      this.doc.load(file.name, file.path, image, file.bytes, false, canvas);
-      this.afterLoad(image, file.bytes);
+      const decoded = await this.decode(file.bytes);
+      this.doc.load(file.name, file.path, decoded.image, file.bytes, false, decoded.canvas);
+      this.afterLoad(decoded.image, file.bytes, decoded);
       this.autosave.begin({ name: file.name, path: file.path, bytes: file.bytes, openedAt: Date.now() });
       await this.api.host.addRecent(file);
       await this.refreshRecent();
@@ -521,20 +535,28 @@ export class AppState {
   async save(format: ImageFormat = this.doc.saveFormat, saveAs = true): Promise<void> {
     const image = this.doc.image;
     if (!image) return;
-    // A 16-bit PNG keeps its depth as PNG (the engine writes the edits into the file); other formats hold 8
-    // bits, which the person is told before anything is written.
-    const deep = this.doc.source && sixteenBitPng(this.doc.source) ? this.doc.source : null;
+    // Where the page's 8-bit sRGB pixels do not hold the file as opened (the engine decoded it: more than 8
+    // bits, translucency, CMYK...; or the page converted its colour profile to sRGB), the engine writes the
+    // edits into the file itself, at its depth and in its colour space, its profile and EXIF kept. A file of
+    // more than 8 bits keeps them as PNG; other formats hold 8, which the person is told before anything is written.
+    const { bits, inPage } = this.doc.opened;
+    const source = this.doc.source;
+    const profile = source !== null && inPage && embeddedProfile(source);
+    const asOpened = source && (!inPage || profile) ? source : null;
+    const deep = asOpened !== null && bits > 8;
     if (deep && format !== 'png') {
       const a = await this.ask(
         `Save as ${FORMAT_NAME[format]} at 8 bits?`,
-        `${this.doc.name} is a 16-bit PNG. ${FORMAT_NAME[format]}s hold 8 bits per channel, so its extra depth is not kept; saving as PNG keeps it.`,
+        `${this.doc.name} stores ${bits} bits per channel. ${FORMAT_NAME[format]}s hold 8 bits per channel, so its extra depth is not kept; saving as PNG keeps it.`,
         EIGHT_BIT_CHOICES,
       );
       if (a !== 'save') return;
     }
     await this.run('Saving…', async () => {
-      const quality = this.settings.values.quality;
-      const bytes = deep && format === 'png' ? await this.api.encodeEdited(deep, this.doc.editedRegion(), 'png', 100) : await this.encode(image, format, quality);
+      const quality = format === 'png' ? 100 : this.settings.values.quality;
+      const region = this.doc.editedRegion();
+      const edit = region && inPage ? await withChangedFlags(region, source!, this.maxPixels, this.minSide) : region;
+      const bytes = asOpened ? await this.api.encodeEdited(asOpened, edit, format, quality) : await this.encode(image, format, quality);
       const samePath = !saveAs && this.doc.path && this.doc.path.toLowerCase().endsWith(`.${EXT[format]}`);
       const res = await this.api.host.saveFile({
         suggestedName: `${this.doc.baseName()}-filled.${EXT[format]}`,
@@ -545,7 +567,8 @@ export class AppState {
       if (!res) return;
       this.history.markSaved();
       if (res.path) this.doc.path = res.path;
-      this.notice = `Saved ${res.name}${deep ? (format === 'png' ? ' (16 bits per channel, as opened)' : ' (8 bits per channel)') : ''}`;
+      const depth = deep ? (format === 'png' ? ` (${bits} bits per channel, as opened)` : ' (8 bits per channel)') : '';
+      this.notice = `Saved ${res.name}${depth}${profile ? ', its colour profile kept' : ''}`;
     });
   }
 

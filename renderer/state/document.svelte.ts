@@ -17,8 +17,10 @@ export class DocumentState {
   saveFormat = $state<ImageFormat>('png');
   /** Bumped whenever pixels change, so views redraw. */
   version = $state(0);
-  /** The file as opened: Save reads it again where the page holds fewer bits than it (a 16-bit PNG). */
+  /** The file as opened: Save reads it again where the page's pixels do not hold it (more bits, a colour profile). */
   source = $state.raw<Uint8Array | null>(null);
+  /** How `source` was decoded: the bits per channel it stores; in the page (8-bit sRGB) or by the engine. */
+  opened = $state.raw<{ bits: number; inPage: boolean }>({ bits: 8, inPage: true });
   /** The smallest rectangle holding every pixel written since loading (applied, undone, redone); null: none. */
   private touched: { x0: number; y0: number; x1: number; y1: number } | null = null;
 

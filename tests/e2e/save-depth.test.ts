@@ -101,7 +101,7 @@ describe.skipIf(skipWithoutChromium())('Save keeps a 16-bit PNG at 16 bits (Chro
     await ed.saveMenu('Save image');
     const dialog = page.getByRole('alertdialog', { name: 'Save as JPEG image at 8 bits?' });
     await dialog.waitFor();
-    expect(await dialog.textContent()).toMatch(/deep\.png is a 16-bit PNG\. JPEG images hold 8 bits per channel/);
+    expect(await dialog.textContent()).toMatch(/deep\.png stores 16 bits per channel\. JPEG images hold 8 bits per channel/);
     await dialog.getByRole('button', { name: 'Cancel' }).click();
     await dialog.waitFor({ state: 'detached' });
     await new Promise((r) => setTimeout(r, 500));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import sharp from 'sharp';
-import { declaredSize, jpegFrame, pageDecodable } from '../../renderer/lib/imageKind.js';
+import { declaredSize, embeddedProfile, jpegFrame, pageDecodable } from '../../renderer/lib/imageKind.js';
 
 const photo = () => sharp({ create: { width: 40, height: 30, channels: 3, background: { r: 200, g: 90, b: 20 } } });
 
@@ -46,5 +46,16 @@ describe('declared size', () => {
     new DataView(png.buffer, png.byteOffset).setUint32(16, 60000);
     new DataView(png.buffer, png.byteOffset).setUint32(20, 60000);
     expect(declaredSize(png)).toEqual({ width: 60000, height: 60000 });
+  });
+});
+
+describe('embedded colour profile (Save then writes through the engine, in the file\'s own space)', () => {
+  it('finds a profile in PNG, JPEG and WebP, and none where there is none', async () => {
+    for (const f of ['png', 'jpeg', 'webp'] as const) {
+      expect(embeddedProfile(new Uint8Array(await photo().withIccProfile('p3').toFormat(f).toBuffer())), f).toBe(true);
+      expect(embeddedProfile(new Uint8Array(await photo().toFormat(f).toBuffer())), f).toBe(false);
+    }
+    expect(embeddedProfile(new Uint8Array(await photo().withIccProfile('p3').jpeg().withMetadata({ orientation: 6 }).toBuffer()))).toBe(true);
+    expect(embeddedProfile(new Uint8Array(await photo().gif().toBuffer()))).toBe(false);
   });
 });

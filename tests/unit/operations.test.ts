@@ -36,7 +36,7 @@ function fakeEngine() {
   const emit = (e: JobEvent) => listeners.forEach((l) => l(e));
   const engine: EngineApi = {
     info: async () => ({ packName: 'fake' }) as Awaited<ReturnType<EngineApi['info']>>,
-    decodeImage: async () => ({ width: 1, height: 1, data: new Uint8Array(4) }),
+    decodeImage: async () => ({ width: 1, height: 1, data: new Uint8Array(4), bits: 8 }),
     encodeImage: async () => new Uint8Array([1]),
     encodeEdited: async () => new Uint8Array([1]),
     fill: async (_req, jobId) => {

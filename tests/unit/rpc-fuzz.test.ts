@@ -32,7 +32,7 @@ function checkingEngine() {
   const listeners = new Set<(e: JobEvent) => void>();
   const engine = {
     info: async (...a: unknown[]) => (check('info', a), { packName: 'fake' }) as Awaited<ReturnType<EngineApi['info']>>,
-    decodeImage: async (...a: unknown[]) => (check('decodeImage', a), { width: 1, height: 1, data: new Uint8Array(4) }),
+    decodeImage: async (...a: unknown[]) => (check('decodeImage', a), { width: 1, height: 1, data: new Uint8Array(4), bits: 8 }),
     encodeImage: async (...a: unknown[]) => (check('encodeImage', a), new Uint8Array([1])),
     encodeEdited: async (...a: unknown[]) => (check('encodeEdited', a), new Uint8Array([1])),
     fill: async (...a: unknown[]) => {

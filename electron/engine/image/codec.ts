@@ -17,6 +17,8 @@ export interface DecodedImage {
   hasAlpha: boolean;
   /** The file's format as sharp names it (jpeg, png, webp, ...). */
   format: string;
+  /** Bits per channel the file stores: 8, or 10, 12, 16 (decoded to 16-bit pixels). */
+  bits: number;
 }
 
 /**
@@ -74,17 +76,22 @@ export interface DecodeOptions {
 export async function decodeImage(bytes: Uint8Array, what = 'the file', maxPixels = MAX_PIXELS, opts: DecodeOptions = {}): Promise<DecodedImage> {
   const meta = await header(bytes, what, maxPixels);
   const deep = meta.depth === 'ushort';
-  const ignoreIcc = opts.ownColourSpace === true && meta.icc !== undefined && meta.icc.toString('latin1', 16, 20) === 'RGB ';
+  const rgbProfile = meta.icc !== undefined && meta.icc.toString('latin1', 16, 20) === 'RGB ';
+  const ignoreIcc = opts.ownColourSpace === true && rgbProfile;
   try {
-    const { data, info } = await sharp(bytes, { limitInputPixels: maxPixels, failOn: 'truncated', autoOrient: true, ignoreIcc })
-      .toColourspace(deep ? 'rgb16' : 'srgb')
+    let img = sharp(bytes, { limitInputPixels: maxPixels, failOn: 'truncated', autoOrient: true, ignoreIcc }).toColourspace(deep ? 'rgb16' : 'srgb');
+    // libvips converts a tagged 16-bit RGB file to Display P3, not sRGB (sharp's processing profile for
+    // 16-bit): the conversion on to sRGB is asked for here, or the page would show P3 numbers as sRGB.
+    if (deep && rgbProfile && !ignoreIcc) img = img.withIccProfile('srgb', { attach: false });
+    const { data, info } = await img
       .ensureAlpha()
       .raw({ depth: deep ? 'ushort' : 'uchar' })
       .toBuffer({ resolveWithObject: true });
     const pixels: Pixels = deep
       ? { width: info.width, height: info.height, data: new Uint16Array(data.buffer, data.byteOffset, data.length / 2).slice() }
       : { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
-    return { pixels, hasAlpha: meta.hasAlpha === true, format: meta.format ?? 'unknown' };
+    const bits = deep ? (meta.bitsPerSample && meta.bitsPerSample > 8 ? meta.bitsPerSample : 16) : 8;
+    return { pixels, hasAlpha: meta.hasAlpha === true, format: meta.format ?? 'unknown', bits };
   } catch (err) {
     throw decodeFailure(what, err);
   }

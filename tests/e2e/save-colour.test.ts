@@ -1,0 +1,156 @@
+/**
+ * The editor's Save keeps the file what it was (issue 8), proven from outside: photos opened in Chromium
+ * (serve mode), filled and applied, saved, and the downloaded file read back. A Display-P3 PNG and an
+ * Adobe-RGB-like JPEG with EXIF (the page shows them converted to sRGB) keep their profile, and every
+ * pixel outside the painted mask keeps the value the file stores, in the file's own colour space; a
+ * 16-bit TIFF (decoded by the engine) is saved as a 16-bit PNG, unmasked values identical, and saving it
+ * as JPEG asks first.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { adobeRgbLikeProfile } from '../engine/icc.js';
+import { EditorPage } from './editorPage.js';
+import { ARTIFACTS, FIXTURE, skipWithoutChromium, useServeAndBrowser } from './harness.js';
+
+interface Stored {
+  width: number;
+  height: number;
+  data: Uint8Array | Uint16Array;
+}
+
+/** The values a file stores (no colour management), EXIF orientation applied, RGB at its own depth. */
+async function stored(file: Buffer): Promise<Stored> {
+  const deep = (await sharp(file).metadata()).depth === 'ushort';
+  const { data, info } = await sharp(file, { ignoreIcc: true, autoOrient: true })
+    .toColourspace(deep ? 'rgb16' : 'srgb')
+    .removeAlpha()
+    .raw({ depth: deep ? 'ushort' : 'uchar' })
+    .toBuffer({ resolveWithObject: true });
+  return { width: info.width, height: info.height, data: deep ? new Uint16Array(data.buffer, data.byteOffset, data.length / 2) : new Uint8Array(data) };
+}
+
+/** Pixels whose stored RGB differs, outside the mask and inside it; `mad`: mean absolute difference outside. */
+function compare(a: Stored, b: Stored, mask: Uint8Array): { outside: number; inside: number; masked: number; mad: number } {
+  expect([a.width, a.height]).toEqual([b.width, b.height]);
+  let outside = 0, inside = 0, masked = 0, sum = 0;
+  for (let p = 0; p < a.width * a.height; p++) {
+    let d = 0;
+    for (let c = 0; c < 3; c++) d += Math.abs(a.data[p * 3 + c]! - b.data[p * 3 + c]!);
+    if (mask[p]! >= 128) {
+      masked++;
+      if (d) inside++;
+    } else {
+      sum += d / 3;
+      if (d) outside++;
+    }
+  }
+  return { outside, inside, masked, mad: sum / (a.width * a.height - masked) };
+}
+
+describe.skipIf(skipWithoutChromium())('Save keeps the colour profile and depth of the file as opened (Chromium, serve mode)', () => {
+  const env = useServeAndBrowser();
+  let context: BrowserContext | undefined;
+  afterEach(async () => context?.close());
+
+  /** Opens `file`, paints a stroke, fills with VQ-DDM and applies it; returns the painted mask (oriented as shown). */
+  async function openAndFill(name: string, mimeType: string, buffer: Buffer): Promise<{ ed: EditorPage; page: Page; mask: Uint8Array }> {
+    context = await env.newContext();
+    const ed = new EditorPage(await context.newPage());
+    ed.page.on('pageerror', (e) => console.error('page error:', e.message));
+    await ed.goto(env.server.url);
+    await ed.open({ name, mimeType, buffer });
+    await expect.poll(() => ed.page.title()).toContain(name);
+    const page = ed.page;
+    await page.getByRole('checkbox', { name: 'Transformer', exact: true }).uncheck();
+    await page.getByRole('radio', { name: 'Brush' }).click();
+    await ed.setSize(16);
+    await ed.brush([[0.3, 0.4], [0.6, 0.55]]);
+    const mask = await sharp(await ed.download(() => ed.saveMenu('Export mask'), `${name}-mask.png`)).greyscale().raw().toBuffer();
+    await page.getByRole('button', { name: 'Fill', exact: true }).click();
+    await page.getByTestId('panel-vqddm').waitFor({ timeout: 120_000 });
+    await page.getByRole('button', { name: 'Apply VQ-DDM' }).click();
+    await page.getByLabel('Compare results').waitFor({ state: 'detached' });
+    return { ed, page, mask: new Uint8Array(mask) };
+  }
+
+  it('a Display-P3 PNG keeps its profile; unmasked pixels keep their stored P3 values, masked ones are filled', async () => {
+    const input = await sharp(FIXTURE).resize(256, 192).withIccProfile('p3').png().toBuffer();
+    const { ed, page, mask } = await openAndFill('p3.png', 'image/png', input);
+    const saved = await ed.download(() => ed.saveMenu('Save image'), 'p3-filled.png');
+    await expect.poll(() => page.getByText(/Saved p3-filled\.png, its colour profile kept/).count()).toBe(1);
+    const [mi, mo] = await Promise.all([sharp(input).metadata(), sharp(saved).metadata()]);
+    expect(mo.format).toBe('png');
+    expect(mo.icc?.equals(mi.icc!)).toBe(true);
+    const c = compare(await stored(saved), await stored(input), mask);
+    expect(c.masked).toBeGreaterThan(300);
+    expect(c.outside).toBe(0);
+    expect(c.inside).toBeGreaterThan(c.masked / 2);
+  });
+
+  it('an Adobe-RGB-like JPEG with EXIF: as PNG, profile and EXIF kept and unmasked pixels identical; as JPEG, profile and EXIF kept, no colour shift', async () => {
+    const icc = join(ARTIFACTS, 'adobe-like.icc');
+    writeFileSync(icc, adobeRgbLikeProfile());
+    const input = await sharp(FIXTURE).resize(256, 192).withExifMerge({ IFD0: { Make: 'TestCam', Artist: 'Someone' } }).withIccProfile(icc).jpeg({ quality: 95 }).toBuffer();
+    const mi = await sharp(input).metadata();
+    const { ed, page, mask } = await openAndFill('adobe.jpg', 'image/jpeg', input);
+    const si = await stored(input);
+
+    await ed.pickFormat('png');
+    const png = await ed.download(() => ed.saveMenu('Save image'), 'adobe-filled.png');
+    const mp = await sharp(png).metadata();
+    expect(mp.format).toBe('png');
+    expect(mp.icc?.equals(mi.icc!)).toBe(true);
+    expect(mp.exif?.toString('latin1')).toContain('TestCam');
+    const c = compare(await stored(png), si, mask);
+    expect(c.masked).toBeGreaterThan(300);
+    expect(c.outside).toBe(0);
+    expect(c.inside).toBeGreaterThan(c.masked / 2);
+
+    await ed.pickFormat('jpeg');
+    const jpeg = await ed.download(() => ed.saveMenu('Save image'), 'adobe-filled.jpg');
+    const mj = await sharp(jpeg).metadata();
+    expect(mj.format).toBe('jpeg');
+    expect(mj.icc?.equals(mi.icc!)).toBe(true);
+    expect(mj.exif?.toString('latin1')).toContain('Someone');
+    // Lossy, but in the file's own space: far closer to its stored values than the sRGB conversion is.
+    const { data: srgb } = await sharp(input).toColourspace('srgb').removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    const shift = compare({ width: si.width, height: si.height, data: new Uint8Array(srgb) }, si, mask).mad;
+    const noise = compare(await stored(jpeg), si, mask).mad;
+    expect(shift).toBeGreaterThan(2);
+    expect(noise).toBeLessThan(shift / 2);
+    await expect.poll(() => page.getByText(/Saved adobe-filled\.jpg, its colour profile kept/).count()).toBe(1);
+  });
+
+  it('a 16-bit TIFF is offered as PNG and saved at 16 bits, unmasked values identical; as JPEG it asks first', async () => {
+    const { data, info } = await sharp(FIXTURE).resize(256, 192).raw().toBuffer({ resolveWithObject: true });
+    const deep = new Uint16Array(data.length);
+    for (let i = 0; i < data.length; i++) deep[i] = Math.max(0, data[i]! * 257 - (i % 97)); // low bytes 8 bits cannot hold
+    const input = await sharp(Buffer.from(deep.buffer), { raw: { width: info.width, height: info.height, channels: 3 } }).toColourspace('rgb16').tiff({ compression: 'lzw' }).toBuffer();
+    expect((await sharp(input).metadata()).depth).toBe('ushort');
+    const { ed, page, mask } = await openAndFill('deep.tif', 'image/tiff', input);
+
+    // Offered as PNG (the format that holds 16 bits), with no question.
+    const saved = await ed.download(() => ed.saveMenu('Save image'), 'deep-tif-filled.png');
+    await expect.poll(() => page.getByText(/Saved deep-filled\.png \(16 bits per channel, as opened\)/).count()).toBe(1);
+    expect((await sharp(saved).metadata()).depth).toBe('ushort');
+    const c = compare(await stored(saved), await stored(input), mask);
+    expect(c.masked).toBeGreaterThan(300);
+    expect(c.outside).toBe(0);
+    expect(c.inside).toBeGreaterThan(c.masked / 2);
+
+    let downloads = 0;
+    page.on('download', () => downloads++);
+    await ed.pickFormat('jpeg');
+    await ed.saveMenu('Save image');
+    const dialog = page.getByRole('alertdialog', { name: 'Save as JPEG image at 8 bits?' });
+    await dialog.waitFor();
+    expect(await dialog.textContent()).toMatch(/deep\.tif stores 16 bits per channel\. JPEG images hold 8 bits per channel/);
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await new Promise((r) => setTimeout(r, 500));
+    expect(downloads).toBe(0);
+  });
+});
