@@ -5,13 +5,15 @@
  *
  * Stored: the opened file's own bytes (decoded again on restore, exactly as when it was opened), the edit
  * history (mask ops as data; each applied result's `after` pixels, its `before` pixels being rebuilt by
- * replaying the history over the file) and the settings. Applied results are stored once each, under a
- * key of their own, so a stroke rewrites only the small history record.
+ * replaying the history over the file), the settings and the results history (lib/recoveryEntries.ts).
+ * Applied results and history entries are stored once each, under a key of their own, so a stroke
+ * rewrites only the small history record.
  */
 import type { RgbaImage } from '../../electron/shared/contract';
 import type { AppliedPatch, Edit, EditInput } from './edits';
 import { blitRgba, cropRgba } from './images';
 import type { MaskOp } from './maskOps';
+import type { EntryPixels, StoredEntry } from './recoveryEntries';
 
 /**
  * The most the recovery copy holds: the file plus every applied result's pixels. Beyond it the history is
@@ -50,6 +52,8 @@ export interface RecoveryState {
   settings: Record<string, unknown>;
   /** Edits left out because the copy would have grown past the limit. */
   dropped: number;
+  /** The results history, oldest first (copies written before it was kept have none). */
+  entries?: StoredEntry[];
 }
 
 export interface Recovery {
@@ -57,13 +61,18 @@ export interface Recovery {
   state: RecoveryState;
   /** Applied results by key. */
   patches: Map<string, StoredPatch[]>;
+  /** The results history's pixels by key (state.entries). */
+  entryPixels?: Map<string, EntryPixels>;
 }
 
-/** What one autosave writes: the state, the applied results not stored yet, and the keys no longer used. */
+/**
+ * What one autosave writes: the state, the applied results and history entries not stored yet, and the
+ * keys no longer used.
+ */
 export interface RecoveryWrite {
   doc?: RecoveryDoc;
   state: RecoveryState;
-  put: Map<string, StoredPatch[]>;
+  put: Map<string, StoredPatch[] | EntryPixels>;
   remove: string[];
 }
 

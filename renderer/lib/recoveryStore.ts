@@ -1,9 +1,11 @@
 /**
  * Where the recovery copy lives: IndexedDB, in the browser and in Electron's page alike (Electron keeps it
  * in the app's user data folder). Its own database, so the recent files' one keeps its version.
- * Records: 'doc' (the opened file), 'state' (history and settings), and one per applied result.
+ * Records: 'doc' (the opened file), 'state' (history and settings), one per applied result and one per
+ * results history entry.
  */
 import type { Recovery, RecoveryDoc, RecoveryState, RecoveryWrite, StoredPatch } from './recovery';
+import type { EntryPixels } from './recoveryEntries';
 
 const DB = 'vqddm-studio-recovery';
 const STORE = 'records';
@@ -53,13 +55,19 @@ export function indexedDbRecovery(factory: IDBFactory = indexedDB): RecoveryBack
       ]);
       if (!doc || !state) return null;
       const patches = new Map<string, StoredPatch[]>();
+      const entryPixels = new Map<string, EntryPixels>();
       const wanted = new Set([...state.done, ...state.undone].flatMap((e) => (e.kind === 'apply' ? [e.key] : [])));
+      const entries = new Set((state.entries ?? []).map((e) => e.key));
       await Promise.all(
         keys
-          .filter((k): k is string => typeof k === 'string' && wanted.has(k))
-          .map(async (k) => patches.set(k, (await request(store.get(k))) as StoredPatch[])),
+          .filter((k): k is string => typeof k === 'string' && (wanted.has(k) || entries.has(k)))
+          .map(async (k) => {
+            const v = await request(store.get(k));
+            if (wanted.has(k)) patches.set(k, v as StoredPatch[]);
+            else entryPixels.set(k, v as EntryPixels);
+          }),
       );
-      return { doc, state, patches };
+      return { doc, state, patches, entryPixels };
     },
 
     async write(w) {

@@ -11,6 +11,7 @@ import { rasterizeMask } from '../lib/maskRender';
 import { withChangedFlags } from '../lib/savedEdits';
 import { PROJECT_EXT, readProject, writeProject, type ProjectEntry } from '../lib/project';
 import { replayRecovery, type Recovery } from '../lib/recovery';
+import { restoredEntries } from '../lib/recoveryEntries';
 import type { RecoveryBackend } from '../lib/recoveryStore';
 import { entriesMask, entryName, resultEntries, type FillMask } from '../lib/resultEntries';
 import { comparisonSheet, maskToRgba } from '../lib/sheet';
@@ -103,6 +104,7 @@ export class AppState {
       undone: this.history.undone,
       savedId: this.history.savedId,
       settings: $state.snapshot(this.settings.values) as unknown as Record<string, unknown>,
+      entries: this.results.entries,
     }));
   }
 
@@ -143,15 +145,16 @@ export class AppState {
     if (this.info) await this.offerRestore();
   }
 
-  /** A recovery copy with edits in it is left from the last session (reload, crash): offer it back. */
+  /** A recovery copy with edits or results in it is left from the last session (reload, crash): offer it back. */
   async offerRestore(): Promise<void> {
     const rec = await this.autosave.load();
     if (!rec || this.doc.loaded) return;
     const { done, undone, savedAt, savedIndex } = rec.state;
-    if (!done.length && !undone.length) return;
+    const results = rec.state.entries?.length ?? 0;
+    if (!done.length && !undone.length && !results) return;
     const applied = done.filter((e) => e.kind === 'apply').length;
     const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
-    const what = `${plural(done.length, 'edit')}${applied ? ` (${plural(applied, 'applied result')})` : ''}${undone.length ? ` and ${undone.length} to redo` : ''}`;
+    const what = `${plural(done.length, 'edit')}${applied ? ` (${plural(applied, 'applied result')})` : ''}${undone.length ? ` and ${undone.length} to redo` : ''}${results ? `, ${plural(results, 'result')} in the results history` : ''}`;
     const saved = savedIndex === done.length ? 'They were saved to a file.' : 'The last changes were not saved to a file.';
     const a = await this.ask('Restore your work?', `${rec.doc.name}: ${what}, kept at ${time(savedAt)}. ${saved}`, RESTORE_CHOICES);
     if (a === 'restore') await this.restore(rec);
@@ -160,10 +163,11 @@ export class AppState {
   }
 
   /**
-   * Reopens the recovery copy's file and replays its history over it; a project file (`entries`: its
-   * results history) is reopened the same way, but is not in the recovery storage yet.
+   * Reopens the recovery copy's file and replays its history over it, its results history with it; a
+   * project file (`project`: its results history) is reopened the same way, but is not in the recovery
+   * storage yet.
    */
-  async restore(rec: Recovery, entries?: ProjectEntry[]): Promise<void> {
+  async restore(rec: Recovery, project?: ProjectEntry[]): Promise<void> {
     await this.run(`Restoring ${rec.doc.name}…`, async () => {
       const decoded = await this.decode(rec.doc.bytes);
       const { image, canvas } = decoded;
@@ -173,11 +177,12 @@ export class AppState {
       this.doc.load(rec.doc.name, rec.doc.path, image, rec.doc.bytes, applied, applied ? undefined : canvas);
       this.afterLoad(image, rec.doc.bytes, decoded);
       this.history.restore(history.done, history.undone, rec.state.savedIndex);
-      if (entries) this.results.restore(entries);
+      const entries = project ?? restoredEntries(rec.state.entries ?? [], rec.entryPixels ?? new Map());
+      if (entries.length) this.results.restore(entries);
       const { packDir: _, ...settings } = rec.state.settings;
       this.settings.update(settings);
-      this.autosave.begin(rec.doc, entries ? undefined : rec);
-      const what = `${entries ? 'Opened the project of' : 'Restored'} ${rec.doc.name}`;
+      this.autosave.begin(rec.doc, project ? undefined : rec);
+      const what = `${project ? 'Opened the project of' : 'Restored'} ${rec.doc.name}`;
       this.notice = history.complete ? what : `${what}; part of its history could not be read back`;
     });
   }

@@ -1,6 +1,8 @@
-import { planRecovery, RECOVERY_LIMIT_BYTES, type Recovery, type RecoveryDoc } from '../lib/recovery';
+import { planRecovery, RECOVERY_LIMIT_BYTES, type Recovery, type RecoveryDoc, type StoredPatch } from '../lib/recovery';
 import type { RecoveryBackend } from '../lib/recoveryStore';
 import type { Edit } from '../lib/edits';
+import type { ProjectEntry } from '../lib/project';
+import { planEntries, type EntryPixels } from '../lib/recoveryEntries';
 
 /** off: no document or no storage; idle: nothing to keep (no edits); pending: a change waits; saved; failed. */
 export type AutosaveStatus = 'off' | 'idle' | 'pending' | 'saved' | 'failed';
@@ -10,6 +12,8 @@ export interface AutosaveSnapshot {
   undone: readonly Edit[];
   savedId: number;
   settings: Record<string, unknown>;
+  /** The results history, oldest first. */
+  entries: readonly ProjectEntry[];
 }
 
 const MB = 1024 * 1024;
@@ -25,7 +29,7 @@ export class Autosave {
   problem = $state<string | null>(null);
 
   private doc: RecoveryDoc | null = null;
-  /** The current document's file is in storage; with it, these applied results. */
+  /** The current document's file is in storage; with it, these applied results and history entries. */
   private docWritten = false;
   private stored = new Set<string>();
   private timer: ReturnType<typeof setTimeout> | null = null;
@@ -65,7 +69,7 @@ export class Autosave {
   begin(doc: RecoveryDoc, restored?: Recovery): void {
     this.doc = doc;
     this.docWritten = !!restored;
-    this.stored = new Set(restored ? restored.patches.keys() : []);
+    this.stored = new Set(restored ? [...restored.patches.keys(), ...(restored.entryPixels?.keys() ?? [])] : []);
     this.problem = null;
     this.reported = false;
     this.status = this.backend ? 'idle' : 'off';
@@ -112,7 +116,7 @@ export class Autosave {
     const backend = this.backend, doc = this.doc;
     if (!backend || !doc || this.timer) return;
     const snap = this.snapshot();
-    if (!snap.done.length && !snap.undone.length) {
+    if (!snap.done.length && !snap.undone.length && !snap.entries.length) {
       // Nothing that the file itself does not hold: no copy (and none of an earlier document).
       await backend.clear();
       this.docWritten = false;
@@ -129,16 +133,23 @@ export class Autosave {
       this.report(`${doc.name} is over ${Math.round(this.limit / MB)} MB, too large for a recovery copy: save your work to keep it.`);
       return;
     }
+    // The results history in what is left, newest entries first.
+    const entries = planEntries(snap.entries, this.limit - plan.bytes);
+    const records = new Map<string, StoredPatch[] | EntryPixels>([...plan.patches, ...entries.pixels]);
     const have = this.docWritten ? this.stored : new Set<string>();
-    const put = new Map([...plan.patches].filter(([k]) => !have.has(k)));
-    const remove = [...have].filter((k) => !plan.patches.has(k));
-    await backend.write({ doc: this.docWritten ? undefined : doc, state: plan.state, put, remove });
+    const put = new Map([...records].filter(([k]) => !have.has(k)));
+    const remove = [...have].filter((k) => !records.has(k));
+    await backend.write({ doc: this.docWritten ? undefined : doc, state: { ...plan.state, entries: entries.stored }, put, remove });
     if (this.doc !== doc) return;
     this.docWritten = true;
-    this.stored = new Set(plan.patches.keys());
+    this.stored = new Set(records.keys());
+    const limit = `The recovery copy is limited to ${Math.round(this.limit / MB)} MB`;
     if (plan.state.dropped > 0) {
       const n = plan.state.dropped;
-      this.report(`The recovery copy is limited to ${Math.round(this.limit / MB)} MB: it leaves out the last ${n === 1 ? 'edit' : `${n} edits`}. Save your work to keep ${n === 1 ? 'it' : 'them'}.`);
+      this.report(`${limit}: it leaves out the last ${n === 1 ? 'edit' : `${n} edits`}. Save your work to keep ${n === 1 ? 'it' : 'them'}.`);
+    } else if (entries.leftOut || entries.thinned) {
+      const parts = [entries.thinned && `keeps only the thumbnail and settings of ${entries.thinned} older result${entries.thinned === 1 ? '' : 's'}`, entries.leftOut && `leaves out the ${entries.leftOut} oldest`].filter(Boolean);
+      this.report(`${limit}: of the results history it ${parts.join(' and ')}. Save a project (Save…, Save project) to keep them all.`);
     }
     if (!this.timer) this.status = 'saved';
   }

@@ -666,7 +666,7 @@ describe.skipIf(skipWithoutChromium())('editor journeys (Chromium, serve mode)',
     await page.getByTestId('pack-info').waitFor();
     const prompt = page.getByRole('alertdialog', { name: 'Restore your work?' });
     await prompt.waitFor({ timeout: 10_000 });
-    await expect.poll(() => prompt.textContent()).toMatch(/photo\.jpg: 3 edits \(1 applied result\), kept at .*not saved to a file/);
+    await expect.poll(() => prompt.textContent()).toMatch(/photo\.jpg: 3 edits \(1 applied result\), 2 results in the results history, kept at .*not saved to a file/);
     await ed.shot('15-restore-prompt');
     await prompt.getByRole('button', { name: 'Restore' }).click();
     await expect.poll(() => page.title()).toMatch(/^● photo\.jpg/);

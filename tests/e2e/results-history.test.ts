@@ -153,4 +153,51 @@ describe.skipIf(skipWithoutChromium())('results history (Chromium, serve mode)',
     expect(await strip.count()).toBe(0);
     await context.close();
   });
+
+  it('keeps the results history in the recovery copy: restored after a reload with the prompt, its pixels exact', async () => {
+    const context = await env.newContext();
+    const ed = new EditorPage(await context.newPage());
+    const { page } = ed;
+    page.on('pageerror', (e) => console.error('page error:', e.message));
+    await ed.goto(env.server.url);
+    await ed.open(FIXTURE);
+    await expect.poll(() => page.title()).toContain('photo.jpg');
+    const baseline = await savePng(ed, 'history-reload-baseline.png');
+    await ed.setSize(30);
+    await ed.brush([[0.3, 0.3], [0.5, 0.55]]);
+    const strip = page.getByRole('region', { name: 'Results history' });
+    const options = strip.getByRole('option');
+    const compare = page.getByLabel('Compare results');
+    for (const name of ['Fill', 'Fill again (new seed)']) {
+      await page.getByRole('button', { name, exact: true }).click();
+      await compare.waitFor({ state: 'detached' });
+      await page.getByTestId('panel-transformer').waitFor({ timeout: 150_000 });
+    }
+    await page.getByRole('button', { name: 'Close compare' }).click();
+    await expect.poll(() => options.count()).toBe(4);
+    const labels = await options.evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')));
+    // an older entry re-applied: the photo it gives, then undone
+    const first = strip.getByRole('option', { name: labels[0]!, exact: true });
+    await first.click();
+    await page.keyboard.press('Enter');
+    const applied = await savePng(ed, 'history-reload-applied.png');
+    expect(Buffer.compare(applied.data, baseline.data)).not.toBe(0);
+    await page.keyboard.press('Control+z');
+    await expect.poll(() => page.locator('.app').getAttribute('data-autosave'), { timeout: 10_000 }).toBe('saved');
+
+    await page.reload();
+    await page.getByTestId('pack-info').waitFor();
+    const prompt = page.getByRole('alertdialog', { name: 'Restore your work?' });
+    await expect.poll(() => prompt.textContent(), { timeout: 10_000 }).toMatch(/photo\.jpg: 1 edit and 1 to redo, 4 results in the results history, kept at/);
+    await ed.shot('history-03-restore-prompt');
+    await prompt.getByRole('button', { name: 'Restore' }).click();
+    await expect.poll(() => page.title()).toMatch(/photo\.jpg/);
+    // every entry back, in order, with its seed; the older one re-applied gives the same pixels
+    await expect.poll(() => options.evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')))).toEqual(labels);
+    await strip.getByRole('option', { name: labels[0]!, exact: true }).click();
+    await page.keyboard.press('Enter');
+    expect(Buffer.compare((await savePng(ed, 'history-reload-reapplied.png')).data, applied.data)).toBe(0);
+    await ed.shot('history-04-restored');
+    await context.close();
+  });
 });

@@ -4,7 +4,11 @@ import type { Edit } from '../../renderer/lib/edits';
 import { blitRgba, cropRgba } from '../../renderer/lib/images';
 import { planRecovery, replayRecovery, type Recovery, type RecoveryWrite } from '../../renderer/lib/recovery';
 import type { RecoveryBackend } from '../../renderer/lib/recoveryStore';
+import type { ProjectEntry } from '../../renderer/lib/project';
+import { restoredEntries } from '../../renderer/lib/recoveryEntries';
 import { Autosave, type AutosaveSnapshot } from '../../renderer/state/autosave.svelte';
+import { ResultHistory } from '../../renderer/state/results.svelte';
+import { DEFAULT_SETTINGS } from '../../electron/shared/contract';
 import { EditHistory } from '../../renderer/state/history.svelte';
 
 const image = (w: number, h: number, v = 10): RgbaImage => ({ width: w, height: h, data: new Uint8Array(w * h * 4).fill(v) });
@@ -40,7 +44,8 @@ class MemoryBackend implements RecoveryBackend {
     const state = this.records.get('state') as Recovery['state'] | undefined;
     if (!doc || !state) return null;
     const patches = new Map([...this.records].filter(([k]) => k.startsWith('patch:')) as [string, never][]);
-    return { doc, state, patches };
+    const entryPixels = new Map([...this.records].filter(([k]) => k.startsWith('entry:')) as [string, never][]);
+    return { doc, state, patches, entryPixels };
   }
   async write(w: RecoveryWrite): Promise<void> {
     this.writes.push(w);
@@ -111,13 +116,13 @@ describe('recovery copy (autosave)', () => {
   it('writes a moment after changes, the file once, each applied result once, and drops the copy without edits', async () => {
     const { h } = session();
     const backend = new MemoryBackend();
-    let snap: AutosaveSnapshot = { done: [], undone: [], savedId: 0, settings: {} };
+    let snap: AutosaveSnapshot = { done: [], undone: [], savedId: 0, settings: {}, entries: [] };
     const auto = new Autosave(backend, () => snap, 5);
     auto.begin({ name: 'a.jpg', bytes: new Uint8Array(100), openedAt: 1 });
     await auto.flush();
     expect(backend.writes).toHaveLength(0);
     expect(auto.status).toBe('idle');
-    snap = { done: h.done, undone: h.undone, savedId: h.savedId, settings: { steps: 7 } };
+    snap = { done: h.done, undone: h.undone, savedId: h.savedId, settings: { steps: 7 }, entries: [] };
     auto.schedule();
     expect(auto.status).toBe('pending');
     await new Promise((r) => setTimeout(r, 30));
@@ -143,10 +148,10 @@ describe('recovery copy (autosave)', () => {
     expect(backend.writes[backend.writes.length - 1]!.doc).toBeUndefined();
     expect(backend.writes[backend.writes.length - 1]!.put.size).toBe(0);
     // everything undone: no copy
-    snap = { done: [], undone: more, savedId: 0, settings: {} };
+    snap = { done: [], undone: more, savedId: 0, settings: {}, entries: [] };
     await again.flush();
     expect(backend.records.size).toBeGreaterThan(0);
-    snap = { done: [], undone: [], savedId: 0, settings: {} };
+    snap = { done: [], undone: [], savedId: 0, settings: {}, entries: [] };
     await again.flush();
     expect(backend.records.size).toBe(0);
   });
@@ -154,7 +159,7 @@ describe('recovery copy (autosave)', () => {
   it('says once when the copy cannot hold everything', async () => {
     const { h } = session();
     const backend = new MemoryBackend();
-    const snap: AutosaveSnapshot = { done: h.done, undone: h.undone, savedId: h.savedId, settings: {} };
+    const snap: AutosaveSnapshot = { done: h.done, undone: h.undone, savedId: h.savedId, settings: {}, entries: [] };
     const auto = new Autosave(backend, () => snap, 5, 1000 + 384);
     auto.begin({ name: 'a.jpg', bytes: new Uint8Array(1000), openedAt: 1 });
     await auto.flush();
@@ -164,5 +169,58 @@ describe('recovery copy (autosave)', () => {
     await big.flush();
     expect(big.problem).toMatch(/huge\.tif is over 0 MB, too large for a recovery copy/);
     expect(backend.records.size).toBe(0);
+  });
+
+  it("keeps the results history: each entry's pixels once, newest first within the limit, then restored", async () => {
+    const { h } = session();
+    const results = new ResultHistory();
+    /** A fill's entry: a patch of `side` x `side` pixels (RGBA and mask) and a 2x2 thumbnail. */
+    const entry = (seed: number, side = 8): Omit<ProjectEntry, 'fill'> => ({
+      sample: 0,
+      samples: 1,
+      result: { method: 'vqddm', timings: { encode: 1, sample: 2, decode: 3, composite: 4, detail: 0, anchor: 0, texture: 0, total: 10, modelRun: 0 }, modelCalls: 4, grids: [16], stages: ['coarse'], provider: 'cpu', settings: { ...DEFAULT_SETTINGS, seed } },
+      madeAt: seed,
+      patches: [{ x: 1, y: 2, image: { width: side, height: side, data: new Uint8Array(side * side * 4).fill(seed) }, mask: new Uint8Array(side * side).fill(255) }],
+      thumb: { width: 2, height: 2, data: new Uint8Array(16).fill(seed) },
+    });
+    results.add('fill-1', [entry(1)]);
+    results.add('fill-2', [entry(2), entry(3)]);
+    const backend = new MemoryBackend();
+    let snap: AutosaveSnapshot = { done: h.done, undone: h.undone, savedId: h.savedId, settings: {}, entries: results.entries };
+    const auto = new Autosave(backend, () => snap, 5);
+    auto.begin({ name: 'a.jpg', bytes: new Uint8Array(100), openedAt: 1 });
+    await auto.flush();
+    expect([...backend.writes[0]!.put.keys()].filter((k) => k.startsWith('entry:'))).toHaveLength(3);
+    // Dismissing one: its record goes, nothing is written again
+    results.dismiss([results.entries[0]!.id]);
+    snap = { ...snap, entries: results.entries };
+    await auto.flush();
+    const last = backend.writes[backend.writes.length - 1]!;
+    expect(last.put.size).toBe(0);
+    expect(last.remove.filter((k) => k.startsWith('entry:'))).toHaveLength(1);
+    // Read back (as after a reload): the entries, their pixels and settings, oldest first
+    const rec = (await backend.load())!;
+    const back = restoredEntries(rec.state.entries!, rec.entryPixels!);
+    expect(back.map((e) => [e.fill, e.result.settings.seed, e.madeAt])).toEqual([[2, 2, 2], [2, 3, 3]]);
+    expect(back[1]!.patches![0]!.image.data).toEqual(new Uint8Array(8 * 8 * 4).fill(3));
+    expect(back[1]!.patches![0]!.mask[0]).toBe(255);
+    expect(back[1]!.thumb.data[0]).toBe(3);
+    // restored into a history: nothing is stored again
+    const again = new ResultHistory();
+    again.restore(back);
+    const auto2 = new Autosave(backend, () => ({ ...snap, entries: again.entries }), 5);
+    auto2.begin(rec.doc, rec);
+    await auto2.flush();
+    expect(backend.writes[backend.writes.length - 1]!.put.size).toBe(0);
+    // A small limit: the newest whole, an older one as its thumbnail and settings, said once
+    const tight = new MemoryBackend();
+    const small = new Autosave(tight, () => ({ ...snap, done: [], undone: [], entries: [entry(4, 16), entry(5, 16)].map((e, i) => ({ ...e, fill: i + 1 })) }), 5, 100 + 16 * 16 * 5 + 400 + 300);
+    small.begin({ name: 'b.jpg', bytes: new Uint8Array(100), openedAt: 1 });
+    await small.flush();
+    const kept = (await tight.load())!;
+    expect(restoredEntries(kept.state.entries!, kept.entryPixels!).map((e) => [e.result.settings.seed, e.patches !== null])).toEqual([[4, false], [5, true]]);
+    expect(small.problem).toMatch(/of the results history it keeps only the thumbnail and settings of 1 older result\. Save a project/);
+    // A copy with results but no edits is kept (and offered back)
+    expect(tight.records.has('state')).toBe(true);
   });
 });
