@@ -128,8 +128,9 @@ describe.skipIf(skipWithoutChromium())('Save keeps the colour profile and depth 
     const { data, info } = await sharp(FIXTURE).resize(256, 192).raw().toBuffer({ resolveWithObject: true });
     const deep = new Uint16Array(data.length);
     for (let i = 0; i < data.length; i++) deep[i] = Math.max(0, data[i]! * 257 - (i % 97)); // low bytes 8 bits cannot hold
-    const input = await sharp(Buffer.from(deep.buffer), { raw: { width: info.width, height: info.height, channels: 3 } }).toColourspace('rgb16').tiff({ compression: 'lzw' }).toBuffer();
+    const input = await sharp(deep, { raw: { width: info.width, height: info.height, channels: 3 } }).toColourspace('rgb16').tiff({ compression: 'lzw' }).toBuffer();
     expect((await sharp(input).metadata()).depth).toBe('ushort');
+    expect(Array.from((await stored(input)).data.subarray(0, 3000)).filter((v) => v % 257 !== 0).length).toBeGreaterThan(2000);
     const { ed, page, mask } = await openAndFill('deep.tif', 'image/tiff', input);
 
     // Offered as PNG (the format that holds 16 bits), with no question.

@@ -275,7 +275,11 @@ describe('vqddm batch: output files', () => {
     const eight = await pixelsOf(PHOTO);
     const deep = new Uint16Array(W * H * 3);
     for (let i = 0; i < W * H; i++) for (let c = 0; c < 3; c++) deep[i * 3 + c] = eight.data[i * 4 + c] * 257 - (i % 97);
-    await sharp(Buffer.from(deep.buffer), { raw: { width: W, height: H, channels: 3 } }).toColourspace('rgb16').png().toFile(join(images, 'd.png'));
+    await sharp(deep, { raw: { width: W, height: H, channels: 3 } }).toColourspace('rgb16').png().toFile(join(images, 'd.png'));
+    // The fixture holds exactly those values (a Buffer of the same bytes is read as 8-bit data: another image).
+    const fixture = (await pixelsOf(join(images, 'd.png'))).data;
+    expect(fixture).toBeInstanceOf(Uint16Array);
+    expect(fixture.filter((v, i) => i % 4 !== 3 && v !== deep[(i >> 2) * 3 + (i % 4)]).length).toBe(0);
     await sharp(PHOTO).webp({ lossless: true }).toFile(join(images, 'w.webp'));
     for (const s of ['j', 'p', 'd', 'w']) copyFileSync(join(tmp.dir, 'mask.png'), join(masks, `${s}.png`));
     const out = folder('out');

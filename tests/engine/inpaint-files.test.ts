@@ -113,7 +113,7 @@ describe('vqddm inpaint keeps the file what it was', () => {
     const { data } = await sharp(PHOTO).raw().toBuffer({ resolveWithObject: true });
     const deep = new Uint16Array(data.length);
     for (let i = 0; i < data.length; i++) deep[i] = data[i]! * 257 - (i % 97); // low bytes 8 bits cannot hold
-    await sharp(Buffer.from(deep.buffer), { raw: { width: W, height: H, channels: 3 } }).toColourspace('rgb16').withIccProfile('p3').png().toFile(input);
+    await sharp(deep, { raw: { width: W, height: H, channels: 3 } }).toColourspace('rgb16').withIccProfile('p3').png().toFile(input);
     expect((await sharp(input).metadata()).depth).toBe('ushort');
     inpaint(input, out);
     const mo = await sharp(out).metadata();
