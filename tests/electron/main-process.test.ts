@@ -4,7 +4,7 @@
  * checks, everywhere, the window's web preferences, navigation and permission blocking, the IPC
  * handlers (and that they refuse other senders), and a fill through main -> engine process -> events.
  */
-import { copyFileSync, cpSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import Module, { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -238,5 +238,39 @@ describe('Electron main process (stand-in electron module)', () => {
     const other = join(dir, 'other.jpg');
     expect(await rec.handlers['files:save']!(trusted, { ...request, path: other })).toMatchObject({ ok: true, value: null });
     expect(readdirSync(dir)).toEqual(['photo.jpg']);
+  });
+
+  it('the Open dialog lists .vqddm project files beside the photos, and hands one to the page whole, as the browser does', async () => {
+    // The page's own project code, loaded by path: it is typed for the web side's config, not this one.
+    const { writeProject, readProject } = (await import(join(ROOT, 'renderer', 'lib', 'project.ts'))) as {
+      writeProject(p: { name: string; bytes: Uint8Array; done: unknown[]; undone: unknown[]; savedId: number; settings: Record<string, unknown>; entries: unknown[] }): Uint8Array;
+      readProject(b: Uint8Array): { recovery: { doc: { name: string; bytes: Uint8Array }; state: { done: unknown[]; settings: unknown } } };
+    };
+    const { isZip } = (await import(join(ROOT, 'renderer', 'lib', 'zip.ts'))) as { isZip(b: Uint8Array): boolean };
+    const dir = mkdtempSync(join(tmpdir(), 'vqddm-project-'));
+    const path = join(dir, 'session.vqddm');
+    const stroke = { kind: 'stroke' as const, erase: false, size: 20, hardness: 1, points: [10, 10, 60, 40] };
+    writeFileSync(path, writeProject({ name: 'photo.jpg', bytes: new Uint8Array(readFileSync(FIXTURE)), done: [{ id: 1, kind: 'mask', op: stroke }], undone: [], savedId: 0, settings: { steps: 7 }, entries: [] }));
+    const fake = require(fakePath) as { dialog: { showOpenDialog: (...a: unknown[]) => Promise<unknown> } };
+    let options: { filters: { name: string; extensions: string[] }[] } | undefined;
+    fake.dialog.showOpenDialog = async (...a) => {
+      options = a.at(-1) as typeof options;
+      return { canceled: false, filePaths: [path] };
+    };
+    const opened = await rec.handlers['files:openImage']!(trusted);
+    // photos and projects together first (the dialog's default filter), then each alone
+    expect(options!.filters.map((f) => f.name)).toEqual(['Images and projects', 'Images', 'VQ-DDM Studio projects']);
+    expect(options!.filters[0]!.extensions).toEqual(expect.arrayContaining(['jpg', 'png', 'tif', 'vqddm']));
+    expect(options!.filters[2]!.extensions).toEqual(['vqddm']);
+    // The page's openFile tells a project from a photo by its bytes (lib/zip.ts isZip), whatever the host:
+    // what main hands over reads back as the project written.
+    expect(opened).toMatchObject({ ok: true, value: { name: 'session.vqddm', path } });
+    const file = opened.value as { bytes: Uint8Array };
+    expect(isZip(file.bytes)).toBe(true);
+    const { recovery } = readProject(file.bytes);
+    expect([recovery.doc.name, recovery.state.done, recovery.state.settings]).toEqual(['photo.jpg', [{ kind: 'mask', op: stroke }], { steps: 7 }]);
+    expect(Buffer.from(recovery.doc.bytes).equals(readFileSync(FIXTURE))).toBe(true);
+    // and it joins the recent list, reopened the same way
+    expect(await rec.handlers['files:openRecent']!(trusted, path)).toMatchObject({ ok: true, value: { name: 'session.vqddm' } });
   });
 });

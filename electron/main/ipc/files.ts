@@ -14,6 +14,10 @@ import type { RecentFiles } from '../recent.js';
 import { handle } from './result.js';
 
 const IMAGE_FILTER = { name: 'Images', extensions: ['png', 'jpg', 'jpeg', 'webp', 'tif', 'tiff', 'gif', 'avif'] };
+/** Project files (renderer/lib/project.ts PROJECT_EXT): the page tells them from photos by their bytes. */
+const PROJECT_FILTER = { name: 'VQ-DDM Studio projects', extensions: ['vqddm'] };
+/** Open lists photos and projects together first (the dialog's default), then each kind alone. */
+const OPEN_FILTERS = [{ name: 'Images and projects', extensions: [...IMAGE_FILTER.extensions, ...PROJECT_FILTER.extensions] }, IMAGE_FILTER, PROJECT_FILTER];
 
 /**
  * `allowPack`: tells the engine process a pack folder came from the dialog (it loads no other, besides the
@@ -53,7 +57,7 @@ export function registerFilesIpc(recent: RecentFiles, rendererUrl: string, windo
 
   handle(HOST_CHANNELS.openImage, rendererUrl, async (): Promise<OpenedFile | null> => {
     const w = window();
-    const opts = { properties: ['openFile' as const], filters: [IMAGE_FILTER] };
+    const opts = { properties: ['openFile' as const], filters: OPEN_FILTERS };
     const r = w ? await dialog.showOpenDialog(w, opts) : await dialog.showOpenDialog(opts);
     return r.canceled || !r.filePaths[0] ? null : read(r.filePaths[0]);
   });
