@@ -69,7 +69,7 @@ export class AppState {
   readonly jobs = new JobTracker();
   readonly view = new ViewState();
   readonly doc = new DocumentState();
-  readonly tools = new ToolState();
+  readonly tools: ToolState;
   readonly compare = new CompareState();
   /** Fills asked for while one runs, started in turn. */
   readonly queue = new FillQueue();
@@ -98,6 +98,7 @@ export class AppState {
   constructor(api: Api, store: KeyValueStore | null, recovery: RecoveryBackend | null = null) {
     this.api = api;
     this.settings = new SettingsState(store);
+    this.tools = new ToolState(this.settings);
     this.rates = new RateBook(store);
     this.autosave = new Autosave(recovery, () => ({
       done: this.history.done,
@@ -375,8 +376,13 @@ export class AppState {
     if (e?.kind === 'apply') this.doc.writePatches(e.patches, 'after');
   }
 
-  /** True from a Fill click until its job is queued: a second click meanwhile must not start another fill. */
+  /**
+   * True from a fill's start until the engine has its job: a Fill meanwhile (a double click, or pressed as
+   * a waiting fill is sent) waits in the queue, or is named a duplicate, like any Fill while one runs.
+   */
   starting = $state(false);
+  /** The running (or last started) fill's number, as the queue numbers its own (Fill 3). */
+  runningFill = $state<number | null>(null);
   /** Fills started from this page; job ids are this page's own (the engine scopes them to it). */
   private fillCount = 0;
   /** The running fill's mask (the window sent), for its results' history entries. */
@@ -396,7 +402,7 @@ export class AppState {
    */
   async fill(newSeed = false): Promise<void> {
     const image = this.doc.image;
-    if (!image || this.starting) return;
+    if (!image) return;
     const key = newSeed ? null : `${this.history.currentId} ${JSON.stringify({ ...$state.snapshot(this.settings.values), seed: 0 })}`;
     if (this.filling && key !== null && (key === this.runningKey || this.queue.has(key))) {
       this.notice = 'This fill is already running or waiting: change the mask or a setting to queue another.';
@@ -441,6 +447,7 @@ export class AppState {
     for (const m of settings.methods) rates[m] = this.info ? this.rates.get(rateKey(this.info.packName, m, settings, work)) : undefined;
     this.jobs.begin(jobId, settings.methods, { work, steps: settings.steps, rates });
     this.runningKey = f.key;
+    this.runningFill = f.n;
     // Kept until the job ends: each result's entries in the history keep the mask under their patches.
     this.fillMask = { jobId, mask: request.mask, x: request.frame?.x ?? 0, y: request.frame?.y ?? 0 };
     this.starting = true;

@@ -18,6 +18,8 @@ export interface PersistedSettings extends FillSettings {
   showCells: boolean;
   saveFormat: ImageFormat;
   quality: number;
+  /** Brush Size counts screen pixels (ToolState.screenSized), not photo pixels. */
+  brushScreenSized: boolean;
 }
 
 export const SETTINGS_KEY = 'vqddm-studio.settings.v1';
@@ -32,6 +34,7 @@ export const DEFAULTS: PersistedSettings = {
   showCells: false,
   saveFormat: 'png',
   quality: 90,
+  brushScreenSized: false,
 };
 
 const clamp = (v: unknown, lo: number, hi: number, dflt: number, int = false): number => {
@@ -60,6 +63,7 @@ export function sanitize(raw: unknown): PersistedSettings {
     showCells: flag(r.showCells, DEFAULTS.showCells),
     saveFormat: fmt === 'png' || fmt === 'jpeg' || fmt === 'webp' ? fmt : DEFAULTS.saveFormat,
     quality: clamp(r.quality, 1, 100, DEFAULTS.quality, true),
+    brushScreenSized: flag(r.brushScreenSized, DEFAULTS.brushScreenSized),
   };
 }
 

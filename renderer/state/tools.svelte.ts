@@ -9,6 +9,12 @@ export function maxBrushSize(width: number, height: number): number {
   return Math.max(400, Math.round(Math.min(width, height) / 4));
 }
 
+/** Where the brush's screen-size choice is kept (SettingsState: stored with the editor's preferences). */
+export interface BrushPreference {
+  readonly values: { brushScreenSized: boolean };
+  update(patch: { brushScreenSized: boolean }): void;
+}
+
 /** The mask tool in hand and its settings. */
 export class ToolState {
   tool = $state<Tool>('brush');
@@ -21,8 +27,17 @@ export class ToolState {
 
   /** Largest size allowed now (maxBrushSize of the open photo). */
   maxSize = $state(400);
+  private readonly pref: BrushPreference;
+  constructor(pref: BrushPreference) {
+    this.pref = pref;
+  }
   /** `size` counts screen pixels: the brush covers as much of the screen at any zoom. */
-  screenSized = $state(false);
+  get screenSized(): boolean {
+    return this.pref.values.brushScreenSized;
+  }
+  set screenSized(on: boolean) {
+    this.pref.update({ brushScreenSized: on });
+  }
 
   /** The brush diameter in photo pixels at `zoom` (screen pixels per photo pixel). */
   diameter(zoom: number): number {

@@ -48,4 +48,35 @@ describe.skipIf(skipWithoutChromium())('brush size on screen (Chromium, serve mo
     expect(atActual).toBeLessThanOrEqual(42);
     await context.close();
   });
+
+  it('remembers the screen-size choice across reloads, with the other stored preferences', async () => {
+    const context = await env.newContext();
+    const ed = new EditorPage(await context.newPage());
+    const { page } = ed;
+    await ed.goto(env.server.url);
+    const box = page.getByLabel('Brush size in screen pixels');
+    expect(await box.isChecked()).toBe(false);
+    await box.check();
+    await page.reload();
+    await page.getByTestId('pack-info').waitFor();
+    expect(await box.isChecked()).toBe(true);
+    // and it still counts screen pixels: 40 at 400 % paints 10 photo pixels
+    await ed.open(FIXTURE);
+    await expect.poll(() => page.title()).toMatch(/^photo\.jpg/);
+    await page.getByLabel('Hardness').fill('1');
+    await ed.setSize(40);
+    await ed.brush([[0.2, 0.5], [0.8, 0.5]]);
+    const png = await ed.download(() => ed.saveMenu('Export mask'), 'brush-screen-reloaded.png');
+    const { data, info } = await sharp(png).greyscale().raw().toBuffer({ resolveWithObject: true });
+    let rows = 0;
+    for (let y = 0; y < info.height; y++) if (data[y * info.width + Math.round(info.width / 2)]! >= 128) rows++;
+    expect(rows).toBeGreaterThanOrEqual(9);
+    expect(rows).toBeLessThanOrEqual(11);
+    // unticked, it stays unticked after the next reload
+    await box.uncheck();
+    await page.reload();
+    await page.getByTestId('pack-info').waitFor();
+    expect(await box.isChecked()).toBe(false);
+    await context.close();
+  });
 });

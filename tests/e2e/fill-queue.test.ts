@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import { decodeFrame } from '../../electron/shared/wire.js';
+import { SERVE_WS_PATH } from '../../electron/shared/serveProtocol.js';
 import type { RpcMessage } from '../../electron/shared/rpc.js';
 import type { FillRequest } from '../../electron/shared/contract.js';
 import { EditorPage } from './editorPage.js';
@@ -78,6 +79,85 @@ describe.skipIf(skipWithoutChromium())('fill queue (Chromium, serve mode)', () =
     expect(calls[1]!.at).toBeGreaterThan(ended.get('fill-1')!); // one after the other
     expect(calls[1]!.masked).toBeGreaterThan(calls[0]!.masked); // its own mask: all three strokes
     await expect.poll(() => page.getByRole('listbox', { name: /results/i }).getByRole('option').count()).toBe(34); // 2 x 16 + 2 x 1
+    await context.close();
+  });
+
+  it('takes a Fill pressed while a waiting fill is being sent, and names every Cancel alike', async () => {
+    const context = await env.newContext();
+    const page = await context.newPage();
+    page.on('pageerror', (e) => console.error('page error:', e.message));
+    // Between the page and serve: fill-1's events (so it runs until let through) and the engine's answer
+    // to fill-2's call are held back until the test lets them through, so fill-2 is being sent (the page
+    // waits for that answer) while the test presses Fill.
+    const held: { release: () => void; what: string; end: boolean }[] = [];
+    const hold = new Set(['fill-1 event', 'fill-2 answer']);
+    const sentCalls: string[] = [];
+    const callJob = new Map<number, string>();
+    await page.routeWebSocket((url) => url.pathname === SERVE_WS_PATH, (ws) => {
+      const server = ws.connectToServer();
+      ws.onMessage((m) => {
+        if (typeof m !== 'string') {
+          const msg = decodeFrame<RpcMessage>(new Uint8Array(m));
+          if (msg.t === 'call' && msg.op === 'fill') {
+            callJob.set(msg.id, msg.args[1] as string);
+            sentCalls.push(msg.args[1] as string);
+          }
+        }
+        server.send(m);
+      });
+      server.onMessage((m) => {
+        let what = '';
+        let end = false;
+        if (typeof m !== 'string') {
+          const msg = decodeFrame<RpcMessage>(new Uint8Array(m));
+          if (msg.t === 'event') {
+            what = `${msg.event.jobId} event`;
+            end = msg.event.method === null && ['finished', 'canceled', 'error'].includes(msg.event.stage);
+          }
+          if (msg.t === 'result') what = `${callJob.get(msg.id) ?? ''} answer`;
+        }
+        if (hold.has(what)) held.push({ what, end, release: () => ws.send(m) });
+        else ws.send(m);
+      });
+    });
+    const let_through = (what: string) => {
+      hold.delete(what);
+      for (const h of held.filter((x) => x.what === what)) h.release();
+    };
+    const ed = new EditorPage(page);
+    await ed.goto(env.server.url);
+    await ed.open(FIXTURE);
+    await expect.poll(() => page.title()).toMatch(/^photo\.jpg/);
+    const fill = page.getByRole('button', { name: 'Fill', exact: true });
+    const waiting = page.getByRole('list', { name: /Waiting/ }).getByRole('listitem');
+    const progress = page.getByLabel('Fill progress');
+
+    await ed.brush([[0.2, 0.3], [0.35, 0.35]]);
+    await fill.click();
+    await ed.brush([[0.6, 0.6], [0.7, 0.7]]);
+    await fill.click();
+    await expect.poll(() => waiting.count()).toBe(1);
+    // the running fill's Cancel is named as each waiting one's
+    expect(await progress.getByRole('button', { name: /^Cancel/ }).evaluateAll((els) => els.map((e) => [e.textContent, e.getAttribute('aria-label')]))).toEqual([
+      ['Cancel', 'Cancel fill 2'],
+      ['Cancel', 'Cancel fill 1'],
+    ]);
+    await expect.poll(() => held.some((h) => h.what === 'fill-1 event' && h.end), { timeout: 60_000 }).toBe(true);
+    let_through('fill-1 event');
+    // fill-2 is being sent: the engine's answer is held
+    await expect.poll(() => held.some((h) => h.what === 'fill-2 answer'), { timeout: 30_000 }).toBe(true);
+    expect(await waiting.count()).toBe(0);
+    await ed.brush([[0.6, 0.2], [0.8, 0.25]]);
+    await fill.click();
+    await expect.poll(() => waiting.allTextContents()).toEqual([expect.stringMatching(/^Fill 3 · /)]);
+    // the same again, from the keyboard: named a duplicate, not queued twice
+    await page.keyboard.press('Control+Enter');
+    await page.getByText('This fill is already running or waiting').waitFor();
+    expect(await waiting.count()).toBe(1);
+    let_through('fill-2 answer');
+    await expect.poll(() => progress.getByRole('button', { name: 'Cancel fill 2' }).count()).toBe(1);
+    await page.getByTestId('panel-transformer').waitFor({ timeout: 120_000 });
+    expect(sentCalls).toEqual(['fill-1', 'fill-2', 'fill-3']);
     await context.close();
   });
 });
