@@ -173,7 +173,10 @@ export async function strokeBench(o: StrokeBenchOptions): Promise<StrokeBench> {
     const chooser = page.waitForEvent('filechooser');
     await page.getByRole('button', { name: 'Open…' }).click();
     await (await chooser).setFiles({ name: 'photo-24mp.jpg', mimeType: 'image/jpeg', buffer: photo });
-    await page.waitForFunction("document.title.startsWith('photo-24mp.jpg')", undefined, { timeout: 120_000 });
+    // (waitForFunction would evaluate a string in the page, which its CSP refuses)
+    for (const deadline = Date.now() + 120_000; !(await page.title()).startsWith('photo-24mp.jpg'); await page.waitForTimeout(100)) {
+      if (Date.now() > deadline) throw new Error('the 24 MP photo did not open within 120 s');
+    }
     await page.evaluate(INSTRUMENT);
     const strokes = o.strokes ?? 6;
     const shortSide = 4000;
