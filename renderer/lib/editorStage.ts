@@ -20,6 +20,8 @@ export class EditorStage {
   private imageLayer = new Konva.Layer({ listening: false });
   private maskLayer = new Konva.Layer({ listening: false });
   private overlayLayer = new Konva.Layer({ listening: false });
+  /** The brush cursor alone: it moves with every pointermove, and redrawing it must not redraw the cells. */
+  private cursorLayer = new Konva.Layer({ listening: false });
   /** The photo before its applied results, over them: whole while held, left of the wipe line otherwise. */
   private originalLayer = new Konva.Layer({ listening: false, visible: false });
   private originalNode = new Konva.Image({ image: undefined });
@@ -46,13 +48,14 @@ export class EditorStage {
     this.imageLayer.add(this.imageNode);
     this.maskLayer.add(this.maskNode);
     this.cellsNode = new Konva.Shape({ sceneFunc: (ctx) => this.drawCells(ctx), listening: false });
-    this.overlayLayer.add(this.cellsNode, this.cursor);
+    this.overlayLayer.add(this.cellsNode);
+    this.cursorLayer.add(this.cursor);
     this.originalLayer.add(this.originalNode, this.wipeLine);
-    this.stage.add(this.imageLayer, this.originalLayer, this.maskLayer, this.overlayLayer);
+    this.stage.add(this.imageLayer, this.originalLayer, this.maskLayer, this.overlayLayer, this.cursorLayer);
     this.stage.on('pointerdown', (e) => this.down(e.evt));
     this.stage.on('pointermove', (e) => this.move(e.evt));
     this.stage.on('pointerup pointercancel', () => this.up());
-    this.stage.on('pointerleave', () => this.cursor.visible(false) && this.overlayLayer.batchDraw());
+    this.stage.on('pointerleave', () => this.cursor.visible(false) && this.cursorLayer.batchDraw());
     this.stage.on('wheel', (e) => this.wheel(e.evt));
     this.resize = new ResizeObserver(() => {
       const width = container.clientWidth || 1, height = container.clientHeight || 1;
@@ -144,7 +147,7 @@ export class EditorStage {
   }
 
   setView(zoom: number, x: number, y: number): void {
-    for (const l of [this.imageLayer, this.originalLayer, this.maskLayer, this.overlayLayer]) {
+    for (const l of [this.imageLayer, this.originalLayer, this.maskLayer, this.overlayLayer, this.cursorLayer]) {
       l.position({ x, y });
       l.scale({ x: zoom, y: zoom });
     }
@@ -152,9 +155,14 @@ export class EditorStage {
     this.originalLayer.batchDraw();
     this.maskLayer.batchDraw();
     this.overlayLayer.batchDraw();
+    this.cursorLayer.batchDraw();
   }
 
+  /** How often the Cells overlay was drawn with cells in it (the brush cursor's moves do not draw it). */
+  private cellsDraws = 0;
+
   private drawCells(ctx: Konva.Context): void {
+    if (this.cells.length) this.container.dataset.cellsDraws = String(++this.cellsDraws);
     ctx.save();
     for (const c of this.cells) {
       const cell = c.side / c.grid;
@@ -219,7 +227,7 @@ export class EditorStage {
     if (p) {
       const brush = this.app.tools.tool === 'brush' || this.app.tools.tool === 'eraser';
       this.cursor.setAttrs({ x: p.x, y: p.y, radius: this.app.tools.diameter(this.app.view.zoom) / 2, visible: brush && !this.app.tools.spaceHeld });
-      this.overlayLayer.batchDraw();
+      this.cursorLayer.batchDraw();
     }
     const d = this.drag;
     if (!d || !p) return;
