@@ -147,7 +147,8 @@ if (kw) out(`| desktop Save over the opened original killed with SIGKILL ${kw.ro
 if (faults?.dropped) out(`| a connection dropped (TCP closed, no close frame) in the middle of its fill | the server stayed up; another connection's fill finished ${faults.dropped.nextFillMs} ms after it asked | \`faults\` |`);
 if (faults?.packRemoved) {
   const p = faults.packRemoved;
-  out(`| the pack's folder removed while the server runs, after a fill | a VQ-DDM fill: ${p['vqddm-after']}; a transformer fill: ${p['transformer-after']}; \`info\` answered; the server stayed up | \`faults\` |`);
+  out(`| the pack's folder removed while the server runs, after a fill by both methods (no optimised-model cache: its folder cannot be made) | a VQ-DDM fill: ${p['vqddm-after']}; a transformer fill: ${p['transformer-after']}: both on sessions serve made at start (it starts every session of the pack when it opens it, and onnxruntime holds a model in memory once its session exists, so the files are not read again); \`info\` answered; the server stayed up | \`faults\` |`);
+  if (p.lazyTransformer) out(`| the pack's folder removed before a session was made (an engine not warmed, as \`vqddm inpaint\` for one method, and nothing in the optimised-model cache) | a transformer fill after it: ${cell(p.lazyTransformer)} (with the model's optimised copy in the cache, the session is made from that and the fill finishes) | \`faults\` |`);
 }
 if (!faults && !kw) out('| (no record: the suites did not run to their end) | | |');
 out('');

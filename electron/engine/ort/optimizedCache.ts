@@ -50,7 +50,8 @@ export async function createCachedSession(file: string, sha256: string, provider
     await rename(tmp, path).catch(() => rm(tmp, { force: true }));
     return { session, cached: false };
   } catch {
-    await rm(tmp, { force: true });
+    // Under a cache path that cannot be a folder, rm fails too (ENOTDIR): the session is still made.
+    await rm(tmp, { force: true }).catch(() => undefined);
     return { session: await ort.InferenceSession.create(file, options), cached: false };
   }
 }
