@@ -1,6 +1,7 @@
 import Konva from 'konva';
 import type { AppState } from '../state/app.svelte';
-import { latentCells, type CellTile } from './latent';
+import { CellsComputer } from './cells';
+import type { CellTile } from './latent';
 import type { MaskOp } from './maskOps';
 import { MASK_COLOR, MaskCanvas } from './maskRender';
 
@@ -32,6 +33,8 @@ export class EditorStage {
   private cellsNode: Konva.Shape;
   private mask: MaskCanvas | null = null;
   private cells: CellTile[] = [];
+  /** The Cells overlay's cells, computed in a worker. */
+  private cellsComputer = new CellsComputer();
   private drag: Drag | null = null;
   private full: HTMLCanvasElement | null = null;
   private small: HTMLCanvasElement | null = null;
@@ -68,6 +71,7 @@ export class EditorStage {
 
   destroy(): void {
     if (this.cellsTimer) clearTimeout(this.cellsTimer);
+    this.cellsComputer.destroy();
     this.resize.disconnect();
     this.stage.destroy();
   }
@@ -96,7 +100,7 @@ export class EditorStage {
   /**
    * The mask in effect. A stroke or selection just committed is drawn onto the mask by itself (MaskCanvas
    * .update), so committing costs one stroke, not a redraw of all of them; the Cells overlay, which reads
-   * the whole mask back, follows after the frame that shows the stroke.
+   * the whole mask back, follows after the frame that shows the stroke, computed in a worker (lib/cells.ts).
    */
   setMask(ops: readonly MaskOp[], showCells: boolean): void {
     const mask = this.mask;
@@ -109,6 +113,7 @@ export class EditorStage {
     this.cellsTimer = null;
     const info = this.app.info;
     if (!showCells || !info) {
+      this.cellsComputer.cancel();
       this.cells = [];
       this.overlayLayer.batchDraw();
       return;
@@ -116,9 +121,12 @@ export class EditorStage {
     this.cellsTimer = setTimeout(() => {
       this.cellsTimer = null;
       if (this.mask !== mask) return;
-      const { alpha, scale } = mask.coverage();
-      this.cells = latentCells(alpha, scale, info.grids, info.downsample, info.grid * info.downsample);
-      this.overlayLayer.batchDraw();
+      void this.cellsComputer.compute(mask.canvas, mask.scale, { grids: info.grids, downsample: info.downsample, imageSize: info.grid * info.downsample }).then((cells) => {
+        if (!cells || this.mask !== mask) return;
+        this.cells = cells;
+        this.container.dataset.cellsComputedIn = this.cellsComputer.lastWhere ?? '';
+        this.overlayLayer.batchDraw();
+      });
     }, 50);
   }
 

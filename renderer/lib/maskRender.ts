@@ -237,30 +237,4 @@ export class MaskCanvas {
       this.incremental++;
     } else this.redraw(ops);
   }
-  /**
-   * The mask at most `maxSide` pixels on its long side, for the latent-cell overlay: a pixel is masked
-   * (255) when any of the mask under it is (averaged alpha of 8 or more), as the engine counts a cell
-   * unknown when any masked pixel falls in it. Reading 1 MP instead of the 7 MP preview keeps the overlay's
-   * update of a large photo's mask to a few milliseconds.
-   */
-  coverage(maxSide = 1024): { alpha: { width: number; height: number; data: Uint8Array }; scale: number } {
-    const k = Math.min(1, maxSide / Math.max(this.canvas.width, this.canvas.height));
-    if (k === 1) return { alpha: this.alpha(), scale: this.scale };
-    const { canvas, ctx } = makeCanvas(Math.max(1, Math.round(this.canvas.width * k)), Math.max(1, Math.round(this.canvas.height * k)));
-    ctx.imageSmoothingEnabled = true;
-    ctx.imageSmoothingQuality = 'high';
-    ctx.drawImage(this.canvas, 0, 0, canvas.width, canvas.height);
-    const rgba = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
-    const data = new Uint8Array(canvas.width * canvas.height);
-    for (let i = 0, j = 3; i < data.length; i++, j += 4) data[i] = rgba[j]! >= 8 ? 255 : 0;
-    return { alpha: { width: canvas.width, height: canvas.height, data }, scale: (this.scale * canvas.width) / this.canvas.width };
-  }
-  /** Alpha channel at preview resolution, for the latent-cell overlay. */
-  alpha(): { width: number; height: number; data: Uint8Array } {
-    const { width, height } = this.canvas;
-    const rgba = this.ctx.getImageData(0, 0, width, height).data;
-    const data = new Uint8Array(width * height);
-    for (let i = 0, j = 3; i < data.length; i++, j += 4) data[i] = rgba[j]!;
-    return { width, height, data };
-  }
 }

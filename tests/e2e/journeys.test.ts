@@ -52,6 +52,7 @@ describe.skipIf(skipWithoutChromium())('editor journeys (Chromium, serve mode)',
     await ed.brush([[0.35, 0.4], [0.5, 0.45], [0.6, 0.55]]);
     await expect.poll(() => page.title()).toMatch(/^● photo\.jpg/);
     await page.getByLabel('Cells').check();
+    await expect.poll(() => ed.canvas.getAttribute('data-cells-computed-in')).toBe('worker'); // the cells are shown
     await ed.shot('02-brushed');
     const mask = await pixels(await ed.download(() => ed.saveMenu('Export mask'), 'mask.png'));
     expect(mask.width).toBe(baseline.width);
@@ -513,6 +514,8 @@ describe.skipIf(skipWithoutChromium())('editor journeys (Chromium, serve mode)',
     // (the two strokes' 32 moves): its own layer.
     console.log(`Cells overlay drawn ${drawn.cellsDraws} times`);
     expect(Number(drawn.cellsDraws)).toBeLessThan(12);
+    // and its cells were planned in a worker, off the page's thread
+    expect(drawn.cellsComputedIn).toBe('worker');
     expect(Number(drawn.maskFullRedraws)).toBeLessThanOrEqual(3); // the first mask of the photo; the undo and redo
     expect(Number(drawn.maskIncremental)).toBe(strokes.length + 3); // and the two with Cells on, and the redo
     // and the mask holds all six strokes
