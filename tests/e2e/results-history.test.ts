@@ -3,7 +3,8 @@
  * sample of every fill stays through Apply, undo and Fill again; an older one is re-applied from the
  * keyboard (its own pixels, where its own mask was, whatever the mask is now), two are compared and
  * exported as a sheet, one is dismissed, and another photo starts a new history. Screenshots go to
- * artifacts/e2e/history-*.png; docs/images/results-history.png is history-02-compare.png at 1200x750.
+ * artifacts/e2e/history-*.png; docs/images/results-history.png is history-02-compare.png at 1200x750,
+ * docs/images/restore-prompt.png is restore-docs.png.
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -190,6 +191,7 @@ describe.skipIf(skipWithoutChromium())('results history (Chromium, serve mode)',
     const prompt = page.getByRole('alertdialog', { name: 'Restore your work?' });
     await expect.poll(() => prompt.textContent(), { timeout: 10_000 }).toMatch(/photo\.jpg: 1 edit and 1 to redo, 4 results in the results history, kept at/);
     await ed.shot('history-03-restore-prompt');
+    await sharp(join(ARTIFACTS, 'history-03-restore-prompt.png')).resize(1200).png({ palette: true }).toFile(join(ARTIFACTS, 'restore-docs.png'));
     await prompt.getByRole('button', { name: 'Restore' }).click();
     await expect.poll(() => page.title()).toMatch(/photo\.jpg/);
     // every entry back, in order, with its seed; the older one re-applied gives the same pixels
