@@ -28,6 +28,8 @@ const SUITES = [
   { name: 'kill-write', file: 'tests/engine/replace-backup.test.ts', config: null },
   { name: 'serve-load', file: 'tests/e2e/serve-load.test.ts', config: 'tests/e2e/vitest.config.ts' },
   { name: 'save-depth', file: 'tests/e2e/save-depth.test.ts', config: 'tests/e2e/vitest.config.ts' },
+  { name: 'save-colour', file: 'tests/e2e/save-colour.test.ts', config: 'tests/e2e/vitest.config.ts' },
+  { name: 'edited-output', file: 'tests/engine/edited-output.test.ts', config: null },
 ];
 
 rmSync(dir, { recursive: true, force: true });
@@ -193,12 +195,16 @@ if (load?.connections) {
 } else out('50 concurrent connections: no record.', '');
 
 out(
-  '## Files kept whole and at their depth',
+  '## Files kept whole, at their depth and in their colour space',
   '',
   `| check | suite | holds |`,
   '| --- | --- | --- |',
   `| a 16-bit PNG opened in the editor (Chromium, serve mode), filled, applied and saved: the downloaded file is 16-bit, every unmasked pixel identical | \`save-depth\` | ${passed('save-depth')} |`,
   `| saving that photo as JPEG asks first (8 bits per channel); Cancel writes nothing | \`save-depth\` | ${passed('save-depth')} |`,
+  `| a Display-P3 PNG opened in the editor (shown converted to sRGB), filled, applied and saved: the profile kept, every unmasked pixel its stored P3 value | \`save-colour\` | ${passed('save-colour')} |`,
+  `| an Adobe-RGB-like JPEG with EXIF, the same: saved as PNG, profile and EXIF kept and every unmasked pixel its stored value; saved as JPEG, profile and EXIF kept, unmasked pixels within the JPEG's own noise (not shifted as an sRGB conversion would) | \`save-colour\` | ${passed('save-colour')} |`,
+  `| a 16-bit TIFF (decoded by the engine) offered as PNG and saved at 16 bits, every unmasked pixel identical; as JPEG it asks first | \`save-colour\` | ${passed('save-colour')} |`,
+  `| the changed pixels of an edited Display-P3, Adobe-RGB-like or 16-bit P3 file are the page's sRGB colours converted into the file's space (decoded back to sRGB: within 2 levels, 1 at 16 bits) | \`edited-output\` | ${passed('edited-output')} |`,
   `| desktop Save over the opened original keeps the previous file as a backup until the new one is written, flushed and renamed; a failed write puts it back | \`kill-write\` | ${passed('kill-write')} |`,
   '',
 );
