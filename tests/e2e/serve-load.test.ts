@@ -8,12 +8,12 @@
  * probe with --expose-gc found the JS heap flat at 9 MB and the growth native: the allocator's arenas for
  * onnxruntime's and libuv's threads filling up, level from about fill 150). A leak of the 0.13 MB a fill
  * first seen would add 65 MB there. Then the default pack on a 12 MP photo, sent as the page sends it
- * (the window around the hole, renderer/lib/fillRequest.ts), both methods at their default steps.
+ * (the window around the hole, as renderer/lib/fillRequest.ts builds it), both methods at their default steps.
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_SETTINGS, type MaskImage } from '../../electron/shared/contract.js';
-import { buildFillRequest } from '../../renderer/lib/fillRequest.js';
+import { DEFAULT_SETTINGS, type FillRequest, type FillSettings, type MaskImage, type RgbaImage } from '../../electron/shared/contract.js';
+import { cropOptionsFor, fillWindow } from '../../electron/shared/regions.js';
 import { ROOT, startServe, type ServeProcess } from './harness.js';
 import { client, rssMb, smallFill } from './serve-client.js';
 import { recordFigures } from '../reliability/record.js';
@@ -28,6 +28,19 @@ const LEVEL_LIMIT_MB = 8;
 const CONNECTIONS = 50;
 const PHOTO_W = 4032, PHOTO_H = 3024;
 const PHOTO_FILLS = 40;
+
+/** The request the page sends for a photo and its mask (renderer/lib/fillRequest.ts): the window the fill reads, framed in the photo. */
+function pageRequest(image: RgbaImage, mask: MaskImage, settings: FillSettings, imageSize: number): FillRequest {
+  const win = fillWindow(mask, cropOptionsFor(imageSize))!;
+  const w = win.x1 - win.x0, h = win.y1 - win.y0;
+  const img = new Uint8Array(w * h * 4), m = new Uint8Array(w * h);
+  for (let r = 0; r < h; r++) {
+    const row = (win.y0 + r) * image.width + win.x0;
+    img.set(image.data.subarray(row * 4, (row + w) * 4), r * w * 4);
+    m.set(mask.data.subarray(row, row + w), r * w);
+  }
+  return { image: { width: w, height: h, data: img }, mask: { width: w, height: h, data: m }, settings, frame: { x: win.x0, y: win.y0, width: image.width, height: image.height } };
+}
 
 let s: ServeProcess;
 const figures: Record<string, unknown> = {};
@@ -79,7 +92,7 @@ describe('serve bridge under load', () => {
         const mask: MaskImage = { width: PHOTO_W, height: PHOTO_H, data: new Uint8Array(PHOTO_W * PHOTO_H) };
         const x0 = 200 + ((i * 397) % (PHOTO_W - 700)), y0 = 200 + ((i * 251) % (PHOTO_H - 600));
         for (let y = y0; y < y0 + 200; y++) mask.data.fill(255, y * PHOTO_W + x0, y * PHOTO_W + x0 + 300);
-        const req = buildFillRequest(image, mask, { ...DEFAULT_SETTINGS, methods: ['vqddm', 'transformer'] }, info.value.grid * info.value.downsample)!;
+        const req = pageRequest(image, mask, { ...DEFAULT_SETTINGS, methods: ['vqddm', 'transformer'] }, info.value.grid * info.value.downsample);
         sent += req.image.data.length + req.mask.data.length;
         expect(await a.call('fill', [req, `p${i}`])).toMatchObject({ ok: true });
         expect((await a.ended(`p${i}`, 120_000)).stage).toBe('finished');
