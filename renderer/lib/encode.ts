@@ -1,6 +1,7 @@
 /**
- * Saving in the page: the browser encodes opaque images to PNG, JPEG or lossy WebP itself, so a 24 MP
- * photo is not sent to the engine and back. Translucent images (a canvas stores premultiplied alpha, so
+ * Exports encoded in the page (the mask, comparison sheets): the browser encodes opaque images to PNG, JPEG
+ * or lossy WebP itself, so large images are not sent to the engine and back. (Saving the photo goes to the
+ * engine's `encodeEdited`, which keeps the file's EXIF and profile.) Translucent images (a canvas stores premultiplied alpha, so
  * their pixels would not survive exactly) and lossless WebP (quality 100, which the browser's encoder does
  * not offer) go to the engine (`api.encodeImage`). An opaque image's PNG holds exactly its pixels.
  */

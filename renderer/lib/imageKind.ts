@@ -90,8 +90,8 @@ export function savableFormat(b: Uint8Array): 'jpeg' | 'png' | 'webp' | null {
 
 /**
  * The file carries an ICC profile (PNG iCCP, JPEG APP2 ICC_PROFILE, WebP VP8X's ICC flag), for the kinds
- * the page decodes: the page's pixels are then converted to sRGB, so Save sends the edits to the engine,
- * which writes them into the file in its own colour space (`encodeEdited`).
+ * the page decodes: the page's pixels are then converted to sRGB, and Save (the engine's `encodeEdited`,
+ * which writes the edits into the file in its own colour space) says the profile was kept.
  */
 export function embeddedProfile(b: Uint8Array): boolean {
   if (b.length < 32) return false;

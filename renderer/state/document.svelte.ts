@@ -17,7 +17,7 @@ export class DocumentState {
   saveFormat = $state<ImageFormat>('png');
   /** Bumped whenever pixels change, so views redraw. */
   version = $state(0);
-  /** The file as opened: Save reads it again where the page's pixels do not hold it (more bits, a colour profile). */
+  /** The file as opened: Save writes the edits into it (its depth, colour space and EXIF kept). */
   source = $state.raw<Uint8Array | null>(null);
   /** How `source` was decoded: the bits per channel it stores; in the page (8-bit sRGB) or by the engine. */
   opened = $state.raw<{ bits: number; inPage: boolean }>({ bits: 8, inPage: true });

@@ -4,13 +4,15 @@
  * Adobe-RGB-like JPEG with EXIF (the page shows them converted to sRGB) keep their profile, and every
  * pixel outside the painted mask keeps the value the file stores, in the file's own colour space; a
  * 16-bit TIFF (decoded by the engine) is saved as a 16-bit PNG, unmasked values identical, and saving it
- * as JPEG asks first.
+ * as JPEG asks first. A plain sRGB JPEG whose EXIF turns it (orientation 6) and a PNG with an eXIf chunk
+ * (orientation 3), both decoded by the page, keep their EXIF, saved upright with orientation 1.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterEach, describe, expect, it } from 'vitest';
+import { insertPngChunks, pngChunk } from '../../electron/engine/io/imageOutput.js';
 import { adobeRgbLikeProfile } from '../engine/icc.js';
 import { EditorPage } from './editorPage.js';
 import { ARTIFACTS, FIXTURE, skipWithoutChromium, useServeAndBrowser } from './harness.js';
@@ -48,6 +50,16 @@ function compare(a: Stored, b: Stored, mask: Uint8Array): { outside: number; ins
     }
   }
   return { outside, inside, masked, mad: sum / (a.width * a.height - masked) };
+}
+
+/** `jpeg` without its APP2 ICC_PROFILE segments (sharp's withMetadata, which sets the orientation, also attaches sRGB's). */
+function withoutIcc(jpeg: Buffer): Buffer {
+  const parts = [jpeg.subarray(0, 2)];
+  let o = 2;
+  for (; jpeg[o] === 0xff && jpeg[o + 1] !== 0xda; o += 2 + jpeg.readUInt16BE(o + 2)) {
+    if (jpeg[o + 1] !== 0xe2 || jpeg.toString('latin1', o + 4, o + 16) !== 'ICC_PROFILE\0') parts.push(jpeg.subarray(o, o + 2 + jpeg.readUInt16BE(o + 2)));
+  }
+  return Buffer.concat([...parts, jpeg.subarray(o)]);
 }
 
 describe.skipIf(skipWithoutChromium())('Save keeps the colour profile and depth of the file as opened (Chromium, serve mode)', () => {
@@ -122,6 +134,53 @@ describe.skipIf(skipWithoutChromium())('Save keeps the colour profile and depth 
     expect(shift).toBeGreaterThan(2);
     expect(noise).toBeLessThan(shift / 2);
     await expect.poll(() => page.getByText(/Saved adobe-filled\.jpg, its colour profile kept/).count()).toBe(1);
+  });
+
+  it('a plain sRGB JPEG with EXIF orientation 6: saved upright with orientation 1, its EXIF kept, as JPEG and as PNG (unmasked pixels identical)', async () => {
+    const input = withoutIcc(await sharp(FIXTURE).resize(256, 192).withExifMerge({ IFD0: { Make: 'TestCam', Artist: 'Someone' } }).withMetadata({ orientation: 6 }).jpeg({ quality: 95 }).toBuffer());
+    const mi = await sharp(input).metadata();
+    expect([mi.width, mi.height, mi.orientation, mi.icc]).toEqual([256, 192, 6, undefined]);
+    const { ed, page, mask } = await openAndFill('turned.jpg', 'image/jpeg', input);
+    const si = await stored(input); // upright: 192x256
+    expect([si.width, si.height]).toEqual([192, 256]);
+
+    const jpeg = await ed.download(() => ed.saveMenu('Save image'), 'turned-filled.jpg');
+    const mj = await sharp(jpeg).metadata();
+    expect([mj.format, mj.width, mj.height, mj.orientation]).toEqual(['jpeg', 192, 256, 1]);
+    expect(mj.exif?.toString('latin1')).toContain('TestCam');
+    expect(mj.exif?.toString('latin1')).toContain('Someone');
+    await expect.poll(() => page.getByText(/^Saved turned-filled\.jpg$/).count()).toBe(1);
+    // Upright as shown: close to the input's oriented values outside the mask (another turn would be far off).
+    expect(compare(await stored(jpeg), si, mask).mad).toBeLessThan(3);
+
+    await ed.pickFormat('png');
+    const png = await ed.download(() => ed.saveMenu('Save image'), 'turned-filled.png');
+    const mp = await sharp(png).metadata();
+    expect([mp.format, mp.width, mp.height, mp.orientation]).toEqual(['png', 192, 256, 1]);
+    expect(mp.exif?.toString('latin1')).toContain('TestCam');
+    const c = compare(await stored(png), si, mask);
+    expect(c.masked).toBeGreaterThan(300);
+    expect(c.outside).toBe(0);
+    expect(c.inside).toBeGreaterThan(c.masked / 2);
+  });
+
+  it('a PNG with an eXIf chunk (orientation 3) keeps its EXIF, saved upright with orientation 1, unmasked pixels identical', async () => {
+    const exif = (await sharp(FIXTURE).resize(8, 8).withExifMerge({ IFD0: { Make: 'TestCam', Artist: 'Someone' } }).withMetadata({ orientation: 3 }).jpeg().toBuffer().then((j) => sharp(j).metadata())).exif!;
+    expect(exif.toString('latin1', 0, 6)).toBe('Exif\0\0');
+    const input = insertPngChunks(await sharp(FIXTURE).resize(256, 192).png().toBuffer(), [pngChunk('eXIf', exif.subarray(6))]);
+    expect((await sharp(input).metadata()).orientation).toBe(3);
+    const { ed, page, mask } = await openAndFill('exif.png', 'image/png', input);
+
+    const saved = await ed.download(() => ed.saveMenu('Save image'), 'exif-filled.png');
+    const mo = await sharp(saved).metadata();
+    expect([mo.format, mo.width, mo.height, mo.orientation]).toEqual(['png', 256, 192, 1]);
+    expect(mo.exif?.toString('latin1')).toContain('Someone');
+    await expect.poll(() => page.getByText(/^Saved exif-filled\.png$/).count()).toBe(1);
+    // Turned half a turn as the page shows it: every unmasked pixel is the input's, oriented.
+    const c = compare(await stored(saved), await stored(input), mask);
+    expect(c.masked).toBeGreaterThan(300);
+    expect(c.outside).toBe(0);
+    expect(c.inside).toBeGreaterThan(c.masked / 2);
   });
 
   it('a 16-bit TIFF is offered as PNG and saved at 16 bits, unmasked values identical; as JPEG it asks first', async () => {

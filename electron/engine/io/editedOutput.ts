@@ -1,7 +1,7 @@
 /**
- * The editor's Save of a photo the page cannot write back as it was: a 16-bit file (PNG, TIFF: the page's
- * pixels are 8 bits) or one tagged with an RGB ICC profile (Display P3, Adobe RGB: the page's pixels are
- * sRGB). The opened file is decoded again here in its own colour space and at its own depth, the pixels
+ * The editor's Save of an opened photo, which the page cannot write back as it was: a canvas writes no
+ * EXIF, a 16-bit file (PNG, TIFF) is 8 bits in the page, one tagged with an RGB ICC profile (Display P3,
+ * Adobe RGB) is sRGB there. The opened file is decoded again here in its own colour space and at its own depth, the pixels
  * the person changed are taken from the page's copy (a region of it: where edits were applied), and the
  * result is written with the file's profile and EXIF (engine/io/imageOutput.ts). Every pixel the person did
  * not change keeps the value the file stores, bit for bit.
