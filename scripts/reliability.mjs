@@ -146,7 +146,10 @@ if (faults?.killCli) {
   out(`| \`vqddm inpaint\` killed with SIGKILL ${k.rounds} times (${k.killedWhileWriting} the moment its temporary output appeared, the others at moments over a ${k.runMs} ms run) | never a partial output: ${k.noOutput} runs left none, ${k.wholeOutput} a whole file that decodes; ${k.temporariesLeft} temporaries left by the kills, ${k.leftoversAfterNextRun} after the next run | \`faults\` |`);
 }
 if (kw) out(`| desktop Save over the opened original killed with SIGKILL ${kw.rounds} times during a ${kw.megabytes} MB write | always the old (${kw.old}) or the new (${kw.new}) file whole, never a mix; ${kw.backupsLeft} whole backups of the previous file left beside it (kept: they may be the only copy), ${kw.temporariesLeft} temporaries, removed by the next Save | \`replace-backup\` |`);
-if (faults?.dropped) out(`| a connection dropped (TCP closed, no close frame) in the middle of its fill | the server stayed up; another connection's fill finished ${faults.dropped.nextFillMs} ms after it asked | \`faults\` |`);
+if (faults?.dropped) {
+  const d = faults.dropped;
+  out(`| a connection dropped (TCP closed, no close frame) in the middle of its fill | the server stayed up; the dropped connection's jobs were ${d.droppedJobCanceled ? 'cancelled' : '**not cancelled**'} (its fill, ${d.wholeFillMs} ms when run whole, was no longer running 300 ms after the drop: the next connection's fill was first in the queue and finished ${d.nextFillMs} ms after it asked) | \`faults\` |`);
+}
 if (faults?.packRemoved) {
   const p = faults.packRemoved;
   out(`| the pack's folder removed while the server runs, after a fill by both methods (no optimised-model cache: its folder cannot be made) | a VQ-DDM fill: ${p['vqddm-after']}; a transformer fill: ${p['transformer-after']}: both on sessions serve made at start (it starts every session of the pack when it opens it, and onnxruntime holds a model in memory once its session exists, so the files are not read again); \`info\` answered; the server stayed up | \`faults\` |`);
@@ -203,6 +206,7 @@ out(
   `| saving that photo as JPEG asks first (8 bits per channel); Cancel writes nothing | \`save-depth\` | ${passed('save-depth')} |`,
   `| a Display-P3 PNG opened in the editor (shown converted to sRGB), filled, applied and saved: the profile kept, every unmasked pixel its stored P3 value | \`save-colour\` | ${passed('save-colour')} |`,
   `| an Adobe-RGB-like JPEG with EXIF, the same: saved as PNG, profile and EXIF kept and every unmasked pixel its stored value; saved as JPEG, profile and EXIF kept, unmasked pixels within the JPEG's own noise (not shifted as an sRGB conversion would) | \`save-colour\` | ${passed('save-colour')} |`,
+  `| a plain sRGB JPEG with EXIF orientation 6 and a PNG with an eXIf chunk (orientation 3), decoded in the page, filled, applied and saved: EXIF kept, saved upright with orientation 1; as PNG every unmasked pixel its stored value | \`save-colour\` | ${passed('save-colour')} |`,
   `| a 16-bit TIFF (decoded by the engine) offered as PNG and saved at 16 bits, every unmasked pixel identical; as JPEG it asks first | \`save-colour\` | ${passed('save-colour')} |`,
   `| the changed pixels of an edited Display-P3, Adobe-RGB-like or 16-bit P3 file are the page's sRGB colours converted into the file's space (decoded back to sRGB: within 2 levels, 1 at 16 bits) | \`edited-output\` | ${passed('edited-output')} |`,
   `| desktop Save over the opened original keeps the previous file as a backup until the new one is written, flushed and renamed; a failed write puts it back | \`kill-write\` | ${passed('kill-write')} |`,
