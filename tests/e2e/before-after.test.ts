@@ -15,10 +15,8 @@ describe.skipIf(skipWithoutChromium())('hold to compare with the original (Chrom
 
   it('shows the original while O or the button is held, and left of the wipe line', async () => {
     const context = await env.newContext();
-    const ed = new EditorPage(await context.newPage());
+    const ed = await EditorPage.load(context, env.server.url);
     const { page } = ed;
-    page.on('pageerror', (e) => console.error('page error:', e.message));
-    await ed.goto(env.server.url);
     await ed.open(FIXTURE);
     await expect.poll(() => page.title()).toMatch(/^photo\.jpg/);
     await page.getByLabel('Overlay').fill('0'); // the mask out of the pictures compared

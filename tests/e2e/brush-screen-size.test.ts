@@ -13,10 +13,8 @@ describe.skipIf(skipWithoutChromium())('brush size on screen (Chromium, serve mo
 
   it('paints the same screen width at any zoom when the size counts screen pixels', async () => {
     const context = await env.newContext();
-    const ed = new EditorPage(await context.newPage());
+    const ed = await EditorPage.load(context, env.server.url);
     const { page } = ed;
-    page.on('pageerror', (e) => console.error('page error:', e.message));
-    await ed.goto(env.server.url);
     await ed.open(FIXTURE); // 256 x 192, fitted at 400 %
     await expect.poll(() => page.title()).toMatch(/^photo\.jpg/);
     await page.getByLabel('Hardness').fill('1');
@@ -51,9 +49,8 @@ describe.skipIf(skipWithoutChromium())('brush size on screen (Chromium, serve mo
 
   it('remembers the screen-size choice across reloads, with the other stored preferences', async () => {
     const context = await env.newContext();
-    const ed = new EditorPage(await context.newPage());
+    const ed = await EditorPage.load(context, env.server.url);
     const { page } = ed;
-    await ed.goto(env.server.url);
     const box = page.getByLabel('Brush size in screen pixels');
     expect(await box.isChecked()).toBe(false);
     await box.check();

@@ -1,7 +1,7 @@
 /** Page object for the editor: what a person does, in role and label terms. */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Download, Locator, Page } from 'playwright-core';
+import type { BrowserContext, Download, Locator, Page } from 'playwright-core';
 import { ARTIFACTS } from './harness.js';
 
 export class EditorPage {
@@ -10,6 +10,14 @@ export class EditorPage {
   constructor(page: Page) {
     this.page = page;
     this.canvas = page.getByTestId('editor-canvas');
+  }
+
+  /** The editor at `url` in a new page of `context`; the page's errors are written to stderr. */
+  static async load(context: BrowserContext, url: string): Promise<EditorPage> {
+    const ed = new EditorPage(await context.newPage());
+    ed.page.on('pageerror', (e) => console.error('page error:', e.message));
+    await ed.goto(url);
+    return ed;
   }
 
   async goto(url: string): Promise<void> {

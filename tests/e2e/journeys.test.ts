@@ -27,10 +27,7 @@ describe.skipIf(skipWithoutChromium())('editor journeys (Chromium, serve mode)',
 
   async function newEditor(): Promise<EditorPage> {
     context = await env.newContext();
-    const ed = new EditorPage(await context.newPage());
-    ed.page.on('pageerror', (e) => console.error('page error:', e.message));
-    await ed.goto(env.server.url);
-    return ed;
+    return EditorPage.load(context, env.server.url);
   }
 
   it('opens a photo, brushes, fills with both methods, compares, applies, undoes and saves', async () => {
@@ -384,9 +381,8 @@ describe.skipIf(skipWithoutChromium())('editor journeys (Chromium, serve mode)',
 
   it('asks before another photo replaces one with unsaved edits: cancel keeps it, discard replaces it', async () => {
     context = await env.newContext();
-    const ed = new EditorPage(await context.newPage());
+    const ed = await EditorPage.load(context, env.server.url);
     const { page } = ed;
-    await ed.goto(env.server.url);
     await ed.open(FIXTURE);
     await expect.poll(() => page.title()).toMatch(/^photo\.jpg/);
     await ed.brush([[0.3, 0.4], [0.5, 0.45]]);

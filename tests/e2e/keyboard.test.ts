@@ -34,10 +34,7 @@ describe.skipIf(skipWithoutChromium())('keyboard and accessibility (Chromium, se
 
   async function newEditor(): Promise<EditorPage> {
     context = await env.newContext();
-    const ed = new EditorPage(await context.newPage());
-    ed.page.on('pageerror', (e) => console.error('page error:', e.message));
-    await ed.goto(env.server.url);
-    return ed;
+    return EditorPage.load(context, env.server.url);
   }
 
   it('pans on Space only while the photo has the focus', async () => {

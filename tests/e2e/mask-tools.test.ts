@@ -9,9 +9,8 @@ describe.skipIf(skipWithoutChromium())('mask tools', () => {
 
   it('rectangle, eraser, invert, lasso, undo, size keys and wheel zoom', async () => {
     const context = await env.newContext();
-    const ed = new EditorPage(await context.newPage());
+    const ed = await EditorPage.load(context, env.server.url);
     const { page } = ed;
-    await ed.goto(env.server.url);
     await ed.open(FIXTURE);
     await expect.poll(() => page.title()).toContain('photo.jpg');
 

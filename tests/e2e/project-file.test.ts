@@ -25,9 +25,7 @@ describe.skipIf(skipWithoutChromium())('project file (Chromium, serve mode)', ()
   const env = useServeAndBrowser();
 
   async function editor(): Promise<EditorPage> {
-    const ed = new EditorPage(await (await env.newContext()).newPage());
-    ed.page.on('pageerror', (e) => console.error('page error:', e.message));
-    await ed.goto(env.server.url);
+    const ed = await EditorPage.load(await env.newContext(), env.server.url);
     return ed;
   }
 

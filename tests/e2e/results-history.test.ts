@@ -29,10 +29,8 @@ describe.skipIf(skipWithoutChromium())('results history (Chromium, serve mode)',
 
   it('keeps every sample of every fill, re-applies an older one exactly, compares two, exports their sheet, dismisses one', async () => {
     const context = await env.newContext();
-    const ed = new EditorPage(await context.newPage());
+    const ed = await EditorPage.load(context, env.server.url);
     const { page } = ed;
-    page.on('pageerror', (e) => console.error('page error:', e.message));
-    await ed.goto(env.server.url);
     await page.getByLabel('Samples per method').fill('2');
     await page.getByLabel('Samples per method').press('Tab');
     await ed.open(FIXTURE);
@@ -157,10 +155,8 @@ describe.skipIf(skipWithoutChromium())('results history (Chromium, serve mode)',
 
   it('keeps the results history in the recovery copy: restored after a reload with the prompt, its pixels exact', async () => {
     const context = await env.newContext();
-    const ed = new EditorPage(await context.newPage());
+    const ed = await EditorPage.load(context, env.server.url);
     const { page } = ed;
-    page.on('pageerror', (e) => console.error('page error:', e.message));
-    await ed.goto(env.server.url);
     await ed.open(FIXTURE);
     await expect.poll(() => page.title()).toContain('photo.jpg');
     const baseline = await savePng(ed, 'history-reload-baseline.png');

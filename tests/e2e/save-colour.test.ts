@@ -70,9 +70,7 @@ describe.skipIf(skipWithoutChromium())('Save keeps the colour profile and depth 
   /** Opens `file`, paints a stroke, fills with VQ-DDM and applies it; returns the painted mask (oriented as shown). */
   async function openAndFill(name: string, mimeType: string, buffer: Buffer): Promise<{ ed: EditorPage; page: Page; mask: Uint8Array }> {
     context = await env.newContext();
-    const ed = new EditorPage(await context.newPage());
-    ed.page.on('pageerror', (e) => console.error('page error:', e.message));
-    await ed.goto(env.server.url);
+    const ed = await EditorPage.load(context, env.server.url);
     await ed.open({ name, mimeType, buffer });
     await expect.poll(() => ed.page.title()).toContain(name);
     const page = ed.page;

@@ -53,9 +53,7 @@ describe.skipIf(skipWithoutChromium())('Save keeps a 16-bit PNG at 16 bits (Chro
 
   async function openDeep(): Promise<{ ed: EditorPage; page: Page; original: Uint16Array }> {
     context = await env.newContext();
-    const ed = new EditorPage(await context.newPage());
-    ed.page.on('pageerror', (e) => console.error('page error:', e.message));
-    await ed.goto(env.server.url);
+    const ed = await EditorPage.load(context, env.server.url);
     const original = deepPixels();
     await ed.open({ name: 'deep.png', mimeType: 'image/png', buffer: png16(original) });
     await expect.poll(() => ed.page.title()).toContain('deep.png');

@@ -47,9 +47,8 @@ describe.skipIf(skipWithoutChromium())('photos to and from the engine', () => {
     const jpeg = await sharp(stored, { raw: { width: 48, height: 24, channels: 3 } }).jpeg({ quality: 95 }).withMetadata({ orientation: 6 }).toBuffer();
     const context = await env.newContext();
     await context.addInitScript(RECORD_SENDS);
-    const ed = new EditorPage(await context.newPage());
+    const ed = await EditorPage.load(context, env.server.url);
     const { page } = ed;
-    await ed.goto(env.server.url);
     await ed.open({ name: 'rotated.jpg', mimeType: 'image/jpeg', buffer: jpeg });
     await expect.poll(() => page.title()).toContain('rotated.jpg');
     expect([await ed.canvas.getAttribute('data-width'), await ed.canvas.getAttribute('data-height')]).toEqual(['24', '48']);
@@ -88,8 +87,7 @@ describe.skipIf(skipWithoutChromium())('photos to and from the engine', () => {
     ];
     const context = await env.newContext();
     await context.addInitScript(RECORD_SENDS);
-    const ed = new EditorPage(await context.newPage());
-    await ed.goto(env.server.url);
+    const ed = await EditorPage.load(context, env.server.url);
     await ed.page.getByRole('checkbox', { name: 'Transformer', exact: true }).uncheck();
     // The 8-bit level nearest each value: v * 255 / 65535 rounded (the PNG specification's rescaling), not
     // libvips' v >> 8, which truncates; written out here so the test does not share the page's conversion.
@@ -142,10 +140,8 @@ describe.skipIf(skipWithoutChromium())('photos to and from the engine', () => {
     const jpeg = await sharp(FIXTURE).resize(W, H).jpeg({ quality: 90 }).toBuffer();
     const context = await env.newContext();
     await context.addInitScript(RECORD_SENDS);
-    const ed = new EditorPage(await context.newPage());
+    const ed = await EditorPage.load(context, env.server.url);
     const { page } = ed;
-    page.on('pageerror', (e) => console.error('page error:', e.message));
-    await ed.goto(env.server.url);
     await page.getByRole('checkbox', { name: 'Transformer', exact: true }).uncheck();
 
     let t = Date.now();
