@@ -27,6 +27,7 @@ import { FloorTable } from './floors.js';
 import { matmulPeak, watchMachine, type Quiet } from './machine.js';
 import { profileFill } from './profile.js';
 import { compareSessionOptions } from './sessionOptions.js';
+import { compareMethodOrder } from './methodOrder.js';
 import { maskedPsnr } from '../batch/metrics.js';
 
 /** Stages off: the raw method comparison the paper makes (the method rows of the bench). */
@@ -179,6 +180,9 @@ export async function benchCommand(argv: string[]): Promise<void> {
       row('Transformer, every stage', 'transformer', null, 1, true, await run('transformer', { guidedDecoder: true, anchorColours: true, photoTexture: true }, true, mpCase)),
     ];
 
+    // The app's two methods one after the other (as it runs them) or side by side, on the same case.
+    const methodOrder = await compareMethodOrder(engine, mp, mpCase.mask, { steps: defaultSteps, guidedDecoder: true, anchorColours: true, photoTexture: true }, repeats);
+
     // Against the FLOP floor: each fill's FLOPs, per graph, counted from onnxruntime's profile of one run of
     // it, over the MatMul peak measured in this run. The grid-32 case: a mask as wide as the pack's image
     // size, so its crop (twice the mask) is decoded on grid 32.
@@ -238,6 +242,7 @@ export async function benchCommand(argv: string[]): Promise<void> {
       quality,
       transformer_psnr_db: median(tfPsnrs),
       full_pipeline: { width: mp.width, height: mp.height, mask_pixels: mpSide * mpSide, rows: fullPipeline },
+      method_order: methodOrder,
       peak_gflops: peak,
       graphs: floors.graphs,
       fills: floors.fills,

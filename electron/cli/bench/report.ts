@@ -2,6 +2,7 @@
 import type { AppFirstFill } from './appFirstFill.js';
 import type { Method } from '../../shared/contract.js';
 import type { FillFloor, GraphFigure } from './floors.js';
+import type { MethodOrderRow } from './methodOrder.js';
 import type { SessionOptionRow } from './sessionOptions.js';
 import { strokeMarkdown, type StrokeBench } from './strokes.js';
 
@@ -63,6 +64,7 @@ interface Results {
   quality: QualityPoint[];
   transformer_psnr_db: number;
   full_pipeline: { width: number; height: number; mask_pixels: number; rows: Row[] };
+  method_order: MethodOrderRow[];
   peak_gflops: number;
   graphs: Record<string, GraphFigure>;
   fills: FillFloor[];
@@ -155,6 +157,7 @@ export function benchMarkdown(r: Results, command: string): string {
     '',
     ...table(r.full_pipeline.rows),
     '',
+    ...methodOrderSection(r.method_order),
     '## Batching',
     '',
     ...table(r.samples),
@@ -170,4 +173,25 @@ export function benchMarkdown(r: Results, command: string): string {
     `The fewest steps within 0.25 dB of the best PSNR on this curve: **${r.vqddm_recommended_steps}**; the pack's default (manifest \`diffusion.default_steps\`): **${r.vqddm_default_steps}**. One photo's curve moves by a dB or more between seeds; the default is chosen from the test-set curve of the pack's own evaluation (\`models/${r.pack}/REPORT.md\`, 44 fills per step count).`,
     '',
   ].join('\n');
+}
+
+/** The two methods one after the other (as the app runs them) against side by side, and what that says. */
+function methodOrderSection(rows: MethodOrderRow[]): string[] {
+  const [serial, parallel] = rows;
+  const verdict =
+    serial.both_ms <= parallel.both_ms && serial.first_ms <= parallel.first_ms
+      ? `One after the other is faster on this machine, to the first result (${ms(serial.first_ms)} against ${ms(parallel.first_ms)} ms) and to both (${ms(serial.both_ms)} against ${ms(parallel.both_ms)} ms): the two methods compete for the same cores, so the app runs them in turn and shows each result as it is done.`
+      : `Side by side was faster here to ${parallel.both_ms < serial.both_ms ? `both results (${ms(parallel.both_ms)} against ${ms(serial.both_ms)} ms)` : `the first result (${ms(parallel.first_ms)} against ${ms(serial.first_ms)} ms)`}; the app runs them one after the other, which is what this machine's figures should be weighed against.`;
+  return [
+    '## The two methods: one after the other or side by side',
+    '',
+    "The full-pipeline case above with the app's defaults (both methods, every stage), on one engine: each method's result, the first and both, from the start (median ms).",
+    '',
+    '| order | VQ-DDM result | transformer result | first result | both |',
+    '| --- | ---: | ---: | ---: | ---: |',
+    ...rows.map((x) => `| ${x.label} | ${ms(x.vqddm_ms)} | ${ms(x.transformer_ms)} | ${ms(x.first_ms)} | ${ms(x.both_ms)} |`),
+    '',
+    verdict,
+    '',
+  ];
 }
