@@ -4,26 +4,14 @@
  * thumbnails and settings) and the settings, so a session is saved and reopened whole. `project.json`
  * describes the rest; pixels are raw RGBA members, masks one byte per pixel.
  */
-import type { MethodResult, RgbaImage } from '../../electron/shared/contract';
 import type { Edit } from './edits';
-import type { MaskedPatch } from './images';
 import { planRecovery, type Recovery, type StoredEdit, type StoredPatch } from './recovery';
+import type { SavedEntry } from './savedEntry';
 import { readZip, writeZip } from './zip';
 
 export const PROJECT_EXT = 'vqddm';
 const FORMAT = 'vqddm-project';
 const VERSION = 1;
-
-/** A results history entry as a project keeps it (ids are given again when it is opened). */
-export interface ProjectEntry {
-  fill: number;
-  sample: number;
-  samples: number;
-  result: Omit<MethodResult, 'samples'>;
-  madeAt: number;
-  patches: readonly MaskedPatch[] | null;
-  thumb: RgbaImage;
-}
 
 export interface ProjectInput {
   name: string;
@@ -33,7 +21,7 @@ export interface ProjectInput {
   undone: readonly Edit[];
   savedId: number;
   settings: Record<string, unknown>;
-  entries: readonly ProjectEntry[];
+  entries: readonly SavedEntry[];
 }
 
 interface Rect {
@@ -54,7 +42,7 @@ interface ProjectJson {
   /** Applied results by key: their rectangles, pixels in `applied/<key>/<i>`. */
   applied: Record<string, Rect[]>;
   /** Pixels in `entries/<i>/thumb` and `entries/<i>/<j>.rgba` / `.mask`; patches null: thumbnail only. */
-  entries: (Omit<ProjectEntry, 'patches' | 'thumb'> & { thumb: { width: number; height: number }; patches: { x: number; y: number; width: number; height: number }[] | null })[];
+  entries: (Omit<SavedEntry, 'patches' | 'thumb'> & { thumb: { width: number; height: number }; patches: { x: number; y: number; width: number; height: number }[] | null })[];
 }
 
 export function writeProject(p: ProjectInput, now = Date.now()): Uint8Array {
@@ -88,7 +76,7 @@ export function writeProject(p: ProjectInput, now = Date.now()): Uint8Array {
  * A project file read back: the document as a recovery copy (reopened the same way, lib/recovery.ts
  * replayRecovery) and the results history's entries. Throws a message naming the problem otherwise.
  */
-export function readProject(bytes: Uint8Array): { recovery: Recovery; entries: ProjectEntry[] } {
+export function readProject(bytes: Uint8Array): { recovery: Recovery; entries: SavedEntry[] } {
   const files = readZip(bytes);
   const bad = (why: string) => new Error(`Not a readable project file: ${why}.`);
   const member = (name: string, length?: number): Uint8Array => {
@@ -109,7 +97,7 @@ export function readProject(bytes: Uint8Array): { recovery: Recovery; entries: P
   for (const [key, rects] of Object.entries(json.applied)) {
     patches.set(key, rects.map((r, i) => ({ ...r, after: member(`applied/${key}/${i}`, r.width * r.height * 4) })));
   }
-  const entries = json.entries.map((e, i): ProjectEntry => ({
+  const entries = json.entries.map((e, i): SavedEntry => ({
     fill: e.fill,
     sample: e.sample,
     samples: e.samples,

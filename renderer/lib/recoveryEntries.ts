@@ -6,10 +6,10 @@
  */
 import type { RgbaImage } from '../../electron/shared/contract';
 import type { MaskedPatch } from './images';
-import type { ProjectEntry } from './project';
+import type { SavedEntry } from './savedEntry';
 
 /** An entry as the state record describes it; its pixels are the record `key`. */
-export interface StoredEntry extends Omit<ProjectEntry, 'patches' | 'thumb'> {
+export interface StoredEntry extends Omit<SavedEntry, 'patches' | 'thumb'> {
   key: string;
 }
 
@@ -36,7 +36,7 @@ export interface EntriesPlan {
 const names = new WeakMap<RgbaImage, string>();
 let counter = 0;
 
-export function entryKey(e: Pick<ProjectEntry, 'thumb' | 'patches'>): string {
+export function entryKey(e: Pick<SavedEntry, 'thumb' | 'patches'>): string {
   let k = names.get(e.thumb);
   if (!k) {
     k = `entry:${Date.now().toString(36)}-${(++counter).toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
@@ -45,16 +45,16 @@ export function entryKey(e: Pick<ProjectEntry, 'thumb' | 'patches'>): string {
   return `${k}:${e.patches ? 'full' : 'thumb'}`;
 }
 
-const thumbBytes = (e: ProjectEntry) => e.thumb.data.byteLength + 256;
-const fullBytes = (e: ProjectEntry) => (e.patches ?? []).reduce((n, p) => n + p.image.data.byteLength + p.mask.byteLength + 64, thumbBytes(e));
+const thumbBytes = (e: SavedEntry) => e.thumb.data.byteLength + 256;
+const fullBytes = (e: SavedEntry) => (e.patches ?? []).reduce((n, p) => n + p.image.data.byteLength + p.mask.byteLength + 64, thumbBytes(e));
 
-export function planEntries(entries: readonly ProjectEntry[], budget: number): EntriesPlan {
+export function planEntries(entries: readonly SavedEntry[], budget: number): EntriesPlan {
   const stored: StoredEntry[] = [];
   const pixels = new Map<string, EntryPixels>();
   let bytes = 0, thinned = 0, leftOut = 0;
   for (let i = entries.length - 1; i >= 0; i--) {
     const e = entries[i]!;
-    let kept: ProjectEntry | null = null;
+    let kept: SavedEntry | null = null;
     if (e.patches && bytes + fullBytes(e) <= budget) kept = e;
     else if (bytes + thumbBytes(e) <= budget) kept = e.patches ? { ...e, patches: null } : e;
     if (!kept) {
@@ -75,8 +75,8 @@ export function planEntries(entries: readonly ProjectEntry[], budget: number): E
  * The entries of a recovery copy, oldest first; one whose pixels are missing or do not match its
  * description is left out. Their thumbnails keep their keys, so they are not stored again.
  */
-export function restoredEntries(stored: readonly StoredEntry[], pixels: ReadonlyMap<string, EntryPixels>): ProjectEntry[] {
-  const out: ProjectEntry[] = [];
+export function restoredEntries(stored: readonly StoredEntry[], pixels: ReadonlyMap<string, EntryPixels>): SavedEntry[] {
+  const out: SavedEntry[] = [];
   for (const { key, ...e } of stored) {
     const p = pixels.get(key);
     const whole = (q: MaskedPatch) => q.image.data.byteLength === q.image.width * q.image.height * 4 && q.mask.byteLength === q.image.width * q.image.height;

@@ -9,7 +9,8 @@ import { embeddedProfile, savableFormat } from '../lib/imageKind';
 import type { MaskOp } from '../lib/maskOps';
 import { rasterizeMask } from '../lib/maskRender';
 import { withChangedFlags } from '../lib/savedEdits';
-import { PROJECT_EXT, readProject, writeProject, type ProjectEntry } from '../lib/project';
+import { PROJECT_EXT, readProject, writeProject } from '../lib/project';
+import type { SavedEntry } from '../lib/savedEntry';
 import { replayRecovery, type Recovery } from '../lib/recovery';
 import { restoredEntries } from '../lib/recoveryEntries';
 import type { RecoveryBackend } from '../lib/recoveryStore';
@@ -168,7 +169,7 @@ export class AppState {
    * project file (`project`: its results history) is reopened the same way, but is not in the recovery
    * storage yet.
    */
-  async restore(rec: Recovery, project?: ProjectEntry[]): Promise<void> {
+  async restore(rec: Recovery, project?: SavedEntry[]): Promise<void> {
     await this.run(`Restoring ${rec.doc.name}…`, async () => {
       const decoded = await this.decode(rec.doc.bytes);
       const { image, canvas } = decoded;

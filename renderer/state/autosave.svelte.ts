@@ -1,7 +1,7 @@
 import { planRecovery, RECOVERY_LIMIT_BYTES, type Recovery, type RecoveryDoc, type StoredPatch } from '../lib/recovery';
 import type { RecoveryBackend } from '../lib/recoveryStore';
 import type { Edit } from '../lib/edits';
-import type { ProjectEntry } from '../lib/project';
+import type { SavedEntry } from '../lib/savedEntry';
 import { planEntries, type EntryPixels } from '../lib/recoveryEntries';
 
 /** off: no document or no storage; idle: nothing to keep (no edits); pending: a change waits; saved; failed. */
@@ -13,7 +13,7 @@ export interface AutosaveSnapshot {
   savedId: number;
   settings: Record<string, unknown>;
   /** The results history, oldest first. */
-  entries: readonly ProjectEntry[];
+  entries: readonly SavedEntry[];
 }
 
 const MB = 1024 * 1024;

@@ -4,7 +4,7 @@ import type { Edit } from '../../renderer/lib/edits';
 import { blitRgba, cropRgba } from '../../renderer/lib/images';
 import { planRecovery, replayRecovery, type Recovery, type RecoveryWrite } from '../../renderer/lib/recovery';
 import type { RecoveryBackend } from '../../renderer/lib/recoveryStore';
-import type { ProjectEntry } from '../../renderer/lib/project';
+import type { SavedEntry } from '../../renderer/lib/savedEntry';
 import { restoredEntries } from '../../renderer/lib/recoveryEntries';
 import { Autosave, type AutosaveSnapshot } from '../../renderer/state/autosave.svelte';
 import { ResultHistory } from '../../renderer/state/results.svelte';
@@ -175,7 +175,7 @@ describe('recovery copy (autosave)', () => {
     const { h } = session();
     const results = new ResultHistory();
     /** A fill's entry: a patch of `side` x `side` pixels (RGBA and mask) and a 2x2 thumbnail. */
-    const entry = (seed: number, side = 8): Omit<ProjectEntry, 'fill'> => ({
+    const entry = (seed: number, side = 8): Omit<SavedEntry, 'fill'> => ({
       sample: 0,
       samples: 1,
       result: { method: 'vqddm', timings: { encode: 1, sample: 2, decode: 3, composite: 4, detail: 0, anchor: 0, texture: 0, total: 10, modelRun: 0 }, modelCalls: 4, grids: [16], stages: ['coarse'], provider: 'cpu', settings: { ...DEFAULT_SETTINGS, seed } },
