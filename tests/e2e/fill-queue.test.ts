@@ -86,11 +86,11 @@ describe.skipIf(skipWithoutChromium())('fill queue (Chromium, serve mode)', () =
     const context = await env.newContext();
     const page = await context.newPage();
     page.on('pageerror', (e) => console.error('page error:', e.message));
-    // Between the page and serve: fill-1's events (so it runs until let through) and the engine's answer
-    // to fill-2's call are held back until the test lets them through, so fill-2 is being sent (the page
-    // waits for that answer) while the test presses Fill.
+    // Between the page and serve: fill-1's events (so it runs until let through), the engine's answer to
+    // fill-2's call and fill-2's events are held back until the test lets them through, so fill-2 is being
+    // sent (the page waits for that answer) while the test presses Fill, however fast the engine fills it.
     const held: { release: () => void; what: string; end: boolean }[] = [];
-    const hold = new Set(['fill-1 event', 'fill-2 answer']);
+    const hold = new Set(['fill-1 event', 'fill-2 answer', 'fill-2 event']);
     const sentCalls: string[] = [];
     const callJob = new Map<number, string>();
     await page.routeWebSocket((url) => url.pathname === SERVE_WS_PATH, (ws) => {
@@ -156,6 +156,7 @@ describe.skipIf(skipWithoutChromium())('fill queue (Chromium, serve mode)', () =
     expect(await waiting.count()).toBe(1);
     let_through('fill-2 answer');
     await expect.poll(() => progress.getByRole('button', { name: 'Cancel fill 2' }).count()).toBe(1);
+    let_through('fill-2 event');
     await page.getByTestId('panel-transformer').waitFor({ timeout: 120_000 });
     expect(sentCalls).toEqual(['fill-1', 'fill-2', 'fill-3']);
     await context.close();
