@@ -168,24 +168,24 @@ def fft_mag_l1(a, b):
 
 
 @torch.no_grad()
+def encode_known(vq: VQGAN, x, m):
+    """Codes as the engine has them before a fill: x [B, 3, P, P], mask m [B, 1, P, P] (1 = hole) -> the codes
+    of x with its masked pixels mean-filled [B, P/4, P/4] and the unknown cells (touched by the mask)."""
+    mean = (x * (1 - m)).sum((2, 3), keepdim=True) / (1 - m).sum((2, 3), keepdim=True).clamp_min(1)
+    return vq.encode(torch.where(m > 0, mean.expand_as(x), x)), F.max_pool2d(m, 4)[:, 0] > 0
+
+
 def make_batch(vq: VQGAN, ps: D.PhotoSet, rng: np.random.Generator, c: GuidedConfig, S: int, G: int, dev):
     """x [B, 3, S, S], mask [B, 1, S, S], codes [B, G, G] as the engine would hand them to the decoder."""
     lo, hi = (float(v) for v in c.scales.split(","))
     x = ps.batch(rng, c.batch, S, scales=(lo, hi)).to(dev)
-    ms = []
-    for _ in range(c.batch):
-        kind = M.KINDS[int(rng.choice(4, p=[0.3, 0.3, 0.3, 0.1]))]
-        m = M.GENERATORS[kind](rng, S, S, 0.05, 0.35) if kind in ("box", "blob") else M.GENERATORS[kind](rng, S, S)
-        ms.append(m)
+    ms = [M.random_mask(rng, S, S, area=(0.05, 0.35)) for _ in range(c.batch)]
     mask = torch.from_numpy(np.stack(ms)[:, None] / 255.0).float().to(dev)  # [B, 1, S, S]
     P = 4 * G
     x_low = F.interpolate(x, size=(P, P), mode="bilinear", antialias=True, align_corners=False) if P != S else x
     m_low = F.interpolate(mask, size=(P, P), mode="area") if P != S else mask
-    # the engine mean-fills the masked pixels before encoding; cells touched by the mask are "unknown"
-    mean = (x_low * (1 - m_low)).sum((2, 3), keepdim=True) / (1 - m_low).sum((2, 3), keepdim=True).clamp_min(1)
-    filled = torch.where(m_low > 0, mean.expand_as(x_low), x_low)
-    known_codes, true_codes = vq.encode(filled), vq.encode(x_low)  # [B, G, G]
-    unknown = F.max_pool2d(m_low, 4)[:, 0] > 0  # [B, G, G]
+    known_codes, unknown = encode_known(vq, x_low, m_low)
+    true_codes = vq.encode(x_low)  # [B, G, G]
     codes = torch.where(unknown, true_codes, known_codes)
     if c.code_noise > 0:
         # A prior's fill is not the true codes: its typical error is a code from elsewhere in the picture (a

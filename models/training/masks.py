@@ -99,7 +99,8 @@ def make(kind: str, w: int, h: int, seed: int | np.random.Generator) -> np.ndarr
     return GENERATORS[kind](rng, w, h)
 
 
-def random_mask(rng: np.random.Generator, w: int, h: int, weights=(0.3, 0.3, 0.3, 0.1)) -> np.ndarray:
-    """A training mask: one kind drawn with the given weights (box, blob, strokes, scratch)."""
+def random_mask(rng: np.random.Generator, w: int, h: int, weights=(0.3, 0.3, 0.3, 0.1), area=(0.03, 0.15)) -> np.ndarray:
+    """A training mask: one kind drawn with the given weights (box, blob, strokes, scratch); boxes and blobs
+    cover a share of the image drawn from `area`."""
     kind = KINDS[int(rng.choice(len(KINDS), p=np.asarray(weights) / np.sum(weights)))]
-    return GENERATORS[kind](rng, w, h)
+    return GENERATORS[kind](rng, w, h, *area) if kind in ("box", "blob") else GENERATORS[kind](rng, w, h)

@@ -27,7 +27,7 @@ from . import masks as M
 from . import schedule as SC
 from .compare_priors import load_priors
 from .encode import load_vq
-from .guided import SHIPPED_VQ
+from .guided import SHIPPED_VQ, encode_known
 
 
 def time_sequence(T: int, steps: int) -> list[int]:
@@ -75,10 +75,7 @@ def inpaint_codes(unet, abar: np.ndarray, known, unknown, steps: int, gen: torch
 def mask_batch(rng: np.random.Generator, n: int, S: int) -> torch.Tensor:
     """[n, 1, S, S] in {0, 1}: boxes and blobs of 5-35 % of the crop and brush strokes, as users paint holes
     (thin scratches are left out: their few cells barely change a decode)."""
-    ms = []
-    for _ in range(n):
-        kind = ("box", "blob", "strokes")[int(rng.integers(3))]
-        ms.append(M.GENERATORS[kind](rng, S, S, 0.05, 0.35) if kind != "strokes" else M.strokes(rng, S, S))
+    ms = [M.random_mask(rng, S, S, weights=(1, 1, 1, 0), area=(0.05, 0.35)) for _ in range(n)]
     return torch.from_numpy(np.stack(ms)[:, None] / 255.0).float()
 
 
@@ -100,9 +97,7 @@ def make_pool(pack: str, vq_path: str, n: int, sizes=(64, 96, 128), scales=(1.0,
         for _ in range(math.ceil(n / len(sizes) / batch)):
             x = ps.batch(rng, batch, S, scales=scales)  # [B, 3, S, S] in [-1, 1]
             m = mask_batch(rng, batch, S)
-            mean = (x * (1 - m)).sum((2, 3), keepdim=True) / (1 - m).sum((2, 3), keepdim=True).clamp_min(1)
-            known = vq.encode(torch.where(m > 0, mean.expand_as(x), x))  # [B, G, G]
-            unknown = F.max_pool2d(m, 4)[:, 0] > 0
+            known, unknown = encode_known(vq, x, m)  # [B, G, G] each
             codes = inpaint_codes(unet, abar, known, unknown, steps, gen)
             xs.append(((x + 1) * 127.5).round().to(torch.uint8))
             cs.append(codes.to(torch.int16))
