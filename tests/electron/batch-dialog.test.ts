@@ -3,12 +3,13 @@
  * module (as main-process.test.ts): the host operation's handler, its check of the request and of the
  * sender, the dialog's answer, and the preload's function for it.
  */
-import Module, { createRequire } from 'node:module';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BridgeApi } from '../../electron/shared/host.js';
-import { ROOT, TINY_PACK } from '../e2e/harness.js';
+import { ROOT } from '../e2e/harness.js';
+import { loadMain } from './fake-main.js';
 
 type Handler = (e: { senderFrame: { url: string } }, ...args: unknown[]) => Promise<{ ok: boolean; value?: unknown; error?: { code: string } }>;
 interface Fake {
@@ -18,7 +19,6 @@ interface Fake {
 }
 
 const require = createRequire(import.meta.url);
-const fakePath = join(import.meta.dirname, 'fake-electron.cjs');
 
 describe('Batch folder dialog (desktop host operation)', () => {
   let fake: Fake;
@@ -26,13 +26,7 @@ describe('Batch folder dialog (desktop host operation)', () => {
   let restore: () => void;
 
   beforeAll(async () => {
-    const M = Module as unknown as { _resolveFilename: (req: string, ...rest: unknown[]) => string };
-    const original = M._resolveFilename;
-    M._resolveFilename = (req, ...rest) => (req === 'electron' ? fakePath : original(req, ...rest));
-    restore = () => (M._resolveFilename = original);
-    process.argv.push('--pack', TINY_PACK);
-    require(join(ROOT, 'out', 'main', 'index.cjs'));
-    fake = require(fakePath) as Fake;
+    ({ fake, restore } = loadMain<Fake>());
     await new Promise((r) => setTimeout(r, 100));
     const page = fake.__records.loaded[0]!;
     trusted = { senderFrame: { url: /^[a-z]+:\/\//.test(page) ? page : pathToFileURL(page).href } };

@@ -6,15 +6,14 @@
  * count and time) leaves every handler answering with a result, never a throw.
  */
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
-import Module, { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOST_SCHEMAS } from '../../electron/main/ipc/schemas.js';
 import { HOST_CHANNELS } from '../../electron/shared/host.js';
-import { ROOT, TINY_PACK } from '../e2e/harness.js';
 import { int, pick, randomValue, rng } from '../fuzz/generate.js';
 import { recordFigures } from '../reliability/record.js';
+import { loadMain } from './fake-main.js';
 
 type Result = { ok: boolean; value?: unknown; error?: { code: string; message: string } };
 type Handler = (e: { senderFrame: { url: string } }, ...args: unknown[]) => Promise<Result>;
@@ -24,8 +23,6 @@ interface Fake {
   shell: Record<string, (...a: unknown[]) => unknown>;
 }
 
-const require = createRequire(import.meta.url);
-const fakePath = join(import.meta.dirname, 'fake-electron.cjs');
 const SEED = Number(process.env.FUZZ_SEED ?? 9090);
 const CALLS = 2400;
 const BUDGET_MS = 30_000;
@@ -127,13 +124,7 @@ describe('Host IPC: each channel checks its arguments against its schema before 
   let work = 0;
 
   beforeAll(async () => {
-    const M = Module as unknown as { _resolveFilename: (req: string, ...rest: unknown[]) => string };
-    const original = M._resolveFilename;
-    M._resolveFilename = (req, ...rest) => (req === 'electron' ? fakePath : original(req, ...rest));
-    restore = () => (M._resolveFilename = original);
-    process.argv.push('--pack', TINY_PACK);
-    require(join(ROOT, 'out', 'main', 'index.cjs'));
-    fake = require(fakePath) as Fake;
+    ({ fake, restore } = loadMain<Fake>());
     for (const api of [fake.dialog, fake.shell]) {
       for (const [name, fn] of Object.entries(api)) {
         api[name] = (...a: unknown[]) => {

@@ -6,13 +6,14 @@
  */
 import { copyFileSync, cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import Module, { createRequire } from 'node:module';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_SETTINGS, ENGINE_PORT_TAG, type JobEvent } from '../../electron/shared/contract.js';
 import { createRpcClient, type RpcChannel } from '../../electron/shared/rpc.js';
 import { FIXTURE, ROOT, TINY_PACK } from '../e2e/harness.js';
+import { fakePath, loadMain } from './fake-main.js';
 
 type Handler = (e: { senderFrame: { url: string } }, ...args: unknown[]) => Promise<{ ok: boolean; value?: unknown; error?: { code: string } }>;
 interface Records {
@@ -48,7 +49,6 @@ function pageChannel(port: FakePort): RpcChannel {
 }
 
 const require = createRequire(import.meta.url);
-const fakePath = join(import.meta.dirname, 'fake-electron.cjs');
 const rendererUrl = 'app://bundle/index.html';
 const trusted = { senderFrame: { url: rendererUrl } };
 
@@ -57,13 +57,9 @@ describe('Electron main process (stand-in electron module)', () => {
   let restore: () => void;
 
   beforeAll(async () => {
-    const M = Module as unknown as { _resolveFilename: (req: string, ...rest: unknown[]) => string };
-    const original = M._resolveFilename;
-    M._resolveFilename = (req, ...rest) => (req === 'electron' ? fakePath : original(req, ...rest));
-    restore = () => (M._resolveFilename = original);
-    process.argv.push('--pack', TINY_PACK);
-    require(join(ROOT, 'out', 'main', 'index.cjs'));
-    rec = (require(fakePath) as { __records: Records }).__records;
+    const main = loadMain<{ __records: Records }>();
+    ({ restore } = main);
+    rec = main.fake.__records;
     await new Promise((r) => setTimeout(r, 100));
   });
   afterAll(() => {
