@@ -77,6 +77,13 @@ export class EditorPage {
     await this.page.getByRole('button', { name: button }).click();
   }
 
+  /** The photo saved as PNG (exact pixels) through the Save popover, whatever format it offers. */
+  async savePng(name: string): Promise<Buffer> {
+    await this.page.getByRole('button', { name: 'Save…' }).click();
+    await this.page.getByLabel('Format').selectOption('png');
+    return this.download(() => this.page.getByRole('button', { name: 'Save image' }).click(), name);
+  }
+
   async shot(name: string): Promise<void> {
     await this.page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
   }

@@ -435,10 +435,7 @@ describe.skipIf(skipWithoutChromium())('editor journeys (Chromium, serve mode)',
 
   /** Saves the photo as PNG (exact pixels) through the Save popover, whatever format it offers. */
   async function savePng(ed: EditorPage, name: string) {
-    const { page } = ed;
-    await page.getByRole('button', { name: 'Save…' }).click();
-    await page.getByLabel('Format').selectOption('png');
-    return pixels(await ed.download(() => page.getByRole('button', { name: 'Save image' }).click(), name));
+    return pixels(await ed.savePng(name));
   }
 
   /**

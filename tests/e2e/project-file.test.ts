@@ -16,9 +16,7 @@ async function pixels(png: Buffer): Promise<Buffer> {
 }
 
 async function savePng(ed: EditorPage, name: string): Promise<Buffer> {
-  await ed.page.getByRole('button', { name: 'Save…' }).click();
-  await ed.page.getByLabel('Format').selectOption('png');
-  return pixels(await ed.download(() => ed.page.getByRole('button', { name: 'Save image' }).click(), name));
+  return pixels(await ed.savePng(name));
 }
 
 describe.skipIf(skipWithoutChromium())('project file (Chromium, serve mode)', () => {

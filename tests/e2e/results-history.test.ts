@@ -19,9 +19,7 @@ async function pixels(png: Buffer): Promise<{ width: number; height: number; dat
 
 /** Saves the photo as PNG (exact pixels) through the Save popover. */
 async function savePng(ed: EditorPage, name: string) {
-  await ed.page.getByRole('button', { name: 'Save…' }).click();
-  await ed.page.getByLabel('Format').selectOption('png');
-  return pixels(await ed.download(() => ed.page.getByRole('button', { name: 'Save image' }).click(), name));
+  return pixels(await ed.savePng(name));
 }
 
 describe.skipIf(skipWithoutChromium())('results history (Chromium, serve mode)', () => {
