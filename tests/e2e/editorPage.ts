@@ -84,6 +84,26 @@ export class EditorPage {
     return this.download(() => this.page.getByRole('button', { name: 'Save image' }).click(), name);
   }
 
+  /**
+   * Asks to save the (16-bit) photo as JPEG and cancels the 8-bit question: the question's text, and
+   * how many downloads started meanwhile.
+   */
+  async cancelEightBitJpeg(): Promise<{ text: string | null; downloads: number }> {
+    let downloads = 0;
+    const count = () => downloads++;
+    this.page.on('download', count);
+    await this.pickFormat('jpeg');
+    await this.saveMenu('Save image');
+    const dialog = this.page.getByRole('alertdialog', { name: 'Save as JPEG image at 8 bits?' });
+    await dialog.waitFor();
+    const text = await dialog.textContent();
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await new Promise((r) => setTimeout(r, 500));
+    this.page.off('download', count);
+    return { text, downloads };
+  }
+
   async shot(name: string): Promise<void> {
     await this.page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
   }

@@ -93,17 +93,9 @@ describe.skipIf(skipWithoutChromium())('Save keeps a 16-bit PNG at 16 bits (Chro
 
   it('saving it as JPEG asks first (8 bits); Cancel writes nothing, "Save at 8 bits" writes a JPEG', async () => {
     const { ed, page } = await openDeep();
-    let downloads = 0;
-    page.on('download', () => downloads++);
-    await ed.pickFormat('jpeg');
-    await ed.saveMenu('Save image');
-    const dialog = page.getByRole('alertdialog', { name: 'Save as JPEG image at 8 bits?' });
-    await dialog.waitFor();
-    expect(await dialog.textContent()).toMatch(/deep\.png stores 16 bits per channel\. JPEG images hold 8 bits per channel/);
-    await dialog.getByRole('button', { name: 'Cancel' }).click();
-    await dialog.waitFor({ state: 'detached' });
-    await new Promise((r) => setTimeout(r, 500));
-    expect(downloads).toBe(0);
+    const asked = await ed.cancelEightBitJpeg();
+    expect(asked.text).toMatch(/deep\.png stores 16 bits per channel\. JPEG images hold 8 bits per channel/);
+    expect(asked.downloads).toBe(0);
     const jpeg = await ed.download(async () => {
       await ed.saveMenu('Save image');
       await page.getByRole('alertdialog', { name: 'Save as JPEG image at 8 bits?' }).getByRole('button', { name: 'Save at 8 bits' }).click();
