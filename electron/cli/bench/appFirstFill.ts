@@ -17,8 +17,7 @@ import type { RpcMessage } from '../../shared/rpc.js';
 import { SERVE_WS_PATH, serveProtocols } from '../../shared/serveProtocol.js';
 import { decodeFrame, encodeFrame } from '../../shared/wire.js';
 import type { Pixels } from '../../engine/image/pixels.js';
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+import { median } from './median.js';
 
 interface Start {
   /** Spawn to the address printed (engine open, pack checked, bridge listening). */

@@ -10,8 +10,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import type { MaskImage } from '../../shared/contract.js';
 import type { Pixels } from '../../engine/image/pixels.js';
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+import { median } from './median.js';
 
 function timeProcess(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -29,11 +29,10 @@ import { profileFill } from './profile.js';
 import { compareSessionOptions } from './sessionOptions.js';
 import { compareMethodOrder } from './methodOrder.js';
 import { maskedPsnr } from '../batch/metrics.js';
+import { median } from './median.js';
 
 /** Stages off: the raw method comparison the paper makes (the method rows of the bench). */
 const RAW: Partial<FillSettings> = { guidedDecoder: false, anchorColours: false, photoTexture: false };
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** A square mask of `side` pixels at (x0, y0). */
 export function boxMask(width: number, height: number, x0: number, y0: number, side: number): MaskImage {

@@ -8,8 +8,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import * as ort from 'onnxruntime-node';
 import { matmulModel } from '../../engine/ort/onnxGraph.js';
 import { sessionOptions } from '../../engine/ort/providers.js';
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+import { median } from './median.js';
 
 /**
  * GFLOP/s of onnxruntime's MatMul on an n x n float product with the engine's session options (threads,

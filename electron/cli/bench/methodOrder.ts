@@ -7,8 +7,8 @@
 import type { FillSettings, MaskImage, Method } from '../../shared/contract.js';
 import type { Engine } from '../../engine/engine.js';
 import type { Pixels } from '../../engine/image/pixels.js';
+import { median } from './median.js';
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const METHODS: Method[] = ['vqddm', 'transformer'];
 
 export interface MethodOrderRow {

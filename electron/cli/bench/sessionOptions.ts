@@ -11,8 +11,7 @@ import { Engine } from '../../engine/engine.js';
 import type { Pixels } from '../../engine/image/pixels.js';
 import type { Device } from '../../engine/ort/providers.js';
 import type { Role } from '../../engine/packs/manifest.js';
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+import { median } from './median.js';
 
 export interface SessionOptionRow {
   label: string;

@@ -12,12 +12,12 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import sharp from 'sharp';
 import type { Page } from 'playwright-core';
+import { median } from './median.js';
 
 export const STROKE_TARGETS = { commit_ms: 100, move_ms: 16 };
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 const VIEWPORT = { width: 1600, height: 1000 };
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const round1 = (v: number) => Math.round(v * 10) / 10;
 
 /** One brush's strokes. */
