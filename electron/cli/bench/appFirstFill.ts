@@ -6,17 +6,16 @@
  * seconds). The page's drawing of the result is not included. Timed once with an empty cache folder, then
  * `runs` times with it filled, as every later start is.
  */
-import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import WebSocket from 'ws';
 import { DEFAULT_SETTINGS, type FillRequest, type JobEvent, type MaskImage, type Method } from '../../shared/contract.js';
 import type { RpcMessage } from '../../shared/rpc.js';
 import { SERVE_WS_PATH, serveProtocols } from '../../shared/serveProtocol.js';
 import { decodeFrame, encodeFrame } from '../../shared/wire.js';
 import type { Pixels } from '../../engine/image/pixels.js';
+import { spawnServe } from './serveProcess.js';
 import { median } from './median.js';
 
 interface Start {
@@ -41,17 +40,9 @@ export interface AppFirstFill {
 
 async function oneStart(serveEntry: string, rendererDir: string, packDir: string, env: NodeJS.ProcessEnv, request: FillRequest): Promise<Start> {
   const t0 = performance.now();
-  const child = spawn(process.execPath, [serveEntry, '--port', '0', '--pack', packDir, '--renderer', rendererDir], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const { child, ready: served } = spawnServe(serveEntry, packDir, rendererDir, env);
   try {
-    const url = await new Promise<URL>((resolve, reject) => {
-      createInterface({ input: child.stdout }).on('line', (line) => {
-        const m = /^Serving at (\S+)$/.exec(line);
-        if (m) resolve(new URL(m[1]));
-      });
-      child.on('exit', (code) => reject(new Error(`serve exited with ${code} before it was ready: ${stderr.trim()}`)));
-    });
+    const url = await served;
     const ready = performance.now();
     const ws = new WebSocket(`ws://${url.host}${SERVE_WS_PATH}`, serveProtocols(url.searchParams.get('token') ?? ''), { headers: { origin: url.origin } });
     const asked = await new Promise<number>((resolve, reject) => {

@@ -6,12 +6,11 @@
  * the second after the release (work the page defers: the Cells overlay, the recovery copy). Skipped,
  * saying why, without Chromium, playwright-core or the built page.
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import sharp from 'sharp';
 import type { Page } from 'playwright-core';
+import { spawnServe } from './serveProcess.js';
 import { median } from './median.js';
 
 export const STROKE_TARGETS = { commit_ms: 100, move_ms: 16 };
@@ -154,18 +153,10 @@ export async function strokeBench(o: StrokeBenchOptions): Promise<StrokeBench> {
   const photo = await sharp(o.photoPath).resize(6000, 4000, { fit: 'fill', kernel: 'lanczos3' }).jpeg({ quality: 90 }).toBuffer();
   // The user's own cache of optimised models (the bench's engine filled it): serve's warm-up at start then
   // loads sessions rather than optimising models while the strokes are timed.
-  const child = spawn(process.execPath, [o.serveEntry, '--port', '0', '--pack', o.packDir, '--renderer', o.rendererDir], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+  const { child, ready } = spawnServe(o.serveEntry, o.packDir, o.rendererDir);
   const browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS });
   try {
-    const url = await new Promise<string>((resolve, reject) => {
-      createInterface({ input: child.stdout }).on('line', (line) => {
-        const m = /^Serving at (\S+)$/.exec(line);
-        if (m) resolve(m[1]!);
-      });
-      child.on('exit', (code) => reject(new Error(`serve exited with ${code} before it was ready: ${stderr.trim()}`)));
-    });
+    const url = (await ready).href;
     const page = await (await browser.newContext({ viewport: VIEWPORT })).newPage();
     await page.goto(url);
     await page.getByTestId('pack-info').waitFor({ timeout: 120_000 });
