@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import WebSocket from 'ws';
 import { DEFAULT_SETTINGS, type FillRequest, type JobEvent, type MaskImage, type Method } from '../../shared/contract.js';
 import type { RpcMessage } from '../../shared/rpc.js';
-import { SERVE_WS_PATH, serveProtocols } from '../../shared/serveProtocol.js';
+import { SERVE_TOKEN_PARAM, SERVE_WS_PATH, serveProtocols } from '../../shared/serveProtocol.js';
 import { decodeFrame, encodeFrame } from '../../shared/wire.js';
 import type { Pixels } from '../../engine/image/pixels.js';
 import { spawnServe } from './serveProcess.js';
@@ -44,7 +44,7 @@ async function oneStart(serveEntry: string, rendererDir: string, packDir: string
   try {
     const url = await served;
     const ready = performance.now();
-    const ws = new WebSocket(`ws://${url.host}${SERVE_WS_PATH}`, serveProtocols(url.searchParams.get('token') ?? ''), { headers: { origin: url.origin } });
+    const ws = new WebSocket(`ws://${url.host}${SERVE_WS_PATH}`, serveProtocols(url.searchParams.get(SERVE_TOKEN_PARAM) ?? ''), { headers: { origin: url.origin } });
     const asked = await new Promise<number>((resolve, reject) => {
       ws.on('error', reject);
       ws.on('open', () => {
