@@ -11,6 +11,7 @@
  */
 import { harmonicFill } from './laplace.js';
 import { chamferDistance } from './composite.js';
+import type { Box } from '../../shared/regions.js';
 import { maxValue, type Pixels } from './pixels.js';
 import { gaussianBlurBox } from './texture.js';
 
@@ -38,14 +39,15 @@ const ANCHOR_SIGMA = 4;
 const FADE_PX = 6;
 
 /**
- * What anchoring needs besides the fill: the harmonic interpolation of the region's known pixels and each
- * pixel's distance to them. Both depend on the known pixels and the mask only, so a region computes them
- * once for all its samples.
+ * What anchoring needs besides the fill: the harmonic interpolation of the region's known pixels, each
+ * pixel's distance to them and the mask's bounding box. They depend on the known pixels and the mask only,
+ * so a region computes them once for all its samples.
  */
 export class ColourAnchor {
   private constructor(
     private readonly interp: Float32Array, // planar RGB [3, h, w] in [-1, 1]
     readonly distance: Float32Array, // chamfer distance to the nearest known pixel [h, w]
+    private readonly box: Box | null, // the mask's set pixels; null: none
   ) {}
 
   /** null when no pixel of the region is known. */
@@ -53,14 +55,14 @@ export class ColourAnchor {
     const { width: w, height: h } = region;
     const interp = toPlanar(region);
     if (!harmonicFill(interp, 3, mask, w, h)) return null;
-    return new ColourAnchor(interp, chamferDistance(mask, w, h));
+    return new ColourAnchor(interp, chamferDistance(mask, w, h), maskBox(mask, w, h));
   }
 
-  /** Anchors the masked pixels of `region` (RGBA, 8 or 16 bits; `mask` 1 = filled) in place. */
+  /** Anchors the masked pixels of `region` (RGBA, 8 or 16 bits; `mask`, the one given to `of`, 1 = filled) in place. */
   apply(region: Pixels, mask: Uint8Array, weight = ANCHOR_WEIGHT): void {
     const { width: w, height: h } = region;
     const n = w * h;
-    const box = maskBox(mask, w, h);
+    const box = this.box;
     if (!box) return;
     const top = maxValue(region);
     const img = toPlanar(region);
@@ -86,7 +88,7 @@ export class ColourAnchor {
 }
 
 /** The bounding box [x0, x1) x [y0, y1) of the mask's set pixels, or null when none is set. */
-function maskBox(mask: Uint8Array, w: number, h: number): { x0: number; y0: number; x1: number; y1: number } | null {
+function maskBox(mask: Uint8Array, w: number, h: number): Box | null {
   let x0 = w, y0 = h, x1 = 0, y1 = 0;
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {

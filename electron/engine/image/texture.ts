@@ -14,6 +14,7 @@
  * mask's edge after 2 px, so thin scratches (up to 4-5 px wide) keep the learned fill.
  * Everything is in typed arrays; the buffer is the region's patch (photo pixels with the fill pasted in).
  */
+import type { Box } from '../../shared/regions.js';
 import { Rng } from '../math/rng.js';
 import { chamferDistance } from './composite.js';
 import { maxValue, type Pixels } from './pixels.js';
@@ -287,7 +288,7 @@ function matchPatches(g: Float32Array, detail: Float32Array, w: number, h: numbe
  * region's blur). Bit for bit what the full blur gives there: every output reads only pixels within the
  * radius, which the grown box holds, and the window's edges clamp only where they are the image's.
  */
-export function gaussianBlurBox(img: Float32Array, w: number, h: number, sigma: number, box: { x0: number; y0: number; x1: number; y1: number }): Float32Array {
+export function gaussianBlurBox(img: Float32Array, w: number, h: number, sigma: number, box: Box): Float32Array {
   const r = Math.max(1, Math.ceil(3 * sigma));
   const wx0 = Math.max(0, box.x0 - r), wy0 = Math.max(0, box.y0 - r);
   const ww = Math.min(w, box.x1 + r) - wx0, wh = Math.min(h, box.y1 + r) - wy0;
