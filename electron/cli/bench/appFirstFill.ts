@@ -54,6 +54,8 @@ async function oneStart(serveEntry: string, rendererDir: string, packDir: string
     });
     const method_ms: Partial<Record<Method, number>> = {};
     const finished = await new Promise<number>((resolve, reject) => {
+      // serve gone mid-fill (its 'exit' rejects only before it is ready): fail, not wait for ever
+      ws.on('close', (code) => reject(new Error(`serve closed the connection (${code}) before the fill finished`)));
       ws.on('message', (d: Buffer) => {
         const m = decodeFrame<RpcMessage>(new Uint8Array(d));
         if (m.t === 'result' && !m.ok) reject(new Error(`fill refused: ${m.error.message}`));
