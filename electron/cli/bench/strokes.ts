@@ -9,7 +9,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import type { Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { spawnServe } from './serveProcess.js';
 import { median } from './median.js';
 
@@ -154,8 +154,9 @@ export async function strokeBench(o: StrokeBenchOptions): Promise<StrokeBench> {
   // The user's own cache of optimised models (the bench's engine filled it): serve's warm-up at start then
   // loads sessions rather than optimising models while the strokes are timed.
   const { child, ready } = spawnServe(o.serveEntry, o.packDir, o.rendererDir);
-  const browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS });
+  let browser: Browser | null = null;
   try {
+    browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS });
     const url = (await ready).href;
     const page = await (await browser.newContext({ viewport: VIEWPORT })).newPage();
     await page.goto(url);
@@ -188,7 +189,7 @@ export async function strokeBench(o: StrokeBenchOptions): Promise<StrokeBench> {
       targets: STROKE_TARGETS,
     };
   } finally {
-    await browser.close();
+    await browser?.close();
     child.kill('SIGTERM');
   }
 }
