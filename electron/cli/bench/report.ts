@@ -178,10 +178,15 @@ export function benchMarkdown(r: Results, command: string): string {
 /** The two methods one after the other (as the app runs them) against side by side, and what that says. */
 function methodOrderSection(rows: MethodOrderRow[]): string[] {
   const [serial, parallel] = rows;
+  const firstSerial = serial.first_ms <= parallel.first_ms;
+  const bothSerial = serial.both_ms <= parallel.both_ms;
+  const figures = `first result ${ms(serial.first_ms)} ms one after the other against ${ms(parallel.first_ms)} side by side, both ${ms(serial.both_ms)} against ${ms(parallel.both_ms)}`;
   const verdict =
-    serial.both_ms <= parallel.both_ms && serial.first_ms <= parallel.first_ms
-      ? `One after the other is faster on this machine, to the first result (${ms(serial.first_ms)} against ${ms(parallel.first_ms)} ms) and to both (${ms(serial.both_ms)} against ${ms(parallel.both_ms)} ms): the two methods compete for the same cores, so the app runs them in turn and shows each result as it is done.`
-      : `Side by side was faster here to ${parallel.both_ms < serial.both_ms ? `both results (${ms(parallel.both_ms)} against ${ms(serial.both_ms)} ms)` : `the first result (${ms(parallel.first_ms)} against ${ms(serial.first_ms)} ms)`}; the app runs them one after the other, which is what this machine's figures should be weighed against.`;
+    firstSerial && bothSerial
+      ? `One after the other is faster on this machine (${figures}): the two methods compete for the same cores, so the app runs them in turn and shows each result as it is done.`
+      : firstSerial
+        ? `One after the other gives the first result sooner and both later (${figures}): the app runs them in turn, so a person sees the first result sooner and each as it is done.`
+        : `Side by side is faster on this machine to the first result (${figures}); the app runs the methods in turn.`;
   return [
     '## The two methods: one after the other or side by side',
     '',
