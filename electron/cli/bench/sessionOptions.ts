@@ -19,7 +19,8 @@ export interface SessionOptionRow {
   transformer_ms: number;
 }
 
-const spinning = (on: boolean) => ({ session: { intra_op: { allow_spinning: on ? '1' : '0' }, inter_op: { allow_spinning: on ? '1' : '0' } } });
+/** Workers spinning between a run's kernels or not, and (when spinning) whether they stop when it returns. */
+const spinning = (on: boolean, stop: boolean) => ({ session: { intra_op: { allow_spinning: on ? '1' : '0' }, inter_op: { allow_spinning: '0' }, force_spinning_stop: stop ? '1' : '0' } });
 
 /**
  * Each alternative: the options a role's session takes over the engine's (`sessionOptions`; an `extra` here
@@ -27,31 +28,48 @@ const spinning = (on: boolean) => ({ session: { intra_op: { allow_spinning: on ?
  */
 function alternatives(cores: number): { label: string; options: (role: Role) => ort.InferenceSession.SessionOptions }[] {
   return [
-    { label: `engine's choice: 1 thread for the transformer (small per-token calls), ${cores} for the rest, workers not spinning`, options: () => ({}) },
-    { label: `${cores} threads for every graph, workers not spinning`, options: () => ({ intraOpNumThreads: cores }) },
-    { label: `${cores} threads for every graph, workers spinning (onnxruntime's default)`, options: () => ({ intraOpNumThreads: cores, extra: spinning(true) }) },
+    { label: `engine's choice: 1 thread for the transformer (small per-token calls), ${cores} for the rest; workers spin during a run and stop when it returns`, options: () => ({}) },
+    { label: `the engine's threads, workers never spinning`, options: () => ({ extra: spinning(false, false) }) },
+    { label: `the engine's threads, workers spinning on after a run (onnxruntime's default)`, options: () => ({ extra: spinning(true, false) }) },
+    { label: `${cores} threads for every graph, workers spin during a run`, options: () => ({ intraOpNumThreads: cores }) },
     { label: '1 thread per session', options: () => ({ intraOpNumThreads: 1 }) },
   ];
 }
 
+/**
+ * Untimed fills before the timed ones: the first creates the sessions and buffers; the rest let V8 optimise
+ * the samplers' JavaScript, which would otherwise count against whichever alternative is measured first.
+ */
+const WARM_UPS = 3;
+/**
+ * The pause before each fill, ms: longer than a spinning worker's tail (about 30 ms), so one alternative's
+ * workers never run into the next alternative's fill.
+ */
+const PAUSE_MS = 60;
+
+/**
+ * The alternatives are measured interleaved (each round fills once with every engine, starting one further
+ * along each time), so a change in the machine's speed during the section falls on all of them alike.
+ */
 export async function compareSessionOptions(packDir: string, device: Device, image: Pixels, mask: MaskImage, raw: Partial<FillSettings>, repeats: number): Promise<SessionOptionRow[]> {
-  const rows: SessionOptionRow[] = [];
-  for (const alt of alternatives(availableParallelism())) {
-    const engine = await Engine.open(packDir, device, { cache: false, extra: alt.options });
-    try {
-      const time = async (method: Method) => {
-        const times: number[] = [];
-        for (let r = -1; r < repeats; r++) {
+  const alts = alternatives(availableParallelism());
+  const engines: Engine[] = [];
+  try {
+    for (const alt of alts) engines.push(await Engine.open(packDir, device, { cache: false, extra: alt.options }));
+    const times = alts.map(() => ({ vqddm: [] as number[], transformer: [] as number[] }));
+    for (let r = -WARM_UPS; r < repeats; r++) {
+      for (let k = 0; k < engines.length; k++) {
+        const a = (k + Math.max(0, r)) % engines.length;
+        for (const method of ['vqddm', 'transformer'] as Method[]) {
+          await new Promise((resolve) => setTimeout(resolve, PAUSE_MS));
           const t = performance.now();
-          await engine.fill(image, mask, engine.settings({ methods: [method], seed: 100 + r, ...raw }), method);
-          if (r >= 0) times.push(performance.now() - t); // r = -1: warm-up (sessions created, buffers allocated)
+          await engines[a].fill(image, mask, engines[a].settings({ methods: [method], seed: 100 + r, ...raw }), method);
+          if (r >= 0) times[a][method].push(performance.now() - t);
         }
-        return median(times);
-      };
-      rows.push({ label: alt.label, vqddm_ms: await time('vqddm'), transformer_ms: await time('transformer') });
-    } finally {
-      await engine.dispose();
+      }
     }
+    return alts.map((alt, a) => ({ label: alt.label, vqddm_ms: median(times[a].vqddm), transformer_ms: median(times[a].transformer) }));
+  } finally {
+    await Promise.all(engines.map((e) => e.dispose()));
   }
-  return rows;
 }
