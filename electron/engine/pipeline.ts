@@ -14,7 +14,7 @@ import { ColourAnchor } from './image/anchor.js';
 import { synthesizeTexture } from './image/texture.js';
 import { sampleVqddm } from './samplers/vqddm.js';
 import { sampleTransformer } from './samplers/transformer.js';
-import type * as ort from 'onnxruntime-node';
+import type { KvCache } from './ort/kvCache.js';
 
 export interface FillOptions {
   signal?: AbortSignal;
@@ -191,7 +191,7 @@ async function sampleTile(ctx: FillContext, planned: PlannedTile, tileIndex: num
           known, unknown: planned.unknown, B, G: planned.G, K: m.K, schedule: scheduleOf(models), steps: settings.steps,
           temperature: settings.temperature, truncation: settings.truncation, seeds,
         })
-      : sampleTransformer<ort.Tensor>((tok, bb, n, past) => models.transformerStep(tok, bb, n, past), {
+      : sampleTransformer<KvCache>((tok, bb, n, past) => models.transformerStep(tok, bb, n, past), {
           known, unknown: planned.unknown, B, G: planned.G, K: m.K, trainedGrid: m.grid, startToken: m.transformer.startToken,
           temperature: settings.temperature, topK: settings.topK, seeds, useCache: ctx.opts.useCache ?? true,
         });

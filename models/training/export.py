@@ -25,6 +25,9 @@ from .transformer import GPT, GPTConfig
 from .vqgan import VQConfig, VQGAN
 
 OPSET = 17
+# 2: the transformer takes a fixed-capacity KV cache and its length, and returns only the new positions' keys
+# and values (format 1 took the cache as long as its length and returned it whole, grown by N)
+FORMAT_VERSION = 2
 
 
 class EncoderOnnx(nn.Module):
@@ -70,8 +73,8 @@ class TransformerOnnx(nn.Module):
         super().__init__()
         self.gpt = gpt
 
-    def forward(self, tokens, past):
-        return self.gpt.forward_cached(tokens, past)
+    def forward(self, tokens, past_length, cache):
+        return self.gpt.forward_step(tokens, past_length, cache)
 
 
 def _dyn(entries):
@@ -98,7 +101,7 @@ def export_diffusion(unet: UNet, path: str) -> None:
 def export_transformer(gpt: GPT, path: str) -> None:
     """The transformer graph alone (fp32 weights), e.g. for `common.load_onnx_weights`."""
     c = gpt.cfg
-    export_onnx(TransformerOnnx(gpt), (torch.randint(0, c.K, (2, 2)), torch.randn(c.layers, 2, 2, c.heads, 3, c.head_dim)),
+    export_onnx(TransformerOnnx(gpt), (torch.randint(0, c.K, (2, 2)), torch.tensor(3), torch.randn(c.layers, 2, 2, c.heads, 5, c.head_dim)),
                 path, *specs(c.K, c.layers, c.heads, c.head_dim)["transformer"])
 
 
@@ -169,7 +172,7 @@ def export_pack(out: str, vq: VQGAN, unet: UNet, gpt: GPT, *, name: str, descrip
             fp16_initializers(path)
         files[role] = {"path": f"{role}.onnx", "sha256": sha256(path), "inputs": ins, "outputs": outs}
     manifest = {
-        "format": "vqddm-pack", "format_version": 1, "name": name, "description": description,
+        "format": "vqddm-pack", "format_version": FORMAT_VERSION, "name": name, "description": description,
         "image": {"size": g * ds, "range": [-1, 1]},
         "latent": {"downsample": ds, "grid": g, "grids": list(grids), "codebook_size": K},
         "diffusion": {"T": dc.T, "schedule": dc.sched(), "default_steps": default_steps},
@@ -230,14 +233,31 @@ def logsoftmax_last_axis(path: str) -> bool:
     return False
 
 
-def upgrade_pack(pack: str, guided_path: str | None, training: dict | None = None) -> dict:
-    """Brings a pack whose PyTorch priors are not at hand up to the present export: the diffusion graph's
-    log-softmax on the last axis, and the guided decoder added from its checkpoint; `training` is merged
-    into manifest.training. Rewrites manifest.json."""
+def upgrade_pack(pack: str, guided_path: str | None, training: dict | None = None, transformer_path: str | None = None,
+                 fp16_weights: bool = True) -> dict:
+    """Brings a pack whose other PyTorch networks are not at hand up to the present export: the diffusion
+    graph's log-softmax on the last axis, the transformer exported again from its checkpoint (format 1 -> 2:
+    the fixed-capacity KV cache), and the guided decoder added from its checkpoint; `training` is merged into
+    manifest.training. Rewrites manifest.json."""
     mpath = os.path.join(pack, "manifest.json")
     manifest = json.load(open(mpath))
+    if manifest.get("format_version") != FORMAT_VERSION and not transformer_path:
+        raise SystemExit(f"{pack} is format_version {manifest.get('format_version')}, whose transformer graph takes its KV "
+                         f"cache another way: give its checkpoint with --transformer to export it as format {FORMAT_VERSION}")
     manifest.setdefault("training", {}).update(training or {})
     logsoftmax_last_axis(os.path.join(pack, manifest["files"]["diffusion"]["path"]))
+    if transformer_path:
+        gpt = load_fp16_model(transformer_path, GPTConfig, GPT)
+        c, tm = gpt.cfg, manifest["transformer"]
+        if (c.K, c.layers, c.heads, c.head_dim, c.grid * c.grid + 1) != (manifest["latent"]["codebook_size"], tm["layers"], tm["heads"], tm["head_dim"], tm["context"]):
+            raise SystemExit(f"{transformer_path}: its transformer's shape does not match {mpath}")
+        path = os.path.join(pack, manifest["files"]["transformer"]["path"])
+        export_transformer(gpt.float().eval(), path)
+        if fp16_weights:
+            fp16_initializers(path)
+        ins, outs = specs(c.K, c.layers, c.heads, c.head_dim)["transformer"]
+        manifest["files"]["transformer"].update({"inputs": ins, "outputs": outs})
+        manifest["format_version"] = FORMAT_VERSION
     if guided_path:
         gd = load_guided(guided_path)
         g, K = manifest["latent"]["grid"], manifest["latent"]["codebook_size"]
@@ -265,17 +285,17 @@ def main(argv=None):
     ap.add_argument("--description", default="VQ-GAN (ReFiT) + discrete diffusion + transformer, trained on CPU")
     ap.add_argument("--vq", default=None)
     ap.add_argument("--diffusion", default=None)
-    ap.add_argument("--transformer", default=None)
+    ap.add_argument("--transformer", default=None, help="transformer checkpoint (with --upgrade: exported again, format 1 -> 2)")
     ap.add_argument("--guided", default=None, help="guided decoder checkpoint (runs/guided/guided_fp16.pt)")
     ap.add_argument("--upgrade", action="store_true",
-                    help="upgrade the pack at --out in place (log-softmax layout, --guided added) instead of exporting")
+                    help="upgrade the pack at --out in place (log-softmax layout, --transformer exported again, --guided added) instead of exporting")
     ap.add_argument("--default_steps", type=int, default=50)
     ap.add_argument("--fp32", action="store_true", help="keep float32 weights in the ONNX files")
     ap.add_argument("--training_json", default="", help="JSON file merged into manifest.training")
     a = ap.parse_args(argv)
     training = json.load(open(a.training_json)) if a.training_json else {}
     if a.upgrade:
-        m = upgrade_pack(a.out, a.guided, training)
+        m = upgrade_pack(a.out, a.guided, training, a.transformer, fp16_weights=not a.fp32)
     else:
         vq, unet, gpt = load_models(a.vq, a.diffusion, a.transformer)
         m = export_pack(a.out, vq, unet, gpt, name=a.name, description=a.description,

@@ -24,7 +24,7 @@ def _tensors(node: dict | None) -> list:
     for t in (node or {}).get("prefixItems", []):
         p = t["properties"]
         shape = [d["$ref"][len(DIM_REF):] if d.get("$ref", "").startswith(DIM_REF) else d["const"]
-                 for d in p["shape"]["prefixItems"]]
+                 for d in p["shape"].get("prefixItems", [])]  # a scalar: no items
         out.append({"name": p["name"]["const"], "dtype": p["dtype"]["const"], "shape": shape})
     return out
 

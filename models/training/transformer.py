@@ -2,9 +2,10 @@
 
     nice -n 10 /usr/bin/python3 -m models.training.transformer --steps 260
 
-Position 0 is the start token (id K); position 1 + i*W + j is cell (i, j). `forward_cached` is the KV-cache
-forward that is exported: tokens [B, N] and past [L, 2, B, heads, P, head_dim] -> logits [B, N, K] and
-present [L, 2, B, heads, P+N, head_dim]; positions P..P+N-1 come from past's length.
+Position 0 is the start token (id K); position 1 + i*W + j is cell (i, j). `forward_step` is the KV-cache
+forward that is exported: tokens [B, N] at positions P..P+N-1, P (past_length) and a cache [L, 2, B, heads,
+C, head_dim] whose first P slots are filled -> logits [B, N, K] and the new positions' kv [L, 2, B, heads, N,
+head_dim]. The caller keeps the cache (a fixed buffer it writes kv into), so no call copies it.
 """
 from __future__ import annotations
 
@@ -59,18 +60,21 @@ class Block(nn.Module):
         self.qkv, self.proj = nn.Linear(c.d, 3 * c.d), nn.Linear(c.d, c.d)
         self.mlp = nn.Sequential(nn.Linear(c.d, 4 * c.d), nn.GELU(), nn.Linear(4 * c.d, c.d))
 
-    def forward(self, x, past_kv, mask):
-        """x [B, N, d]; past_kv [2, B, h, P, hd]; mask [N, P+N] bool (True = may attend)."""
+    def forward(self, x, cache_kv, mask):
+        """x [B, N, d]; cache_kv [2, B, h, C, hd]: this layer's keys and values of earlier positions (the first
+        past_length of its C slots; `mask` hides the rest); mask [N, C+N] bool (True = may attend)
+        -> x [B, N, d], kv [2, B, h, N, hd] of x's own positions.
+        The cache is attended in place, never concatenated with the new keys: the scores against it and against
+        the new positions are joined instead ([B, h, N, C+N], small), so a call copies nothing of size C."""
         B, N, _ = x.shape
+        C = cache_kv.shape[3]
         q, k, v = self.qkv(self.ln1(x)).reshape(B, N, 3, self.c.heads, self.c.head_dim).permute(2, 0, 3, 1, 4)
-        k = torch.cat([past_kv[0], k], dim=2)  # [B, h, P+N, hd]
-        v = torch.cat([past_kv[1], v], dim=2)
-        att = (q @ k.transpose(-1, -2)) / math.sqrt(self.c.head_dim)  # [B, h, N, P+N]
-        att = att.masked_fill(~mask, float("-inf")).softmax(-1)
-        y = (att @ v).transpose(1, 2).reshape(B, N, self.c.d)
-        x = x + self.proj(y)
+        att = torch.cat([q @ cache_kv[0].transpose(-1, -2), q @ k.transpose(-1, -2)], -1) / math.sqrt(self.c.head_dim)
+        att = att.masked_fill(~mask, float("-inf")).softmax(-1)  # [B, h, N, C+N]
+        y = att[..., :C] @ cache_kv[1] + att[..., C:] @ v  # [B, h, N, hd]
+        x = x + self.proj(y.transpose(1, 2).reshape(B, N, self.c.d))
         x = x + self.mlp(self.ln2(x))
-        return x, torch.stack([k, v])  # present [2, B, h, P+N, hd]
+        return x, torch.stack([k, v])
 
 
 class GPT(nn.Module):
@@ -91,26 +95,29 @@ class GPT(nn.Module):
         if isinstance(m, nn.Linear) and m.bias is not None:
             nn.init.zeros_(m.bias)
 
-    def forward_cached(self, tokens, past):
-        """tokens [B, N] int64, past [L, 2, B, h, P, hd] -> logits [B, N, K], present [L, 2, B, h, P+N, hd]."""
+    def forward_step(self, tokens, past_length, cache):
+        """tokens [B, N] int64 at positions past_length..past_length+N-1; past_length [] int64; cache
+        [L, 2, B, h, C, hd], whose first past_length slots hold the keys and values of the earlier positions
+        (slots beyond are ignored, whatever they hold) -> logits [B, N, K], kv [L, 2, B, h, N, hd] of the new
+        positions, which the caller writes into its cache at past_length (the engine keeps the cache)."""
         N = tokens.shape[1]
-        P = past.shape[4]
-        pos = torch.arange(N, device=tokens.device) + P  # [N]
-        x = self.tok(tokens) + self.pos(pos)[None]
-        kpos = torch.arange(N + P, device=tokens.device)
-        mask = kpos[None, :] <= pos[:, None]  # [N, P+N]
-        presents = []
+        C = cache.shape[4]
+        ar = torch.arange(N, device=tokens.device)
+        x = self.tok(tokens) + self.pos(ar + past_length)[None]
+        cached = (torch.arange(C, device=tokens.device) < past_length)[None, :].expand(N, C)
+        mask = torch.cat([cached, ar[None, :] <= ar[:, None]], 1)  # [N, C+N]
+        kvs = []
         for i, b in enumerate(self.blocks):
-            x, pr = b(x, past[i], mask)
-            presents.append(pr)
-        return self.head(self.ln(x)), torch.stack(presents)
+            x, kv = b(x, cache[i], mask)
+            kvs.append(kv)
+        return self.head(self.ln(x)), torch.stack(kvs)
 
-    def empty_past(self, B, device="cpu"):
+    def empty_cache(self, B, device="cpu"):
         c = self.cfg
         return torch.zeros(c.layers, 2, B, c.heads, 0, c.head_dim, device=device)
 
     def forward(self, tokens):  # [B, N] -> logits [B, N, K]
-        return self.forward_cached(tokens, self.empty_past(tokens.shape[0], tokens.device))[0]
+        return self.forward_step(tokens, torch.tensor(0, device=tokens.device), self.empty_cache(tokens.shape[0], tokens.device))[0]
 
     def nll(self, grids):  # grids [B, H, W] -> mean NLL in nats per code
         B = grids.shape[0]

@@ -8,6 +8,8 @@ import type { Pixels } from '../../electron/engine/image/pixels.js';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
 export const TINY_PACK = join(ROOT, 'models', 'tiny');
+/** The shipped pack (trained weights). */
+export const DEFAULT_PACK = join(ROOT, 'models', 'default');
 export const PHOTO = join(ROOT, 'tests', 'fixtures', 'photo.jpg');
 
 export async function photo(): Promise<Pixels> {

@@ -146,7 +146,7 @@ describe('model packs', () => {
     delete manifest.diffusion.T;
     manifest.latent.gird = 16;
     manifest.diffusion.schedule.sqrt_alpha = 'yes';
-    manifest.format_version = 2;
+    manifest.format_version = 3;
     const err = (() => {
       try {
         parseManifest(manifest);
@@ -157,9 +157,17 @@ describe('model packs', () => {
     expect(err?.message.split('; ').sort()).toEqual([
       '/diffusion/T is missing',
       '/diffusion/schedule/sqrt_alpha must be boolean, got "yes"',
-      '/format_version must be 1, got 2',
-      '/latent/gird is not a field of format_version 1',
+      '/format_version must be 2, got 3',
+      '/latent/gird is not a field of format_version 2',
     ]);
+  });
+
+  it('says what to do with a pack of the earlier format 1 (its transformer took and returned its whole KV cache)', () => {
+    const manifest = tinyManifest();
+    manifest.format_version = 1;
+    expect(() => parseManifest(manifest)).toThrow(
+      /^\/format_version is 1, an earlier pack format .* this engine reads format_version 2: export the pack again \(python3 -m models\.training\.export, or --upgrade --transformer CKPT on the pack\)$/,
+    );
   });
 
   it("checks each role's declared tensors against the contract, naming the tensor", () => {
@@ -180,12 +188,12 @@ describe('model packs', () => {
   it('checks sizes the manifest fixes (K, layers, heads, head_dim) and the fields that must agree', () => {
     const manifest = tinyManifest();
     manifest.files.diffusion.outputs[0].shape[3] = 63;
-    manifest.files.transformer.inputs[1].shape[0] = 3;
+    manifest.files.transformer.inputs[2].shape[0] = 3;
     manifest.transformer.start_token = 0;
     expect(() => parseManifest(manifest)).toThrow(
       '/transformer/start_token must equal /latent/codebook_size (64), got 0; ' +
         '/files/diffusion/outputs/0/shape/3 must equal /latent/codebook_size (64), got 63 (diffusion output "log_p0"); ' +
-        '/files/transformer/inputs/1/shape/0 must equal /transformer/layers (2), got 3 (transformer input "past")',
+        '/files/transformer/inputs/2/shape/0 must equal /transformer/layers (2), got 3 (transformer input "cache")',
     );
     const context = tinyManifest();
     context.transformer.context = 256;
@@ -205,7 +213,7 @@ describe('model packs', () => {
     expect(ROLES).toEqual(schema.properties.files.required);
     expect([...ROLES, ...OPTIONAL_ROLES].sort()).toEqual(Object.keys(schema.properties.files.properties).sort());
     expect(CONTRACT.diffusion.outputs).toEqual([{ name: 'log_p0', dtype: 'float32', shape: ['B', 'H', 'W', 'K'] }]);
-    expect(CONTRACT.transformer.inputs.map((t) => t.shape)).toEqual([['B', 'N'], ['L', 2, 'B', 'heads', 'P', 'head_dim']]);
+    expect(CONTRACT.transformer.inputs.map((t) => t.shape)).toEqual([['B', 'N'], [], ['L', 2, 'B', 'heads', 'C', 'head_dim']]);
     expect(CONTRACT.guided_decoder.inputs.map((t) => t.name)).toEqual(['codes', 'known', 'mask']);
     for (const pack of ['default', 'tiny']) expect(parseManifest(JSON.parse(readFileSync(join(ROOT, 'models', pack, 'manifest.json'), 'utf8'))).name).toBe(pack);
   });

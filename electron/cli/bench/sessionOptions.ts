@@ -28,10 +28,11 @@ const spinning = (on: boolean, stop: boolean) => ({ session: { intra_op: { allow
  */
 function alternatives(cores: number): { label: string; options: (role: Role) => ort.InferenceSession.SessionOptions }[] {
   return [
-    { label: `engine's choice: 1 thread for the transformer (small per-token calls), ${cores} for the rest; workers spin during a run and stop when it returns`, options: () => ({}) },
-    { label: `the engine's threads, workers never spinning`, options: () => ({ extra: spinning(false, false) }) },
-    { label: `the engine's threads, workers spinning on after a run (onnxruntime's default)`, options: () => ({ extra: spinning(true, false) }) },
-    { label: `${cores} threads for every graph, workers spin during a run`, options: () => ({ intraOpNumThreads: cores }) },
+    { label: `engine's choice: ${cores} threads for every graph; workers spin during a run and stop when it returns`, options: () => ({}) },
+    { label: 'workers never spinning', options: () => ({ extra: spinning(false, false) }) },
+    { label: `workers never spinning, the transformer's on 1 thread (the engine's choice before)`, options: (role) => ({ extra: spinning(false, false), ...(role === 'transformer' ? { intraOpNumThreads: 1 } : {}) }) },
+    { label: `workers spinning on after a run (onnxruntime's default)`, options: () => ({ extra: spinning(true, false) }) },
+    { label: `the transformer on 1 thread`, options: (role) => (role === 'transformer' ? { intraOpNumThreads: 1 } : {}) },
     { label: '1 thread per session', options: () => ({ intraOpNumThreads: 1 }) },
   ];
 }

@@ -7,6 +7,7 @@
 import * as ort from 'onnxruntime-node';
 import { ApiError, type Method } from '../../shared/contract.js';
 import type { LoadedPack } from '../packs/load.js';
+import { KvCache } from './kvCache.js';
 import { shapeOf, type Role, type TensorSpec } from '../packs/manifest.js';
 
 type Feed = Float32Array | Int32Array | ort.Tensor;
@@ -115,12 +116,14 @@ export class PackModels {
   }
 
   /**
-   * tokens [B, N] with a KV cache `past` [L, 2, B, heads, P, head_dim] (null: P = 0)
-   * -> logits [B, N, K] and present [L, 2, B, heads, P + N, head_dim].
+   * tokens [B, N] at the positions after those in `past` (null: an empty cache) -> logits [B, N, K] and the
+   * cache with the new positions' keys and values appended (`past` itself when they fit in its buffer).
    */
-  async transformerStep(tokens: Int32Array, B: number, N: number, past: ort.Tensor | null): Promise<{ logits: Float32Array; present: ort.Tensor }> {
-    const out = await this.run('transformer', { tokens, past: past ?? new Float32Array(0) }, { B, N, P: 0 });
-    return { logits: out.logits.data as Float32Array, present: out.present };
+  async transformerStep(tokens: Int32Array, B: number, N: number, past: KvCache | null): Promise<{ logits: Float32Array; present: KvCache }> {
+    const { layers, heads, headDim, context } = this.pack.manifest.transformer;
+    const cache = past ?? KvCache.empty(layers * 2 * B * heads, headDim);
+    const out = await this.run('transformer', { tokens, past_length: Int32Array.of(cache.length), cache: cache.data }, { B, N, C: cache.capacity });
+    return { logits: out.logits.data as Float32Array, present: cache.append(out.kv.data as Float32Array, N, context) };
   }
 }
 

@@ -66,24 +66,22 @@ export function providersNotTried(platform: string = process.platform, table: Ba
 }
 
 /**
- * A role's session options on a provider. Measured per graph on 2 cores (`npm run bench`, "Session options"
- * in docs/BENCHMARKS.md, and an A/B of 40 interleaved fills):
- *  - Workers spin between the kernels of a run and stop spinning the moment it returns
- *    (`force_spinning_stop`). A diffusion call is some 370 small kernels, and a sleeping worker must be woken
- *    for each: spinning takes a grid-16 call from 2.4 to 1.7 ms and a grid-32 call from 6.5 to 5.3 ms, the
- *    default fill from 51 to 44 ms and a grid-32 fill from 125 to 116 ms.
+ * A session's options on a provider: every core, and workers that spin between the kernels of a run and stop
+ * spinning the moment it returns (`force_spinning_stop`). Measured on 2 cores (`npm run bench`, "Session
+ * options" in docs/BENCHMARKS.md, and A/B runs of 25-40 interleaved fills):
+ *  - A diffusion call is some 370 small kernels and a transformer call some 160, and a sleeping worker must
+ *    be woken for each: spinning takes a grid-16 diffusion call from 2.4 to 1.7 ms (grid 32: 6.5 to 5.3 ms),
+ *    the default VQ-DDM fill from 51 to 44 ms, a grid-32 one from 125 to 116 ms.
  *  - Without the stop, onnxruntime's default, a worker burns about 30 ms of a core after every run, which
- *    the next graph pays for (a grid-32 fill 9 % slower than not spinning at all; every graph: the
- *    default fill 40 -> 75 ms).
- *  - The transformer's per-token calls (well under 1 ms) are faster on one thread than split over two (the
- *    cached transformer fill 3-6 ms faster in each of three bench runs); the convolutional graphs use every core.
+ *    the next graph pays for (the default VQ-DDM fill 40 -> 75 ms).
+ *  - With workers that sleep, the transformer's per-token calls were faster on one thread; spinning, two
+ *    are faster (cached transformer fill 53 -> 44 ms, on a grid-32 hole 205 -> 169 ms).
  */
-export function sessionOptions(provider: string, role?: string): ort.InferenceSession.SessionOptions {
-  const cores = Math.max(1, availableParallelism());
+export function sessionOptions(provider: string): ort.InferenceSession.SessionOptions {
   return {
     executionProviders: [provider],
     graphOptimizationLevel: 'all',
-    intraOpNumThreads: provider === 'cpu' && role === 'transformer' ? 1 : cores,
+    intraOpNumThreads: Math.max(1, availableParallelism()),
     interOpNumThreads: 1,
     extra: { session: { intra_op: { allow_spinning: '1' }, inter_op: { allow_spinning: '0' }, force_spinning_stop: '1' } },
   };

@@ -25,7 +25,7 @@ export class PackSessions<R extends string> {
   constructor(
     private readonly sources: Partial<Record<R, SessionSource>>,
     readonly provider: string,
-    /** Options for a role's session beyond `sessionOptions(provider, role)` (e.g. profiling). */
+    /** Options for a role's session beyond `sessionOptions(provider)` (e.g. profiling). */
     private readonly extra: (role: R) => ort.InferenceSession.SessionOptions = () => ({}),
     /** Where the optimised models are cached; undefined: the user's cache folder; false: not cached. */
     private readonly cache?: string | false,
@@ -49,7 +49,7 @@ export class PackSessions<R extends string> {
     const source = this.sources[role];
     if (!source) return Promise.reject(new Error(`this pack has no ${role}`));
     if (this.released) return Promise.reject(new Error('the pack was released'));
-    const making = createCachedSession(source.path, source.sha256, this.provider, { ...sessionOptions(this.provider, role), ...this.extra(role) }, this.cache).then(
+    const making = createCachedSession(source.path, source.sha256, this.provider, { ...sessionOptions(this.provider), ...this.extra(role) }, this.cache).then(
       async ({ session, cached }) => {
         if (this.released) {
           await session.release();

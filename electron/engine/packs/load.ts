@@ -158,7 +158,7 @@ export async function loadPack(dirIn: string, device: Device = 'auto', opts: Loa
   try {
     let cached = false;
     const chosen = await firstWorkingProvider(device, async (provider) => {
-      const made = await createCachedSession(sources.encoder.path, sources.encoder.sha256, provider, { ...sessionOptions(provider, 'encoder'), ...opts.extra?.('encoder') }, opts.cache);
+      const made = await createCachedSession(sources.encoder.path, sources.encoder.sha256, provider, { ...sessionOptions(provider), ...opts.extra?.('encoder') }, opts.cache);
       cached = made.cached;
       return made.session;
     });

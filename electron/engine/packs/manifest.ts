@@ -62,8 +62,9 @@ function tensorsOf(list: SchemaNode | undefined): TensorSpec[] {
   return (list?.prefixItems ?? []).map((t) => ({
     name: t.properties!.name.const as string,
     dtype: t.properties!.dtype.const as TensorSpec['dtype'],
-    // A size the manifest fixes (K, L, heads, head_dim) by the name of its definition; the rest as stated.
-    shape: t.properties!.shape.prefixItems!.map((d) => (d.$ref?.startsWith(DIM_REF) ? d.$ref.slice(DIM_REF.length) : (d.const as number | string))),
+    // A size the manifest fixes (K, L, heads, head_dim) by the name of its definition; the rest as stated; a
+    // scalar (past_length) has no items.
+    shape: (t.properties!.shape.prefixItems ?? []).map((d) => (d.$ref?.startsWith(DIM_REF) ? d.$ref.slice(DIM_REF.length) : (d.const as number | string))),
   }));
 }
 
@@ -76,6 +77,8 @@ export const CONTRACT = Object.fromEntries(
   Object.entries(SCHEMA.$defs.roles).map(([role, s]) => [role, { inputs: tensorsOf(s.properties?.inputs), outputs: tensorsOf(s.properties?.outputs) }]),
 ) as Record<Role, { inputs: TensorSpec[]; outputs: TensorSpec[] }>;
 
+/** The one pack format this engine reads (the schema's `format_version`). */
+export const FORMAT_VERSION = SCHEMA.properties!.format_version.const as number;
 const FILES = SCHEMA.properties!.files;
 export const ROLES = FILES.required as RequiredRole[];
 export const OPTIONAL_ROLES = Object.keys(FILES.properties!).filter((r) => !(ROLES as string[]).includes(r)) as OptionalRole[];
@@ -168,7 +171,7 @@ function describe(e: ErrorObject): string {
     case 'required':
       return `${e.instancePath}/${e.params.missingProperty} is missing${which}`;
     case 'additionalProperties':
-      return `${e.instancePath}/${e.params.additionalProperty} is not a field of format_version 1${which}`;
+      return `${e.instancePath}/${e.params.additionalProperty} is not a field of format_version ${FORMAT_VERSION}${which}`;
     case 'const':
       return `${at} must be ${JSON.stringify(e.params.allowedValue)}, got ${show(e.data)}${which}`;
     case 'enum':
@@ -182,6 +185,12 @@ function describe(e: ErrorObject): string {
 
 /** Validates raw manifest JSON and returns the typed manifest, or throws ManifestError listing every problem. */
 export function parseManifest(raw: unknown): Manifest {
+  const version = (raw as { format_version?: unknown } | null)?.format_version;
+  if (version === 1) {
+    throw new ManifestError([
+      `/format_version is 1, an earlier pack format whose transformer takes its KV cache another way; this engine reads format_version ${FORMAT_VERSION}: export the pack again (python3 -m models.training.export, or --upgrade --transformer CKPT on the pack)`,
+    ]);
+  }
   const validate = validator();
   if (!validate(raw)) throw new ManifestError((validate.errors ?? []).map(describe));
   const m = raw as RawManifest;

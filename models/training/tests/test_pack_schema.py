@@ -83,8 +83,8 @@ def test_export_refuses_to_write_a_manifest_the_schema_refuses(exported, tmp_pat
 def test_specs_fill_in_the_sizes_the_manifest_fixes():
     sp = PS.specs(7, 3, 5, 11)
     assert sp["diffusion"][1] == [{"name": "log_p0", "dtype": "float32", "shape": ["B", "H", "W", 7]}]
-    assert [t["shape"] for t in sp["transformer"][0]] == [["B", "N"], [3, 2, "B", 5, "P", 11]]
-    assert [t["shape"] for t in sp["transformer"][1]] == [["B", "N", 7], [3, 2, "B", 5, "P+N", 11]]
+    assert [t["shape"] for t in sp["transformer"][0]] == [["B", "N"], [], [3, 2, "B", 5, "C", 11]]
+    assert [t["shape"] for t in sp["transformer"][1]] == [["B", "N", 7], [3, 2, "B", 5, "N", 11]]
     assert EX.specs is PS.specs
 
 
@@ -93,7 +93,7 @@ def test_readme_table_of_tensors_is_the_schemas():
         text = fh.read()
     section = text.split("### Roles and tensors", 1)[1].split("\n\n", 1)[0]
     rows = re.findall(r"^\| (\w+)(?: \(optional\))? \| (.*) \| (.*) \|$", section, re.M)
-    tensors = lambda cell: [{"name": n, "dtype": d, "shape": [int(x) if x.isdigit() else x for x in s.split(", ")]}
+    tensors = lambda cell: [{"name": n, "dtype": d, "shape": [int(x) if x.isdigit() else x for x in s.split(", ") if s]}
                             for n, d, s in re.findall(r"`(\w+)` (float32|int64) \[([^\]]*)\]", cell)]
     table = {role: (tensors(ins), tensors(outs)) for role, ins, outs in rows if role != "role"}
     assert table == {role: tuple(io) for role, io in PS.contract().items()}

@@ -115,18 +115,20 @@ def test_export_and_onnxruntime_node_parity(pipeline, tmp_path, fp16):
             assert lp.shape == (B, grid, grid, K)
             np.testing.assert_allclose(lp, unet(c, t).permute(0, 2, 3, 1).numpy(), atol=1e-4)
             np.testing.assert_allclose(np.exp(lp).sum(-1), 1.0, atol=1e-4)
-        # transformer: empty past (P = 0), then one token with the returned cache
+        # transformer: an empty cache (C = 0), then one token with a cache of 8 slots holding the returned keys
+        # and values in its first 5 and garbage after them (which must be ignored)
         toks = torch.cat([torch.full((2, 1), K), torch.randint(0, K, (2, 4), generator=g)], 1)
-        past0 = np.zeros((2, 2, 2, 2, 0, 16), np.float32)
-        o = ort_run(str(tmp_path / "transformer.onnx"), {"tokens": toks.numpy(), "past": past0})
-        rl, rp = gpt.forward_cached(toks, torch.from_numpy(past0))
-        np.testing.assert_allclose(o["logits"], rl.numpy(), atol=1e-4)
-        assert o["present"].shape == (2, 2, 2, 2, 5, 16)
+        cache0 = np.zeros((2, 2, 2, 2, 0, 16), np.float32)
+        o = ort_run(str(tmp_path / "transformer.onnx"), {"tokens": toks.numpy(), "past_length": np.array(0), "cache": cache0})
+        np.testing.assert_allclose(o["logits"], gpt(toks).numpy(), atol=1e-4)
+        assert o["kv"].shape == (2, 2, 2, 2, 5, 16)
+        cache = np.random.default_rng(0).normal(0, 100, (2, 2, 2, 2, 8, 16)).astype(np.float32)
+        cache[:, :, :, :, :5] = o["kv"]
         nxt = torch.randint(0, K, (2, 1), generator=g)
-        o2 = ort_run(str(tmp_path / "transformer.onnx"), {"tokens": nxt.numpy(), "past": o["present"]})
+        o2 = ort_run(str(tmp_path / "transformer.onnx"), {"tokens": nxt.numpy(), "past_length": np.array(5), "cache": cache})
         full = gpt(torch.cat([toks, nxt], 1))
         np.testing.assert_allclose(o2["logits"][:, 0], full[:, -1].numpy(), atol=1e-4)
-        assert o2["present"].shape == (2, 2, 2, 2, 6, 16)
+        assert o2["kv"].shape == (2, 2, 2, 2, 1, 16)
 
 
 def test_priors_warm_start_from_a_pack(pipeline, tmp_path):
