@@ -10,7 +10,9 @@
  * cycle cuts the error by a roughly constant factor whatever the hole's size, where plain relaxation needs
  * a number of sweeps that grows with it: on a 632 px region with a 316 px hole, over-relaxed sweeps from a
  * coarse-to-fine start stopped 42 8-bit levels from the solution in 0.53 s, and 3 levels away at 0.77 s.
- * Sweeps visit precomputed lists of the unknown pixels (interior ones, with four neighbours, apart from
+ * The cycles start from the solution one grid coarser (full multigrid, `coarseStart`): on a 632 px region
+ * with a 316 px hole and harmonic boundary data, 175 -> 60 ms and a third of the error. Sweeps visit
+ * precomputed lists of the unknown pixels (interior ones, with four neighbours, apart from
  * those on the grid's edge), so a small hole in a large region costs what the hole costs.
  */
 
@@ -188,6 +190,50 @@ function vcycle(r: Float32Array, levels: Level[], l: number, channels: number): 
 }
 
 /**
+ * The starting guess (full multigrid): the same problem solved on the grid one level coarser, its known
+ * pixels the means of their known fine pixels, then interpolated bilinearly into the fine hole. The V-cycles
+ * then start from an error about the discretisation's instead of the hole's whole contrast: on a 316 px
+ * hole, 8 cycles from the known pixels' mean, 3 from this start.
+ */
+function coarseStart(d: Float32Array, channels: number, F: Level, C: Level, tolerance: number, maxCycles: number): void {
+  const n = F.w * F.h;
+  const nc = C.w * C.h;
+  const dc = new Float32Array(channels * nc);
+  for (let v = 0; v < C.h; v++) {
+    for (let u = 0; u < C.w; u++) {
+      if (C.unknown[v * C.w + u]) continue;
+      const i = 2 * v * F.w + 2 * u;
+      const four = [i, i + 1, i + F.w, i + F.w + 1].filter((p) => !F.unknown[p]);
+      for (let c = 0; c < channels; c++) {
+        let sum = 0;
+        for (const p of four) sum += d[c * n + p];
+        dc[c * nc + v * C.w + u] = sum / four.length;
+      }
+    }
+  }
+  harmonicFill(dc, channels, C.unknown, C.w, C.h, tolerance, maxCycles);
+  for (let v = 0; v < F.h; v++) {
+    const y = Math.min(C.h - 1, Math.max(0, (v - 0.5) / 2));
+    const y0 = Math.floor(y);
+    const y1 = Math.min(C.h - 1, y0 + 1);
+    const fy = y - y0;
+    for (let u = 0; u < F.w; u++) {
+      if (!F.unknown[v * F.w + u]) continue;
+      const x = Math.min(C.w - 1, Math.max(0, (u - 0.5) / 2));
+      const x0 = Math.floor(x);
+      const x1 = Math.min(C.w - 1, x0 + 1);
+      const fx = x - x0;
+      for (let c = 0; c < channels; c++) {
+        const o = c * nc;
+        const top = dc[o + y0 * C.w + x0] * (1 - fx) + dc[o + y0 * C.w + x1] * fx;
+        const bottom = dc[o + y1 * C.w + x0] * (1 - fx) + dc[o + y1 * C.w + x1] * fx;
+        d[c * n + v * F.w + u] = top * (1 - fy) + bottom * fy;
+      }
+    }
+  }
+}
+
+/**
  * Fills the unknown pixels of `channels` planar channels (d is [channels, h, w]) with the harmonic
  * interpolation of the known ones, in place, to within `tolerance` (in d's units; the default is a
  * sixteenth of an 8-bit level for values in [-1, 1]). Returns false, changing nothing, when no pixel is
@@ -198,12 +244,16 @@ export function harmonicFill(d: Float32Array, channels: number, unknown: Uint8Ar
   let known = 0;
   for (let i = 0; i < n; i++) if (!unknown[i]) known++;
   if (known === 0) return false;
-  for (let c = 0; c < channels; c++) {
-    let sum = 0;
-    for (let i = 0; i < n; i++) if (!unknown[i]) sum += d[c * n + i];
-    for (let i = 0; i < n; i++) if (unknown[i]) d[c * n + i] = sum / known; // the starting guess
-  }
   const levels = hierarchy(unknown, w, h);
+  if (levels.length > 1) {
+    coarseStart(d, channels, levels[0], levels[1], tolerance, maxCycles);
+  } else {
+    for (let c = 0; c < channels; c++) {
+      let sum = 0;
+      for (let i = 0; i < n; i++) if (!unknown[i]) sum += d[c * n + i];
+      for (let i = 0; i < n; i++) if (unknown[i]) d[c * n + i] = sum / known; // the starting guess
+    }
+  }
   if (levels.length === 1) {
     // a small grid: relaxation alone converges quickly
     for (let s = 0; s < 2000; s++) if (sweep(d, null, levels[0], channels, 1, 1.8) < tolerance / 10) break;
