@@ -215,8 +215,10 @@ function matchPatches(g: Float32Array, detail: Float32Array, w: number, h: numbe
         const d = tp[base + k] - g[gq + offsets[k]];
         s += d * d;
       }
+      // early exit, after each channel: already worse than the best (a partial sum only grows, so the
+      // match chosen is the one the whole sum would choose)
+      if (s >= limit) return s;
     }
-    if (s >= limit) return s; // early exit: already worse than the best
     for (let j = 0; j < J; j++) {
       const i = around[t * J + j];
       if (nnf[i] >= 0) continue; // a hole pixel: continuity there is the coherence factor's job
