@@ -133,7 +133,12 @@ export async function benchCommand(argv: string[]): Promise<void> {
       };
     };
 
-    await run('vqddm', { steps: Math.min(5, T) }); // warm-up: first session.run calls allocate
+    // Warm-up, untimed: a row's worth of fills of each method at its defaults. The first session.run calls
+    // allocate, and V8 optimises the samplers over the first fills; with a shorter warm-up (5 fills of 5
+    // steps) the default VQ-DDM row, measured first, came out 20-25 % slower than the same fill measured
+    // later in the same run (the "1 samples" row), which skewed every ratio taken from it.
+    await run('vqddm', { steps: defaultSteps });
+    await run('transformer', {});
     const rows: Row[] = [];
     const stepCounts = [...new Set([10, 25, 50, 100, T, defaultSteps].filter((s) => s <= T))].sort((a, b) => a - b);
     const quality: QualityPoint[] = [];
