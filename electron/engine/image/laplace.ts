@@ -214,11 +214,11 @@ function coarseStart(d: Float32Array, channels: number, F: Level, C: Level, tole
     for (let u = 0; u < C.w; u++) {
       if (C.unknown[v * C.w + u]) continue;
       const i = 2 * v * F.w + 2 * u;
-      const four = [i, i + 1, i + F.w, i + F.w + 1].filter((p) => !F.unknown[p]);
+      const a = F.unknown[i] ? 0 : 1, b = F.unknown[i + 1] ? 0 : 1, e = F.unknown[i + F.w] ? 0 : 1, f = F.unknown[i + F.w + 1] ? 0 : 1;
+      const known = a + b + e + f; // at least 1: the coarse pixel is unknown only when all four are
       for (let c = 0; c < channels; c++) {
-        let sum = 0;
-        for (const p of four) sum += d[c * n + p];
-        dc[c * nc + v * C.w + u] = sum / four.length;
+        const o = c * n + i;
+        dc[c * nc + v * C.w + u] = (a * d[o] + b * d[o + 1] + e * d[o + F.w] + f * d[o + F.w + 1]) / known;
       }
     }
   }
