@@ -175,6 +175,7 @@ def encode_known(vq: VQGAN, x, m):
     return vq.encode(torch.where(m > 0, mean.expand_as(x), x)), F.max_pool2d(m, 4)[:, 0] > 0
 
 
+@torch.no_grad()
 def make_batch(vq: VQGAN, ps: D.PhotoSet, rng: np.random.Generator, c: GuidedConfig, S: int, G: int, dev):
     """x [B, 3, S, S], mask [B, 1, S, S], codes [B, G, G] as the engine would hand them to the decoder."""
     lo, hi = (float(v) for v in c.scales.split(","))
