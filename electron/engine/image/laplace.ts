@@ -206,7 +206,9 @@ function vcycle(r: Float32Array, levels: Level[], l: number, channels: number): 
  * then start from an error about the discretisation's instead of the hole's whole contrast: on a 316 px
  * hole with noisy boundary data, 8 cycles from the known pixels' mean, 5 from this start.
  */
-function coarseStart(d: Float32Array, channels: number, F: Level, C: Level, tolerance: number, maxCycles: number): void {
+function coarseStart(d: Float32Array, channels: number, levels: Level[], l: number, tolerance: number, maxCycles: number): void {
+  const F = levels[l];
+  const C = levels[l + 1];
   const n = F.w * F.h;
   const nc = C.w * C.h;
   const dc = new Float32Array(channels * nc);
@@ -222,7 +224,7 @@ function coarseStart(d: Float32Array, channels: number, F: Level, C: Level, tole
       }
     }
   }
-  harmonicFill(dc, channels, C.unknown, C.w, C.h, tolerance, maxCycles);
+  solve(dc, channels, levels, l + 1, tolerance, maxCycles);
   prolong(dc, C, d, F, channels, false);
 }
 
@@ -233,27 +235,32 @@ function coarseStart(d: Float32Array, channels: number, F: Level, C: Level, tole
  * known.
  */
 export function harmonicFill(d: Float32Array, channels: number, unknown: Uint8Array, w: number, h: number, tolerance = 5e-4, maxCycles = 30): boolean {
-  const n = w * h;
+  return solve(d, channels, hierarchy(unknown, w, h), 0, tolerance, maxCycles);
+}
+
+/**
+ * `harmonicFill` on grid `l` of the hierarchy (d is [channels, h, w] of that grid), the coarser grids taken
+ * from the same hierarchy: the full-multigrid start solves on grid l + 1 without building them again.
+ */
+function solve(d: Float32Array, channels: number, levels: Level[], l: number, tolerance: number, maxCycles: number): boolean {
+  const L = levels[l];
+  const n = L.w * L.h;
   let known = 0;
-  for (let i = 0; i < n; i++) if (!unknown[i]) known++;
+  for (let i = 0; i < n; i++) if (!L.unknown[i]) known++;
   if (known === 0) return false;
-  const levels = hierarchy(unknown, w, h);
-  if (levels.length > 1) {
-    coarseStart(d, channels, levels[0], levels[1], tolerance, maxCycles);
-  } else {
+  if (l === levels.length - 1) {
+    // the coarsest (or only) grid: from the known pixels' mean, relaxation alone converges quickly
     for (let c = 0; c < channels; c++) {
       let sum = 0;
-      for (let i = 0; i < n; i++) if (!unknown[i]) sum += d[c * n + i];
-      for (let i = 0; i < n; i++) if (unknown[i]) d[c * n + i] = sum / known; // the starting guess
+      for (let i = 0; i < n; i++) if (!L.unknown[i]) sum += d[c * n + i];
+      for (let i = 0; i < n; i++) if (L.unknown[i]) d[c * n + i] = sum / known;
     }
-  }
-  if (levels.length === 1) {
-    // a small grid: relaxation alone converges quickly
-    for (let s = 0; s < 2000; s++) if (sweep(d, null, levels[0], channels, 1, 1.8) < tolerance / 10) break;
+    for (let s = 0; s < 2000; s++) if (sweep(d, null, L, channels, 1, 1.8) < tolerance / 10) break;
     return true;
   }
+  coarseStart(d, channels, levels, l, tolerance, maxCycles);
   for (let cycle = 0; cycle < maxCycles; cycle++) {
-    const e = vcycle(residual(d, null, levels[0], channels), levels, 0, channels);
+    const e = vcycle(residual(d, null, L, channels), levels, l, channels);
     let largest = 0;
     for (let i = 0; i < e.length; i++) {
       d[i] += e[i];
