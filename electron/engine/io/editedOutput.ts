@@ -74,8 +74,7 @@ function changedAgainst(seen: Pixels, edit: EditedRegion): Uint8Array {
 }
 
 export async function encodeEdited(source: Uint8Array, edit: EditedRegion | null, format: ImageFormat, quality: number): Promise<Uint8Array> {
-  const meta = await readSourceMeta(source);
-  const decoded = await decodeImage(source, 'the opened file', undefined, { ownColourSpace: true });
+  const [meta, decoded] = await Promise.all([readSourceMeta(source), decodeImage(source, 'the opened file', undefined, { ownColourSpace: true })]);
   const { pixels } = decoded;
   if (edit) {
     const { x, y, image } = edit;
