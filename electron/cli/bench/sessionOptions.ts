@@ -9,7 +9,7 @@ import type * as ort from 'onnxruntime-node';
 import type { FillSettings, MaskImage, Method } from '../../shared/contract.js';
 import { Engine } from '../../engine/engine.js';
 import type { Pixels } from '../../engine/image/pixels.js';
-import type { Device } from '../../engine/ort/providers.js';
+import { spinOptions, type Device } from '../../engine/ort/providers.js';
 import type { Role } from '../../engine/packs/manifest.js';
 import { median } from './median.js';
 
@@ -19,9 +19,6 @@ export interface SessionOptionRow {
   transformer_ms: number;
 }
 
-/** Workers spinning between a run's kernels or not, and (when spinning) whether they stop when it returns. */
-const spinning = (on: boolean, stop: boolean) => ({ session: { intra_op: { allow_spinning: on ? '1' : '0' }, inter_op: { allow_spinning: '0' }, force_spinning_stop: stop ? '1' : '0' } });
-
 /**
  * Each alternative: the options a role's session takes over the engine's (`sessionOptions`; an `extra` here
  * replaces the engine's spinning setting).
@@ -29,9 +26,9 @@ const spinning = (on: boolean, stop: boolean) => ({ session: { intra_op: { allow
 function alternatives(cores: number): { label: string; options: (role: Role) => ort.InferenceSession.SessionOptions }[] {
   return [
     { label: `engine's choice: ${cores} threads for every graph; workers spin during a run and stop when it returns`, options: () => ({}) },
-    { label: 'workers never spinning', options: () => ({ extra: spinning(false, false) }) },
-    { label: `workers never spinning, the transformer's on 1 thread (the engine's choice before)`, options: (role) => ({ extra: spinning(false, false), ...(role === 'transformer' ? { intraOpNumThreads: 1 } : {}) }) },
-    { label: `workers spinning on after a run (onnxruntime's default)`, options: () => ({ extra: spinning(true, false) }) },
+    { label: 'workers never spinning', options: () => ({ extra: spinOptions(false, false) }) },
+    { label: `workers never spinning, the transformer's on 1 thread (the engine's choice before)`, options: (role) => ({ extra: spinOptions(false, false), ...(role === 'transformer' ? { intraOpNumThreads: 1 } : {}) }) },
+    { label: `workers spinning on after a run (onnxruntime's default)`, options: () => ({ extra: spinOptions(true, false) }) },
     { label: `the transformer on 1 thread`, options: (role) => (role === 'transformer' ? { intraOpNumThreads: 1 } : {}) },
     { label: '1 thread per session', options: () => ({ intraOpNumThreads: 1 }) },
   ];

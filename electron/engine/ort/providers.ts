@@ -83,8 +83,13 @@ export function sessionOptions(provider: string): ort.InferenceSession.SessionOp
     graphOptimizationLevel: 'all',
     intraOpNumThreads: Math.max(1, availableParallelism()),
     interOpNumThreads: 1,
-    extra: { session: { intra_op: { allow_spinning: '1' }, inter_op: { allow_spinning: '0' }, force_spinning_stop: '1' } },
+    extra: spinOptions(true, true),
   };
+}
+
+/** onnxruntime's session config for the intra-op workers: spinning between a run's kernels or not, and whether they stop spinning when the run returns. */
+export function spinOptions(spin: boolean, stopWhenDone: boolean): Record<string, unknown> {
+  return { session: { intra_op: { allow_spinning: spin ? '1' : '0' }, inter_op: { allow_spinning: '0' }, force_spinning_stop: stopWhenDone ? '1' : '0' } };
 }
 
 /**
