@@ -12,10 +12,14 @@ export class EditorPage {
     this.canvas = page.getByTestId('editor-canvas');
   }
 
-  /** The editor at `url` in a new page of `context`; the page's errors are written to stderr. */
-  static async load(context: BrowserContext, url: string): Promise<EditorPage> {
+  /**
+   * The editor at `url` in a new page of `context`; the page's errors are written to stderr. `before` runs on
+   * the page before it loads (listeners or routes that must see its first connection).
+   */
+  static async load(context: BrowserContext, url: string, before?: (page: Page) => void | Promise<void>): Promise<EditorPage> {
     const ed = new EditorPage(await context.newPage());
     ed.page.on('pageerror', (e) => console.error('page error:', e.message));
+    await before?.(ed.page);
     await ed.goto(url);
     return ed;
   }

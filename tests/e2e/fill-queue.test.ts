@@ -19,12 +19,10 @@ describe.skipIf(skipWithoutChromium())('fill queue (Chromium, serve mode)', () =
 
   it('queues Fill while a fill runs, each with its own mask; a waiting one can be canceled', async () => {
     const context = await env.newContext();
-    const page = await context.newPage();
-    page.on('pageerror', (e) => console.error('page error:', e.message));
     // [job id, masked pixels sent, when] of each fill call; when each job's last event came
     const calls: { jobId: string; masked: number; at: number }[] = [];
     const ended = new Map<string, number>();
-    page.on('websocket', (ws) => {
+    const ed = await EditorPage.load(context, env.server.url, (page) => void page.on('websocket', (ws) => {
       ws.on('framesent', (f) => {
         if (typeof f.payload === 'string') return;
         const msg = decodeFrame<RpcMessage>(new Uint8Array(f.payload));
@@ -37,9 +35,8 @@ describe.skipIf(skipWithoutChromium())('fill queue (Chromium, serve mode)', () =
         const msg = decodeFrame<RpcMessage>(new Uint8Array(f.payload));
         if (msg.t === 'event' && msg.event.method === null && ['finished', 'canceled', 'error'].includes(msg.event.stage)) ended.set(msg.event.jobId, performance.now());
       });
-    });
-    const ed = new EditorPage(page);
-    await ed.goto(env.server.url);
+    }));
+    const { page } = ed;
     await ed.open(FIXTURE);
     await expect.poll(() => page.title()).toMatch(/^photo\.jpg/);
     const fill = page.getByRole('button', { name: 'Fill', exact: true });
@@ -84,8 +81,6 @@ describe.skipIf(skipWithoutChromium())('fill queue (Chromium, serve mode)', () =
 
   it('takes a Fill pressed while a waiting fill is being sent, and names every Cancel alike', async () => {
     const context = await env.newContext();
-    const page = await context.newPage();
-    page.on('pageerror', (e) => console.error('page error:', e.message));
     // Between the page and serve: fill-1's events (so it runs until let through), the engine's answer to
     // fill-2's call and fill-2's events are held back until the test lets them through, so fill-2 is being
     // sent (the page waits for that answer) while the test presses Fill, however fast the engine fills it.
@@ -93,7 +88,7 @@ describe.skipIf(skipWithoutChromium())('fill queue (Chromium, serve mode)', () =
     const hold = new Set(['fill-1 event', 'fill-2 answer', 'fill-2 event']);
     const sentCalls: string[] = [];
     const callJob = new Map<number, string>();
-    await page.routeWebSocket((url) => url.pathname === SERVE_WS_PATH, (ws) => {
+    const ed = await EditorPage.load(context, env.server.url, (page) => page.routeWebSocket((url) => url.pathname === SERVE_WS_PATH, (ws) => {
       const server = ws.connectToServer();
       ws.onMessage((m) => {
         if (typeof m !== 'string') {
@@ -119,13 +114,12 @@ describe.skipIf(skipWithoutChromium())('fill queue (Chromium, serve mode)', () =
         if (hold.has(what)) held.push({ what, end, release: () => ws.send(m) });
         else ws.send(m);
       });
-    });
+    }));
+    const { page } = ed;
     const let_through = (what: string) => {
       hold.delete(what);
       for (const h of held.filter((x) => x.what === what)) h.release();
     };
-    const ed = new EditorPage(page);
-    await ed.goto(env.server.url);
     await ed.open(FIXTURE);
     await expect.poll(() => page.title()).toMatch(/^photo\.jpg/);
     const fill = page.getByRole('button', { name: 'Fill', exact: true });
