@@ -52,6 +52,13 @@ function compare(a: Stored, b: Stored, mask: Uint8Array): { outside: number; ins
   return { outside, inside, masked, mad: sum / (a.width * a.height - masked) };
 }
 
+/** A saved fill against its input: a real hole (over 300 masked pixels), nothing changed outside it, most of it filled. */
+function expectFilledOnlyInMask(c: ReturnType<typeof compare>): void {
+  expect(c.masked).toBeGreaterThan(300);
+  expect(c.outside).toBe(0);
+  expect(c.inside).toBeGreaterThan(c.masked / 2);
+}
+
 /** `jpeg` without its APP2 ICC_PROFILE segments (sharp's withMetadata, which sets the orientation, also attaches sRGB's). */
 function withoutIcc(jpeg: Buffer): Buffer {
   const parts = [jpeg.subarray(0, 2)];
@@ -94,10 +101,7 @@ describe.skipIf(skipWithoutChromium())('Save keeps the colour profile and depth 
     const [mi, mo] = await Promise.all([sharp(input).metadata(), sharp(saved).metadata()]);
     expect(mo.format).toBe('png');
     expect(mo.icc?.equals(mi.icc!)).toBe(true);
-    const c = compare(await stored(saved), await stored(input), mask);
-    expect(c.masked).toBeGreaterThan(300);
-    expect(c.outside).toBe(0);
-    expect(c.inside).toBeGreaterThan(c.masked / 2);
+    expectFilledOnlyInMask(compare(await stored(saved), await stored(input), mask));
   });
 
   it('an Adobe-RGB-like JPEG with EXIF: as PNG, profile and EXIF kept and unmasked pixels identical; as JPEG, profile and EXIF kept, no colour shift', async () => {
@@ -114,10 +118,7 @@ describe.skipIf(skipWithoutChromium())('Save keeps the colour profile and depth 
     expect(mp.format).toBe('png');
     expect(mp.icc?.equals(mi.icc!)).toBe(true);
     expect(mp.exif?.toString('latin1')).toContain('TestCam');
-    const c = compare(await stored(png), si, mask);
-    expect(c.masked).toBeGreaterThan(300);
-    expect(c.outside).toBe(0);
-    expect(c.inside).toBeGreaterThan(c.masked / 2);
+    expectFilledOnlyInMask(compare(await stored(png), si, mask));
 
     await ed.pickFormat('jpeg');
     const jpeg = await ed.download(() => ed.saveMenu('Save image'), 'adobe-filled.jpg');
@@ -156,10 +157,7 @@ describe.skipIf(skipWithoutChromium())('Save keeps the colour profile and depth 
     const mp = await sharp(png).metadata();
     expect([mp.format, mp.width, mp.height, mp.orientation]).toEqual(['png', 192, 256, 1]);
     expect(mp.exif?.toString('latin1')).toContain('TestCam');
-    const c = compare(await stored(png), si, mask);
-    expect(c.masked).toBeGreaterThan(300);
-    expect(c.outside).toBe(0);
-    expect(c.inside).toBeGreaterThan(c.masked / 2);
+    expectFilledOnlyInMask(compare(await stored(png), si, mask));
   });
 
   it('a PNG with an eXIf chunk (orientation 3) keeps its EXIF, saved upright with orientation 1, unmasked pixels identical', async () => {
@@ -175,10 +173,7 @@ describe.skipIf(skipWithoutChromium())('Save keeps the colour profile and depth 
     expect(mo.exif?.toString('latin1')).toContain('Someone');
     await expect.poll(() => page.getByText(/^Saved exif-filled\.png$/).count()).toBe(1);
     // Turned half a turn as the page shows it: every unmasked pixel is the input's, oriented.
-    const c = compare(await stored(saved), await stored(input), mask);
-    expect(c.masked).toBeGreaterThan(300);
-    expect(c.outside).toBe(0);
-    expect(c.inside).toBeGreaterThan(c.masked / 2);
+    expectFilledOnlyInMask(compare(await stored(saved), await stored(input), mask));
   });
 
   it('a 16-bit TIFF is offered as PNG and saved at 16 bits, unmasked values identical; as JPEG it asks first', async () => {
@@ -194,10 +189,7 @@ describe.skipIf(skipWithoutChromium())('Save keeps the colour profile and depth 
     const saved = await ed.download(() => ed.saveMenu('Save image'), 'deep-tif-filled.png');
     await expect.poll(() => page.getByText(/Saved deep-filled\.png \(16 bits per channel, as opened\)/).count()).toBe(1);
     expect((await sharp(saved).metadata()).depth).toBe('ushort');
-    const c = compare(await stored(saved), await stored(input), mask);
-    expect(c.masked).toBeGreaterThan(300);
-    expect(c.outside).toBe(0);
-    expect(c.inside).toBeGreaterThan(c.masked / 2);
+    expectFilledOnlyInMask(compare(await stored(saved), await stored(input), mask));
 
     const asked = await ed.cancelEightBitJpeg();
     expect(asked.text).toMatch(/deep\.tif stores 16 bits per channel\. JPEG images hold 8 bits per channel/);
