@@ -14,25 +14,12 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { insertPngChunks, pngChunk } from '../../electron/engine/io/imageOutput.js';
 import { adobeRgbLikeProfile } from '../engine/icc.js';
+import { storedValues, type StoredValues } from '../engine/helpers.js';
 import { EditorPage } from './editorPage.js';
 import { ARTIFACTS, FIXTURE, skipWithoutChromium, useServeAndBrowser } from './harness.js';
 
-interface Stored {
-  width: number;
-  height: number;
-  data: Uint8Array | Uint16Array;
-}
-
-/** The values a file stores (no colour management), EXIF orientation applied, RGB at its own depth. */
-async function stored(file: Buffer): Promise<Stored> {
-  const deep = (await sharp(file).metadata()).depth === 'ushort';
-  const { data, info } = await sharp(file, { ignoreIcc: true, autoOrient: true })
-    .toColourspace(deep ? 'rgb16' : 'srgb')
-    .removeAlpha()
-    .raw({ depth: deep ? 'ushort' : 'uchar' })
-    .toBuffer({ resolveWithObject: true });
-  return { width: info.width, height: info.height, data: deep ? new Uint16Array(data.buffer, data.byteOffset, data.length / 2) : new Uint8Array(data) };
-}
+type Stored = Pick<StoredValues, 'width' | 'height' | 'data'>;
+const stored = (file: Buffer) => storedValues(file);
 
 /** Pixels whose stored RGB differs, outside the mask and inside it; `mad`: mean absolute difference outside. */
 function compare(a: Stored, b: Stored, mask: Uint8Array): { outside: number; inside: number; masked: number; mad: number } {

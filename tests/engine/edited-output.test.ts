@@ -13,7 +13,7 @@ import { decodeImage } from '../../electron/engine/image/codec.js';
 import { toRgba8 } from '../../electron/engine/image/pixels.js';
 import { encodeEdited, type EditedRegion } from '../../electron/engine/io/editedOutput.js';
 import { adobeRgbLikeProfile } from './icc.js';
-import { PHOTO, tempDir } from './helpers.js';
+import { PHOTO, storedValues, tempDir } from './helpers.js';
 
 const BLOCK = { x: 40, y: 30, w: 24, h: 16 };
 const W = 256, H = 192;
@@ -37,12 +37,7 @@ async function edited(file: Buffer, changedFlags: boolean): Promise<EditedRegion
   return { x, y, image: { width: w, height: h, data }, ...(changedFlags ? { changed } : {}) };
 }
 
-/** Stored values (no colour management) at the file's depth, RGB. */
-async function stored(file: Buffer): Promise<{ data: Uint8Array | Uint16Array; deep: boolean }> {
-  const deep = (await sharp(file).metadata()).depth === 'ushort';
-  const { data } = await sharp(file, { ignoreIcc: true }).toColourspace(deep ? 'rgb16' : 'srgb').removeAlpha().raw({ depth: deep ? 'ushort' : 'uchar' }).toBuffer({ resolveWithObject: true });
-  return { data: deep ? new Uint16Array(data.buffer, data.byteOffset, data.length / 2) : new Uint8Array(data), deep };
-}
+const stored = (file: Buffer) => storedValues(file);
 
 const inBlock = (p: number) => {
   const x = p % W, y = Math.floor(p / W);

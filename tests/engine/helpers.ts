@@ -2,6 +2,7 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import sharp from 'sharp';
 import type { MaskImage } from '../../electron/shared/contract.js';
 import { decodeImage } from '../../electron/engine/image/codec.js';
 import type { Pixels } from '../../electron/engine/image/pixels.js';
@@ -42,4 +43,22 @@ export function changedOutside(a: Pixels, b: Pixels, mask: MaskImage): number {
     for (let c = 0; c < 4; c++) if (a.data[i * 4 + c] !== b.data[i * 4 + c]) n++;
   }
   return n;
+}
+
+/** A file's stored values: no colour management, EXIF orientation applied, at the file's own depth. */
+export interface StoredValues {
+  width: number;
+  height: number;
+  channels: number;
+  deep: boolean;
+  data: Uint8Array | Uint16Array;
+}
+
+/** The values `file` stores (a path or its bytes), RGB, or RGBA when it has alpha and `alpha` is set. */
+export async function storedValues(file: string | Buffer, { alpha = false } = {}): Promise<StoredValues> {
+  const deep = (await sharp(file).metadata()).depth === 'ushort';
+  let pipeline = sharp(file, { ignoreIcc: true, autoOrient: true }).toColourspace(deep ? 'rgb16' : 'srgb');
+  if (!alpha) pipeline = pipeline.removeAlpha();
+  const { data, info } = await pipeline.raw({ depth: deep ? 'ushort' : 'uchar' }).toBuffer({ resolveWithObject: true });
+  return { width: info.width, height: info.height, channels: info.channels, deep, data: deep ? new Uint16Array(data.buffer, data.byteOffset, data.length / 2) : new Uint8Array(data) };
 }

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MaskImage } from '../../electron/shared/contract.js';
 import { decodeImage } from '../../electron/engine/image/codec.js';
 import { adobeRgbLikeProfile } from './icc.js';
-import { PHOTO, rectMask, ROOT, tempDir, TINY_PACK } from './helpers.js';
+import { PHOTO, rectMask, ROOT, storedValues, tempDir, TINY_PACK, type StoredValues } from './helpers.js';
 
 const tmp = tempDir();
 afterAll(tmp.cleanup);
@@ -31,23 +31,9 @@ function inpaint(image: string, out: string, ...extra: string[]) {
   expect(r.status).toBe(0);
 }
 
-interface Stored {
-  width: number;
-  height: number;
-  channels: number;
-  data: Uint8Array | Uint16Array;
-}
-
-/** The values a file stores (no colour management), EXIF orientation applied, at its own depth. */
-async function stored(path: string): Promise<Stored> {
-  const meta = await sharp(path).metadata();
-  const deep = meta.depth === 'ushort';
-  const { data, info } = await sharp(path, { ignoreIcc: true, autoOrient: true })
-    .toColourspace(deep ? 'rgb16' : 'srgb')
-    .raw({ depth: deep ? 'ushort' : 'uchar' })
-    .toBuffer({ resolveWithObject: true });
-  return { width: info.width, height: info.height, channels: info.channels, data: deep ? new Uint16Array(data.buffer, data.byteOffset, data.length / 2) : new Uint8Array(data) };
-}
+/** `asSrgb` below is built by hand, without a depth. */
+type Stored = Omit<StoredValues, 'deep'>;
+const stored = (path: string) => storedValues(path, { alpha: true });
 
 /** Channel values that differ outside (or inside) the mask; `mad`: their mean absolute difference. */
 function compare(a: Stored, b: Stored, mask: MaskImage, inside = false): { changed: number; mad: number } {
