@@ -7,6 +7,7 @@ import { homedir } from 'node:os';
 import type { EngineApi } from '../shared/operations.js';
 import {
   ApiError,
+  type EditedRegion,
   type EngineInfo,
   type FillRequest,
   type ImageFormat,
@@ -16,7 +17,7 @@ import {
   type RgbaImage,
 } from '../shared/contract.js';
 import { decodeImage, encodeImage } from './image/codec.js';
-import { encodeEdited, type EditedRegion } from './io/editedOutput.js';
+import { encodeEdited } from './io/editedOutput.js';
 import { toRgba8 } from './image/pixels.js';
 import { BatchService } from './batchService.js';
 import { Engine } from './engine.js';

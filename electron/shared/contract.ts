@@ -16,6 +16,18 @@ export interface RgbaImage {
   data: Uint8Array;
 }
 
+/**
+ * What Save sends with the file as opened (`encodeEdited`): where the page's pixels may differ from the
+ * file, a region of the photo in photo coordinates.
+ */
+export interface EditedRegion {
+  x: number;
+  y: number;
+  image: RgbaImage;
+  /** One byte a pixel of `image`, non-zero where it differs from the file as decoded; absent: the engine compares. */
+  changed?: Uint8Array | null;
+}
+
 /** A photo file the engine decoded for the page: 8-bit RGBA, and the bits per channel the file stores. */
 export interface DecodedPhoto extends RgbaImage {
   /** 8, or more (10 or 12 for some AVIFs, 16 for 16-bit PNGs and TIFFs): Save then tells the page's 8 bits apart from the file's. */

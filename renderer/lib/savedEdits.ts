@@ -5,16 +5,8 @@
  * every time); the engine's decoder converts a colour profile to sRGB with another colour engine, a
  * level off here and there, so it could not tell an unchanged pixel from a changed one as surely.
  */
-import type { RgbaImage } from '../../electron/shared/contract';
+import type { EditedRegion, RgbaImage } from '../../electron/shared/contract';
 import { decodeInPage } from './decode';
-
-export interface EditedRegion {
-  x: number;
-  y: number;
-  image: RgbaImage;
-  /** One byte a pixel of `image`: 1 where it differs from the file as decoded; absent: the engine compares. */
-  changed?: Uint8Array;
-}
 
 /** 1 where `region`'s pixel differs (any channel) from `original`'s pixel at the same place in the photo. */
 export function changedFlags(region: EditedRegion, original: RgbaImage): Uint8Array {

@@ -11,7 +11,8 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { decodeImage } from '../../electron/engine/image/codec.js';
 import { toRgba8 } from '../../electron/engine/image/pixels.js';
-import { encodeEdited, type EditedRegion } from '../../electron/engine/io/editedOutput.js';
+import type { EditedRegion } from '../../electron/shared/contract.js';
+import { encodeEdited } from '../../electron/engine/io/editedOutput.js';
 import { adobeRgbLikeProfile } from './icc.js';
 import { PHOTO, storedValues, tempDir } from './helpers.js';
 

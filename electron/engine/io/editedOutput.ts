@@ -24,19 +24,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { ApiError, type ImageFormat, type RgbaImage } from '../../shared/contract.js';
+import { ApiError, type EditedRegion, type ImageFormat, type RgbaImage } from '../../shared/contract.js';
 import { decodeImage } from '../image/codec.js';
 import type { Pixels } from '../image/pixels.js';
 import { encodeResult, readSourceMeta } from './imageOutput.js';
-
-/** Where the page's pixels may differ from the file: a region of the photo, in photo coordinates. */
-export interface EditedRegion {
-  x: number;
-  y: number;
-  image: RgbaImage;
-  /** One byte a pixel of `image`, non-zero where the person changed it; absent: compared here. */
-  changed?: Uint8Array | null;
-}
 
 /** 8-bit sRGB RGBA converted into `icc`'s colour space at 8 or 16 bits (sharp reads profiles from files only). */
 async function fromSrgb(image: RgbaImage, icc: Buffer, deep: boolean): Promise<Uint8Array | Uint16Array> {
