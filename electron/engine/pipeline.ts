@@ -11,7 +11,7 @@ import { allocLike, cropPixels, pastePixels, type Pixels } from './image/pixels.
 import { chooseGrid, tileClaims, type Box, type Region, type Tile } from '../shared/regions.js';
 import { cropToModelInput, decodedToRgb } from './image/resample.js';
 import { ColourAnchor } from './image/anchor.js';
-import { synthesizeTexture } from './image/texture.js';
+import { completeStructure } from './image/completion.js';
 import { sampleVqddm } from './samplers/vqddm.js';
 import { sampleTransformer } from './samplers/transformer.js';
 import type { KvCache } from './ort/kvCache.js';
@@ -303,9 +303,9 @@ function unionOfTiles(tiles: Tile[]): Box {
 }
 
 /**
- * The pixel-space refinement stages (colour anchoring, then photo texture), per region and sample, over the
- * area the region's crops saw: the photo's known pixels there are the anchor's boundary and the texture's
- * sources. Returns the stages that ran.
+ * The pixel-space refinement stages (colour anchoring, then photo texture: the hole completed from pieces of
+ * the photo, guided by the fill), per region and sample, over the area the region's crops saw: the photo's
+ * known pixels there are the anchor's boundary and the completion's sources. Returns the stages that ran.
  */
 function refineRegions(ctx: FillContext, mask: MaskImage, timings: StageTimings): FillStage[] {
   const { settings, regions, patches, seeds, image, opts } = ctx;
@@ -326,7 +326,7 @@ function refineRegions(ctx: FillContext, mask: MaskImage, timings: StageTimings)
       anchored ||= anchor !== null;
       timings.anchor += performance.now() - t0;
       t0 = performance.now();
-      if (settings.photoTexture) textured = synthesizeTexture(work, aroundMask, { seed: tileSeeds([seeds[b]], k)[0], distance: anchor?.distance }) || textured;
+      if (settings.photoTexture) textured = completeStructure(work, aroundMask, { seed: tileSeeds([seeds[b]], k)[0], distance: anchor?.distance }) || textured;
       timings.texture += performance.now() - t0;
       const back = cropPixels(work, r.box.x0 - around.x0, r.box.y0 - around.y0, r.box.x1 - r.box.x0, r.box.y1 - r.box.y0);
       patches[b][k].data.set(back.data);

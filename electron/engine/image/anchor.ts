@@ -13,7 +13,7 @@ import { harmonicFill } from './laplace.js';
 import { chamferDistance } from './composite.js';
 import type { Box } from '../../shared/regions.js';
 import { maxValue, type Pixels } from './pixels.js';
-import { gaussianBlurBox } from './texture.js';
+import { gaussianBlurBox } from './blur.js';
 
 /**
  * Share of the low frequencies taken from the interpolation. Measured on the 28 validation photos at their

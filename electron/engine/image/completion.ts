@@ -1,0 +1,396 @@
+/**
+ * Stage 3 of a fill: the hole completed from the photo's own known pixels, guided by the learned fill.
+ *
+ * Multi-scale patch-based completion (Wexler, Shechtman and Irani, "Space-Time Completion of Video", PAMI
+ * 2007; the method behind content-aware fill, with Barnes et al.'s PatchMatch, 2009, for the search): every
+ * 7x7 patch that overlaps the hole is matched to a fully known 7x7 patch of the photo, and each hole pixel
+ * becomes the average of what the overlapping matches say it is; matching and voting alternate, coarse to
+ * fine. Because neighbouring patches must agree where they overlap, whole structures (an edge, a roof line, a
+ * horizon) are carried across the hole in coherent pieces, at every scale of the pyramid, with the photo's own
+ * grain at the finest.
+ *
+ * The learned fill decides what goes where: it is the starting estimate at the coarsest level, and every
+ * match also pays for how far the source's blurred colours are from the fill's (the guide), so a piece is
+ * only copied where the fill says that kind of content belongs (Yang et al., CVPR 2017, refine a network's
+ * coarse prediction in the same spirit). Pixels the learned fill already gets right keep it: the completion
+ * fades in over `fadePx` pixels from the mask's edge after 2 px, so thin scratches keep the learned fill.
+ * Everything is in typed arrays; the buffer is the region's patch (photo pixels with the fill pasted in).
+ */
+import { Rng } from '../math/rng.js';
+import { chamferDistance } from './composite.js';
+import { maxValue, type Pixels } from './pixels.js';
+import type { Box } from '../../shared/regions.js';
+import { gaussianBlur, gaussianBlurBox } from './blur.js';
+
+export interface CompletionOptions {
+  seed: number;
+  /** Distance from the mask's edge over which the completion fades in, pixels. */
+  fadePx?: number;
+  /** Each pixel's chamfer distance to the nearest unmasked one, when the caller has it already. */
+  distance?: Float32Array;
+  /** Weight of the guide (the learned fill's blurred colours) against the patch's own colours. */
+  guideWeight?: number;
+}
+
+/** Patch radius: 7x7 patches. */
+const R = 3;
+const SIDE = 2 * R + 1;
+/** The guide is compared on a 4x4 lattice of the patch: it is blurred, so it loses little. */
+const LATTICE = [-3, -1, 1, 3];
+/**
+ * Blur of the guide at every level, pixels; at the finest level also the split between the voted estimate's
+ * low frequencies and the matched source's detail.
+ */
+const GUIDE_SIGMA = 2;
+/**
+ * Default guide weight, per lattice sample against one pixel of the patch's own colours. Chosen on the
+ * validation photos (models/default/REPORT.md): 3 scored 0.2 dB above 1.
+ */
+const GUIDE_WEIGHT = 3;
+/**
+ * The pyramid halves until the hole has at most this many pixels (or the level gets too small): there a
+ * 7x7 patch spans a good part of the hole, so a structure that enters it is matched whole.
+ */
+const COARSEST_HOLE = 100;
+const MIN_SIDE = 12;
+/** Match-and-vote rounds at the coarsest level, at the levels between, and at the finest. */
+const ROUNDS_COARSEST = 6;
+const ROUNDS_MIDDLE = 2;
+const ROUNDS_FINEST = 1;
+/**
+ * Target-source pairs up to which every round of a level searches every source (the coarsest level: a thin
+ * structure has only a handful of sources there, which random search misses, and its matches move as the
+ * estimate fills in round by round).
+ */
+const EXACT_PAIRS = 300_000;
+/**
+ * A patch's vote counts CONFIDENCE_BASE^-d, d its centre's distance into the hole (Wexler et al.'s
+ * confidence): what is seen at the hole's edge is carried in, rather than the interior's guesses averaged.
+ */
+const CONFIDENCE_BASE = 2;
+/** Random search radius at a level that starts from a coarser level's matches, pixels. */
+const REFINE_RADIUS = 8;
+
+/** One level of the pyramid: the current estimate (planar RGB [3, h, w]), its guide and the hole. */
+interface Level {
+  w: number;
+  h: number;
+  est: Float32Array;
+  guide: Float32Array;
+  mask: Uint8Array;
+}
+
+/**
+ * Completes the masked pixels of `region` (RGBA, 8 or 16 bits) in place. `mask` is 1 for the filled pixels
+ * (w x h). Returns false, changing nothing, when the region has no fully known 7x7 patch to copy from.
+ */
+export function completeStructure(region: Pixels, mask: Uint8Array, opts: CompletionOptions): boolean {
+  const { width: w, height: h } = region;
+  const n = w * h;
+  if (!mask.some((v) => v)) return false;
+  const scale = maxValue(region) / 255; // work in 8-bit units at any depth
+  const img = new Float32Array(3 * n); // planar RGB [3, h, w]
+  for (let i = 0; i < n; i++) for (let c = 0; c < 3; c++) img[c * n + i] = region.data[i * 4 + c] / scale;
+
+  const levels: Level[] = [{ w, h, est: img.slice(), guide: new Float32Array(0), mask }];
+  for (;;) {
+    const top = levels[levels.length - 1];
+    if (count(top.mask) <= COARSEST_HOLE || top.w < 2 * MIN_SIDE || top.h < 2 * MIN_SIDE) break;
+    levels.push(halve(top));
+  }
+  for (const level of levels) level.guide = gaussianBlur(level.est, level.w, level.h, GUIDE_SIGMA);
+
+  const rng = new Rng(opts.seed);
+  const guideWeight = opts.guideWeight ?? GUIDE_WEIGHT;
+  let field: Int32Array | null = null;
+  let coarser: Level | null = null;
+  for (let l = levels.length - 1; l >= 0; l--) {
+    const level = levels[l];
+    const sources = validSources(level.mask, level.w, level.h);
+    if (sources.length === 0) {
+      field = null; // nothing to copy from at this scale; the next finer level starts afresh
+      coarser = null;
+      continue;
+    }
+    const search = new PatchSearch(level, sources, guideWeight, rng);
+    const refining = field !== null && coarser !== null;
+    if (field && coarser) {
+      search.seed(upsampleField(field, coarser.w, coarser.h, level.w, level.h));
+      search.vote(); // the finer copies of the coarse matches are this level's starting estimate
+    }
+    const rounds = l === levels.length - 1 ? ROUNDS_COARSEST : l === 0 ? ROUNDS_FINEST : ROUNDS_MIDDLE;
+    const exact = search.pairs <= EXACT_PAIRS;
+    for (let k = 0; k < rounds; k++) {
+      if (exact) search.exhaustive();
+      else search.sweep(k % 2 === 0, refining ? REFINE_RADIUS : Math.max(level.w, level.h));
+      search.vote();
+    }
+    field = search.field;
+    coarser = level;
+  }
+  if (!field || coarser !== levels[0]) return false;
+
+  // The vote averages overlapping copies, which blurs their grain: the finest level keeps the vote's low
+  // frequencies and takes the detail from each pixel's own matched source, at the photo's own amplitude.
+  const { est, guide } = levels[0];
+  const box = maskBox(mask, w, h);
+  const bw = box.x1 - box.x0;
+  const low = gaussianBlurBox(est, w, h, GUIDE_SIGMA, box); // [3, bh, bw]
+  const bn = low.length / 3;
+  const dist = opts.distance ?? chamferDistance(mask, w, h);
+  const fadePx = opts.fadePx ?? 4;
+  const top = maxValue(region);
+  for (let p = 0; p < n; p++) {
+    if (!mask[p]) continue;
+    const f = Math.min(1, Math.max(0, (dist[p] - 2) / fadePx));
+    if (f === 0) continue;
+    const q = field[p];
+    const b = (Math.floor(p / w) - box.y0) * bw + (p % w) - box.x0;
+    for (let c = 0; c < 3; c++) {
+      // a source's low frequencies: the guide, the photo's own blur there (sources lie outside the hole)
+      const completed = q >= 0 ? low[c * bn + b] + est[c * n + q] - guide[c * n + q] : est[c * n + p];
+      const v = ((1 - f) * img[c * n + p] + f * completed) * scale;
+      region.data[p * 4 + c] = v <= 0 ? 0 : v >= top ? top : Math.round(v);
+    }
+  }
+  return true;
+}
+
+/** The bounding box of the mask's set pixels (the mask has at least one). */
+function maskBox(mask: Uint8Array, w: number, h: number): Box {
+  let x0 = w, y0 = h, x1 = 0, y1 = 0;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      if (!mask[y * w + x]) continue;
+      if (x < x0) x0 = x;
+      if (x >= x1) x1 = x + 1;
+      if (y < y0) y0 = y;
+      if (y >= y1) y1 = y + 1;
+    }
+  }
+  return { x0, y0, x1, y1 };
+}
+
+function count(mask: Uint8Array): number {
+  let k = 0;
+  for (let i = 0; i < mask.length; i++) k += mask[i];
+  return k;
+}
+
+/** 2x2 box-averaged estimate; a coarse pixel is in the hole when any of its four is. */
+function halve(level: Level): Level {
+  const { w, h, est, mask } = level;
+  const w2 = w >> 1, h2 = h >> 1, n = w * h, n2 = w2 * h2;
+  const e2 = new Float32Array(3 * n2), m2 = new Uint8Array(n2);
+  for (let y = 0; y < h2; y++) {
+    for (let x = 0; x < w2; x++) {
+      const i = 2 * y * w + 2 * x;
+      const j = y * w2 + x;
+      m2[j] = mask[i] | mask[i + 1] | mask[i + w] | mask[i + w + 1];
+      for (let c = 0; c < 3; c++) {
+        const o = c * n;
+        e2[c * n2 + j] = 0.25 * (est[o + i] + est[o + i + 1] + est[o + i + w] + est[o + i + w + 1]);
+      }
+    }
+  }
+  return { w: w2, h: h2, est: e2, guide: new Float32Array(0), mask: m2 };
+}
+
+/** Centres whose whole 7x7 patch lies inside the buffer and outside the hole (a summed-area table of the mask). */
+export function validSources(mask: Uint8Array, w: number, h: number): Int32Array {
+  const sat = new Int32Array((w + 1) * (h + 1));
+  for (let y = 0; y < h; y++) {
+    let row = 0;
+    for (let x = 0; x < w; x++) {
+      row += mask[y * w + x] ? 1 : 0;
+      sat[(y + 1) * (w + 1) + x + 1] = sat[y * (w + 1) + x + 1] + row;
+    }
+  }
+  const out: number[] = [];
+  for (let y = R; y < h - R; y++) {
+    for (let x = R; x < w - R; x++) {
+      const x0 = x - R, x1 = x + R + 1, y0 = y - R, y1 = y + R + 1;
+      const masked = sat[y1 * (w + 1) + x1] - sat[y0 * (w + 1) + x1] - sat[y1 * (w + 1) + x0] + sat[y0 * (w + 1) + x0];
+      if (masked === 0) out.push(y * w + x);
+    }
+  }
+  return Int32Array.from(out);
+}
+
+/** A coarse field's matches at twice the resolution: each pixel keeps its offset within its 2x2 block. */
+function upsampleField(coarse: Int32Array, w2: number, h2: number, w: number, h: number): Int32Array {
+  const out = new Int32Array(w * h).fill(-1);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const q = coarse[Math.min(h2 - 1, y >> 1) * w2 + Math.min(w2 - 1, x >> 1)];
+      if (q < 0) continue;
+      const qx = 2 * (q % w2) + (x & 1);
+      const qy = 2 * Math.floor(q / w2) + (y & 1);
+      if (qx < w && qy < h) out[y * w + x] = qy * w + qx;
+    }
+  }
+  return out;
+}
+
+/**
+ * The nearest-neighbour field of one level: for every patch centre within R of the hole (a target; its patch
+ * overlaps the hole), the centre of a fully known source patch, found by PatchMatch, minimising
+ *   |est(target patch) - est(source patch)|^2 over the 7x7 patch
+ *   + guideWeight * |guide(target) - guide(source)|^2 over a 4x4 lattice of it,
+ * where the target's known pixels are the photo's and its hole pixels the current estimate.
+ */
+class PatchSearch {
+  readonly field: Int32Array;
+  private readonly targets: Int32Array;
+  /** Each target's 49 patch pixels, clamped at the buffer's edge: [targets, 49]. */
+  private readonly patch: Int32Array;
+  private readonly best: Float32Array;
+  private readonly isSource: Uint8Array;
+  private readonly offsets: Int32Array;
+  private readonly lattice: Int32Array;
+  private readonly latticeK: Int32Array;
+  private readonly confidence: Float32Array;
+
+  constructor(private readonly level: Level, private readonly sources: Int32Array, private readonly guideWeight: number, private readonly rng: Rng) {
+    const { w, h, mask } = level;
+    const n = w * h;
+    this.isSource = new Uint8Array(n);
+    for (const q of sources) this.isSource[q] = 1;
+    // targets: the hole dilated by R (a box), so every patch that overlaps the hole
+    const near = new Uint8Array(n);
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        if (!mask[y * w + x]) continue;
+        for (let yy = Math.max(0, y - R); yy <= Math.min(h - 1, y + R); yy++) near.fill(1, yy * w + Math.max(0, x - R), yy * w + Math.min(w - 1, x + R) + 1);
+      }
+    }
+    const list: number[] = [];
+    for (let i = 0; i < n; i++) if (near[i]) list.push(i);
+    this.targets = Int32Array.from(list);
+    this.offsets = new Int32Array(SIDE * SIDE);
+    for (let dy = -R, k = 0; dy <= R; dy++) for (let dx = -R; dx <= R; dx++, k++) this.offsets[k] = dy * w + dx;
+    const lat: number[] = [], latK: number[] = [];
+    for (const dy of LATTICE) for (const dx of LATTICE) { lat.push(dy * w + dx); latK.push((dy + R) * SIDE + dx + R); }
+    this.lattice = Int32Array.from(lat);
+    this.latticeK = Int32Array.from(latK);
+    this.patch = new Int32Array(this.targets.length * SIDE * SIDE);
+    this.targets.forEach((p, t) => {
+      const px = p % w, py = (p - px) / w;
+      for (let dy = -R, k = 0; dy <= R; dy++) {
+        const yy = Math.min(h - 1, Math.max(0, py + dy));
+        for (let dx = -R; dx <= R; dx++, k++) this.patch[t * SIDE * SIDE + k] = yy * w + Math.min(w - 1, Math.max(0, px + dx));
+      }
+    });
+    this.field = new Int32Array(n).fill(-1);
+    for (const p of this.targets) this.field[p] = sources[rng.int(sources.length)];
+    this.best = new Float32Array(this.targets.length);
+    const depth = chamferDistance(mask, w, h);
+    this.confidence = new Float32Array(n);
+    for (const p of this.targets) this.confidence[p] = CONFIDENCE_BASE ** -depth[p];
+  }
+
+  /** Starts from another field where it names a valid source. */
+  seed(init: Int32Array): void {
+    for (const p of this.targets) if (init[p] >= 0 && this.isSource[init[p]]) this.field[p] = init[p];
+  }
+
+  private distance(t: number, q: number, limit: number): number {
+    const { est, guide, w, h } = this.level;
+    const n = w * h;
+    const base = t * SIDE * SIDE;
+    let s = 0;
+    for (let c = 0; c < 3; c++) {
+      const o = c * n;
+      for (let k = 0; k < SIDE * SIDE; k++) {
+        const d = est[o + this.patch[base + k]] - est[o + q + this.offsets[k]];
+        s += d * d;
+      }
+      if (s >= limit) return s; // a partial sum only grows: the match chosen is the one the whole sum would choose
+    }
+    for (let c = 0; c < 3; c++) {
+      const o = c * n;
+      for (let k = 0; k < this.lattice.length; k++) {
+        const d = guide[o + this.patch[base + this.latticeK[k]]] - guide[o + q + this.lattice[k]];
+        s += this.guideWeight * d * d;
+      }
+    }
+    return s;
+  }
+
+  private tryCandidate(t: number, p: number, q: number): void {
+    if (q < 0 || q >= this.isSource.length || !this.isSource[q] || q === this.field[p]) return;
+    const d = this.distance(t, q, this.best[t]);
+    if (d < this.best[t]) {
+      this.best[t] = d;
+      this.field[p] = q;
+    }
+  }
+
+  /** The exact nearest source of every target (affordable at the coarse levels, where PatchMatch can miss rare structures). */
+  exhaustive(): void {
+    const { targets, field } = this;
+    for (let t = 0; t < targets.length; t++) {
+      const p = targets[t];
+      this.best[t] = this.distance(t, field[p], Infinity);
+      for (const q of this.sources) this.tryCandidate(t, p, q);
+    }
+  }
+
+  get pairs(): number {
+    return this.targets.length * this.sources.length;
+  }
+
+  /** One PatchMatch sweep (Barnes et al. 2009): propagation from the neighbours scanned before, then random search. */
+  sweep(forward: boolean, maxRadius: number): void {
+    const { w, h } = this.level;
+    const n = w * h;
+    const { targets, field, rng } = this;
+    const step = forward ? 1 : -1;
+    for (let k = 0; k < targets.length; k++) {
+      const t = forward ? k : targets.length - 1 - k;
+      const p = targets[t];
+      this.best[t] = this.distance(t, field[p], Infinity); // the estimate changed since the last sweep
+      const x = p % w;
+      if (x - step >= 0 && x - step < w && field[p - step] >= 0) this.tryCandidate(t, p, field[p - step] + step);
+      const up = p - step * w;
+      if (up >= 0 && up < n && field[up] >= 0) this.tryCandidate(t, p, field[up] + step * w);
+      for (let r = maxRadius; r >= 1; r >>= 1) {
+        const q = field[p];
+        const qx = (q % w) + Math.round((rng.uniform() * 2 - 1) * r);
+        const qy = Math.floor(q / w) + Math.round((rng.uniform() * 2 - 1) * r);
+        if (qx >= 0 && qx < w && qy >= 0 && qy < h) this.tryCandidate(t, p, qy * w + qx);
+      }
+      this.tryCandidate(t, p, this.sources[rng.int(this.sources.length)]);
+    }
+  }
+
+  /** Every hole pixel becomes the mean of what the matches of the patches over it copy there, each weighted by its confidence. */
+  vote(): void {
+    const { est, mask, w, h } = this.level;
+    const n = w * h;
+    const sum = new Float32Array(3 * n);
+    const weight = new Float32Array(n);
+    for (const p of this.targets) {
+      const q = this.field[p];
+      const a = this.confidence[p];
+      const px = p % w, py = (p - px) / w;
+      for (let dy = -R; dy <= R; dy++) {
+        const y = py + dy;
+        if (y < 0 || y >= h) continue;
+        for (let dx = -R; dx <= R; dx++) {
+          const x = px + dx;
+          if (x < 0 || x >= w) continue;
+          const i = y * w + x;
+          if (!mask[i]) continue;
+          const s = q + dy * w + dx;
+          for (let c = 0; c < 3; c++) sum[c * n + i] += a * est[c * n + s];
+          weight[i] += a;
+        }
+      }
+    }
+    for (let i = 0; i < n; i++) {
+      if (!mask[i] || weight[i] === 0) continue;
+      for (let c = 0; c < 3; c++) est[c * n + i] = sum[c * n + i] / weight[i];
+    }
+  }
+}

@@ -1,0 +1,167 @@
+import { describe, expect, it } from 'vitest';
+import { completeStructure } from '../../electron/engine/image/completion.js';
+import type { Pixels } from '../../electron/engine/image/pixels.js';
+import { Rng } from '../../electron/engine/math/rng.js';
+
+const W = 96;
+const H = 64;
+
+/**
+ * Left half: red with strong grain; right half: smooth blue. A box across the middle is "filled" with the
+ * flat colour of each side, as a blurry learned fill would be.
+ */
+function scene(depth: 8 | 16 = 8): { img: Pixels; mask: Uint8Array } {
+  const rng = new Rng(7);
+  const top = depth === 8 ? 255 : 65535;
+  const data = depth === 8 ? new Uint8Array(W * H * 4) : new Uint16Array(W * H * 4);
+  const mask = new Uint8Array(W * H);
+  for (let y = 0; y < H; y++) {
+    for (let x = 0; x < W; x++) {
+      const i = y * W + x;
+      const left = x < W / 2;
+      const inBox = x >= 20 && x < 76 && y >= 20 && y < 44;
+      mask[i] = inBox ? 1 : 0;
+      const grain = inBox ? 0 : (rng.uniform() - 0.5) * 80;
+      const rgb = left ? [180 + grain, 60 + grain, 50 + grain] : [40, 70, 200];
+      for (let c = 0; c < 3; c++) data[i * 4 + c] = Math.round((rgb[c] / 255) * top);
+      data[i * 4 + 3] = top;
+    }
+  }
+  return { img: { width: W, height: H, data }, mask };
+}
+
+/** Variance of the 4-neighbour Laplacian of the red channel over the pixels of `pick`. */
+function laplaceVar(img: Pixels, pick: (x: number, y: number) => boolean): number {
+  const v: number[] = [];
+  const r = (x: number, y: number) => img.data[(y * W + x) * 4];
+  for (let y = 1; y < H - 1; y++) for (let x = 1; x < W - 1; x++) if (pick(x, y)) v.push(4 * r(x, y) - r(x - 1, y) - r(x + 1, y) - r(x, y - 1) - r(x, y + 1));
+  const m = v.reduce((a, b) => a + b, 0) / v.length;
+  return v.reduce((a, b) => a + (b - m) ** 2, 0) / v.length;
+}
+
+const holeLeft = (x: number, y: number) => x >= 26 && x < 44 && y >= 26 && y < 38;
+const holeRight = (x: number, y: number) => x >= 54 && x < 70 && y >= 26 && y < 38;
+const knownLeft = (x: number, y: number) => x >= 2 && x < 44 && (y < 18 || y >= 46);
+
+/**
+ * A dark diagonal band (6 px wide) across a light ground, and a box over its middle "filled" with the flat
+ * mean of the box, as a blurry learned fill paints a structure it cannot draw.
+ */
+function band(): { img: Pixels; truth: Uint8Array; mask: Uint8Array } {
+  const w = 128, h = 96;
+  const data = new Uint8Array(w * h * 4);
+  const truth = new Uint8Array(w * h);
+  const mask = new Uint8Array(w * h);
+  let sum = 0, count = 0;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const i = y * w + x;
+      const v = Math.abs(x - 0.9 * y - 20) < 3 ? 40 : 210;
+      truth[i] = v;
+      mask[i] = x >= 44 && x < 84 && y >= 28 && y < 68 ? 1 : 0;
+      if (mask[i]) { sum += v; count++; }
+    }
+  }
+  for (let i = 0; i < w * h; i++) {
+    const v = mask[i] ? Math.round(sum / count) : truth[i];
+    data.set([v, v, v, 255], i * 4);
+  }
+  return { img: { width: w, height: h, data }, truth, mask };
+}
+
+describe('structure completion from the photo, guided by the fill', () => {
+  it('carries a structure across the hole that the learned fill painted flat', () => {
+    const { img, truth, mask } = band();
+    expect(completeStructure(img, mask, { seed: 1 })).toBe(true);
+    // the hole's core (6 px inside the edge, where the completion has fully faded in)
+    let right = 0, total = 0;
+    for (let y = 34; y < 62; y++) {
+      for (let x = 50; x < 78; x++) {
+        const i = y * 128 + x;
+        total++;
+        if (Math.abs(img.data[i * 4] - truth[i]) < 40) right++;
+      }
+    }
+    expect(right / total).toBeGreaterThan(0.9);
+  });
+
+  it('puts the photo grain where the fill says grainy content belongs and keeps the smooth side smooth', () => {
+    const { img, mask } = scene();
+    expect(completeStructure(img, mask, { seed: 1 })).toBe(true);
+    const photo = laplaceVar(img, knownLeft);
+    expect(laplaceVar(img, holeLeft) / photo).toBeGreaterThan(0.3);
+    expect(laplaceVar(img, holeRight)).toBeLessThan(0.01 * photo);
+    // the fill's colours decide the sides: the left hole stays red, the right blue
+    let red = 0, blue = 0;
+    for (let y = 26; y < 38; y++) for (let x = 26; x < 44; x++) red += img.data[(y * W + x) * 4] > img.data[(y * W + x) * 4 + 2] ? 1 : 0;
+    for (let y = 26; y < 38; y++) for (let x = 54; x < 70; x++) blue += img.data[(y * W + x) * 4 + 2] > img.data[(y * W + x) * 4] ? 1 : 0;
+    expect(red).toBe(18 * 12);
+    expect(blue).toBe(16 * 12);
+  });
+
+  it('gives the hole the photo grain at the photo\'s own amplitude, not the blur of averaged copies', () => {
+    const { img, mask } = scene();
+    completeStructure(img, mask, { seed: 1 });
+    const ratio = laplaceVar(img, holeLeft) / laplaceVar(img, knownLeft);
+    expect(ratio).toBeGreaterThan(0.7);
+    expect(ratio).toBeLessThan(1.4);
+  });
+
+  it('follows the learned fill where it paints an object the border does not show', () => {
+    // grainy red everywhere but a blue square far from the hole; the fill paints blue in the hole's middle
+    const w = 128, h = 96;
+    const rng = new Rng(3);
+    const data = new Uint8Array(w * h * 4);
+    const mask = new Uint8Array(w * h);
+    const inBlue = (x: number, y: number) => x >= 100 && x < 124 && y >= 8 && y < 32;
+    const inObject = (x: number, y: number) => x >= 54 && x < 74 && y >= 42 && y < 62;
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        const i = y * w + x;
+        mask[i] = x >= 40 && x < 88 && y >= 28 && y < 76 ? 1 : 0;
+        const g = (rng.uniform() - 0.5) * 40;
+        const rgb = inBlue(x, y) || inObject(x, y) ? [40 + g, 70 + g, 200 + g] : mask[i] ? [180, 60, 50] : [180 + g, 60 + g, 50 + g];
+        data.set([...rgb.map((v) => Math.round(v)), 255], i * 4);
+      }
+    }
+    completeStructure({ width: w, height: h, data }, mask, { seed: 1 });
+    let blue = 0;
+    for (let y = 46; y < 58; y++) for (let x = 58; x < 70; x++) blue += data[(y * w + x) * 4 + 2] > data[(y * w + x) * 4] ? 1 : 0;
+    expect(blue / 144).toBeGreaterThan(0.9);
+  });
+
+  it('changes masked pixels only, never alpha, and is deterministic per seed', () => {
+    const a = scene();
+    const b = scene();
+    const orig = scene();
+    completeStructure(a.img, a.mask, { seed: 3 });
+    completeStructure(b.img, b.mask, { seed: 3 });
+    expect(Buffer.from(a.img.data.buffer).equals(Buffer.from(b.img.data.buffer))).toBe(true);
+    for (let i = 0; i < W * H; i++) {
+      expect(a.img.data[i * 4 + 3]).toBe(255);
+      if (!a.mask[i]) for (let c = 0; c < 3; c++) expect(a.img.data[i * 4 + c]).toBe(orig.img.data[i * 4 + c]);
+    }
+  });
+
+  it('leaves a thin scratch as the learned fill painted it', () => {
+    const { img } = scene();
+    const mask = new Uint8Array(W * H);
+    for (let x = 10; x < 86; x++) mask[32 * W + x] = mask[33 * W + x] = 1; // 2 px wide
+    const before = Uint8Array.from(img.data);
+    completeStructure(img, mask, { seed: 1 });
+    expect(Buffer.from(img.data.buffer).equals(Buffer.from(before.buffer))).toBe(true);
+  });
+
+  it('works at 16 bits', () => {
+    const { img, mask } = scene(16);
+    expect(completeStructure(img, mask, { seed: 1 })).toBe(true);
+    expect(laplaceVar(img, holeLeft) / laplaceVar(img, knownLeft)).toBeGreaterThan(0.3);
+  });
+
+  it('does nothing when no known patch exists', () => {
+    const { img } = scene();
+    const before = Uint8Array.from(img.data);
+    expect(completeStructure(img, new Uint8Array(W * H).fill(1), { seed: 1 })).toBe(false);
+    expect(Buffer.from(img.data.buffer).equals(Buffer.from(before.buffer))).toBe(true);
+  });
+});
