@@ -1,9 +1,11 @@
-"""Put another pack's two priors (diffusion.onnx, transformer.onnx) into a pack whose VQ-GAN they share.
+"""Put another pack's two priors (diffusion.onnx, transformer.onnx) into a pack whose VQ-GAN they share, or
+export one diffusion prior's checkpoint into it.
 
     /usr/bin/python3 -m models.training.swap_priors --from models/training/runs/priors2/pack --into models/default
+    /usr/bin/python3 -m models.training.swap_priors --diffusion models/training/runs/diffusion3/diffusion_fp16.pt --into models/default
 
 Both packs must have the same VQ-GAN (encoder.onnx and decoder.onnx byte-identical: the priors' codes mean
-the same thing) and the same contract; the manifest's sha256 entries and its `training.priors` note are
+the same thing) and the same contract (a checkpoint: the pack's K, T and schedule); the manifest's sha256 entries and its `training.priors` note are
 updated and the result is validated against models/pack.schema.json before it is written.
 """
 from __future__ import annotations
@@ -37,22 +39,53 @@ def swap(src: str, dst: str, note: dict) -> dict:
         shutil.copyfile(os.path.join(src, ms["files"][role]["path"]), os.path.join(dst, md["files"][role]["path"]))
         md["files"][role]["sha256"] = sha256(os.path.join(dst, md["files"][role]["path"]))
     md.setdefault("training", {})["priors"] = note
+    write_manifest(dst, md)
+    return md
+
+
+def export_diffusion_into(ckpt: str, dst: str, note: dict) -> dict:
+    """The diffusion prior of a stage checkpoint (`diffusion_fp16.pt`), exported as the pack's diffusion.onnx
+    (fp16 weights, as the pack's others); the transformer stays."""
+    from .common import load_fp16_model
+    from .diffusion import DiffConfig, UNet
+    from .export import export_diffusion, fp16_initializers
+    md = json.load(open(os.path.join(dst, "manifest.json")))
+    unet = load_fp16_model(ckpt, DiffConfig, UNet)
+    c = unet.cfg
+    if c.K != md["latent"]["codebook_size"] or c.T != md["diffusion"]["T"] or c.sched() != md["diffusion"]["schedule"]:
+        raise ValueError(f"{ckpt} (K {c.K}, T {c.T}, {c.sched()}) does not match {dst}'s latent and diffusion sections")
+    path = os.path.join(dst, md["files"]["diffusion"]["path"])
+    tmp = path + ".tmp"
+    export_diffusion(unet, tmp)
+    fp16_initializers(tmp)
+    os.replace(tmp, path)
+    md["files"]["diffusion"]["sha256"] = sha256(path)
+    md.setdefault("training", {})["priors"] = note
+    write_manifest(dst, md)
+    return md
+
+
+def write_manifest(dst: str, md: dict) -> None:
     validate(md)
     tmp = os.path.join(dst, "manifest.json.tmp")
     with open(tmp, "w") as fh:
         json.dump(md, fh, indent=2)
         fh.write("\n")
     os.replace(tmp, os.path.join(dst, "manifest.json"))
-    return md
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser()
-    ap.add_argument("--from", dest="src", required=True)
+    src = ap.add_mutually_exclusive_group(required=True)
+    src.add_argument("--from", dest="src", help="a pack: both its priors are copied")
+    src.add_argument("--diffusion", help="a diffusion stage's diffusion_fp16.pt: exported as the pack's diffusion prior")
     ap.add_argument("--into", dest="dst", required=True)
     ap.add_argument("--note", default="", help="JSON object recorded as manifest.training.priors")
     a = ap.parse_args(argv)
-    swap(a.src, a.dst, json.loads(a.note) if a.note else {"from": a.src})
+    if a.diffusion:
+        export_diffusion_into(a.diffusion, a.dst, json.loads(a.note) if a.note else {"diffusion": a.diffusion})
+    else:
+        swap(a.src, a.dst, json.loads(a.note) if a.note else {"from": a.src})
 
 
 if __name__ == "__main__":
