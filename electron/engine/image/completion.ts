@@ -68,8 +68,11 @@ const EXACT_PAIRS = 300_000;
  * confidence): what is seen at the hole's edge is carried in, rather than the interior's guesses averaged.
  */
 const CONFIDENCE_BASE = 2;
-/** Random search radius at a level that starts from a coarser level's matches, pixels. */
-const REFINE_RADIUS = 8;
+/**
+ * Random search radius at a level that starts from a coarser level's matches, pixels: on the validation
+ * photos 32 kept more of the grain on strokes than 8 (detail 0.61 against 0.55) for about 10 % more time.
+ */
+const REFINE_RADIUS = 32;
 
 /** One level of the pyramid: the current estimate (planar RGB [3, h, w]), its guide and the hole. */
 interface Level {
