@@ -10,7 +10,7 @@
  * own colours are seen as they are.
  */
 import { harmonicFill } from './laplace.js';
-import { chamferDistance } from './composite.js';
+import { chamferDistance, maskBox } from './composite.js';
 import type { Box } from '../../shared/regions.js';
 import { maxValue, type Pixels } from './pixels.js';
 import { gaussianBlurBox } from './blur.js';
@@ -85,21 +85,6 @@ export class ColourAnchor {
       }
     }
   }
-}
-
-/** The bounding box [x0, x1) x [y0, y1) of the mask's set pixels, or null when none is set. */
-function maskBox(mask: Uint8Array, w: number, h: number): Box | null {
-  let x0 = w, y0 = h, x1 = 0, y1 = 0;
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      if (!mask[y * w + x]) continue;
-      if (x < x0) x0 = x;
-      if (x >= x1) x1 = x + 1;
-      if (y < y0) y0 = y;
-      y1 = y + 1;
-    }
-  }
-  return x1 > x0 ? { x0, y0, x1, y1 } : null;
 }
 
 /** Planar RGB in [-1, 1] (the Laplace solver's tolerance is in these units) [3, h, w]. */

@@ -17,7 +17,7 @@
  * Everything is in typed arrays; the buffer is the region's patch (photo pixels with the fill pasted in).
  */
 import { Rng } from '../math/rng.js';
-import { chamferDistance } from './composite.js';
+import { chamferDistance, maskBox } from './composite.js';
 import { maxValue, type Pixels } from './pixels.js';
 import type { Box } from '../../shared/regions.js';
 import { gaussianBlur, gaussianBlurBox } from './blur.js';
@@ -136,7 +136,7 @@ export function completeStructure(region: Pixels, mask: Uint8Array, opts: Comple
   // The vote averages overlapping copies, which blurs their grain: the finest level keeps the vote's low
   // frequencies and takes the detail from each pixel's own matched source, at the photo's own amplitude.
   const { est, guide } = levels[0];
-  const box = maskBox(mask, w, h);
+  const box = maskBox(mask, w, h) as Box; // the mask has a set pixel
   const bw = box.x1 - box.x0;
   const low = gaussianBlurBox(est, w, h, GUIDE_SIGMA, box); // [3, bh, bw]
   const bn = low.length / 3;
@@ -157,21 +157,6 @@ export function completeStructure(region: Pixels, mask: Uint8Array, opts: Comple
     }
   }
   return true;
-}
-
-/** The bounding box of the mask's set pixels (the mask has at least one). */
-function maskBox(mask: Uint8Array, w: number, h: number): Box {
-  let x0 = w, y0 = h, x1 = 0, y1 = 0;
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      if (!mask[y * w + x]) continue;
-      if (x < x0) x0 = x;
-      if (x >= x1) x1 = x + 1;
-      if (y < y0) y0 = y;
-      if (y >= y1) y1 = y + 1;
-    }
-  }
-  return { x0, y0, x1, y1 };
 }
 
 function count(mask: Uint8Array): number {

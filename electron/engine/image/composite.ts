@@ -2,6 +2,7 @@
  * Pasting a tile's fill into the image: only masked pixels change, blended with a feather on the inside
  * of the mask's edge; alpha is never touched.
  */
+import type { Box } from '../../shared/regions.js';
 import { maxValue, type Pixels } from './pixels.js';
 
 /**
@@ -76,4 +77,19 @@ export function compositeTile(target: Pixels, tileX: number, tileY: number, size
       for (let c = 0; c < 3; c++) target.data[t + c] = Math.round(target.data[t + c] * (1 - w) + fill[f + c] * scale * w);
     }
   }
+}
+
+/** The bounding box [x0, x1) x [y0, y1) of the mask's set pixels, or null when none is set. */
+export function maskBox(mask: Uint8Array, w: number, h: number): Box | null {
+  let x0 = w, y0 = h, x1 = 0, y1 = 0;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      if (!mask[y * w + x]) continue;
+      if (x < x0) x0 = x;
+      if (x >= x1) x1 = x + 1;
+      if (y < y0) y0 = y;
+      y1 = y + 1;
+    }
+  }
+  return x1 > x0 ? { x0, y0, x1, y1 } : null;
 }
