@@ -13,7 +13,7 @@
  * match also pays for how far the source's blurred colours are from the fill's (the guide), so a piece is
  * only copied where the fill says that kind of content belongs (Yang et al., CVPR 2017, refine a network's
  * coarse prediction in the same spirit). Pixels the learned fill already gets right keep it: the completion
- * fades in over `fadePx` pixels from the mask's edge after 2 px, so thin scratches keep the learned fill.
+ * fades in over FADE_PX pixels from the mask's edge after 2 px, so thin scratches keep the learned fill.
  * Everything is in typed arrays; the buffer is the region's patch (photo pixels with the fill pasted in).
  */
 import { Rng } from '../math/rng.js';
@@ -24,12 +24,8 @@ import { gaussianBlur, gaussianBlurBox } from './blur.js';
 
 export interface CompletionOptions {
   seed: number;
-  /** Distance from the mask's edge over which the completion fades in, pixels. */
-  fadePx?: number;
   /** Each pixel's chamfer distance to the nearest unmasked one, when the caller has it already. */
   distance?: Float32Array;
-  /** Weight of the guide (the learned fill's blurred colours) against the patch's own colours. */
-  guideWeight?: number;
 }
 
 /** Patch radius: 7x7 patches. */
@@ -43,8 +39,8 @@ const LATTICE = [-3, -1, 1, 3];
  */
 const GUIDE_SIGMA = 2;
 /**
- * Default guide weight, per lattice sample against one pixel of the patch's own colours. Chosen on the
- * validation photos (models/default/REPORT.md): 3 scored 0.2 dB above 1.
+ * Weight of the guide (the learned fill's blurred colours), per lattice sample against one pixel of the
+ * patch's own colours. Chosen on the validation photos (models/default/REPORT.md): 3 scored 0.2 dB above 1.
  */
 const GUIDE_WEIGHT = 3;
 /**
@@ -73,6 +69,8 @@ const CONFIDENCE_BASE = 2;
  * photos 32 kept more of the grain on strokes than 8 (detail 0.61 against 0.55) for about 10 % more time.
  */
 const REFINE_RADIUS = 32;
+/** Distance from the mask's edge, after 2 px, over which the completion fades in, pixels. */
+const FADE_PX = 4;
 
 /** One level of the pyramid: the current estimate (planar RGB [3, h, w]), its guide and the hole. */
 interface Level {
@@ -103,8 +101,8 @@ export function completeStructure(region: Pixels, mask: Uint8Array, opts: Comple
   }
   for (const level of levels) level.guide = gaussianBlur(level.est, level.w, level.h, GUIDE_SIGMA);
 
+  const dist = opts.distance ?? chamferDistance(mask, w, h); // level 0's depth into the hole
   const rng = new Rng(opts.seed);
-  const guideWeight = opts.guideWeight ?? GUIDE_WEIGHT;
   let field: Int32Array | null = null;
   let coarser: Level | null = null;
   for (let l = levels.length - 1; l >= 0; l--) {
@@ -115,17 +113,17 @@ export function completeStructure(region: Pixels, mask: Uint8Array, opts: Comple
       coarser = null;
       continue;
     }
-    const search = new PatchSearch(level, sources, guideWeight, rng);
-    const refining = field !== null && coarser !== null;
-    if (field && coarser) {
-      search.seed(upsampleField(field, coarser.w, coarser.h, level.w, level.h));
+    const search = new PatchSearch(level, sources, l === 0 ? dist : chamferDistance(level.mask, level.w, level.h), rng);
+    const init = field && coarser ? upsampleField(field, coarser.w, coarser.h, level.w, level.h) : null;
+    if (init) {
+      search.seed(init);
       search.vote(); // the finer copies of the coarse matches are this level's starting estimate
     }
     const rounds = l === levels.length - 1 ? ROUNDS_COARSEST : l === 0 ? ROUNDS_FINEST : ROUNDS_MIDDLE;
     const exact = search.pairs <= EXACT_PAIRS;
     for (let k = 0; k < rounds; k++) {
       if (exact) search.exhaustive();
-      else search.sweep(k % 2 === 0, refining ? REFINE_RADIUS : Math.max(level.w, level.h));
+      else search.sweep(k % 2 === 0, init ? REFINE_RADIUS : Math.max(level.w, level.h));
       search.vote();
     }
     field = search.field;
@@ -140,12 +138,10 @@ export function completeStructure(region: Pixels, mask: Uint8Array, opts: Comple
   const bw = box.x1 - box.x0;
   const low = gaussianBlurBox(est, w, h, GUIDE_SIGMA, box); // [3, bh, bw]
   const bn = low.length / 3;
-  const dist = opts.distance ?? chamferDistance(mask, w, h);
-  const fadePx = opts.fadePx ?? 4;
   const top = maxValue(region);
   for (let p = 0; p < n; p++) {
     if (!mask[p]) continue;
-    const f = Math.min(1, Math.max(0, (dist[p] - 2) / fadePx));
+    const f = Math.min(1, Math.max(0, (dist[p] - 2) / FADE_PX));
     if (f === 0) continue;
     const q = field[p];
     const b = (Math.floor(p / w) - box.y0) * bw + (p % w) - box.x0;
@@ -185,7 +181,7 @@ function halve(level: Level): Level {
 }
 
 /** Centres whose whole 7x7 patch lies inside the buffer and outside the hole (a summed-area table of the mask). */
-export function validSources(mask: Uint8Array, w: number, h: number): Int32Array {
+function validSources(mask: Uint8Array, w: number, h: number): Int32Array {
   const sat = new Int32Array((w + 1) * (h + 1));
   for (let y = 0; y < h; y++) {
     let row = 0;
@@ -224,7 +220,7 @@ function upsampleField(coarse: Int32Array, w2: number, h2: number, w: number, h:
  * The nearest-neighbour field of one level: for every patch centre within R of the hole (a target; its patch
  * overlaps the hole), the centre of a fully known source patch, found by PatchMatch, minimising
  *   |est(target patch) - est(source patch)|^2 over the 7x7 patch
- *   + guideWeight * |guide(target) - guide(source)|^2 over a 4x4 lattice of it,
+ *   + GUIDE_WEIGHT * |guide(target) - guide(source)|^2 over a 4x4 lattice of it,
  * where the target's known pixels are the photo's and its hole pixels the current estimate.
  */
 class PatchSearch {
@@ -238,8 +234,12 @@ class PatchSearch {
   private readonly lattice: Int32Array;
   private readonly latticeK: Int32Array;
   private readonly confidence: Float32Array;
+  /** The vote's running sums [3, h, w] and weights [h, w], reused by every vote of the level. */
+  private readonly sum: Float32Array;
+  private readonly weight: Float32Array;
 
-  constructor(private readonly level: Level, private readonly sources: Int32Array, private readonly guideWeight: number, private readonly rng: Rng) {
+  /** `depth`: each pixel's chamfer distance into the level's hole. */
+  constructor(private readonly level: Level, private readonly sources: Int32Array, depth: Float32Array, private readonly rng: Rng) {
     const { w, h, mask } = level;
     const n = w * h;
     this.isSource = new Uint8Array(n);
@@ -272,9 +272,10 @@ class PatchSearch {
     this.field = new Int32Array(n).fill(-1);
     for (const p of this.targets) this.field[p] = sources[rng.int(sources.length)];
     this.best = new Float32Array(this.targets.length);
-    const depth = chamferDistance(mask, w, h);
     this.confidence = new Float32Array(n);
     for (const p of this.targets) this.confidence[p] = CONFIDENCE_BASE ** -depth[p];
+    this.sum = new Float32Array(3 * n);
+    this.weight = new Float32Array(n);
   }
 
   /** Starts from another field where it names a valid source. */
@@ -299,7 +300,7 @@ class PatchSearch {
       const o = c * n;
       for (let k = 0; k < this.lattice.length; k++) {
         const d = guide[o + this.patch[base + this.latticeK[k]]] - guide[o + q + this.lattice[k]];
-        s += this.guideWeight * d * d;
+        s += GUIDE_WEIGHT * d * d;
       }
     }
     return s;
@@ -356,8 +357,9 @@ class PatchSearch {
   vote(): void {
     const { est, mask, w, h } = this.level;
     const n = w * h;
-    const sum = new Float32Array(3 * n);
-    const weight = new Float32Array(n);
+    const { sum, weight } = this;
+    sum.fill(0);
+    weight.fill(0);
     for (const p of this.targets) {
       const q = this.field[p];
       const a = this.confidence[p];
