@@ -21,6 +21,7 @@ import torch
 from .encode import load_vq
 from .export import DecoderOnnx, EncoderOnnx, export_onnx, fp16_initializers, sha256
 from .pack_schema import specs, validate
+from .swap_priors import write_manifest
 
 
 def _weights(path: str) -> dict:
@@ -49,8 +50,7 @@ def encoder_mismatch(vq, encoder_onnx: str) -> str | None:
 
 
 def swap(vq_path: str, pack: str, note: dict) -> dict:
-    mpath = os.path.join(pack, "manifest.json")
-    manifest = json.load(open(mpath))
+    manifest = json.load(open(os.path.join(pack, "manifest.json")))
     vq = load_vq(vq_path)
     if vq.cfg.K != manifest["latent"]["codebook_size"]:
         raise ValueError(f"{vq_path} has {vq.cfg.K} codes, the pack {manifest['latent']['codebook_size']}")
@@ -67,10 +67,7 @@ def swap(vq_path: str, pack: str, note: dict) -> dict:
     manifest.setdefault("training", {})["decoder"] = note
     validate(manifest)
     os.replace(tmp, dst)
-    with open(mpath + ".tmp", "w") as fh:
-        json.dump(manifest, fh, indent=2)
-        fh.write("\n")
-    os.replace(mpath + ".tmp", mpath)
+    write_manifest(pack, manifest)
     return manifest
 
 

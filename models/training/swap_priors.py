@@ -58,14 +58,16 @@ def export_diffusion_into(ckpt: str, dst: str, note: dict) -> dict:
     tmp = path + ".tmp"
     export_diffusion(unet, tmp)
     fp16_initializers(tmp)
-    os.replace(tmp, path)
-    md["files"]["diffusion"]["sha256"] = sha256(path)
+    md["files"]["diffusion"]["sha256"] = sha256(tmp)
     md.setdefault("training", {})["priors"] = note
+    validate(md)  # before the pack's file is replaced: a refused manifest leaves the pack as it was
+    os.replace(tmp, path)
     write_manifest(dst, md)
     return md
 
 
 def write_manifest(dst: str, md: dict) -> None:
+    """Validates `md` and writes it as `dst`/manifest.json through a temporary file."""
     validate(md)
     tmp = os.path.join(dst, "manifest.json.tmp")
     with open(tmp, "w") as fh:
