@@ -288,20 +288,24 @@ class PatchSearch {
     const n = w * h;
     const base = t * SIDE * SIDE;
     let s = 0;
-    for (let c = 0; c < 3; c++) {
-      const o = c * n;
-      for (let k = 0; k < SIDE * SIDE; k++) {
-        const d = est[o + this.patch[base + k]] - est[o + q + this.offsets[k]];
-        s += d * d;
-      }
-      if (s >= limit) return s; // a partial sum only grows: the match chosen is the one the whole sum would choose
-    }
+    // The guide's 48 samples first: they are cheap and rule out most candidates, so fewer reach the 147 of the
+    // patch's own colours. A partial sum only grows, so stopping once it passes the limit chooses what the
+    // whole sum would.
     for (let c = 0; c < 3; c++) {
       const o = c * n;
       for (let k = 0; k < this.lattice.length; k++) {
         const d = guide[o + this.patch[base + this.latticeK[k]]] - guide[o + q + this.lattice[k]];
         s += GUIDE_WEIGHT * d * d;
       }
+    }
+    if (s >= limit) return s;
+    for (let c = 0; c < 3; c++) {
+      const o = c * n;
+      for (let k = 0; k < SIDE * SIDE; k++) {
+        const d = est[o + this.patch[base + k]] - est[o + q + this.offsets[k]];
+        s += d * d;
+      }
+      if (s >= limit) return s;
     }
     return s;
   }
