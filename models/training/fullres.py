@@ -225,11 +225,12 @@ def report_section(F: dict, R: dict) -> str:
     for k, v in F["methods"].items():
         lines.append(f"| {names[k]} | {v['psnr_db']:.2f} | {v['ssim']:.3f} | {v['content_psnr_db']:.2f} | "
                      f"{fmt(v['detail'])} / {fmt(v['detail_pooled'])} | {v['seam']:.4f} | {v['ms_per_fill']:.0f} |")
-    lines += ["", "Per mask kind, PSNR dB / content PSNR dB / detail (median):", "",
+    lines += ["", "Per mask kind, PSNR dB / SSIM / content PSNR dB / detail (median):", "",
               "| method | " + " | ".join(MK.KINDS) + " |", "|---|" + "---|" * len(MK.KINDS)]
     for k, pk in F["per_kind"].items():
-        lines.append(f"| {k} | " + " | ".join(f"{pk[kind]['psnr_db']:.2f} / {pk[kind]['content_psnr_db']:.2f} / "
-                                                f"{fmt(pk[kind]['detail'])}" for kind in MK.KINDS) + " |")
+        lines.append(f"| {k} | " + " | ".join(f"{pk[kind]['psnr_db']:.2f} / {pk[kind]['ssim']:.3f} / "
+                                                f"{pk[kind]['content_psnr_db']:.2f} / {fmt(pk[kind]['detail'])}"
+                                                for kind in MK.KINDS) + " |")
     lines += ["", f"Plain decoder at the photo's own scale ({R['crops']} test crops of {R['size']} px, true codes, no guide): "
               f"PSNR {R['psnr_db']:.2f} dB, detail ratio {R['detail']:.2f} (median).", "",
               "![full-resolution fills](fullres_fills.png)", "",
