@@ -6,8 +6,8 @@
  * Why: measured on full-resolution photos (models/default/REPORT.md), the CPU-trained models often paint
  * blobs of the wrong colour, while smooth interpolation of the border colours gets the colours right and
  * the structure wrong. The fill keeps its own detail finer than the blur's scale, and its own colours
- * within a few pixels of the edge where they agree with the border's; the photo-texture stage adds the
- * photo's grain on top. Off, the method's own colours are seen as they are.
+ * within a few pixels of the edge; the photo-texture stage adds the photo's grain on top. Off, the method's
+ * own colours are seen as they are.
  */
 import { harmonicFill } from './laplace.js';
 import { chamferDistance, maskBox } from './composite.js';
@@ -37,16 +37,6 @@ const ANCHOR_SIGMA = 4;
  * photos), and anchoring them everywhere cost 4 dB there.
  */
 const FADE_PX = 6;
-/**
- * Within those first pixels the fill is still anchored where it disagrees with the border: where its low
- * frequencies and the interpolation's (both blurred alike, so an edge crossing a scratch is no disagreement)
- * differ by more than GAP_LO in any channel, fully from GAP_HI ([-1, 1] units: 10 and 25 of 255). Without it
- * a fill of the wrong colour kept a 2 px frame of that colour round the hole. On the validation photos
- * (models/default/REPORT.md) it gained 0.07 dB and 0.002-0.004 SSIM over box, blob and stroke masks (strokes
- * 0.15-0.18 dB), and 0.07-0.10 dB on scratches; the same gap unblurred cost scratches 2.6 dB.
- */
-const GAP_LO = 0.08;
-const GAP_HI = 0.2;
 
 /**
  * What anchoring needs besides the fill: the harmonic interpolation of the region's known pixels, each
@@ -58,7 +48,6 @@ export class ColourAnchor {
     private readonly interp: Float32Array, // planar RGB [3, h, w] in [-1, 1]
     readonly distance: Float32Array, // chamfer distance to the nearest known pixel [h, w]
     private readonly box: Box | null, // the mask's set pixels; null: none
-    private readonly interpLow: Float32Array, // the interpolation blurred as the fill is, over the box [3, bh, bw]
   ) {}
 
   /** null when no pixel of the region is known. */
@@ -66,16 +55,14 @@ export class ColourAnchor {
     const { width: w, height: h } = region;
     const interp = toPlanar(region);
     if (!harmonicFill(interp, 3, mask, w, h)) return null;
-    const box = maskBox(mask, w, h);
-    const interpLow = box ? gaussianBlurBox(interp, w, h, ANCHOR_SIGMA, box) : new Float32Array(0);
-    return new ColourAnchor(interp, chamferDistance(mask, w, h), box, interpLow);
+    return new ColourAnchor(interp, chamferDistance(mask, w, h), maskBox(mask, w, h));
   }
 
   /** Anchors the masked pixels of `region` (RGBA, 8 or 16 bits; `mask`, the one given to `of`, 1 = filled) in place. */
   apply(region: Pixels, mask: Uint8Array, weight = ANCHOR_WEIGHT): void {
     const { width: w, height: h } = region;
     const n = w * h;
-    const { box, interpLow } = this;
+    const box = this.box;
     if (!box) return;
     const top = maxValue(region);
     const img = toPlanar(region);
@@ -87,13 +74,9 @@ export class ColourAnchor {
       for (let x = box.x0; x < box.x1; x++) {
         const i = y * w + x;
         if (!mask[i]) continue;
-        const j = (y - box.y0) * bw + (x - box.x0);
-        let gap = 0;
-        for (let c = 0; c < 3; c++) gap = Math.max(gap, Math.abs(interpLow[c * bn + j] - low[c * bn + j]));
-        const depth = Math.min(1, Math.max(0, (this.distance[i] - 2) / FADE_PX));
-        const wrong = Math.min(1, Math.max(0, (gap - GAP_LO) / (GAP_HI - GAP_LO)));
-        const f = weight * Math.max(depth, wrong);
+        const f = weight * Math.min(1, Math.max(0, (this.distance[i] - 2) / FADE_PX));
         if (f === 0) continue;
+        const j = (y - box.y0) * bw + (x - box.x0);
         for (let c = 0; c < 3; c++) {
           const v = img[c * n + i] + f * (this.interp[c * n + i] - low[c * bn + j]);
           const q = ((v + 1) / 2) * top;
