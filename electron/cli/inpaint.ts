@@ -4,7 +4,7 @@ import { access, lstat, readFile, realpath, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ApiError, type Method } from '../shared/contract.js';
-import { NUMBER_FIELDS, STAGE_FIELDS, type NumberSetting, type StageSetting } from '../shared/settings.js';
+import { defaultText, NUMBER_FIELDS, STAGE_FIELDS, type NumberSetting, type StageSetting } from '../shared/settings.js';
 import { decodeImage, decodeMask, formatFromPath } from '../engine/image/codec.js';
 import { removeStaleTemporaries } from '../engine/io/atomicWrite.js';
 import { encodeResult, readSourceMeta } from '../engine/io/imageOutput.js';
@@ -29,7 +29,7 @@ ${settingsUsage()}
 /** The settings' lines of the usage text, from the settings schema. */
 function settingsUsage(): string {
   const line = (flag: string, help: string) => `  ${flag.padEnd(19)}${help}`;
-  const numbers = Object.values(NUMBER_FIELDS).map((f) => line(`--${f.flag} ${f.integer ? 'N' : 'X'}`, `${f.help} (${f.min}..${f.max}${f.flag === 'steps' ? '' : `, default ${f.default}`})`));
+  const numbers = Object.values(NUMBER_FIELDS).map((f) => line(`--${f.flag} ${f.integer ? 'N' : 'X'}`, `${f.help} (${f.min}..${f.max}, ${defaultText(f)})`));
   const stages = Object.values(STAGE_FIELDS).map((f) => line(`--${f.flag}`, `${f.default ? 'skip' : 'add'}: ${f.help}`));
   return [...numbers, ...stages, line('', 'with every --no-... and no --detail: the raw fill of each method')].join('\n');
 }
@@ -108,8 +108,8 @@ export async function inpaintCommand(argv: string[]): Promise<void> {
     bestOf: number('bestOf') ?? NUMBER_FIELDS.bestOf.default,
     seed: number('seed') ?? NUMBER_FIELDS.seed.default,
     temperature: number('temperature') ?? NUMBER_FIELDS.temperature.default,
-    truncation: number('truncation') ?? NUMBER_FIELDS.truncation.default,
-    topK: number('topK') ?? NUMBER_FIELDS.topK.default,
+    truncation: number('truncation'),
+    topK: number('topK'),
     guidedDecoder: stage('guidedDecoder'),
     detailPass: stage('detailPass'),
     anchorColours: stage('anchorColours'),
@@ -151,7 +151,7 @@ export async function inpaintCommand(argv: string[]): Promise<void> {
   }
   try {
     const { image, source, mask, ms: imageDecodeMs } = await decoding;
-    const settings = engine.settings({ ...given, steps: given.steps ?? engine.manifest.defaultSteps });
+    const settings = engine.settings(given); // what was not given: the pack's defaults
     const plan = engine.plan(image.pixels, mask, settings);
     const files: { path: string; data: Uint8Array }[] = [];
     const timings: Record<string, unknown> = { image_decode: imageDecodeMs };

@@ -63,7 +63,7 @@ export class Engine {
       grids: m.grids,
       downsample: m.downsample,
       T: m.T,
-      defaultSteps: m.defaultSteps,
+      defaults: { ...m.defaults },
       provider: this.models.pack.provider,
       providerNotes: this.models.pack.providerNotes,
       maxPixels: MAX_PIXELS,
@@ -72,9 +72,10 @@ export class Engine {
     };
   }
 
-  /** Settings with the pack's defaults for anything not given. */
+  /** Settings with the pack's defaults for anything not given (absent or undefined). */
   settings(overrides: Partial<FillSettings> = {}): FillSettings {
-    return { ...DEFAULT_SETTINGS, methods: [...DEFAULT_SETTINGS.methods], steps: this.manifest.defaultSteps, ...overrides };
+    const given = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
+    return { ...DEFAULT_SETTINGS, methods: [...DEFAULT_SETTINGS.methods], ...this.manifest.defaults, ...given };
   }
 
   /**

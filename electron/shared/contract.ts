@@ -5,7 +5,7 @@
  * Binary data (images, masks, result patches) crosses every boundary as `Uint8Array`, never base64.
  */
 
-import type { FillSettings, Method } from './settings.js';
+import type { FillSettings, Method, PackDefaults } from './settings.js';
 
 export { DEFAULT_SETTINGS, METHODS, type FillSettings, type Method } from './settings.js';
 
@@ -124,7 +124,8 @@ export interface EngineInfo {
   grids: number[];
   downsample: number;
   T: number;
-  defaultSteps: number;
+  /** The pack's own defaults for steps, truncation and top-k (how its priors sample best). */
+  defaults: PackDefaults;
   /** Execution provider sessions actually run on, e.g. `cpu`, `cuda`. */
   provider: string;
   /** Largest image the engine accepts, in pixels (decompression-bomb limit). */

@@ -21,16 +21,21 @@ export interface NumberField {
   /** Command-line option, without the leading dashes. */
   flag: string;
   help: string;
+  /**
+   * The model pack states this default (its manifest: how its priors sample best); `default` stands in for
+   * a pack that does not.
+   */
+  fromPack?: true;
 }
 
 export const NUMBER_FIELDS = {
-  steps: { integer: true, min: 1, max: 10000, default: 10, step: 1, label: 'Steps (VQ-DDM)', flag: 'steps', help: "VQ-DDM reverse steps, 1..T (default: the pack's default)" },
+  steps: { integer: true, min: 1, max: 10000, default: 10, step: 1, label: 'Steps (VQ-DDM)', flag: 'steps', help: 'VQ-DDM reverse steps, 1..T', fromPack: true },
   samples: { integer: true, min: 1, max: 16, default: 1, step: 1, label: 'Samples per method', flag: 'samples', help: 'candidates per method, batched; N > 1 numbers the files .1, .2, ...' },
   bestOf: { integer: true, min: 1, max: 8, default: 1, step: 1, label: 'Best of (candidates per sample)', flag: 'best-of', help: 'draw N candidates for each sample and keep the one that best continues the pixels around the hole (1 = off)' },
   seed: { integer: true, min: 0, max: 0xffffffff, default: 1, step: 1, label: 'Seed', flag: 'seed', help: 'random seed: same seed, same pixels' },
   temperature: { integer: false, min: 0.05, max: 5, default: 1, step: 0.05, label: 'Temperature', flag: 'temperature', help: 'softmax temperature (1 = the model)' },
-  truncation: { integer: false, min: 0.05, max: 1, default: 1, step: 0.05, label: 'Truncation r (VQ-DDM)', flag: 'truncation', help: 'VQ-DDM: keep the top classes up to mass r (1 = off)' },
-  topK: { integer: true, min: 0, max: 65536, default: 100, step: 1, label: 'Top-k (transformer, 0 = all)', flag: 'top-k', help: 'transformer: sample among the k most likely codes (0 = all)' },
+  truncation: { integer: false, min: 0.05, max: 1, default: 1, step: 0.05, label: 'Truncation r (VQ-DDM)', flag: 'truncation', help: 'VQ-DDM: keep the top classes up to mass r (1 = off)', fromPack: true },
+  topK: { integer: true, min: 0, max: 65536, default: 100, step: 1, label: 'Top-k (transformer, 0 = all)', flag: 'top-k', help: 'transformer: sample among the k most likely codes (0 = all)', fromPack: true },
 } as const satisfies Record<string, NumberField>;
 
 /** An on/off refinement stage; the CLI flips its default with `--<flag>` (`--no-...` for those on by default). */
@@ -54,6 +59,17 @@ export const STAGE_FIELDS = {
 
 export type NumberSetting = keyof typeof NUMBER_FIELDS;
 export type StageSetting = keyof typeof STAGE_FIELDS;
+
+/** The settings whose default each model pack states (`fromPack` above). */
+export type PackSetting = { [K in NumberSetting]: (typeof NUMBER_FIELDS)[K] extends { fromPack: true } ? K : never }[NumberSetting];
+export const PACK_SETTINGS = (Object.keys(NUMBER_FIELDS) as NumberSetting[]).filter((k) => (NUMBER_FIELDS[k] as NumberField).fromPack) as PackSetting[];
+/** A pack's defaults for the settings it states. */
+export type PackDefaults = Record<PackSetting, number>;
+
+/** A numeric setting's default as a usage text says it. */
+export function defaultText(f: NumberField): string {
+  return f.fromPack ? "default: the pack's" : `default ${f.default}`;
+}
 
 function describe(f: NumberField): string {
   return `${f.integer ? 'an integer' : 'a number'} from ${f.min} to ${f.max}`;

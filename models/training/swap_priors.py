@@ -27,14 +27,24 @@ def sha256(path: str) -> str:
     return h.hexdigest()
 
 
+# The sampling defaults a manifest states: the destination's steps stay; the others move with the priors.
+DEFAULTS = ("default_steps", "default_truncation", "default_top_k")
+
+
 def swap(src: str, dst: str, note: dict) -> dict:
     ms, md = (json.load(open(os.path.join(p, "manifest.json"))) for p in (src, dst))
     for role in ("encoder", "decoder"):
         if ms["files"][role]["sha256"] != md["files"][role]["sha256"]:
             raise ValueError(f"{src} and {dst} have different {role}s: the priors' codes would not mean the same")
     for key in ("latent", "diffusion", "transformer"):
-        if {k: v for k, v in ms[key].items() if k != "default_steps"} != {k: v for k, v in md[key].items() if k != "default_steps"}:
+        if {k: v for k, v in ms[key].items() if k not in DEFAULTS} != {k: v for k, v in md[key].items() if k not in DEFAULTS}:
             raise ValueError(f"{src} and {dst} differ in {key}")
+    # how the priors sample best goes with them (absent: the schema's defaults)
+    for key, field in (("diffusion", "default_truncation"), ("transformer", "default_top_k")):
+        if field in ms[key]:
+            md[key][field] = ms[key][field]
+        else:
+            md[key].pop(field, None)
     for role in ("diffusion", "transformer"):
         shutil.copyfile(os.path.join(src, ms["files"][role]["path"]), os.path.join(dst, md["files"][role]["path"]))
         md["files"][role]["sha256"] = sha256(os.path.join(dst, md["files"][role]["path"]))

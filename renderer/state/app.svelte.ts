@@ -141,7 +141,7 @@ export class AppState {
           throw e;
         }
       } else this.info = await this.api.info();
-      this.fitStepsToPack();
+      this.fitSettingsToPack();
     });
     void this.refreshRecent();
     if (this.info) await this.offerRestore();
@@ -220,18 +220,21 @@ export class AppState {
   }
 
   /**
-   * The pack's own default step count (chosen from its quality/speed curve) until the person sets steps;
-   * steps saved for another pack may also exceed this pack's T: use its default then too.
+   * The pack's own defaults (steps from its quality/speed curve, truncation and top-k from its validation
+   * photos) for each setting the person has not set; steps saved for another pack may also exceed this
+   * pack's T: its default then too.
    */
-  private fitStepsToPack(): void {
-    const { steps, stepsFromPack } = this.settings.values;
-    if (this.info && (stepsFromPack || steps > this.info.T)) this.settings.update({ steps: this.info.defaultSteps, stepsFromPack: true });
+  private fitSettingsToPack(): void {
+    if (!this.info) return;
+    const { steps, fromPack } = this.settings.values;
+    const owned = steps > this.info.T && !fromPack.includes('steps') ? [...fromPack, 'steps' as const] : fromPack;
+    this.settings.update({ ...Object.fromEntries(owned.map((k) => [k, this.info!.defaults[k]])), fromPack: owned });
   }
 
   /** Every setting back to its default; steps to the loaded pack's own default. */
   resetSettings(): void {
     this.settings.reset();
-    this.fitStepsToPack();
+    this.fitSettingsToPack();
   }
 
   async refreshRecent(): Promise<void> {
@@ -644,7 +647,7 @@ export class AppState {
     await this.run('Loading the model pack…', async () => {
       this.info = await this.api.loadPack(chosen);
       this.settings.update({ packDir: chosen });
-      this.fitStepsToPack();
+      this.fitSettingsToPack();
       this.notice = `Loaded pack ${this.info.packName}`;
     });
   }

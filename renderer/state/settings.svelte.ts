@@ -1,5 +1,5 @@
 import type { ImageFormat } from '../../electron/shared/contract';
-import { clampSetting, DEFAULT_SETTINGS, METHODS, NUMBER_FIELDS, STAGE_FIELDS, type FillSettings, type Method, type NumberSetting, type StageSetting } from '../../electron/shared/settings';
+import { clampSetting, DEFAULT_SETTINGS, METHODS, NUMBER_FIELDS, PACK_SETTINGS, STAGE_FIELDS, type FillSettings, type Method, type NumberSetting, type PackSetting, type StageSetting } from '../../electron/shared/settings';
 
 /** The subset of `Storage` the settings need, so tests can pass a Map-backed one. */
 export interface KeyValueStore {
@@ -9,8 +9,11 @@ export interface KeyValueStore {
 
 /** The fill settings (their schema: shared/settings.ts) and the editor's own. */
 export interface PersistedSettings extends FillSettings {
-  /** True until the person sets steps themselves: then each pack's own default step count is used. */
-  stepsFromPack: boolean;
+  /**
+   * The settings that follow the loaded pack's own defaults (steps, truncation, top-k: how its priors sample
+   * best); one leaves the list when the person sets it.
+   */
+  fromPack: PackSetting[];
   randomSeed: boolean;
   /** Model pack folder; '' = the shipped pack. */
   packDir: string;
@@ -27,7 +30,7 @@ export const SETTINGS_KEY = 'vqddm-studio.settings.v1';
 export const DEFAULTS: PersistedSettings = {
   ...DEFAULT_SETTINGS,
   methods: [...DEFAULT_SETTINGS.methods],
-  stepsFromPack: true,
+  fromPack: [...PACK_SETTINGS],
   randomSeed: true,
   packDir: '',
   overlayOpacity: 0.5,
@@ -44,6 +47,15 @@ const clamp = (v: unknown, lo: number, hi: number, dflt: number, int = false): n
 };
 const flag = (v: unknown, dflt: boolean): boolean => (typeof v === 'boolean' ? v : dflt);
 
+/**
+ * The stored `fromPack` list, known names only; settings saved before it existed kept the steps the person
+ * set (`stepsFromPack: false`) and follow the pack for the rest.
+ */
+function packOwned(r: Partial<Record<string, unknown>>): PackSetting[] {
+  if (Array.isArray(r.fromPack)) return PACK_SETTINGS.filter((k) => (r.fromPack as unknown[]).includes(k));
+  return r.stepsFromPack === false ? PACK_SETTINGS.filter((k) => k !== 'steps') : [...PACK_SETTINGS];
+}
+
 /** Parse stored settings, keeping defaults for anything missing or malformed (never throws). */
 export function sanitize(raw: unknown): PersistedSettings {
   const r = (typeof raw === 'object' && raw !== null ? raw : {}) as Partial<Record<keyof PersistedSettings, unknown>>;
@@ -56,7 +68,7 @@ export function sanitize(raw: unknown): PersistedSettings {
     ...numbers,
     ...stages,
     methods: methods.length ? methods : [...DEFAULTS.methods],
-    stepsFromPack: flag(r.stepsFromPack, DEFAULTS.stepsFromPack),
+    fromPack: packOwned(r),
     randomSeed: flag(r.randomSeed, DEFAULTS.randomSeed),
     packDir: typeof r.packDir === 'string' ? r.packDir : DEFAULTS.packDir,
     overlayOpacity: clamp(r.overlayOpacity, 0, 1, DEFAULTS.overlayOpacity),
@@ -89,6 +101,11 @@ export class SettingsState {
     }
   }
 
+  /** A value the person set: it no longer follows the pack's default. */
+  set(key: NumberSetting, value: number): void {
+    this.update({ [key]: value, fromPack: this.values.fromPack.filter((k) => k !== key) });
+  }
+
   update(patch: Partial<PersistedSettings>): void {
     this.values = sanitize({ ...$state.snapshot(this.values), ...patch });
     this.save();
@@ -104,7 +121,7 @@ export class SettingsState {
   }
 
   reset(): void {
-    this.values = { ...DEFAULTS, methods: [...DEFAULTS.methods] };
+    this.values = { ...DEFAULTS, methods: [...DEFAULTS.methods], fromPack: [...DEFAULTS.fromPack] };
     this.save();
   }
 

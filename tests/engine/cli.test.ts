@@ -131,6 +131,25 @@ describe('vqddm CLI', () => {
     expect(changedInside(rawPixels, refinedPixels, MASK), 'masked pixels that differ with the stages on').toBeGreaterThan(maskedPixels(MASK) / 2);
   });
 
+  it("samples with the pack's own defaults for what is not given, and with what is given", () => {
+    const copy = copyOfTinyPack();
+    try {
+      const m = JSON.parse(readFileSync(join(copy.dir, 'manifest.json'), 'utf8'));
+      m.diffusion.default_steps = 3;
+      m.diffusion.default_truncation = 0.6;
+      m.transformer.default_top_k = 7;
+      writeFileSync(join(copy.dir, 'manifest.json'), JSON.stringify(m));
+      const common = ['inpaint', '--image', PHOTO, '--mask', maskPath, '--method', 'both', '--pack', copy.dir, '--json', '--overwrite', '--no-texture'];
+      const packs = JSON.parse(vqddm(...common, '--out', join(tmp.dir, 'pack-defaults.png')).stdout);
+      expect(packs.settings).toMatchObject({ steps: 3, truncation: 0.6, topK: 7, temperature: 1 });
+      const given = JSON.parse(vqddm(...common, '--out', join(tmp.dir, 'pack-defaults.png'), '--top-k', '20', '--truncation', '1').stdout);
+      expect(given.settings).toMatchObject({ steps: 3, truncation: 1, topK: 20 });
+      expect(vqddm('info', '--pack', copy.dir).stdout).toMatch(/default steps 3, truncation 0\.6[\s\S]*default top-k 7/);
+    } finally {
+      copy.cleanup();
+    }
+  });
+
   it("prints a pack's manifest with `info`: its name, codebook and every file, checked", () => {
     const r = vqddm('info', '--pack', TINY_PACK);
     expect(r.stderr).toBe('');

@@ -201,6 +201,18 @@ describe('model packs', () => {
     expect(() => parseManifest(context)).toThrow('/diffusion/default_steps must be at most /diffusion/T (20), got 21; /transformer/context must be /latent/grid^2 + 1 (257), got 256');
   });
 
+  it("reads the pack's sampling defaults, the schema's where it states none, and refuses them out of range", () => {
+    expect(parseManifest(tinyManifest()).defaults).toEqual({ steps: 10, truncation: 1, topK: 100 });
+    const stated = tinyManifest();
+    stated.diffusion.default_truncation = 0.3;
+    stated.transformer.default_top_k = 5;
+    expect(parseManifest(stated).defaults).toEqual({ steps: 10, truncation: 0.3, topK: 5 });
+    const bad = tinyManifest();
+    bad.diffusion.default_truncation = 0;
+    bad.transformer.default_top_k = 2.5;
+    expect(() => parseManifest(bad)).toThrow('/diffusion/default_truncation must be >= 0.05, got 0; /transformer/default_top_k must be integer, got 2.5');
+  });
+
   it('checks each ONNX graph against the tensors its manifest declares', async () => {
     const dir = brokenPack((d, m) => {
       m.files.encoder = { ...m.files.decoder, inputs: m.files.encoder.inputs, outputs: m.files.encoder.outputs };

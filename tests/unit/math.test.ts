@@ -131,6 +131,34 @@ describe('posteriors', () => {
     const z = 0.25 + 0.09 + 0.0225 + 0.0025;
     expect(Math.exp(cold[0])).toBeCloseTo(0.25 / z, 12);
   });
+  it('truncation keeps the most likely classes up to mass r, sharp or flat, ties by index', () => {
+    // the reference: sort every class (log p descending, index ascending), keep the prefix that reaches r
+    const reference = (logP: Float64Array, r: number): Float64Array => {
+      const order = [...logP.keys()].sort((i, j) => logP[j] - logP[i] || i - j);
+      let mass = 0;
+      let kept = 0;
+      while (kept < logP.length && mass < r) mass += Math.exp(logP[order[kept++]]);
+      const out = new Float64Array(logP.length).fill(-Infinity);
+      for (const k of order.slice(0, kept)) out[k] = logP[k] - Math.log(mass);
+      return out;
+    };
+    const rng = new Rng(7);
+    const K = 512;
+    for (const spread of [12, 3, 0.2]) { // sharp (a few classes kept), medium, nearly flat (the sort's path)
+      for (const r of [0.05, 0.3, 0.8, 0.99]) {
+        const logits = Float64Array.from({ length: K }, () => spread * rng.uniform() ** 3);
+        logits[5] = logits[300] = Math.max(...logits); // a tie at the top
+        const z = Math.log(logits.reduce((a, v) => a + Math.exp(v), 0));
+        const logP = logits.map((v) => v - z);
+        const got = temperLogP0(logP, 0, K, 1, r, new Float64Array(K), new Uint32Array(K));
+        const want = reference(logP, r);
+        for (let k = 0; k < K; k++) {
+          if (want[k] === -Infinity) expect(got[k], `class ${k}, spread ${spread}, r ${r}`).toBe(-Infinity);
+          else expect(got[k]).toBeCloseTo(want[k], 10);
+        }
+      }
+    }
+  });
 });
 
 describe('rng', () => {

@@ -87,6 +87,16 @@ describe('SettingsState', () => {
     expect(b.values).toMatchObject({ steps: 7, samples: 3, randomSeed: false, seed: 42, topK: 5, methods: ['vqddm'] });
   });
 
+  it('a value the person sets stops following the pack, and a reset gives it back to the pack', () => {
+    const s = new SettingsState(memoryStore());
+    s.set('truncation', 0.5);
+    expect(s.values).toMatchObject({ truncation: 0.5, fromPack: ['steps', 'topK'] });
+    s.set('seed', 9); // not a pack's setting: the list stays
+    expect(s.values.fromPack).toEqual(['steps', 'topK']);
+    s.reset();
+    expect(s.values.fromPack).toEqual(['steps', 'truncation', 'topK']);
+  });
+
   it('never removes the last method', () => {
     const s = new SettingsState(memoryStore());
     s.toggleMethod('vqddm', false);
@@ -96,8 +106,11 @@ describe('SettingsState', () => {
 
   it('falls back to defaults for corrupt or out-of-range stored values', () => {
     expect(new SettingsState(memoryStore({ [SETTINGS_KEY]: '{not json' })).values).toEqual(DEFAULTS);
-    expect(sanitize({}).stepsFromPack).toBe(true); // a fresh install follows each pack's default steps
-    expect(sanitize({ stepsFromPack: false }).stepsFromPack).toBe(false);
+    expect(sanitize({}).fromPack).toEqual(['steps', 'truncation', 'topK']); // a fresh install follows each pack's defaults
+    expect(sanitize({ fromPack: ['topK', 'nope', 'seed'] }).fromPack).toEqual(['topK']);
+    // saved before the list existed: steps the person set stay theirs, the rest follow the pack
+    expect(sanitize({ stepsFromPack: false }).fromPack).toEqual(['truncation', 'topK']);
+    expect(sanitize({ stepsFromPack: true }).fromPack).toEqual(['steps', 'truncation', 'topK']);
     const s = sanitize({ steps: -5, samples: 99, temperature: 'hot', methods: ['nope'], saveFormat: 'bmp', quality: 1000 });
     expect(s).toMatchObject({ steps: 1, samples: 16, temperature: DEFAULTS.temperature, methods: DEFAULTS.methods, saveFormat: 'png', quality: 100 });
   });

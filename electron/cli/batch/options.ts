@@ -12,7 +12,7 @@ import { METHODS, NUMBER_FIELDS, type FillSettings, type Method } from '../../sh
 import { DEVICES, type Device } from '../../engine/ort/providers.js';
 import { defaultPackDir } from '../../engine/paths.js';
 import { intOption, usageError } from '../args.js';
-import { joinNegativeValues, settingsFromOptions, settingsOptionSpec, settingsUsage } from './settingsArgs.js';
+import { joinNegativeValues, settingsFromOptions, settingsOptionSpec, settingsUsage, type GivenSettings } from './settingsArgs.js';
 
 /** The pairing rules (shared with the app's Batch view). */
 export { PAIR_RULES, type PairRule };
@@ -30,8 +30,8 @@ export interface BatchOptions {
   out: string;
   recursive: boolean;
   methods: Method[];
-  /** Every fill setting but the methods; `steps` absent = the pack's default. */
-  settings: Omit<FillSettings, 'methods' | 'steps'> & { steps?: number };
+  /** Every fill setting but the methods; those a pack states, absent = the pack's default. */
+  settings: GivenSettings;
   /** Output format; null = the input's. */
   format: ImageFormat | null;
   /** JPEG/WebP quality; null = the input's (JPEG: estimated from its tables) or 92. */

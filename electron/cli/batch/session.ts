@@ -70,7 +70,7 @@ export async function openRun(engine: Engine, o: BatchOptions, items: Item[], ta
  * batch.json; `checkInfo(o.out, info)` then says whether --out holds this batch or another.
  */
 export function batchInfoOf(engine: Engine, o: Pick<BatchOptions, 'settings' | 'methods' | 'pair' | 'images' | 'masks' | 'recursive' | 'format' | 'quality' | 'inPlaceSuffix'>): { settings: FillSettings; info: BatchInfo } {
-  const settings = engine.settings({ ...o.settings, methods: o.methods, steps: o.settings.steps ?? engine.manifest.defaultSteps });
+  const settings = engine.settings({ ...o.settings, methods: o.methods });
   checkAgainstPack(settings, engine.manifest.T);
   const { methods: _m, seed, ...rest } = settings;
   const info: BatchInfo = {

@@ -3,7 +3,7 @@
  * numeric setting is `--<flag> N`, every stage `--<flag>` flipping its default. Nothing here names a
  * setting, so a setting added to the schema is a batch option at once.
  */
-import { NUMBER_FIELDS, STAGE_FIELDS, settingsProblem, type FillSettings, type NumberSetting, type StageSetting } from '../../shared/settings.js';
+import { DEFAULT_SETTINGS, defaultText, NUMBER_FIELDS, STAGE_FIELDS, settingsProblem, type FillSettings, type NumberField, type NumberSetting, type PackSetting, type StageSetting } from '../../shared/settings.js';
 import { intOption, numberOption, usageError } from '../args.js';
 
 /** parseArgs entries for the settings' flags. */
@@ -18,23 +18,26 @@ export function settingsOptionSpec(): Record<string, { type: 'string' | 'boolean
 export function settingsUsage(notes: Partial<Record<NumberSetting, string>> = {}): string {
   const line = (flag: string, help: string) => `  ${flag.padEnd(21)}${help}`;
   const numbers = (Object.entries(NUMBER_FIELDS) as [NumberSetting, (typeof NUMBER_FIELDS)[NumberSetting]][]).map(([name, f]) =>
-    line(`--${f.flag} ${f.integer ? 'N' : 'X'}`, notes[name] ?? `${f.help} (${f.min}..${f.max}${name === 'steps' ? '' : `, default ${f.default}`})`),
+    line(`--${f.flag} ${f.integer ? 'N' : 'X'}`, notes[name] ?? `${f.help} (${f.min}..${f.max}, ${defaultText(f)})`),
   );
   const stages = Object.values(STAGE_FIELDS).map((f) => line(`--${f.flag}`, `${f.default ? 'skip' : 'add'}: ${f.help}`));
   return [...numbers, ...stages].join('\n');
 }
 
+/** Every fill setting but the methods; those a pack states (`PackSetting`) absent when not given. */
+export type GivenSettings = Omit<FillSettings, 'methods' | PackSetting> & Partial<Pick<FillSettings, PackSetting>>;
+
 /**
- * The fill settings the options give, every other one at its default; `steps` is left out when not given
- * (the pack's default fills it in). Each value is checked against the schema's range here, before any
- * work, and the error names the option.
+ * The fill settings the options give, every other one at its default; the settings a pack states are left
+ * out when not given (the pack's defaults fill them in). Each value is checked against the schema's range
+ * here, before any work, and the error names the option.
  */
-export function settingsFromOptions(values: Record<string, unknown>): Omit<FillSettings, 'methods' | 'steps'> & { steps?: number } {
+export function settingsFromOptions(values: Record<string, unknown>): GivenSettings {
   const out: Record<string, number | boolean> = {};
   for (const [name, f] of Object.entries(NUMBER_FIELDS) as [NumberSetting, (typeof NUMBER_FIELDS)[NumberSetting]][]) {
     const text = values[f.flag];
     if (typeof text !== 'string') {
-      if (name !== 'steps') out[name] = f.default;
+      if (!(f as NumberField).fromPack) out[name] = f.default;
       continue;
     }
     out[name] = f.integer ? intOption(text, f.flag, f.default) : numberOption(text, f.flag, f.default);
@@ -43,9 +46,9 @@ export function settingsFromOptions(values: Record<string, unknown>): Omit<FillS
     out[name] = values[f.flag] === true ? !f.default : f.default;
   }
   // The schema's own ranges (steps up to the schema's maximum; the pack's T is checked once it is loaded).
-  const problem = settingsProblem({ methods: ['vqddm'], steps: NUMBER_FIELDS.steps.default, ...out }, NUMBER_FIELDS.steps.max);
+  const problem = settingsProblem({ ...DEFAULT_SETTINGS, ...out }, NUMBER_FIELDS.steps.max);
   if (problem) throw usageError(`--${problem}`);
-  return out as Omit<FillSettings, 'methods' | 'steps'> & { steps?: number };
+  return out as GivenSettings;
 }
 
 /** `steps` against the loaded pack's T, named as the option. */

@@ -80,7 +80,7 @@ export async function benchCommand(argv: string[]): Promise<void> {
     const side0 = Math.round(engine.manifest.imageSize / 2);
     const mask = boxMask(image.width, image.height, Math.floor((image.width - side0) / 2), Math.floor((image.height - side0) / 2), side0);
     const T = engine.manifest.T;
-    const defaultSteps = engine.manifest.defaultSteps;
+    const defaultSteps = engine.manifest.defaults.steps;
     const loadBefore = loadavg()[0];
     type Run = { ms: number; out: PipelineOutput; graphs: Map<string, { ms: number; calls: number }> };
     type Case = { image: Pixels; mask: MaskImage };

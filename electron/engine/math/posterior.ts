@@ -79,8 +79,9 @@ export function forwardMarginal(z0: number, K: number, abarT: number, out: Float
 }
 
 /**
- * Applies temperature and truncation to one cell's log p(z_0 | z_t) (K values at `offset`) into `out`,
- * renormalised in log space. Truncation r keeps the smallest set of most likely classes whose mass reaches r.
+ * Applies temperature and truncation to one cell's log p(z_0 | z_t) (K values at `offset`, normalised: the
+ * network's log-softmax) into `out`, renormalised in log space. Truncation r keeps the smallest set of most
+ * likely classes whose mass reaches r.
  */
 export function temperLogP0(
   logP0: ArrayLike<number>,
@@ -91,18 +92,57 @@ export function temperLogP0(
   out: Float64Array,
   scratch: Uint32Array,
 ): Float64Array {
-  let max = -Infinity;
-  for (let k = 0; k < K; k++) {
-    const v = logP0[offset + k] / temperature;
-    out[k] = v;
-    if (v > max) max = v;
+  if (temperature === 1) {
+    // already normalised (the network's output is a log-softmax): K exps fewer per cell and step
+    for (let k = 0; k < K; k++) out[k] = logP0[offset + k];
+  } else {
+    let max = -Infinity;
+    for (let k = 0; k < K; k++) {
+      const v = logP0[offset + k] / temperature;
+      out[k] = v;
+      if (v > max) max = v;
+    }
+    let sum = 0;
+    for (let k = 0; k < K; k++) sum += Math.exp(out[k] - max);
+    const logZ = max + Math.log(sum);
+    for (let k = 0; k < K; k++) out[k] -= logZ;
   }
-  let sum = 0;
-  for (let k = 0; k < K; k++) sum += Math.exp(out[k] - max);
-  const logZ = max + Math.log(sum);
-  for (let k = 0; k < K; k++) out[k] -= logZ;
   if (truncation >= 1) return out;
 
+  // The kept classes are the first ones in the order (log p descending, index ascending). At small r they are
+  // a handful: picking them one at a time (K reads each) costs a fraction of sorting all K classes for every
+  // unknown cell at every step; a flat distribution that needs more than SELECTED_MAX falls back to the sort.
+  let mass = 0;
+  let lastV = Infinity;
+  let lastK = -1;
+  for (let picked = 0; picked < SELECTED_MAX && mass < truncation; picked++) {
+    let bestV = -Infinity;
+    let bestK = -1;
+    for (let k = 0; k < K; k++) {
+      const v = out[k];
+      if ((v < lastV || (v === lastV && k > lastK)) && v > bestV) {
+        bestV = v;
+        bestK = k;
+      }
+    }
+    if (bestK < 0) break;
+    mass += Math.exp(bestV);
+    lastV = bestV;
+    lastK = bestK;
+  }
+  if (mass >= truncation) {
+    const logMass = Math.log(mass);
+    for (let k = 0; k < K; k++) out[k] = out[k] > lastV || (out[k] === lastV && k <= lastK) ? out[k] - logMass : -Infinity;
+    return out;
+  }
+  return truncateSorted(out, K, truncation, scratch);
+}
+
+/** Classes picked one at a time before `temperLogP0` sorts instead. */
+const SELECTED_MAX = 16;
+
+/** Truncation by a full sort (`temperLogP0`'s path for flat distributions). */
+function truncateSorted(out: Float64Array, K: number, truncation: number, scratch: Uint32Array): Float64Array {
   for (let k = 0; k < K; k++) scratch[k] = k;
   const order = scratch.subarray(0, K).sort((i, j) => out[j] - out[i]);
   let mass = 0;

@@ -8,6 +8,7 @@ import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.
 import type { AnySchemaObject, DataValidationCxt, SchemaValidateFunction } from 'ajv/dist/types/index.js';
 import schema from '../../../models/pack.schema.json' with { type: 'json' };
 import type { ScheduleParams } from '../math/schedule.js';
+import { NUMBER_FIELDS, type PackDefaults } from '../../shared/settings.js';
 
 export type RequiredRole = 'encoder' | 'decoder' | 'diffusion' | 'transformer';
 /** Files a pack may add: the guided decoder (codes + the known pixels -> pixels at the photo's scale). */
@@ -38,7 +39,8 @@ export interface Manifest {
   K: number;
   T: number;
   schedule: ScheduleParams;
-  defaultSteps: number;
+  /** The settings the pack states defaults for: steps, truncation (VQ-DDM), top-k (transformer). */
+  defaults: PackDefaults;
   transformer: { layers: number; heads: number; headDim: number; context: number; startToken: number };
   files: Record<RequiredRole, FileSpec> & Partial<Record<OptionalRole, FileSpec>>;
   training: unknown;
@@ -122,8 +124,8 @@ interface RawManifest {
   description?: string;
   image: { size: number };
   latent: { downsample: number; grid: number; grids?: number[]; codebook_size: number };
-  diffusion: { T: number; schedule: { s: number; alpha_clip_min: number; sqrt_alpha: boolean }; default_steps: number };
-  transformer: { layers: number; heads: number; head_dim: number; context: number; start_token: number };
+  diffusion: { T: number; schedule: { s: number; alpha_clip_min: number; sqrt_alpha: boolean }; default_steps: number; default_truncation?: number };
+  transformer: { layers: number; heads: number; head_dim: number; context: number; start_token: number; default_top_k?: number };
   files: Record<RequiredRole, FileSpec> & Partial<Record<OptionalRole, FileSpec>>;
   training?: unknown;
 }
@@ -221,7 +223,11 @@ export function parseManifest(raw: unknown): Manifest {
     K,
     T: m.diffusion.T,
     schedule: { kind: 'cosine', s: m.diffusion.schedule.s, alphaClipMin: m.diffusion.schedule.alpha_clip_min, sqrtAlpha: m.diffusion.schedule.sqrt_alpha },
-    defaultSteps: m.diffusion.default_steps,
+    defaults: {
+      steps: m.diffusion.default_steps,
+      truncation: m.diffusion.default_truncation ?? NUMBER_FIELDS.truncation.default,
+      topK: m.transformer.default_top_k ?? NUMBER_FIELDS.topK.default,
+    },
     transformer: { layers: m.transformer.layers, heads: m.transformer.heads, headDim: m.transformer.head_dim, context: m.transformer.context, startToken: m.transformer.start_token },
     files: Object.fromEntries(roles.map((r) => [r, m.files[r]])) as Manifest['files'],
     training: m.training ?? null,

@@ -82,3 +82,19 @@ def test_refuses_a_diffusion_checkpoint_of_another_codebook(tmp_path):
     with pytest.raises(ValueError, match="does not match"):
         export_diffusion_into(diffusion_checkpoint(tmp_path, other), dst, {})
     assert open(os.path.join(dst, "diffusion.onnx"), "rb").read() == before
+
+
+def test_sampling_defaults_move_with_the_priors_and_are_validated(tmp_path):
+    from models.training.sampling_defaults import set_sampling
+    src, dst = copy(tmp_path, "src"), copy(tmp_path, "dst")
+    m = set_sampling(src, 0.3, 5, {"chosen_on": "test"})
+    assert (m["diffusion"]["default_truncation"], m["transformer"]["default_top_k"]) == (0.3, 5)
+    assert json.load(open(os.path.join(src, "manifest.json")))["training"]["sampling"] == {"chosen_on": "test"}
+    out = swap(src, dst, {"from": "test"})
+    assert (out["diffusion"]["default_truncation"], out["transformer"]["default_top_k"]) == (0.3, 5)
+    out = swap(TINY, dst, {"from": "tiny"})  # priors that state none: the schema's defaults again
+    assert "default_truncation" not in out["diffusion"] and "default_top_k" not in out["transformer"]
+    before = open(os.path.join(src, "manifest.json")).read()
+    with pytest.raises(ValueError, match="default_truncation"):
+        set_sampling(src, 0, 5, {})
+    assert open(os.path.join(src, "manifest.json")).read() == before  # nothing written
