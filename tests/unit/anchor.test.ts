@@ -48,6 +48,38 @@ describe('colour anchoring', () => {
     expect(Buffer.from(img.data).equals(Buffer.from(before))).toBe(true);
   });
 
+  it("brings a wide hole's outer ring to the border's colour where it disagrees, and keeps a ring that agrees", () => {
+    // known: flat grey; hole 30 x 30 whose fill is right inside (grey with a checker) but whose outer 2 px
+    // are pale (a frame) on the left half and nearly right on the right half
+    const data = new Uint8Array(W * H * 4);
+    const mask = new Uint8Array(W * H);
+    const ring = (x: number, y: number) => Math.min(x - 25, 54 - x, y - 15, 44 - y) < 2;
+    for (let y = 0; y < H; y++) {
+      for (let x = 0; x < W; x++) {
+        const i = y * W + x;
+        mask[i] = x >= 25 && x < 55 && y >= 15 && y < 45 ? 1 : 0;
+        const v = !mask[i] ? 128 : ring(x, y) ? (x < 40 ? 200 : 136) : 128 + ((x + y) % 2 ? 20 : -20);
+        data.set([v, v, v, 255], i * 4);
+      }
+    }
+    const img: Pixels = { width: W, height: H, data };
+    const before = Uint8Array.from(data);
+    anchorColours(img, mask, 1);
+    // the pale frame: at the border's grey now (it was 72 off), the fill's checker kept on top
+    for (const [x, y] of [[25, 30], [26, 22], [33, 15], [33, 16]]) expect(Math.abs(at(img, x, y)[0] - 128), `${x},${y}`).toBeLessThan(16);
+    // 8 of 255 off: the ring as the fill painted it
+    for (const [x, y] of [[54, 30], [53, 30], [47, 44]]) expect(at(img, x, y)[0], `${x},${y}`).toBe(before[(y * W + x) * 4]);
+
+    // a stroke 12 px wide with the same pale ring: a stroke's ring disagreeing is mostly an edge crossing it,
+    // which the fill gets right, so it stays as painted
+    const stroke = new Uint8Array(W * H);
+    for (let y = 47; y < 59; y++) for (let x = 5; x < 75; x++) stroke[y * W + x] = 1;
+    for (let y = 47; y < 49; y++) for (let x = 5; x < 75; x++) data.set([200, 200, 200, 255], (y * W + x) * 4);
+    const painted = Uint8Array.from(data);
+    anchorColours(img, stroke, 1);
+    for (const [x, y] of [[30, 47], [30, 48]]) expect(at(img, x, y)[0], `${x},${y}`).toBe(painted[(y * W + x) * 4]);
+  });
+
   it('at weight 0 changes nothing, and refuses a region with no known pixel', () => {
     const { img, mask } = scene();
     const before = Uint8Array.from(img.data);
