@@ -30,6 +30,22 @@ describe('harmonic interpolation (multigrid)', () => {
     }
   });
 
+  it('converges on odd-sized grids whose hole reaches a column or row that halving leaves over', () => {
+    // 275 px: the coarse grids are 138, 69, 35, 18 px; a hole ending 3 px before the right edge is bounded
+    // there by known pixels only the odd last column holds (it diverged to NaN when that column was dropped)
+    for (const [w, h, x0, x1, y0, y1] of [[275, 275, 197, 271, 44, 157], [275, 201, 40, 120, 60, 198], [301, 157, 150, 298, 30, 154]]) {
+      const n = w * h;
+      const unknown = new Uint8Array(n);
+      for (let y = y0; y <= y1; y++) for (let x = x0; x <= x1; x++) unknown[y * w + x] = 1;
+      const d = new Float32Array(2 * n);
+      for (let c = 0; c < 2; c++) for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) d[c * n + y * w + x] = unknown[y * w + x] ? 0 : functions[c](x - w / 2, y - h / 2);
+      harmonicFill(d, 2, unknown, w, h);
+      let worst = 0;
+      for (let c = 0; c < 2; c++) for (let i = 0; i < n; i++) worst = Math.max(worst, Math.abs(d[c * n + i] - functions[c]((i % w) - w / 2, Math.floor(i / w) - h / 2)));
+      expect(worst, `${w}x${h}`).toBeLessThan(2e-3);
+    }
+  });
+
   it('keeps the known pixels and refuses a grid with none', () => {
     const w = 40;
     const unknown = holeOf(w, w);

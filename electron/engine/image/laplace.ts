@@ -52,24 +52,36 @@ function level(unknown: Uint8Array, w: number, h: number): Level {
 /**
  * The grids, finest first: a coarse pixel is unknown when all of its 2x2 fine pixels are, so each coarse
  * hole lies inside the fine one (marking it unknown when any is made the cycles diverge on holes of 300 px
- * and more: the coarse corrections overshoot along the border, more at every level).
+ * and more: the coarse corrections overshoot along the border, more at every level). An odd width or height
+ * rounds up: the last coarse column (row) covers the fine grid's last column (row) alone. Rounding down
+ * dropped it, and with it the known pixels a hole reaching it is bounded by there: the coarse hole then
+ * touched the grid's edge, where the equation has no boundary value, and the cycles diverged (a 75 x 114
+ * box 3 px from the edge of a 275 px photo filled with NaN).
  */
 function hierarchy(unknown: Uint8Array, w: number, h: number): Level[] {
   const levels = [level(unknown, w, h)];
   for (;;) {
     const f = levels[levels.length - 1];
     if (f.w < 32 || f.h < 32 || f.inside.length + f.onEdge.length === 0) return levels;
-    const w2 = f.w >> 1;
-    const h2 = f.h >> 1;
+    const w2 = (f.w + 1) >> 1;
+    const h2 = (f.h + 1) >> 1;
     const cu = new Uint8Array(w2 * h2);
     for (let v = 0; v < h2; v++) {
       for (let u = 0; u < w2; u++) {
-        const i = 2 * v * f.w + 2 * u;
-        cu[v * w2 + u] = f.unknown[i] & f.unknown[i + 1] & f.unknown[i + f.w] & f.unknown[i + f.w + 1];
+        let all = 1;
+        forCovered(f, u, v, (i) => (all &= f.unknown[i]));
+        cu[v * w2 + u] = all;
       }
     }
     levels.push(level(cu, w2, h2));
   }
+}
+
+/** Calls `visit` with the index of each fine pixel of F that coarse pixel (u, v) covers: 2 x 2, fewer on an odd edge. */
+function forCovered(F: Level, u: number, v: number, visit: (i: number) => void): void {
+  const x1 = Math.min(2 * u + 1, F.w - 1);
+  const y1 = Math.min(2 * v + 1, F.h - 1);
+  for (let y = 2 * v; y <= y1; y++) for (let x = 2 * u; x <= x1; x++) visit(y * F.w + x);
 }
 
 /** How many of pixel (u, v)'s four neighbours lie inside the w x h grid. */
@@ -185,13 +197,16 @@ function vcycle(r: Float32Array, levels: Level[], l: number, channels: number): 
   const n = L.w * L.h;
   const nc = C.w * C.h;
   const rc = new Float32Array(channels * nc);
-  for (let c = 0; c < channels; c++) {
-    for (let v = 0; v < C.h; v++) {
-      for (let u = 0; u < C.w; u++) {
-        if (!C.unknown[v * C.w + u]) continue;
-        const i = c * n + 2 * v * L.w + 2 * u;
-        rc[c * nc + v * C.w + u] = res[i] + res[i + 1] + res[i + L.w] + res[i + L.w + 1];
-      }
+  for (let v = 0; v < C.h; v++) {
+    for (let u = 0; u < C.w; u++) {
+      if (!C.unknown[v * C.w + u]) continue;
+      // 4x the mean residual of the covered fine pixels (their sum for a full 2 x 2 block)
+      let count = 0;
+      forCovered(L, u, v, (i) => {
+        count++;
+        for (let c = 0; c < channels; c++) rc[c * nc + v * C.w + u] += res[c * n + i];
+      });
+      if (count < 4) for (let c = 0; c < channels; c++) rc[c * nc + v * C.w + u] *= 4 / count;
     }
   }
   const ec = vcycle(rc, levels, l + 1, channels);
@@ -215,13 +230,13 @@ function coarseStart(d: Float32Array, channels: number, levels: Level[], l: numb
   for (let v = 0; v < C.h; v++) {
     for (let u = 0; u < C.w; u++) {
       if (C.unknown[v * C.w + u]) continue;
-      const i = 2 * v * F.w + 2 * u;
-      const a = F.unknown[i] ? 0 : 1, b = F.unknown[i + 1] ? 0 : 1, e = F.unknown[i + F.w] ? 0 : 1, f = F.unknown[i + F.w + 1] ? 0 : 1;
-      const known = a + b + e + f; // at least 1: the coarse pixel is unknown only when all four are
-      for (let c = 0; c < channels; c++) {
-        const o = c * n + i;
-        dc[c * nc + v * C.w + u] = (a * d[o] + b * d[o + 1] + e * d[o + F.w] + f * d[o + F.w + 1]) / known;
-      }
+      let known = 0; // at least 1: the coarse pixel is unknown only when all it covers are
+      forCovered(F, u, v, (i) => {
+        if (F.unknown[i]) return;
+        known++;
+        for (let c = 0; c < channels; c++) dc[c * nc + v * C.w + u] += d[c * n + i];
+      });
+      for (let c = 0; c < channels; c++) dc[c * nc + v * C.w + u] /= known;
     }
   }
   solve(dc, channels, levels, l + 1, tolerance, maxCycles);
