@@ -69,7 +69,7 @@ function hierarchy(unknown: Uint8Array, w: number, h: number): Level[] {
     for (let v = 0; v < h2; v++) {
       for (let u = 0; u < w2; u++) {
         let all = 1;
-        forCovered(f, u, v, (i) => (all &= f.unknown[i]));
+        for (let y = 2 * v; y <= Math.min(2 * v + 1, f.h - 1); y++) for (let x = 2 * u; x <= Math.min(2 * u + 1, f.w - 1); x++) all &= f.unknown[y * f.w + x];
         cu[v * w2 + u] = all;
       }
     }
@@ -77,12 +77,6 @@ function hierarchy(unknown: Uint8Array, w: number, h: number): Level[] {
   }
 }
 
-/** Calls `visit` with the index of each fine pixel of F that coarse pixel (u, v) covers: 2 x 2, fewer on an odd edge. */
-function forCovered(F: Level, u: number, v: number, visit: (i: number) => void): void {
-  const x1 = Math.min(2 * u + 1, F.w - 1);
-  const y1 = Math.min(2 * v + 1, F.h - 1);
-  for (let y = 2 * v; y <= y1; y++) for (let x = 2 * u; x <= x1; x++) visit(y * F.w + x);
-}
 
 /** How many of pixel (u, v)'s four neighbours lie inside the w x h grid. */
 function neighbours(u: number, v: number, w: number, h: number): number {
@@ -200,12 +194,14 @@ function vcycle(r: Float32Array, levels: Level[], l: number, channels: number): 
   for (let v = 0; v < C.h; v++) {
     for (let u = 0; u < C.w; u++) {
       if (!C.unknown[v * C.w + u]) continue;
-      // 4x the mean residual of the covered fine pixels (their sum for a full 2 x 2 block)
+      // 4x the mean residual of the fine pixels it covers (their sum for a full 2 x 2 block)
       let count = 0;
-      forCovered(L, u, v, (i) => {
-        count++;
-        for (let c = 0; c < channels; c++) rc[c * nc + v * C.w + u] += res[c * n + i];
-      });
+      for (let y = 2 * v; y <= Math.min(2 * v + 1, L.h - 1); y++) {
+        for (let x = 2 * u; x <= Math.min(2 * u + 1, L.w - 1); x++) {
+          count++;
+          for (let c = 0; c < channels; c++) rc[c * nc + v * C.w + u] += res[c * n + y * L.w + x];
+        }
+      }
       if (count < 4) for (let c = 0; c < channels; c++) rc[c * nc + v * C.w + u] *= 4 / count;
     }
   }
@@ -231,11 +227,13 @@ function coarseStart(d: Float32Array, channels: number, levels: Level[], l: numb
     for (let u = 0; u < C.w; u++) {
       if (C.unknown[v * C.w + u]) continue;
       let known = 0; // at least 1: the coarse pixel is unknown only when all it covers are
-      forCovered(F, u, v, (i) => {
-        if (F.unknown[i]) return;
-        known++;
-        for (let c = 0; c < channels; c++) dc[c * nc + v * C.w + u] += d[c * n + i];
-      });
+      for (let y = 2 * v; y <= Math.min(2 * v + 1, F.h - 1); y++) {
+        for (let x = 2 * u; x <= Math.min(2 * u + 1, F.w - 1); x++) {
+          if (F.unknown[y * F.w + x]) continue;
+          known++;
+          for (let c = 0; c < channels; c++) dc[c * nc + v * C.w + u] += d[c * n + y * F.w + x];
+        }
+      }
       for (let c = 0; c < channels; c++) dc[c * nc + v * C.w + u] /= known;
     }
   }
