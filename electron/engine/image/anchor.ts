@@ -85,32 +85,53 @@ function ringPixels(distance: Float32Array, w: number, box: Box): Uint8Array {
   return ring;
 }
 
-/**
- * The fill's low frequencies along the ring [3, bh, bw] over the mask's box (read on ring pixels only): a
- * blur (sigma RING_SIGMA) of the ring's own pixels, divided by the blur of their weights, so that neither
- * the known pixels beside the ring nor the hole's interior take part: a pale 2-px frame is measured as pale.
- */
-function ringMean(img: Float32Array, w: number, h: number, box: Box, ring: Uint8Array): Float32Array {
+/** The ring of a region's hole, found once for all its samples. */
+interface Ring {
+  pixels: Uint8Array; // [h, w] 1 on the ring (`ringPixels`)
+  weight: Float32Array; // [3, bh, bw] over the mask's box: the blur (sigma RING_SIGMA) of the ring's indicator
+}
+
+/** The box grown by the ring blur's radius (clipped to the region), and the box in its coordinates. */
+function ringWindow(w: number, h: number, box: Box) {
   const r = Math.ceil(3 * RING_SIGMA);
   const x0 = Math.max(0, box.x0 - r), y0 = Math.max(0, box.y0 - r);
   const ww = Math.min(w, box.x1 + r) - x0, wh = Math.min(h, box.y1 + r) - y0;
-  const n = w * h, wn = ww * wh;
-  const values = new Float32Array(3 * wn); // [3, wh, ww] over the box grown by the blur's radius, zero off the ring
-  const weights = new Float32Array(3 * wn);
+  return { x0, y0, ww, wh, inWindow: { x0: box.x0 - x0, y0: box.y0 - y0, x1: box.x1 - x0, y1: box.y1 - y0 } };
+}
+
+/**
+ * The blur (sigma RING_SIGMA) over the mask's box [3, bh, bw] of `value` on the ring's pixels, zero off them
+ * (the window is zero-padded, so nothing outside the ring takes part).
+ */
+function blurOnRing(pixels: Uint8Array, w: number, h: number, box: Box, value: (i: number, c: number) => number): Float32Array {
+  const { x0, y0, ww, wh, inWindow } = ringWindow(w, h, box);
+  const wn = ww * wh;
+  const values = new Float32Array(3 * wn); // [3, wh, ww]
   for (let y = 0; y < wh; y++) {
     for (let x = 0; x < ww; x++) {
       const i = (y0 + y) * w + x0 + x;
-      if (!ring[i]) continue;
-      for (let c = 0; c < 3; c++) {
-        values[c * wn + y * ww + x] = img[c * n + i];
-        weights[c * wn + y * ww + x] = 1;
-      }
+      if (pixels[i]) for (let c = 0; c < 3; c++) values[c * wn + y * ww + x] = value(i, c);
     }
   }
-  const inWindow = { x0: box.x0 - x0, y0: box.y0 - y0, x1: box.x1 - x0, y1: box.y1 - y0 };
-  const mean = gaussianBlurBox(values, ww, wh, RING_SIGMA, inWindow);
-  const weight = gaussianBlurBox(weights, ww, wh, RING_SIGMA, inWindow);
-  for (let k = 0; k < mean.length; k++) mean[k] = weight[k] > 0 ? mean[k] / weight[k] : 0;
+  return gaussianBlurBox(values, ww, wh, RING_SIGMA, inWindow);
+}
+
+/** The ring of a hole and its blurred weights; null when the hole has no ring (no part wide enough). */
+function ringOf(distance: Float32Array, w: number, h: number, box: Box): Ring | null {
+  const pixels = ringPixels(distance, w, box);
+  if (!pixels.includes(1)) return null;
+  return { pixels, weight: blurOnRing(pixels, w, h, box, () => 1) };
+}
+
+/**
+ * The fill's low frequencies along the ring [3, bh, bw] over the mask's box (read on ring pixels only): a
+ * blur of the ring's own pixels divided by the blur of their weights, so that neither the known pixels beside
+ * the ring nor the hole's interior take part: a pale 2-px frame is measured as pale.
+ */
+function ringMean(img: Float32Array, w: number, h: number, box: Box, ring: Ring): Float32Array {
+  const n = w * h;
+  const mean = blurOnRing(ring.pixels, w, h, box, (i, c) => img[c * n + i]);
+  for (let k = 0; k < mean.length; k++) mean[k] = ring.weight[k] > 0 ? mean[k] / ring.weight[k] : 0;
   return mean;
 }
 
@@ -124,7 +145,7 @@ export class ColourAnchor {
     private readonly interp: Float32Array, // planar RGB [3, h, w] in [-1, 1]
     readonly distance: Float32Array, // chamfer distance to the nearest known pixel [h, w]
     private readonly box: Box | null, // the mask's set pixels; null: none
-    private readonly ring: Uint8Array, // [h, w] 1 on the outer ring of wide holes (`ringPixels`)
+    private readonly ring: Ring | null, // the outer ring of the hole's wide parts; null: none
   ) {}
 
   /** null when no pixel of the region is known. */
@@ -134,7 +155,7 @@ export class ColourAnchor {
     if (!harmonicFill(interp, 3, mask, w, h)) return null;
     const distance = chamferDistance(mask, w, h);
     const box = maskBox(mask, w, h);
-    return new ColourAnchor(interp, distance, box, box ? ringPixels(distance, w, box) : new Uint8Array(0));
+    return new ColourAnchor(interp, distance, box, box ? ringOf(distance, w, h, box) : null);
   }
 
   /** Anchors the masked pixels of `region` (RGBA, 8 or 16 bits; `mask`, the one given to `of`, 1 = filled) in place. */
@@ -147,7 +168,8 @@ export class ColourAnchor {
     const img = toPlanar(region);
     // the blur's low frequencies are needed under the mask only: [3, bh, bw] over its bounding box
     const low = gaussianBlurBox(img, w, h, ANCHOR_SIGMA, box);
-    const near = ringMean(img, w, h, box, this.ring);
+    const ring = this.ring;
+    const near = ring ? ringMean(img, w, h, box, ring) : low;
     const bw = box.x1 - box.x0;
     const bn = bw * (box.y1 - box.y0);
     for (let y = box.y0; y < box.y1; y++) {
@@ -158,7 +180,7 @@ export class ColourAnchor {
         // inside the ring (f = 0 there) the fill's own low frequencies are `near`'s, outside it `low`'s
         let f = weight * Math.min(1, Math.max(0, (this.distance[i] - RING_PX) / FADE_PX));
         let from = low;
-        if (this.ring[i]) {
+        if (ring?.pixels[i]) {
           let disagreement = 0;
           for (let c = 0; c < 3; c++) disagreement = Math.max(disagreement, Math.abs(near[c * bn + j] - this.interp[c * n + i]));
           f = weight * Math.min(1, Math.max(0, (disagreement - RING_FROM) / (RING_FULL - RING_FROM)));
