@@ -21,6 +21,25 @@ async function buildCli() {
 
 await buildCli();
 
+// The refinement workers' script (electron/engine/jobs/refinePool.ts), beside every bundle that holds the
+// engine: each finds it next to itself, and electron-builder packs out/main/ whole.
+async function buildRefineWorkers() {
+  await Promise.all(['cli', 'serve', 'main'].map((dir) =>
+    build({
+      entryPoints: ['electron/engine/image/refineWorker.ts'],
+      outfile: `out/${dir}/refine-worker.mjs`,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      sourcemap: true,
+      external,
+      logLevel: 'warning',
+    })));
+}
+
+await buildRefineWorkers();
+
 // ---- Desktop and serve bundles (editor engineer's part) ------------------------------------------------
 // main and preload are CommonJS (a sandboxed preload must be one self-contained CJS file); the serve
 // bridge and the engine's utility process are ESM because the engine finds its packs via import.meta.url.

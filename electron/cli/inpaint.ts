@@ -12,7 +12,7 @@ import { Engine } from '../engine/engine.js';
 import { DEVICES, type Device } from '../engine/ort/providers.js';
 import { defaultPackDir } from '../engine/paths.js';
 import { readInput } from '../engine/io/readInput.js';
-import { applyPatches } from '../engine/pipeline.js';
+import { applyPatches, type PipelineOutput } from '../engine/pipeline.js';
 import { intOption, numberOption, requiredOption, usageError } from './args.js';
 import { outputName, writeAllAtomically } from './files.js';
 
@@ -155,8 +155,11 @@ export async function inpaintCommand(argv: string[]): Promise<void> {
     const plan = engine.plan(image.pixels, mask, settings);
     const files: { path: string; data: Uint8Array }[] = [];
     const timings: Record<string, unknown> = { image_decode: imageDecodeMs };
+    // The methods run together (their refinements overlap the next one's model stages); written in order.
+    const results = new Map<Method, PipelineOutput>();
+    await engine.runEach(plan, methods, () => ({}), (method, result) => results.set(method, result));
     for (const method of methods) {
-      const result = await engine.run(plan, method);
+      const result = results.get(method) as PipelineOutput;
       const t = performance.now();
       for (const [i, sample] of result.samples.entries()) {
         const path = outputName(out, methods.length > 1 ? method : null, result.samples.length > 1 ? i + 1 : null);

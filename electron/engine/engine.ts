@@ -109,6 +109,29 @@ export class Engine {
     return fillMethod(this.models, plan.image, plan.mask, plan.settings, method, opts, plan.regions);
   }
 
+  /**
+   * Runs several methods of a planned fill at once, calling `onDone` with each one's output as it finishes:
+   * their model stages take turns on the device while each one's refinement runs on the refinement workers,
+   * so the methods of a compare fill overlap. Settles only when every method has stopped; then rejects with
+   * the first failure, if any (the others are aborted).
+   */
+  async runEach(plan: FillPlan, methods: readonly Method[], optsOf: (method: Method) => FillOptions, onDone: (method: Method, out: PipelineOutput) => void): Promise<void> {
+    const failed = new AbortController();
+    let firstError: { reason: unknown } | null = null;
+    await Promise.allSettled(
+      methods.map(async (method) => {
+        const opts = optsOf(method);
+        try {
+          onDone(method, await this.run(plan, method, { ...opts, signal: opts.signal ? AbortSignal.any([opts.signal, failed.signal]) : failed.signal }));
+        } catch (err) {
+          firstError ??= { reason: err }; // the others' cancellation, which follows, is not the cause
+          failed.abort();
+        }
+      }),
+    );
+    if (firstError) throw (firstError as { reason: unknown }).reason;
+  }
+
   /** `plan` and `run` in one, for a single method. */
   async fill(image: Pixels, mask: MaskImage, settings: FillSettings, method: Method, opts: FillOptions = {}, frame?: Frame): Promise<PipelineOutput> {
     return this.run(this.plan(image, mask, settings, frame), method, opts);

@@ -10,8 +10,7 @@ import { compositeTile, featherWeights } from './image/composite.js';
 import { allocLike, cropPixels, pastePixels, type Pixels } from './image/pixels.js';
 import { chooseGrid, tileClaims, type Box, type Region, type Tile } from '../shared/regions.js';
 import { cropToModelInput, decodedToRgb } from './image/resample.js';
-import { ColourAnchor } from './image/anchor.js';
-import { completeStructure } from './image/completion.js';
+import { refinePool } from './jobs/refinePool.js';
 import { sampleVqddm } from './samplers/vqddm.js';
 import { sampleTransformer } from './samplers/transformer.js';
 import type { KvCache } from './ort/kvCache.js';
@@ -304,36 +303,40 @@ function unionOfTiles(tiles: Tile[]): Box {
 
 /**
  * The pixel-space refinement stages (colour anchoring, then photo texture: the hole completed from pieces of
- * the photo, guided by the fill), per region and sample, over the area the region's crops saw: the photo's
- * known pixels there are the anchor's boundary and the completion's sources. Returns the stages that ran.
+ * the photo, guided by the fill), per region for every sample, over the area the region's crops saw: the
+ * photo's known pixels there are the anchor's boundary and the completion's sources. The regions are
+ * refined side by side on the refinement workers (jobs/refinePool.ts). Returns the stages that ran.
  */
-function refineRegions(ctx: FillContext, mask: MaskImage, timings: StageTimings): FillStage[] {
+async function refineRegions(ctx: FillContext, mask: MaskImage, timings: StageTimings): Promise<FillStage[]> {
   const { settings, regions, patches, seeds, image, opts } = ctx;
-  let anchored = false;
-  let textured = false;
-  regions.forEach((r, k) => {
-    const around = unionOfTiles(r.tiles);
-    const aroundMask = maskInBox(mask, around);
-    // The interpolation of the known pixels is the same for every sample: computed once per region.
-    let t0 = performance.now();
-    const anchor = settings.anchorColours ? ColourAnchor.of(cropPixels(image, around.x0, around.y0, around.x1 - around.x0, around.y1 - around.y0), aroundMask) : null;
-    timings.anchor += performance.now() - t0;
-    for (let b = 0; b < seeds.length; b++) {
-      const work = cropPixels(image, around.x0, around.y0, around.x1 - around.x0, around.y1 - around.y0);
-      pastePixels(work, patches[b][k], r.box.x0 - around.x0, r.box.y0 - around.y0);
-      t0 = performance.now();
-      anchor?.apply(work, aroundMask);
-      anchored ||= anchor !== null;
-      timings.anchor += performance.now() - t0;
-      t0 = performance.now();
-      if (settings.photoTexture) textured = completeStructure(work, aroundMask, { seed: tileSeeds([seeds[b]], k)[0], distance: anchor?.distance }) || textured;
-      timings.texture += performance.now() - t0;
-      const back = cropPixels(work, r.box.x0 - around.x0, r.box.y0 - around.y0, r.box.x1 - r.box.x0, r.box.y1 - r.box.y0);
-      patches[b][k].data.set(back.data);
-    }
-    opts.onProgress?.('texturing', k + 1, regions.length);
-    checkAbort(opts.signal);
-  });
+  let finished = 0;
+  const results = await Promise.all(
+    regions.map(async (r, k) => {
+      const around = unionOfTiles(r.tiles);
+      const crop = () => cropPixels(image, around.x0, around.y0, around.x1 - around.x0, around.y1 - around.y0);
+      const works = seeds.map((_, b) => {
+        const work = crop();
+        pastePixels(work, patches[b][k], r.box.x0 - around.x0, r.box.y0 - around.y0);
+        return work;
+      });
+      const job = { around: crop(), mask: maskInBox(mask, around), works, seeds: tileSeeds(seeds, k), anchor: settings.anchorColours, texture: settings.photoTexture };
+      const result = await refinePool.run(job, opts.signal);
+      works.forEach((work, b) => {
+        const back = cropPixels(work, r.box.x0 - around.x0, r.box.y0 - around.y0, r.box.x1 - r.box.x0, r.box.y1 - r.box.y0);
+        patches[b][k].data.set(back.data);
+      });
+      opts.onProgress?.('texturing', ++finished, regions.length);
+      return result;
+    }),
+  );
+  checkAbort(opts.signal);
+  // Each stage's time summed over the regions (which ran side by side: the sum can exceed the wall time).
+  for (const r of results) {
+    timings.anchor += r.anchorMs;
+    timings.texture += r.textureMs;
+  }
+  const anchored = results.some((r) => r.anchored);
+  const textured = results.some((r) => r.textured);
   return [...(anchored ? (['colour-anchor'] as const) : []), ...(textured ? (['photo-texture'] as const) : [])];
 }
 
@@ -362,79 +365,86 @@ export async function fillMethod(
   const timings: StageTimings = { encode: 0, sample: 0, decode: 0, composite: 0, detail: 0, anchor: 0, texture: 0, total: 0, modelRun: 0 };
   const guided = settings.guidedDecoder && models.hasGuidedDecoder;
   const stages: FillStage[] = guided ? ['coarse', 'guided-decoder'] : ['coarse'];
-  const started = performance.now();
-  models.resetClock();
   const tiles = planTiles(mask, regions, m.downsample, m.grids);
   const patches = seeds.map(() => regions.map((r) => cropPixels(image, r.box.x0, r.box.y0, r.box.x1 - r.box.x0, r.box.y1 - r.box.y0)));
   const ctx: FillContext = { models, image, settings, method, opts, seeds, patches, regions, timings };
-  const sampleTotal = method === 'vqddm' ? settings.steps * tiles.length : tiles.reduce((n, t) => n + t.unknown.reduce((a, u) => a + u, 0), 0);
-  let sampleDone = 0;
+  let started = 0;
   let sampleCalls = 0;
-  // Times a stage into timings[key] and checks for cancellation after it.
-  const stage = async <T>(key: 'encode' | 'sample' | 'decode' | 'composite', run: () => Promise<T>): Promise<T> => {
-    const t0 = performance.now();
-    const value = await run();
-    timings[key] += performance.now() - t0;
-    checkAbort(opts.signal);
-    return value;
-  };
+  let modelRun = 0;
+  // The model stages of concurrent fills (the methods of a compare fill) take turns on the device; the
+  // refinement after them runs on the refinement workers, beside the next method's model stages.
+  await models.turns.run(async () => {
+    started = performance.now();
+    models.resetClock();
+    const sampleTotal = method === 'vqddm' ? settings.steps * tiles.length : tiles.reduce((n, t) => n + t.unknown.reduce((a, u) => a + u, 0), 0);
+    let sampleDone = 0;
+    // Times a stage into timings[key] and checks for cancellation after it.
+    const stage = async <T>(key: 'encode' | 'sample' | 'decode' | 'composite', run: () => Promise<T>): Promise<T> => {
+      const t0 = performance.now();
+      const value = await run();
+      timings[key] += performance.now() - t0;
+      checkAbort(opts.signal);
+      return value;
+    };
 
-  for (let ti = 0; ti < tiles.length; ti++) {
-    const planned = tiles[ti];
-    const S = planned.G * m.downsample;
-    const cells = planned.G * planned.G;
-    opts.onProgress?.('encoding', ti, tiles.length);
-    const { inputs, distinct, known } = await stage('encode', async () => {
-      const x = await tileInputs(ctx, planned, S);
-      const encoded = await models.encode(x.inputs, x.distinct, S); // [distinct, G, G]
-      const codes = new Int32Array(B * cells);
-      for (let b = 0; b < B; b++) codes.set(encoded.subarray((x.distinct === 1 ? 0 : b) * cells, ((x.distinct === 1 ? 0 : b) + 1) * cells), b * cells);
-      return { ...x, known: codes };
-    });
-    const callsBefore = models.calls;
-    // Best of k: k candidates per sample in the same model calls, then each sample keeps the candidate whose
-    // decoding best continues the known pixels around the hole.
-    const k = settings.bestOf;
-    const knownK = k === 1 ? known : repeatEach(known, cells, k);
-    const candidates = await stage('sample', () => sampleTile(ctx, planned, ti, knownK, candidateSeeds(seeds, k), () => opts.onProgress?.('sampling', ++sampleDone, sampleTotal)));
-    sampleCalls += models.calls - callsBefore;
-    opts.onProgress?.('decoding', ti, tiles.length);
-    const out = await stage('decode', async () => {
-      let codes = candidates;
-      let plain: Float32Array | null = null;
-      if (k > 1) {
-        const decodedK = await models.decode(candidates, B * k, planned.G); // [B*k, 3, S, S]
-        const picked = pickCandidates(decodedK, inputs, distinct, B, k, S, unknownAtModelScale(planned.mask, planned.tile.size, S, planned.tile.size > S ? 3 : 1));
-        codes = new Int32Array(B * cells);
-        plain = new Float32Array(B * 3 * S * S);
-        picked.forEach((j, b) => {
-          codes.set(candidates.subarray((b * k + j) * cells, (b * k + j + 1) * cells), b * cells);
-          plain!.set(decodedK.subarray((b * k + j) * 3 * S * S, (b * k + j + 1) * 3 * S * S), b * 3 * S * S);
-        });
-      }
-      if (guided) return decodeGuided(ctx, planned, codes);
-      return { decoded: plain ?? (await models.decode(codes, B, planned.G)), inputs, distinct, D: S };
-    });
-    opts.onProgress?.('compositing', ti, tiles.length);
-    await stage('composite', () => pasteTile(ctx, planned, out.D, out.inputs, out.distinct, out.decoded));
-  }
-  if (settings.detailPass) {
-    const t0 = performance.now();
-    let detailed = false;
     for (let ti = 0; ti < tiles.length; ti++) {
-      opts.onProgress?.('detailing', ti, tiles.length);
-      detailed = (await detailTile(ctx, tiles[ti], ti)) || detailed;
+      const planned = tiles[ti];
+      const S = planned.G * m.downsample;
+      const cells = planned.G * planned.G;
+      opts.onProgress?.('encoding', ti, tiles.length);
+      const { inputs, distinct, known } = await stage('encode', async () => {
+        const x = await tileInputs(ctx, planned, S);
+        const encoded = await models.encode(x.inputs, x.distinct, S); // [distinct, G, G]
+        const codes = new Int32Array(B * cells);
+        for (let b = 0; b < B; b++) codes.set(encoded.subarray((x.distinct === 1 ? 0 : b) * cells, ((x.distinct === 1 ? 0 : b) + 1) * cells), b * cells);
+        return { ...x, known: codes };
+      });
+      const callsBefore = models.calls;
+      // Best of k: k candidates per sample in the same model calls, then each sample keeps the candidate whose
+      // decoding best continues the known pixels around the hole.
+      const k = settings.bestOf;
+      const knownK = k === 1 ? known : repeatEach(known, cells, k);
+      const candidates = await stage('sample', () => sampleTile(ctx, planned, ti, knownK, candidateSeeds(seeds, k), () => opts.onProgress?.('sampling', ++sampleDone, sampleTotal)));
+      sampleCalls += models.calls - callsBefore;
+      opts.onProgress?.('decoding', ti, tiles.length);
+      const out = await stage('decode', async () => {
+        let codes = candidates;
+        let plain: Float32Array | null = null;
+        if (k > 1) {
+          const decodedK = await models.decode(candidates, B * k, planned.G); // [B*k, 3, S, S]
+          const picked = pickCandidates(decodedK, inputs, distinct, B, k, S, unknownAtModelScale(planned.mask, planned.tile.size, S, planned.tile.size > S ? 3 : 1));
+          codes = new Int32Array(B * cells);
+          plain = new Float32Array(B * 3 * S * S);
+          picked.forEach((j, b) => {
+            codes.set(candidates.subarray((b * k + j) * cells, (b * k + j + 1) * cells), b * cells);
+            plain!.set(decodedK.subarray((b * k + j) * 3 * S * S, (b * k + j + 1) * 3 * S * S), b * 3 * S * S);
+          });
+        }
+        if (guided) return decodeGuided(ctx, planned, codes);
+        return { decoded: plain ?? (await models.decode(codes, B, planned.G)), inputs, distinct, D: S };
+      });
+      opts.onProgress?.('compositing', ti, tiles.length);
+      await stage('composite', () => pasteTile(ctx, planned, out.D, out.inputs, out.distinct, out.decoded));
     }
-    timings.detail = performance.now() - t0;
-    if (detailed) stages.push('detail-pass');
-  }
+    if (settings.detailPass) {
+      const t0 = performance.now();
+      let detailed = false;
+      for (let ti = 0; ti < tiles.length; ti++) {
+        opts.onProgress?.('detailing', ti, tiles.length);
+        detailed = (await detailTile(ctx, tiles[ti], ti)) || detailed;
+      }
+      timings.detail = performance.now() - t0;
+      if (detailed) stages.push('detail-pass');
+    }
+    modelRun = models.modelMs;
+  });
   if (settings.anchorColours || settings.photoTexture) {
     opts.onProgress?.('texturing', 0, regions.length);
-    stages.push(...refineRegions(ctx, mask, timings));
+    stages.push(...(await refineRegions(ctx, mask, timings)));
   }
 
   timings.total = performance.now() - started;
-  timings.modelRun = models.modelMs;
+  timings.modelRun = modelRun;
   return {
     samples: seeds.map((seed, b) => ({ seed, patches: regions.map((r, k) => ({ x: r.box.x0, y: r.box.y0, pixels: patches[b][k] })) })),
     timings,

@@ -12,6 +12,7 @@ import {
   type FillRequest,
   type ImageFormat,
   type JobEvent,
+  type Method,
   type MethodResult,
   type DecodedPhoto,
   type RgbaImage,
@@ -92,28 +93,35 @@ export async function createEngineService(opts: ServiceOptions = {}): Promise<En
       const plan = jobEngine.plan(pixels, mask, settings, frame);
       queue.submit(jobId, async (jobId, signal, send) => {
         const jobStart = performance.now();
-        for (const method of settings.methods) {
-          const methodStart = performance.now();
-          const out = await jobEngine.run(plan, method, {
-            signal,
-            onProgress: (stage, step, total) => send({ jobId, method, stage, step, total, elapsedMs: performance.now() - methodStart }),
-          });
-          const result: MethodResult = {
-            method,
-            samples: out.samples.map((s) => ({
-              seed: s.seed,
-              // In photo coordinates, also when the request was a window of the photo.
-              patches: s.patches.map((p) => ({ x: p.x + (frame?.x ?? 0), y: p.y + (frame?.y ?? 0), image: { width: p.pixels.width, height: p.pixels.height, data: toRgba8(p.pixels) } })),
-            })),
-            timings: out.timings,
-            modelCalls: out.modelCalls,
-            grids: out.grids,
-            stages: out.stages,
-            provider: jobEngine.info().provider,
-            settings,
-          };
-          send({ jobId, method, stage: 'done', result, elapsedMs: performance.now() - methodStart });
-        }
+        // A method's clock starts with its first event: when its model stages get their turn.
+        const starts = new Map<Method, number>();
+        const elapsed = (method: Method): number => {
+          const now = performance.now();
+          if (!starts.has(method)) starts.set(method, now);
+          return now - (starts.get(method) as number);
+        };
+        await jobEngine.runEach(
+          plan,
+          settings.methods,
+          (method) => ({ signal, onProgress: (stage, step, total) => send({ jobId, method, stage, step, total, elapsedMs: elapsed(method) }) }),
+          (method, out) => {
+            const result: MethodResult = {
+              method,
+              samples: out.samples.map((s) => ({
+                seed: s.seed,
+                // In photo coordinates, also when the request was a window of the photo.
+                patches: s.patches.map((p) => ({ x: p.x + (frame?.x ?? 0), y: p.y + (frame?.y ?? 0), image: { width: p.pixels.width, height: p.pixels.height, data: toRgba8(p.pixels) } })),
+              })),
+              timings: out.timings,
+              modelCalls: out.modelCalls,
+              grids: out.grids,
+              stages: out.stages,
+              provider: jobEngine.info().provider,
+              settings,
+            };
+            send({ jobId, method, stage: 'done', result, elapsedMs: elapsed(method) });
+          },
+        );
         send({ jobId, method: null, stage: 'finished', elapsedMs: performance.now() - jobStart });
       });
     },

@@ -80,10 +80,14 @@ export interface StageTimings {
   composite: number;
   /** Detail-pass stage (encoding, sampling and decoding at the photo's scale). */
   detail: number;
-  /** Colour-anchoring stage. */
+  /**
+   * Colour-anchoring stage, summed over the regions: they are refined side by side on worker threads, so with
+   * several regions this and `texture` can add up to more than the wall time.
+   */
   anchor: number;
-  /** Photo-texture stage. */
+  /** Photo-texture stage, summed over the regions (as `anchor`). */
   texture: number;
+  /** Wall time of the method, from its model stages' turn (a compare fill's methods take turns) to its last refinement. */
   total: number;
   /** Time inside `session.run` calls, to measure engine overhead. */
   modelRun: number;

@@ -134,6 +134,7 @@ def train(c: SharpenConfig, log_every: int = 25):
              f"{len(tr)} train photos, device {dev}, {loop.ddp.world} process(es)")
     rng = np.random.default_rng(loop.data_seed)
     last_layer = vq.decoder.conv_out.weight
+    adversarial = c.w_gan > 0 or c.w_fm > 0  # with both off the discriminator is not trained at all
     pool = torch.load(c.prior_pool) if c.prior_pool else None
     teacher = load_vq(c.teacher).decoder.to(dev).eval() if pool else None
 
@@ -166,8 +167,8 @@ def train(c: SharpenConfig, log_every: int = 25):
         else:
             rec = (y - x).abs().mean()
         loss = rec + c.w_fft * lf + c.w_teacher * tl
-        g_adv = fm = w = torch.zeros(())
-        if i >= c.gan_after:
+        g_adv = fm = w = d_loss = r1 = torch.zeros(())
+        if adversarial and i >= c.gan_after:
             logits, fake_feats = disc_features(disc, y)
             g_adv = -logits.mean()
             w = adaptive_weight(loss, g_adv, last_layer, c.w_gan)
@@ -178,12 +179,13 @@ def train(c: SharpenConfig, log_every: int = 25):
                 fm = sum((a - b).abs().mean() for a, b in zip(fake_feats, real_feats)) / len(real_feats)
                 loss = loss + c.w_fm * fm
         loop.update(loss, opt, vq.decoder)
+        if not adversarial:
+            return c.batch, {"S": S, "pool": int(on_pool), "l1": rec, "fft": lf, "teacher": tl}
         # discriminator: hinge, plus a lazy R1 penalty on real crops every r1_every steps
         r1_on = c.r1_gamma > 0 and i % c.r1_every == 0
         xr = x.detach().requires_grad_(r1_on)
         real_logits = disc(xr)
         d_loss = F.relu(1 - real_logits).mean() + F.relu(1 + disc(y.detach())).mean()
-        r1 = torch.zeros(())
         if r1_on:
             grad, = torch.autograd.grad(real_logits.sum(), xr, create_graph=True)
             r1 = grad.pow(2).flatten(1).sum(1).mean()

@@ -5,7 +5,8 @@
  * A method's time is modelled as   encode + units x per-unit sampling time + the rest (decode, paste,
  * refinement),   where units are the sampler's model calls as the engine counts them in its progress
  * (VQ-DDM: steps x crops; transformer: the unknown latent cells) and encode and the rest scale with the
- * crops' area. The rates come from the last fill with the same pack, method and settings (kept between
+ * crops' area. The methods' model stages (encode, sampling) take turns, in order, while a method's
+ * refinement overlaps the next one's model stages (the engine refines on worker threads). The rates come from the last fill with the same pack, method and settings (kept between
  * runs); while a method samples, its own speed so far replaces the stored one. A part with no measurement
  * yet makes the estimate a lower bound, and the page says "at least".
  */
@@ -113,7 +114,10 @@ export function estimateJob(methods: readonly Method[], clocks: Partial<Record<M
     .map((m) => clocks[m])
     .find((c) => c?.stage === 'done' && c.result)?.result;
   const postFallback = donePost ? Math.max(0, donePost.timings.total - donePost.timings.encode - donePost.timings.sample) : null;
-  let ms = 0, known = false;
+  // The methods' model stages take turns in this order; each one's refinement runs beside the next one's
+  // model stages (the engine's refinement workers). So a method ends after the model stages of those before
+  // it and its own, plus its refinement; the job ends with the last to end.
+  let queue = 0, ms = 0, known = false;
   const untimed: Method[] = [];
   for (const m of methods) {
     const c = clocks[m];
@@ -127,29 +131,31 @@ export function estimateJob(methods: readonly Method[], clocks: Partial<Record<M
     // Sampling, or between two crops' sampling (a crop is decoded before the next is sampled).
     // (The first sampling event comes after the first call: the speed is known from the second on.)
     const sampling = c.sampleStartMs !== null && c.sampleStep > 1 && (c.stage === 'sampling' || c.sampleStep < c.sampleTotal);
-    let left: number | null;
+    let modelLeft: number | null;
+    let postLeft: number | null;
     if (sampling && c.sampleStartMs !== null && c.sampleEndMs !== null) {
       // Its own speed so far: the calls left, then the stages after sampling.
       const perUnit = (c.sampleEndMs - c.sampleStartMs) / (c.sampleStep - 1);
-      const sampleLeft = Math.max(0, perUnit * (c.sampleTotal - c.sampleStep) - (c.stage === 'sampling' ? sinceEvent : 0));
-      left = post === null ? null : sampleLeft + post;
-      if (post === null) {
-        ms += sampleLeft;
-        known = true;
-      }
+      modelLeft = Math.max(0, perUnit * (c.sampleTotal - c.sampleStep) - (c.stage === 'sampling' ? sinceEvent : 0));
+      postLeft = post;
     } else if (POST.has(c.stage) && c.sampleEndMs !== null) {
-      left = post === null ? null : Math.max(0, post - (methodNow - c.sampleEndMs));
+      modelLeft = 0;
+      postLeft = post === null ? null : Math.max(0, post - (methodNow - c.sampleEndMs));
     } else {
       // Not sampling yet: its whole time from the stored rates, less what has passed.
       const units = c.sampleTotal > 0 ? c.sampleTotal : plan.work ? methodUnits(m, plan.work, plan.steps) : null;
-      const whole = rate && pre !== null && post !== null && units !== null ? pre + rate.perUnitMs * units + post : null;
-      left = whole === null ? null : Math.max(0, whole - methodNow);
+      const model = rate && pre !== null && units !== null ? pre + rate.perUnitMs * units : null;
+      modelLeft = model === null ? null : Math.max(0, model - methodNow);
+      postLeft = model === null || post === null ? null : Math.max(0, post - Math.max(0, methodNow - model));
     }
-    if (left === null) untimed.push(m);
-    else {
-      ms += left;
-      known = true;
+    if (modelLeft === null) {
+      untimed.push(m);
+      continue;
     }
+    queue += modelLeft;
+    known = true;
+    if (postLeft === null) untimed.push(m);
+    ms = Math.max(ms, queue + (postLeft ?? 0));
   }
   return { ms: known ? ms : null, lowerBound: untimed.length > 0, untimed };
 }

@@ -75,7 +75,8 @@ describe('vqddm CLI', () => {
       expect(parts.reduce((a, b) => a + b, 0), method).toBeLessThanOrEqual(t.total + 1);
     }
     expect(report.timings.image_decode).toBeGreaterThan(0);
-    expect(report.timings.total).toBeGreaterThanOrEqual(report.timings.vqddm.total + report.timings.transformer.total);
+    // the methods run together (one's refinement beside the other's model stages): the whole takes at least the longer
+    expect(report.timings.total).toBeGreaterThanOrEqual(Math.max(report.timings.vqddm.total, report.timings.transformer.total));
     // The files: the photo's size, every unmasked pixel as it was, most masked ones repainted, and the two
     // methods' fills different.
     const original = await pixelsOf(PHOTO);

@@ -5,28 +5,38 @@ import { estimateJob, estimateText, fillWork, methodUnits, rateFrom, type Method
 const clock = (c: Partial<MethodClock>): MethodClock => ({ stage: 'queued', elapsedMs: 0, at: 0, sampleStartMs: null, sampleEndMs: null, sampleStep: 0, sampleTotal: 0, result: null, ...c });
 const work = { tiles: 1, cells: 100, areaMpx: 1, grid: 16 };
 const rates = {
-  vqddm: { perUnitMs: 100, preMsPerMpx: 50, postMsPerMpx: 1000 }, // 10 steps: 50 + 1000 + 1000 = 2050 ms
-  transformer: { perUnitMs: 30, preMsPerMpx: 50, postMsPerMpx: 1000 }, // 100 tokens: 50 + 3000 + 1000 = 4050 ms
+  vqddm: { perUnitMs: 100, preMsPerMpx: 50, postMsPerMpx: 1000 }, // 10 steps: model stages 50 + 1000, then 1000 after them
+  transformer: { perUnitMs: 30, preMsPerMpx: 50, postMsPerMpx: 1000 }, // 100 tokens: 50 + 3000, then 1000
 };
 const label = (m: string) => m;
 
 describe('time-left estimate (whole job)', () => {
-  it('counts every method and stage, not only the sampling of the method running', () => {
+  it('counts every method and stage, the model stages in turn and each refinement beside the next method', () => {
     const plan = { work, steps: 10, rates };
     const start = estimateJob(['vqddm', 'transformer'], { vqddm: clock({}), transformer: clock({}) }, plan, 0);
-    expect(start).toEqual({ ms: 2050 + 4050, lowerBound: false, untimed: [] });
-    // VQ-DDM half-way through sampling at its measured speed: 5 steps, then its decoding/refinement, then the transformer
+    // the transformer's model stages wait for VQ-DDM's, and its refinement ends the job
+    expect(start).toEqual({ ms: 1050 + 3050 + 1000, lowerBound: false, untimed: [] });
+    // VQ-DDM half-way through sampling at its measured speed: 5 steps, then the transformer's turn and refinement
     const mid = estimateJob(
       ['vqddm', 'transformer'],
       { vqddm: clock({ stage: 'sampling', elapsedMs: 550, at: 1000, sampleStartMs: 150, sampleEndMs: 550, sampleStep: 5, sampleTotal: 10 }), transformer: clock({}) },
       plan,
       1000,
     );
-    expect(mid.ms).toBeCloseTo(5 * 100 + 1000 + 4050);
+    expect(mid.ms).toBeCloseTo(5 * 100 + 3050 + 1000);
+    // VQ-DDM refining while the transformer samples: the later of the two ends
+    const both = {
+      vqddm: clock({ stage: 'texturing', elapsedMs: 1100, at: 2000, sampleStartMs: 150, sampleEndMs: 1050, sampleStep: 10, sampleTotal: 10 }),
+      transformer: clock({ stage: 'sampling', elapsedMs: 350, at: 2000, sampleStartMs: 50, sampleEndMs: 350, sampleStep: 11, sampleTotal: 100 }),
+    };
+    expect(estimateJob(['vqddm', 'transformer'], both, plan, 2000).ms).toBeCloseTo(89 * 30 + 1000);
+    // with a long refinement and a short turn, the first method's refinement ends the job
+    const slowPost = { ...plan, rates: { ...rates, vqddm: { ...rates.vqddm, postMsPerMpx: 9000 } } };
+    expect(estimateJob(['vqddm', 'transformer'], both, slowPost, 2000).ms).toBeCloseTo(9000 - 50);
     // in refinement, without events, the estimate counts down with the clock
-    const refining = { vqddm: clock({ stage: 'texturing', elapsedMs: 1100, at: 2000, sampleStartMs: 150, sampleEndMs: 1050, sampleStep: 10, sampleTotal: 10 }), transformer: clock({}) };
-    expect(estimateJob(['vqddm', 'transformer'], refining, plan, 2000).ms).toBeCloseTo(1000 - 50 + 4050);
-    expect(estimateJob(['vqddm', 'transformer'], refining, plan, 2500).ms).toBeCloseTo(1000 - 550 + 4050);
+    const refining = { vqddm: both.vqddm };
+    expect(estimateJob(['vqddm'], refining, plan, 2000).ms).toBeCloseTo(1000 - 50);
+    expect(estimateJob(['vqddm'], refining, plan, 2500).ms).toBeCloseTo(1000 - 550);
   });
 
   it('is a lower bound, said so, for a method never timed with these settings', () => {

@@ -8,6 +8,7 @@ import * as ort from 'onnxruntime-node';
 import { ApiError, type Method } from '../../shared/contract.js';
 import type { LoadedPack } from '../packs/load.js';
 import { KvCache } from './kvCache.js';
+import { Limiter } from '../jobs/limiter.js';
 import { shapeOf, type Role, type TensorSpec } from '../packs/manifest.js';
 
 type Feed = Float32Array | Int32Array | ort.Tensor;
@@ -28,6 +29,8 @@ export class PackModels {
   calls = 0;
   /** The same per graph. */
   readonly byRole = new Map<Role, { ms: number; calls: number }>();
+  /** The model stages of concurrent fills take turns: one device, and the clocks above are per fill. */
+  readonly turns = new Limiter(1);
 
   constructor(readonly pack: LoadedPack) {}
 

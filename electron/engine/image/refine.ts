@@ -1,0 +1,48 @@
+/**
+ * The pixel-space refinement of one region of a fill (colour anchoring, then photo texture), for every
+ * sample at once: a pure function of its inputs, so it runs the same in a worker thread (refineWorker.ts,
+ * through jobs/refinePool.ts) as in the calling thread.
+ */
+import { ColourAnchor } from './anchor.js';
+import { completeStructure } from './completion.js';
+import type { Pixels } from './pixels.js';
+
+export interface RefineJob {
+  /** The photo over the area the region's crops saw: its known pixels are the anchor's boundary and the completion's sources. */
+  around: Pixels;
+  /** 1 where the area is to be filled (around's width x height). */
+  mask: Uint8Array;
+  /** One per sample: `around` with that sample's fill pasted in; refined in place. */
+  works: Pixels[];
+  /** The completion's seed for each sample. */
+  seeds: number[];
+  anchor: boolean;
+  texture: boolean;
+}
+
+export interface RefineResult {
+  anchored: boolean;
+  textured: boolean;
+  /** Milliseconds in each stage. */
+  anchorMs: number;
+  textureMs: number;
+}
+
+export function refineRegion(job: RefineJob): RefineResult {
+  const { around, mask, works, seeds } = job;
+  let t0 = performance.now();
+  // The interpolation of the known pixels is the same for every sample: computed once per region.
+  const anchor = job.anchor ? ColourAnchor.of(around, mask) : null;
+  let anchorMs = performance.now() - t0;
+  let textureMs = 0;
+  let textured = false;
+  works.forEach((work, b) => {
+    t0 = performance.now();
+    anchor?.apply(work, mask);
+    anchorMs += performance.now() - t0;
+    t0 = performance.now();
+    if (job.texture) textured = completeStructure(work, mask, { seed: seeds[b], distance: anchor?.distance }) || textured;
+    textureMs += performance.now() - t0;
+  });
+  return { anchored: anchor !== null, textured, anchorMs, textureMs };
+}

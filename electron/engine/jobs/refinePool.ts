@@ -1,0 +1,158 @@
+/**
+ * Worker threads for the refinement stages (colour anchoring and photo texture), which are plain
+ * TypeScript over typed arrays and take seconds on a large hole. In a worker they leave the engine's
+ * thread free: the other method's model calls, progress events and other requests go on meanwhile, the
+ * regions of a fill and the methods of a compare fill are refined side by side on as many cores, and a
+ * cancel stops a refinement at once (its worker is terminated) instead of after it.
+ *
+ * The workers run `refine-worker.mjs`, which the build puts beside each engine bundle (the CLI, serve and
+ * the desktop engine process). Without it (the engine run from its TypeScript sources, as the unit tests
+ * do) a job runs in the calling thread: the same function, the same pixels.
+ */
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { ApiError } from '../../shared/contract.js';
+import { refineRegion, type RefineJob, type RefineResult } from '../image/refine.js';
+import type { Pixels } from '../image/pixels.js';
+
+/** Most workers: each holds its region's buffers (tens of MB on a large hole). */
+const MAX_WORKERS = 4;
+
+type Reply = { result: RefineResult; works: Pixels[] } | { error: string };
+
+export class RefinePool {
+  private readonly idle: Worker[] = [];
+  private alive = 0;
+  private readonly waiting: (() => void)[] = [];
+  /** Workers that have answered a job: a failure of any other is taken as workers not starting here. */
+  private readonly proven = new WeakSet<Worker>();
+
+  constructor(
+    /** The worker script, or null to run every job in the calling thread. */
+    private script: URL | null,
+    readonly size: number,
+  ) {}
+
+  /** The pool of the running bundle: its refine-worker.mjs, one worker per core up to MAX_WORKERS. */
+  static forThisBundle(): RefinePool {
+    const script = new URL('./refine-worker.mjs', import.meta.url);
+    return new RefinePool(existsSync(fileURLToPath(script)) ? script : null, Math.max(1, Math.min(MAX_WORKERS, availableParallelism())));
+  }
+
+  get threaded(): boolean {
+    return this.script !== null;
+  }
+
+  /** Refines one region; its `works` are refined in place (their pixels are copied back from the worker). */
+  async run(job: RefineJob, signal?: AbortSignal): Promise<RefineResult> {
+    if (signal?.aborted) throw canceled();
+    if (!this.script) return refineRegion(job);
+    const worker = await this.acquire(signal);
+    if (!worker) return refineRegion(job);
+    let reusable = false;
+    try {
+      let reply: Reply;
+      try {
+        reply = await this.exchange(worker, job, signal);
+      } catch (err) {
+        if (signal?.aborted || this.proven.has(worker)) throw err;
+        this.cannotStart();
+        return refineRegion(job);
+      }
+      reusable = true;
+      this.proven.add(worker);
+      if ('error' in reply) throw new ApiError('ENGINE_FAILURE', `the refinement stages failed: ${reply.error}`);
+      reply.works.forEach((w, b) => job.works[b].data.set(w.data));
+      return reply.result;
+    } finally {
+      this.release(worker, reusable);
+    }
+  }
+
+  /**
+   * Workers do not start here (a runtime without them, a script it cannot load: a new worker failed before
+   * its first answer): this process refines in the calling thread from now on.
+   */
+  private cannotStart(): void {
+    this.script = null;
+  }
+
+  /** An idle or new worker; null when workers cannot start here. */
+  private async acquire(signal?: AbortSignal): Promise<Worker | null> {
+    for (;;) {
+      const worker = this.idle.pop();
+      if (worker) return worker;
+      if (!this.script) return null;
+      if (this.alive < this.size) {
+        try {
+          const started = new Worker(this.script);
+          this.alive++;
+          return started;
+        } catch {
+          this.cannotStart();
+          return null;
+        }
+      }
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+      if (signal?.aborted) {
+        this.waiting.shift()?.(); // pass the turn on
+        throw canceled();
+      }
+    }
+  }
+
+  private release(worker: Worker, reusable: boolean): void {
+    if (reusable) {
+      worker.unref(); // an idle worker does not keep the process alive
+      this.idle.push(worker);
+    } else {
+      this.alive--;
+      void worker.terminate();
+    }
+    this.waiting.shift()?.();
+  }
+
+  /** Sends the job (the works' buffers are copied: the caller keeps its own) and waits for the reply. */
+  private exchange(worker: Worker, job: RefineJob, signal?: AbortSignal): Promise<Reply> {
+    worker.ref(); // a busy worker keeps the process alive until it answers
+    return new Promise<Reply>((resolve, reject) => {
+      if (signal?.aborted) return reject(canceled()); // while it waited for a worker
+      const done = (): void => {
+        worker.off('message', onMessage);
+        worker.off('error', onError);
+        worker.off('exit', onExit);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      const onMessage = (reply: Reply): void => {
+        done();
+        resolve(reply);
+      };
+      const onError = (err: Error): void => {
+        done();
+        reject(new ApiError('ENGINE_FAILURE', `a refinement worker failed: ${err.message}`));
+      };
+      const onExit = (code: number): void => {
+        done();
+        reject(new ApiError('ENGINE_FAILURE', `a refinement worker stopped (exit code ${code})`));
+      };
+      const onAbort = (): void => {
+        done();
+        reject(canceled());
+      };
+      worker.on('message', onMessage);
+      worker.on('error', onError);
+      worker.on('exit', onExit);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      worker.postMessage(job);
+    });
+  }
+}
+
+function canceled(): ApiError {
+  return new ApiError('CANCELED', 'the fill was canceled');
+}
+
+/** The process's pool: the engines of a process share its cores. */
+export const refinePool = RefinePool.forThisBundle();

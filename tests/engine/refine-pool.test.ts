@@ -1,0 +1,104 @@
+/**
+ * The refinement workers (electron/engine/jobs/refinePool.ts), with the worker script built from the sources
+ * as the build builds it: the same pixels as in the calling thread, the calling thread free meanwhile, a
+ * cancel that ends a running refinement, and a runtime where workers do not start.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiError } from '../../electron/shared/contract.js';
+import { cropPixels, pastePixels, type Pixels } from '../../electron/engine/image/pixels.js';
+import type { RefineJob } from '../../electron/engine/image/refine.js';
+import { RefinePool } from '../../electron/engine/jobs/refinePool.js';
+import { photo, ROOT, tempDir } from './helpers.js';
+
+let image: Pixels;
+let script: URL;
+const tmp = tempDir();
+beforeAll(async () => {
+  image = await photo();
+  const outfile = join(tmp.dir, 'refine-worker.mjs');
+  await build({ entryPoints: [join(ROOT, 'electron/engine/image/refineWorker.ts')], outfile, bundle: true, platform: 'node', format: 'esm', logLevel: 'warning' });
+  script = pathToFileURL(outfile);
+});
+afterAll(() => tmp.cleanup());
+
+/**
+ * The photo's top-left 200 x 160 with a 90 x 70 hole painted flat grey (a coarse fill's stand-in), two
+ * samples; `large`: the photo tiled 2 x 2 (512 x 384) with a 300 x 220 hole, several times the work.
+ */
+function job(large = false): RefineJob {
+  const [w, h] = large ? [512, 384] : [200, 160];
+  const around = large ? tiled(2) : cropPixels(image, 0, 0, w, h);
+  const mask = new Uint8Array(w * h);
+  const [x0, y0, hw, hh] = large ? [100, 80, 300, 220] : [55, 45, 90, 70];
+  for (let y = y0; y < y0 + hh; y++) mask.fill(1, y * w + x0, y * w + x0 + hw);
+  const works = [0, 1].map(() => {
+    const work = cropPixels(around, 0, 0, w, h);
+    for (let i = 0; i < mask.length; i++) if (mask[i]) work.data.fill(128, i * 4, i * 4 + 3);
+    return work;
+  });
+  return { around, mask, works, seeds: [7, 8], anchor: true, texture: true };
+}
+
+function tiled(n: number): Pixels {
+  const out: Pixels = { width: image.width * n, height: image.height * n, data: new Uint8Array(image.width * n * image.height * n * 4) };
+  for (let ty = 0; ty < n; ty++) for (let tx = 0; tx < n; tx++) pastePixels(out, image, tx * image.width, ty * image.height);
+  return out;
+}
+
+describe('refinement workers', () => {
+  it('refine to the same pixels as the calling thread, while the calling thread goes on', async () => {
+    const inline = job();
+    const here = await new RefinePool(null, 1).run(inline);
+    const pool = new RefinePool(script, 2);
+    const threaded = job();
+    let ticked = false;
+    setImmediate(() => (ticked = true));
+    const there = await pool.run(threaded);
+    // the calling thread's own work ran before the refinement came back
+    expect(ticked).toBe(true);
+    expect(pool.threaded).toBe(true);
+    expect({ ...there, anchorMs: 0, textureMs: 0 }).toEqual({ ...here, anchorMs: 0, textureMs: 0 });
+    expect(here.anchored && here.textured).toBe(true);
+    threaded.works.forEach((w, b) => expect(Buffer.from(w.data).equals(Buffer.from(inline.works[b].data))).toBe(true));
+    // and the fill changed the hole (two seeds: two different completions)
+    expect(Buffer.from(inline.works[0].data).equals(Buffer.from(inline.works[1].data))).toBe(false);
+  });
+
+  it('refines jobs side by side, and a cancel ends a running refinement at once and leaves the pool working', async () => {
+    const pool = new RefinePool(script, 2);
+    const reference = job();
+    await new RefinePool(null, 1).run(reference);
+    const jobs = [job(), job(true), job()];
+    const controller = new AbortController();
+    const running = jobs.map((j, i) => pool.run(j, i === 1 ? controller.signal : undefined));
+    // the large job is running on the second worker when the small one on the first is done: canceled then
+    await running[0];
+    controller.abort();
+    const settled = await Promise.allSettled(running);
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    const reason = (settled[1] as PromiseRejectedResult).reason;
+    expect(reason).toBeInstanceOf(ApiError);
+    expect((reason as ApiError).code).toBe('CANCELED');
+    for (const i of [0, 2]) expect(Buffer.from(jobs[i].works[0].data).equals(Buffer.from(reference.works[0].data))).toBe(true);
+    // the canceled job's worker was ended; the next job gets a new one
+    const again = job();
+    await pool.run(again);
+    expect(Buffer.from(again.works[1].data).equals(Buffer.from(reference.works[1].data))).toBe(true);
+  });
+
+  it('refines in the calling thread where workers cannot start (a script that fails to load)', async () => {
+    const broken = join(tmp.dir, 'broken-worker.mjs');
+    writeFileSync(broken, "throw new Error('this runtime cannot run the worker');\n");
+    const pool = new RefinePool(pathToFileURL(broken), 2);
+    const reference = job();
+    await new RefinePool(null, 1).run(reference);
+    const j = job();
+    await pool.run(j);
+    expect(pool.threaded).toBe(false);
+    expect(Buffer.from(j.works[0].data).equals(Buffer.from(reference.works[0].data))).toBe(true);
+  });
+});
