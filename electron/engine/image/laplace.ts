@@ -176,6 +176,16 @@ function prolong(coarse: Float32Array, C: Level, fine: Float32Array, F: Level, c
   }
 }
 
+/**
+ * Over-relaxation of the V-cycle's Gauss-Seidel smoothing (2 sweeps before and after the coarse
+ * correction). A coarse pixel is unknown only when all four it covers are, so the coarse grids miss the
+ * hole's outermost pixels and the error there decays by smoothing alone: over-relaxed, it decays faster. On a
+ * 700 x 500 box in a 1280 x 960 photo, to the default tolerance: 1 065 ms at 1 (max error 0.024 8-bit
+ * levels), 570 ms at 1.4 (0.009), 488 ms at 1.5 (0.013); on eight 13 px strokes across it 303, 249 and
+ * 283 ms; on a 120 x 80 box about the same (105-118 ms). 1.4: the best on strokes and a third of the error.
+ */
+const SMOOTH_OMEGA = 1.4;
+
 /** One V-cycle from level `l` for A e = r (e zero on known pixels); returns e. */
 function vcycle(r: Float32Array, levels: Level[], l: number, channels: number): Float32Array {
   const L = levels[l];
@@ -185,7 +195,7 @@ function vcycle(r: Float32Array, levels: Level[], l: number, channels: number): 
     for (let s = 0; s < 400; s++) if (sweep(e, r, L, channels, 1, 1.8) < 1e-6) break;
     return e;
   }
-  sweep(e, r, L, channels, 2, 1);
+  sweep(e, r, L, channels, 2, SMOOTH_OMEGA);
   const res = residual(e, r, L, channels);
   const C = levels[l + 1];
   const n = L.w * L.h;
@@ -207,7 +217,7 @@ function vcycle(r: Float32Array, levels: Level[], l: number, channels: number): 
   }
   const ec = vcycle(rc, levels, l + 1, channels);
   prolong(ec, C, e, L, channels, true);
-  sweep(e, r, L, channels, 2, 1);
+  sweep(e, r, L, channels, 2, SMOOTH_OMEGA);
   return e;
 }
 
