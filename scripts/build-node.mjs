@@ -4,19 +4,10 @@ import { build } from 'esbuild';
 
 // playwright-core: a dev dependency the bench's editor section loads when it is there (bench/strokes.ts).
 const external = ['onnxruntime-node', 'sharp', 'electron', 'ws', 'playwright-core'];
+const common = { bundle: true, platform: 'node', target: 'node20', sourcemap: true, external, logLevel: 'warning' };
 
 async function buildCli() {
-  await build({
-    entryPoints: ['electron/cli/index.ts'],
-    outfile: 'out/cli/index.js',
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    sourcemap: true,
-    external,
-    logLevel: 'warning',
-  });
+  await build({ ...common, entryPoints: ['electron/cli/index.ts'], outfile: 'out/cli/index.js', format: 'esm' });
 }
 
 await buildCli();
@@ -25,17 +16,7 @@ await buildCli();
 // engine: each finds it next to itself, and electron-builder packs out/main/ whole.
 async function buildRefineWorkers() {
   await Promise.all(['cli', 'serve', 'main'].map((dir) =>
-    build({
-      entryPoints: ['electron/engine/image/refineWorker.ts'],
-      outfile: `out/${dir}/refine-worker.mjs`,
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      sourcemap: true,
-      external,
-      logLevel: 'warning',
-    })));
+    build({ ...common, entryPoints: ['electron/engine/image/refineWorker.ts'], outfile: `out/${dir}/refine-worker.mjs`, format: 'esm' })));
 }
 
 await buildRefineWorkers();
@@ -44,7 +25,6 @@ await buildRefineWorkers();
 // main and preload are CommonJS (a sandboxed preload must be one self-contained CJS file); the serve
 // bridge and the engine's utility process are ESM because the engine finds its packs via import.meta.url.
 async function buildDesktop() {
-  const common = { bundle: true, platform: 'node', target: 'node20', sourcemap: true, external, logLevel: 'warning' };
   await Promise.all([
     build({ ...common, entryPoints: ['electron/serve/index.ts'], outfile: 'out/serve/index.js', format: 'esm' }),
     build({ ...common, entryPoints: ['electron/engine-process/index.ts'], outfile: 'out/main/engine-process.mjs', format: 'esm' }),
