@@ -349,6 +349,79 @@ function maskInBox(mask: MaskImage, box: Box): Uint8Array {
   return out;
 }
 
+/**
+ * A method's model stages over every tile (encode, sample, decode, paste; the detail pass when asked):
+ * the coarse fill in `ctx.patches`. Returns the sampler's model calls; `stages` gets what ran.
+ */
+async function modelStages(ctx: FillContext, tiles: PlannedTile[], stages: FillStage[]): Promise<number> {
+  const { models, settings, method, opts, seeds, timings } = ctx;
+  const m = models.pack.manifest;
+  const B = settings.samples;
+  const guided = settings.guidedDecoder && models.hasGuidedDecoder;
+  let sampleCalls = 0;
+  const sampleTotal = method === 'vqddm' ? settings.steps * tiles.length : tiles.reduce((n, t) => n + t.unknown.reduce((a, u) => a + u, 0), 0);
+  let sampleDone = 0;
+  // Times a stage into timings[key] and checks for cancellation after it.
+  const stage = async <T>(key: 'encode' | 'sample' | 'decode' | 'composite', run: () => Promise<T>): Promise<T> => {
+    const t0 = performance.now();
+    const value = await run();
+    timings[key] += performance.now() - t0;
+    checkAbort(opts.signal);
+    return value;
+  };
+
+  for (let ti = 0; ti < tiles.length; ti++) {
+    const planned = tiles[ti];
+    const S = planned.G * m.downsample;
+    const cells = planned.G * planned.G;
+    opts.onProgress?.('encoding', ti, tiles.length);
+    const { inputs, distinct, known } = await stage('encode', async () => {
+      const x = await tileInputs(ctx, planned, S);
+      const encoded = await models.encode(x.inputs, x.distinct, S); // [distinct, G, G]
+      const codes = new Int32Array(B * cells);
+      for (let b = 0; b < B; b++) codes.set(encoded.subarray((x.distinct === 1 ? 0 : b) * cells, ((x.distinct === 1 ? 0 : b) + 1) * cells), b * cells);
+      return { ...x, known: codes };
+    });
+    const callsBefore = models.calls;
+    // Best of k: k candidates per sample in the same model calls, then each sample keeps the candidate whose
+    // decoding best continues the known pixels around the hole.
+    const k = settings.bestOf;
+    const knownK = k === 1 ? known : repeatEach(known, cells, k);
+    const candidates = await stage('sample', () => sampleTile(ctx, planned, ti, knownK, candidateSeeds(seeds, k), () => opts.onProgress?.('sampling', ++sampleDone, sampleTotal)));
+    sampleCalls += models.calls - callsBefore;
+    opts.onProgress?.('decoding', ti, tiles.length);
+    const out = await stage('decode', async () => {
+      let codes = candidates;
+      let plain: Float32Array | null = null;
+      if (k > 1) {
+        const decodedK = await models.decode(candidates, B * k, planned.G); // [B*k, 3, S, S]
+        const picked = pickCandidates(decodedK, inputs, distinct, B, k, S, unknownAtModelScale(planned.mask, planned.tile.size, S, planned.tile.size > S ? 3 : 1));
+        codes = new Int32Array(B * cells);
+        plain = new Float32Array(B * 3 * S * S);
+        picked.forEach((j, b) => {
+          codes.set(candidates.subarray((b * k + j) * cells, (b * k + j + 1) * cells), b * cells);
+          plain!.set(decodedK.subarray((b * k + j) * 3 * S * S, (b * k + j + 1) * 3 * S * S), b * 3 * S * S);
+        });
+      }
+      if (guided) return decodeGuided(ctx, planned, codes);
+      return { decoded: plain ?? (await models.decode(codes, B, planned.G)), inputs, distinct, D: S };
+    });
+    opts.onProgress?.('compositing', ti, tiles.length);
+    await stage('composite', () => pasteTile(ctx, planned, out.D, out.inputs, out.distinct, out.decoded));
+  }
+  if (settings.detailPass) {
+    const t0 = performance.now();
+    let detailed = false;
+    for (let ti = 0; ti < tiles.length; ti++) {
+      opts.onProgress?.('detailing', ti, tiles.length);
+      detailed = (await detailTile(ctx, tiles[ti], ti)) || detailed;
+    }
+    timings.detail = performance.now() - t0;
+    if (detailed) stages.push('detail-pass');
+  }
+  return sampleCalls;
+}
+
 export async function fillMethod(
   models: PackModels,
   image: Pixels,
@@ -360,83 +433,19 @@ export async function fillMethod(
   regions: Region[],
 ): Promise<PipelineOutput> {
   const m = models.pack.manifest;
-  const B = settings.samples;
-  const seeds = sampleSeeds(settings.seed, B);
+  const seeds = sampleSeeds(settings.seed, settings.samples);
   const timings: StageTimings = { encode: 0, sample: 0, decode: 0, composite: 0, detail: 0, anchor: 0, texture: 0, total: 0, modelRun: 0 };
-  const guided = settings.guidedDecoder && models.hasGuidedDecoder;
-  const stages: FillStage[] = guided ? ['coarse', 'guided-decoder'] : ['coarse'];
+  const stages: FillStage[] = settings.guidedDecoder && models.hasGuidedDecoder ? ['coarse', 'guided-decoder'] : ['coarse'];
   const tiles = planTiles(mask, regions, m.downsample, m.grids);
   const patches = seeds.map(() => regions.map((r) => cropPixels(image, r.box.x0, r.box.y0, r.box.x1 - r.box.x0, r.box.y1 - r.box.y0)));
   const ctx: FillContext = { models, image, settings, method, opts, seeds, patches, regions, timings };
-  let started = 0;
-  let sampleCalls = 0;
-  let modelRun = 0;
-  // The model stages of concurrent fills (the methods of a compare fill) take turns on the device; the
-  // refinement after them runs on the refinement workers, beside the next method's model stages.
-  await models.turns.run(async () => {
-    started = performance.now();
+  // The model stages of concurrent fills (the methods of a compare fill) take turns on the device (and on
+  // its clocks); the refinement after them runs on the refinement workers, beside the next method's turn.
+  const { started, sampleCalls, modelRun } = await models.turns.run(async () => {
+    const started = performance.now();
     models.resetClock();
-    const sampleTotal = method === 'vqddm' ? settings.steps * tiles.length : tiles.reduce((n, t) => n + t.unknown.reduce((a, u) => a + u, 0), 0);
-    let sampleDone = 0;
-    // Times a stage into timings[key] and checks for cancellation after it.
-    const stage = async <T>(key: 'encode' | 'sample' | 'decode' | 'composite', run: () => Promise<T>): Promise<T> => {
-      const t0 = performance.now();
-      const value = await run();
-      timings[key] += performance.now() - t0;
-      checkAbort(opts.signal);
-      return value;
-    };
-
-    for (let ti = 0; ti < tiles.length; ti++) {
-      const planned = tiles[ti];
-      const S = planned.G * m.downsample;
-      const cells = planned.G * planned.G;
-      opts.onProgress?.('encoding', ti, tiles.length);
-      const { inputs, distinct, known } = await stage('encode', async () => {
-        const x = await tileInputs(ctx, planned, S);
-        const encoded = await models.encode(x.inputs, x.distinct, S); // [distinct, G, G]
-        const codes = new Int32Array(B * cells);
-        for (let b = 0; b < B; b++) codes.set(encoded.subarray((x.distinct === 1 ? 0 : b) * cells, ((x.distinct === 1 ? 0 : b) + 1) * cells), b * cells);
-        return { ...x, known: codes };
-      });
-      const callsBefore = models.calls;
-      // Best of k: k candidates per sample in the same model calls, then each sample keeps the candidate whose
-      // decoding best continues the known pixels around the hole.
-      const k = settings.bestOf;
-      const knownK = k === 1 ? known : repeatEach(known, cells, k);
-      const candidates = await stage('sample', () => sampleTile(ctx, planned, ti, knownK, candidateSeeds(seeds, k), () => opts.onProgress?.('sampling', ++sampleDone, sampleTotal)));
-      sampleCalls += models.calls - callsBefore;
-      opts.onProgress?.('decoding', ti, tiles.length);
-      const out = await stage('decode', async () => {
-        let codes = candidates;
-        let plain: Float32Array | null = null;
-        if (k > 1) {
-          const decodedK = await models.decode(candidates, B * k, planned.G); // [B*k, 3, S, S]
-          const picked = pickCandidates(decodedK, inputs, distinct, B, k, S, unknownAtModelScale(planned.mask, planned.tile.size, S, planned.tile.size > S ? 3 : 1));
-          codes = new Int32Array(B * cells);
-          plain = new Float32Array(B * 3 * S * S);
-          picked.forEach((j, b) => {
-            codes.set(candidates.subarray((b * k + j) * cells, (b * k + j + 1) * cells), b * cells);
-            plain!.set(decodedK.subarray((b * k + j) * 3 * S * S, (b * k + j + 1) * 3 * S * S), b * 3 * S * S);
-          });
-        }
-        if (guided) return decodeGuided(ctx, planned, codes);
-        return { decoded: plain ?? (await models.decode(codes, B, planned.G)), inputs, distinct, D: S };
-      });
-      opts.onProgress?.('compositing', ti, tiles.length);
-      await stage('composite', () => pasteTile(ctx, planned, out.D, out.inputs, out.distinct, out.decoded));
-    }
-    if (settings.detailPass) {
-      const t0 = performance.now();
-      let detailed = false;
-      for (let ti = 0; ti < tiles.length; ti++) {
-        opts.onProgress?.('detailing', ti, tiles.length);
-        detailed = (await detailTile(ctx, tiles[ti], ti)) || detailed;
-      }
-      timings.detail = performance.now() - t0;
-      if (detailed) stages.push('detail-pass');
-    }
-    modelRun = models.modelMs;
+    const sampleCalls = await modelStages(ctx, tiles, stages);
+    return { started, sampleCalls, modelRun: models.modelMs };
   });
   if (settings.anchorColours || settings.photoTexture) {
     opts.onProgress?.('texturing', 0, regions.length);
