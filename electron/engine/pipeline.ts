@@ -11,6 +11,7 @@ import { allocLike, cropPixels, pastePixels, type Pixels } from './image/pixels.
 import { chooseGrid, tileClaims, type Box, type Region, type Tile } from '../shared/regions.js';
 import { cropToModelInput, decodedToRgb } from './image/resample.js';
 import { refinePool } from './jobs/refinePool.js';
+import type { RefineJob } from './image/refine.js';
 import { sampleVqddm } from './samplers/vqddm.js';
 import { sampleTransformer } from './samplers/transformer.js';
 import type { KvCache } from './ort/kvCache.js';
@@ -314,13 +315,16 @@ async function refineRegions(ctx: FillContext, mask: MaskImage, timings: StageTi
     regions.map(async (r, k) => {
       const around = unionOfTiles(r.tiles);
       const crop = () => cropPixels(image, around.x0, around.y0, around.x1 - around.x0, around.y1 - around.y0);
-      const works = seeds.map((_, b) => {
-        const work = crop();
-        pastePixels(work, patches[b][k], r.box.x0 - around.x0, r.box.y0 - around.y0);
-        return work;
-      });
-      const job = { around: crop(), mask: maskInBox(mask, around), works, seeds: tileSeeds(seeds, k), anchor: settings.anchorColours, texture: settings.photoTexture };
-      const result = await refinePool.run(job, opts.signal);
+      let works: Pixels[] = [];
+      const job = (): RefineJob => {
+        works = seeds.map((_, b) => {
+          const work = crop();
+          pastePixels(work, patches[b][k], r.box.x0 - around.x0, r.box.y0 - around.y0);
+          return work;
+        });
+        return { around: crop(), mask: maskInBox(mask, around), works, seeds: tileSeeds(seeds, k), anchor: settings.anchorColours, texture: settings.photoTexture };
+      };
+      const result = await refinePool.run((around.x1 - around.x0) * (around.y1 - around.y0), job, opts.signal);
       works.forEach((work, b) => {
         const back = cropPixels(work, r.box.x0 - around.x0, r.box.y0 - around.y0, r.box.x1 - r.box.x0, r.box.y1 - r.box.y0);
         patches[b][k].data.set(back.data);

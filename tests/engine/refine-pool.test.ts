@@ -43,6 +43,11 @@ function job(large = false): RefineJob {
   return { around, mask, works, seeds: [7, 8], anchor: true, texture: true };
 }
 
+/** Runs a job on a pool, its area as its pixels. */
+function refine(pool: RefinePool, j: RefineJob, signal?: AbortSignal) {
+  return pool.run(j.around.width * j.around.height, () => j, signal);
+}
+
 function tiled(n: number): Pixels {
   const out: Pixels = { width: image.width * n, height: image.height * n, data: new Uint8Array(image.width * n * image.height * n * 4) };
   for (let ty = 0; ty < n; ty++) for (let tx = 0; tx < n; tx++) pastePixels(out, image, tx * image.width, ty * image.height);
@@ -52,12 +57,12 @@ function tiled(n: number): Pixels {
 describe('refinement workers', () => {
   it('refine to the same pixels as the calling thread, while the calling thread goes on', async () => {
     const inline = job();
-    const here = await new RefinePool(null, 1).run(inline);
+    const here = await refine(new RefinePool(null, 1), inline);
     const pool = new RefinePool(script, 2);
     const threaded = job();
     let ticked = false;
     setImmediate(() => (ticked = true));
-    const there = await pool.run(threaded);
+    const there = await refine(pool, threaded);
     // the calling thread's own work ran before the refinement came back
     expect(ticked).toBe(true);
     expect(pool.threaded).toBe(true);
@@ -71,10 +76,10 @@ describe('refinement workers', () => {
   it('refines jobs side by side, and a cancel ends a running refinement at once and leaves the pool working', async () => {
     const pool = new RefinePool(script, 2);
     const reference = job();
-    await new RefinePool(null, 1).run(reference);
+    await refine(new RefinePool(null, 1), reference);
     const jobs = [job(), job(true), job()];
     const controller = new AbortController();
-    const running = jobs.map((j, i) => pool.run(j, i === 1 ? controller.signal : undefined));
+    const running = jobs.map((j, i) => refine(pool, j, i === 1 ? controller.signal : undefined));
     // the large job is running on the second worker when the small one on the first is done: canceled then
     await running[0];
     controller.abort();
@@ -86,8 +91,26 @@ describe('refinement workers', () => {
     for (const i of [0, 2]) expect(Buffer.from(jobs[i].works[0].data).equals(Buffer.from(reference.works[0].data))).toBe(true);
     // the canceled job's worker was ended; the next job gets a new one
     const again = job();
-    await pool.run(again);
+    await refine(pool, again);
     expect(Buffer.from(again.works[1].data).equals(Buffer.from(reference.works[1].data))).toBe(true);
+  });
+
+  it('refines side by side only what fits in its pixel budget, building each job when it can run', async () => {
+    const order = async (budget: number) => {
+      const pool = new RefinePool(script, 2, budget);
+      const events: string[] = [];
+      await Promise.all(['a', 'b'].map((name) => pool.run(200 * 160, () => (events.push(`build ${name}`), job()), undefined).then(() => events.push(`done ${name}`))));
+      return { events, peak: pool.peakPixels };
+    };
+    // two 32 000-pixel regions under a budget of 50 000: one after the other, the second built only then
+    expect(await order(50_000)).toEqual({ events: ['build a', 'done a', 'build b', 'done b'], peak: 32_000 });
+    const roomy = await order(100_000);
+    expect(roomy.peak).toBe(64_000);
+    expect(roomy.events.slice(0, 2)).toEqual(['build a', 'build b']);
+    // a region larger than the whole budget still runs, alone
+    const big = new RefinePool(script, 2, 10_000);
+    await refine(big, job());
+    expect(big.peakPixels).toBe(32_000);
   });
 
   it('refines in the calling thread where workers cannot start (a script that fails to load)', async () => {
@@ -95,9 +118,9 @@ describe('refinement workers', () => {
     writeFileSync(broken, "throw new Error('this runtime cannot run the worker');\n");
     const pool = new RefinePool(pathToFileURL(broken), 2);
     const reference = job();
-    await new RefinePool(null, 1).run(reference);
+    await refine(new RefinePool(null, 1), reference);
     const j = job();
-    await pool.run(j);
+    await refine(pool, j);
     expect(pool.threaded).toBe(false);
     expect(Buffer.from(j.works[0].data).equals(Buffer.from(reference.works[0].data))).toBe(true);
   });
