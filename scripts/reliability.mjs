@@ -185,7 +185,7 @@ if (load?.photoMemory) {
     `at ${m.steps} steps, each fill sent as the page sends it (the window around the hole, ${m.mbSentPerFill} MB a fill): ${m.startMb} MB at start,`,
     `${m.warmMb} MB after ${m.warmUp} fills, ${m.endMb} MB after ${m.fills} (peak ${m.peakMb} MB): **${m.growthMb} MB growth after warm-up** (target under ${m.limitMb} MB;`,
     `${m.seconds} s). Along the way: ${m.samples.map((x) => `${x.fills}: ${x.rssMb} MB`).join(', ')}.`,
-    'About 100 MB of this resident size is the refinement worker threads (one per core; electron/engine/jobs/refinePool.ts), each',
+    'About 115 MB of this resident size is the refinement worker threads (one per core; electron/engine/jobs/refinePool.ts), each',
     'with its own heap and allocator arenas: before them this case stayed at 354-364 MB; each worker collects its garbage after',
     'each job (without that, 529-535 MB).',
     '',
