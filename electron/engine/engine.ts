@@ -117,19 +117,19 @@ export class Engine {
    */
   async runEach(plan: FillPlan, methods: readonly Method[], optsOf: (method: Method) => FillOptions, onDone: (method: Method, out: PipelineOutput) => void): Promise<void> {
     const failed = new AbortController();
-    let firstError: { reason: unknown } | null = null;
-    await Promise.allSettled(
+    const errors: unknown[] = []; // in the order they came: the first is the cause, the others' cancellation follows it
+    await Promise.all(
       methods.map(async (method) => {
         const opts = optsOf(method);
         try {
           onDone(method, await this.run(plan, method, { ...opts, signal: opts.signal ? AbortSignal.any([opts.signal, failed.signal]) : failed.signal }));
         } catch (err) {
-          firstError ??= { reason: err }; // the others' cancellation, which follows, is not the cause
+          errors.push(err);
           failed.abort();
         }
       }),
     );
-    if (firstError) throw (firstError as { reason: unknown }).reason;
+    if (errors.length) throw errors[0];
   }
 
   /** `plan` and `run` in one, for a single method. */

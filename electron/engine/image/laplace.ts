@@ -77,7 +77,6 @@ function hierarchy(unknown: Uint8Array, w: number, h: number): Level[] {
   }
 }
 
-
 /** How many of pixel (u, v)'s four neighbours lie inside the w x h grid. */
 function neighbours(u: number, v: number, w: number, h: number): number {
   return (u > 0 ? 1 : 0) + (u < w - 1 ? 1 : 0) + (v > 0 ? 1 : 0) + (v < h - 1 ? 1 : 0);

@@ -14,6 +14,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { ApiError } from '../../shared/contract.js';
+import { Limiter } from './limiter.js';
 import { refineRegion, type RefineJob, type RefineResult } from '../image/refine.js';
 import type { Pixels } from '../image/pixels.js';
 
@@ -39,10 +40,10 @@ type Reply = { result: RefineResult; works: Pixels[] } | { error: string };
 
 export class RefinePool {
   private readonly idle: Worker[] = [];
-  private alive = 0;
-  private readonly waiting: (() => void)[] = [];
   /** Workers that have answered a job: a failure of any other is taken as workers not starting here. */
   private readonly proven = new WeakSet<Worker>();
+  /** Jobs on a worker, one each. */
+  private readonly workers: Limiter;
   /** Pixels of the jobs admitted and not yet done, and the jobs waiting for room. */
   private activePixels = 0;
   private readonly waitingForRoom: (() => void)[] = [];
@@ -54,7 +55,9 @@ export class RefinePool {
     private script: URL | null,
     readonly size: number,
     readonly pixelBudget: number = PIXEL_BUDGET,
-  ) {}
+  ) {
+    this.workers = new Limiter(size);
+  }
 
   /** The pool of the running bundle: its refine-worker.mjs, one worker per core up to MAX_WORKERS. */
   static forThisBundle(): RefinePool {
@@ -74,13 +77,15 @@ export class RefinePool {
   async run(pixels: number, build: () => RefineJob, signal?: AbortSignal): Promise<RefineResult> {
     await this.admit(pixels, signal);
     try {
-      return await this.refine(build(), signal);
+      const job = build();
+      return this.script ? await this.workers.run(() => this.refine(job, signal)) : refineRegion(job);
     } finally {
       this.activePixels -= pixels;
       this.waitingForRoom.splice(0).forEach((wake) => wake());
     }
   }
 
+  /** Waits for room under the pixel budget (a job larger than all of it waits until nothing runs). */
   private async admit(pixels: number, signal?: AbortSignal): Promise<void> {
     for (;;) {
       if (signal?.aborted) throw canceled();
@@ -91,9 +96,10 @@ export class RefinePool {
     this.peakPixels = Math.max(this.peakPixels, this.activePixels);
   }
 
+  /** Refines a job on an idle or new worker (the `workers` limiter keeps them at most `size`). */
   private async refine(job: RefineJob, signal?: AbortSignal): Promise<RefineResult> {
-    if (!this.script) return refineRegion(job);
-    const worker = await this.acquire(signal);
+    if (signal?.aborted) throw canceled();
+    const worker = this.acquire();
     if (!worker) return refineRegion(job);
     let reusable = false;
     try {
@@ -124,38 +130,23 @@ export class RefinePool {
   }
 
   /** An idle or new worker; null when workers cannot start here. */
-  private async acquire(signal?: AbortSignal): Promise<Worker | null> {
-    for (;;) {
-      const worker = this.idle.pop();
-      if (worker) return worker;
-      if (!this.script) return null;
-      if (this.alive < this.size) {
-        try {
-          const started = new Worker(this.script, { resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
-          this.alive++;
-          return started;
-        } catch {
-          this.cannotStart();
-          return null;
-        }
-      }
-      await new Promise<void>((resolve) => this.waiting.push(resolve));
-      if (signal?.aborted) {
-        this.waiting.shift()?.(); // pass the turn on
-        throw canceled();
-      }
+  private acquire(): Worker | null {
+    const idle = this.idle.pop();
+    if (idle || !this.script) return idle ?? null;
+    try {
+      return new Worker(this.script, { resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
+    } catch {
+      this.cannotStart();
+      return null;
     }
   }
 
+  /** A worker that answered goes back idle; one that failed or was canceled is ended. */
   private release(worker: Worker, reusable: boolean): void {
     if (reusable) {
       worker.unref(); // an idle worker does not keep the process alive
       this.idle.push(worker);
-    } else {
-      this.alive--;
-      void worker.terminate();
-    }
-    this.waiting.shift()?.();
+    } else void worker.terminate();
   }
 
   /** Sends the job (the works' buffers are copied: the caller keeps its own) and waits for the reply. */
