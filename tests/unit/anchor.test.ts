@@ -80,6 +80,30 @@ describe('colour anchoring', () => {
     for (const [x, y] of [[30, 47], [30, 48]]) expect(at(img, x, y)[0], `${x},${y}`).toBe(painted[(y * W + x) * 4]);
   });
 
+  it('carries a line that crosses a wide hole straight across it (a horizon behind a box)', () => {
+    // known: sky (blue) above row 20, field (green) below; hole: a 64 x 44 box from row 8, so the horizon
+    // crosses its upper part; the fill is a flat wrong grey
+    const data = new Uint8Array(W * H * 4);
+    const mask = new Uint8Array(W * H);
+    for (let y = 0; y < H; y++) {
+      for (let x = 0; x < W; x++) {
+        const i = y * W + x;
+        mask[i] = x >= 8 && x < 72 && y >= 8 && y < 52 ? 1 : 0;
+        data.set([...(mask[i] ? [128, 128, 128] : y < 20 ? [40, 90, 230] : [60, 170, 50]), 255], i * 4);
+      }
+    }
+    const img: Pixels = { width: W, height: H, data };
+    anchorColours(img, mask, 1);
+    // the horizon in each column: the first row of the box where green passes blue. It stays at row 20-21
+    // across the box; the harmonic interpolation alone, pulled by the box's field-coloured bottom edge, bent
+    // it down to row 28 in the middle (rows 22, 24, 27, 28, 27, 24, 21 at these columns)
+    const horizon = (x: number) => {
+      for (let y = 8; y < 52; y++) if (at(img, x, y)[1] > at(img, x, y)[2]) return y;
+      return -1;
+    };
+    for (const x of [12, 20, 30, 40, 50, 60, 68]) expect(horizon(x), `column ${x}`).toBeLessThanOrEqual(22);
+  });
+
   it('at weight 0 changes nothing, and refuses a region with no known pixel', () => {
     const { img, mask } = scene();
     const before = Uint8Array.from(img.data);

@@ -1,7 +1,7 @@
 /**
  * Colour anchoring, a refinement stage shared by both methods: the fill's low frequencies are replaced by
- * (a share `ANCHOR_WEIGHT` of the way) those of the harmonic (Laplace) interpolation of the known colours
- * around the hole.
+ * (a share `ANCHOR_WEIGHT` of the way) those of an interpolation of the known colours around the hole: the
+ * harmonic (Laplace) one, with lines that cross the hole carried straight (directional.ts).
  *
  * Why: measured on full-resolution photos (models/default/REPORT.md), the CPU-trained models often paint
  * blobs of the wrong colour, while smooth interpolation of the border colours gets the colours right and
@@ -10,6 +10,7 @@
  * own colours are seen as they are.
  */
 import { harmonicFill } from './laplace.js';
+import { blendDirectional } from './directional.js';
 import { chamferDistance, maskBox } from './composite.js';
 import type { Box } from '../../shared/regions.js';
 import { maxValue, type Pixels } from './pixels.js';
@@ -136,7 +137,7 @@ function ringMean(img: Float32Array, w: number, h: number, box: Box, ring: Ring)
 }
 
 /**
- * What anchoring needs besides the fill: the harmonic interpolation of the region's known pixels, each
+ * What anchoring needs besides the fill: the interpolation of the region's known pixels, each
  * pixel's distance to them and the mask's bounding box. They depend on the known pixels and the mask only,
  * so a region computes them once for all its samples.
  */
@@ -151,9 +152,11 @@ export class ColourAnchor {
   /** null when no pixel of the region is known. */
   static of(region: Pixels, mask: Uint8Array): ColourAnchor | null {
     const { width: w, height: h } = region;
-    const interp = toPlanar(region);
+    const known = toPlanar(region);
+    const interp = known.slice();
     if (!harmonicFill(interp, 3, mask, w, h)) return null;
     const distance = chamferDistance(mask, w, h);
+    blendDirectional(known, mask, w, h, interp, distance);
     const box = maskBox(mask, w, h);
     return new ColourAnchor(interp, distance, box, box ? ringOf(distance, w, h, box) : null);
   }
