@@ -104,6 +104,31 @@ describe('colour anchoring', () => {
     for (const x of [12, 20, 30, 40, 50, 60, 68]) expect(horizon(x), `column ${x}`).toBeLessThanOrEqual(22);
   });
 
+  it('anchors a wide hole from 2 px inside its border, a thin stroke only after a longer fade', () => {
+    // known: flat grey 180; the fill is dark (60) in a band 3-7 px inside the border, grey elsewhere (a frame)
+    const data = new Uint8Array(W * H * 4);
+    const box = new Uint8Array(W * H);
+    const stroke = new Uint8Array(W * H);
+    for (let y = 0; y < H; y++) {
+      for (let x = 0; x < W; x++) {
+        const i = y * W + x;
+        box[i] = x >= 10 && x < 70 && y >= 5 && y < 40 ? 1 : 0;
+        stroke[i] = x >= 10 && x < 70 && y >= 46 && y < 58 ? 1 : 0; // 12 px: a stroke, not wide
+        const inset = Math.min(x - 10, 69 - x, box[i] ? Math.min(y - 5, 39 - y) : Math.min(y - 46, 57 - y));
+        const v = (box[i] || stroke[i]) && inset >= 3 && inset <= 7 ? 60 : 180;
+        data.set([v, v, v, 255], i * 4);
+      }
+    }
+    const img: Pixels = { width: W, height: H, data };
+    anchorColours(img, box, 1);
+    anchorColours(img, stroke, 1);
+    // the box's band 3-4 px in (the middle of its top edge): its low frequencies brought to the border's
+    // grey, its own detail kept on top (111-116; with the stroke's long fade 77 and 87)
+    for (const y of [8, 9]) expect(at(img, 40, y)[0], `box row ${y}`).toBeGreaterThan(105);
+    // the stroke's band keeps most of the fill's own colour there: a thin stroke's fill is the better guess
+    expect(at(img, 40, 50)[0]).toBeLessThan(130);
+  });
+
   it('at weight 0 changes nothing, and refuses a region with no known pixel', () => {
     const { img, mask } = scene();
     const before = Uint8Array.from(img.data);

@@ -58,7 +58,7 @@ export function blendDirectional(img: Float32Array, unknown: Uint8Array, w: numb
   const ends = knownBlur(img, unknown, w, h, around);
   const sum = new Float32Array(3 * n); // [3, h, w] sums of weight x estimate
   const weight = new Float32Array(3 * n); // [3, h, w], the same weights in each channel (the blur is planar RGB)
-  for (const [dx, dy] of DIRECTIONS) walk(ends, unknown, w, h, dx, dy, sum, weight);
+  for (const [dx, dy] of DIRECTIONS) walk(ends, unknown, w, around, dx, dy, sum, weight);
   // neighbouring runs' estimates averaged (both sums blurred alike, so this is a weighted mean of them): a
   // blob's runs change length and direction from one line to the next, and each change drew a line
   const smoothSum = gaussianBlurBox(sum, w, h, SMOOTH_SIGMA, box); // [3, bh, bw]
@@ -77,18 +77,21 @@ export function blendDirectional(img: Float32Array, unknown: Uint8Array, w: numb
   }
 }
 
-/** Adds every run of direction (dx, dy) to the weighted sums: each pixel's linear estimate times its weight. */
-function walk(img: Float32Array, unknown: Uint8Array, w: number, h: number, dx: number, dy: number, sum: Float32Array, weight: Float32Array): void {
-  const n = w * h;
+/**
+ * Adds every run of direction (dx, dy) within `box` to the weighted sums: each pixel's linear estimate times
+ * its weight. `box` holds the hole and a pixel beyond it, so every run's ends.
+ */
+function walk(img: Float32Array, unknown: Uint8Array, w: number, box: Box, dx: number, dy: number, sum: Float32Array, weight: Float32Array): void {
+  const n = unknown.length;
   const step = Math.hypot(dx, dy);
   const line: number[] = [];
-  // every line starts at a pixel whose predecessor lies outside the region
-  for (let y0 = 0; y0 < h; y0++) {
-    for (let x0 = 0; x0 < w; x0++) {
-      const px = x0 - dx, py = y0 - dy;
-      if (px >= 0 && px < w && py >= 0 && py < h) continue;
+  const inside = (x: number, y: number) => x >= box.x0 && x < box.x1 && y >= box.y0 && y < box.y1;
+  // every line starts at a pixel whose predecessor lies outside the box
+  for (let y0 = box.y0; y0 < box.y1; y0++) {
+    for (let x0 = box.x0; x0 < box.x1; x0++) {
+      if (inside(x0 - dx, y0 - dy)) continue;
       line.length = 0;
-      for (let x = x0, y = y0; x >= 0 && x < w && y >= 0 && y < h; x += dx, y += dy) line.push(y * w + x);
+      for (let x = x0, y = y0; inside(x, y); x += dx, y += dy) line.push(y * w + x);
       addRuns(img, unknown, n, line, step, sum, weight);
     }
   }
