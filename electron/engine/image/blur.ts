@@ -1,11 +1,12 @@
 /**
- * Separable Gaussian blurs of planar [3, h, w] float images, edges clamped: the low frequencies that colour
+ * Separable Gaussian blurs of planar [C, h, w] float images (C = length / (w h): RGB, or one channel of
+ * weights), edges clamped: the low frequencies that colour
  * anchoring replaces and the structure completion's guide.
  */
 import type { Box } from '../../shared/regions.js';
 
 /**
- * `gaussianBlur`'s values inside the box [x0, x1) x [y0, y1) only, as a planar [3, y1 - y0, x1 - x0] array,
+ * `gaussianBlur`'s values inside the box [x0, x1) x [y0, y1) only, as a planar [C, y1 - y0, x1 - x0] array,
  * computed from the box grown by the kernel's radius (a hole's low frequencies need not cost the whole
  * region's blur). Bit for bit what the full blur gives there: every output reads only pixels within the
  * radius, which the grown box holds, and the window's edges clamp only where they are the image's.
@@ -15,12 +16,13 @@ export function gaussianBlurBox(img: Float32Array, w: number, h: number, sigma: 
   const wx0 = Math.max(0, box.x0 - r), wy0 = Math.max(0, box.y0 - r);
   const ww = Math.min(w, box.x1 + r) - wx0, wh = Math.min(h, box.y1 + r) - wy0;
   const n = w * h, wn = ww * wh;
-  const win = new Float32Array(3 * wn);
-  for (let c = 0; c < 3; c++) for (let y = 0; y < wh; y++) win.set(img.subarray(c * n + (wy0 + y) * w + wx0, c * n + (wy0 + y) * w + wx0 + ww), c * wn + y * ww);
+  const channels = img.length / n;
+  const win = new Float32Array(channels * wn);
+  for (let c = 0; c < channels; c++) for (let y = 0; y < wh; y++) win.set(img.subarray(c * n + (wy0 + y) * w + wx0, c * n + (wy0 + y) * w + wx0 + ww), c * wn + y * ww);
   const blurred = gaussianBlur(win, ww, wh, sigma);
   const bw = box.x1 - box.x0, bh = box.y1 - box.y0;
-  const out = new Float32Array(3 * bw * bh);
-  for (let c = 0; c < 3; c++) {
+  const out = new Float32Array(channels * bw * bh);
+  for (let c = 0; c < channels; c++) {
     for (let y = 0; y < bh; y++) {
       const from = c * wn + (box.y0 - wy0 + y) * ww + (box.x0 - wx0);
       out.set(blurred.subarray(from, from + bw), c * bw * bh + y * bw);
@@ -30,7 +32,7 @@ export function gaussianBlurBox(img: Float32Array, w: number, h: number, sigma: 
 }
 
 /**
- * Separable Gaussian blur of a planar [3, h, w] image, edges clamped. Each pass runs tap by tap along whole
+ * Separable Gaussian blur of a planar [C, h, w] image, edges clamped. Each pass runs tap by tap along whole
  * rows into a float64 row, so every read is sequential and only the runs that pass an edge clamp; each pixel
  * still sums its taps in order in double precision, as a per-pixel loop would (this blur was the texture
  * stage's largest single cost on a 1 MP photo).
@@ -42,10 +44,11 @@ export function gaussianBlur(img: Float32Array, w: number, h: number, sigma: num
   for (let i = -r; i <= r; i++) sum += kernel[i + r] = Math.exp(-(i * i) / (2 * sigma * sigma));
   for (let i = 0; i < kernel.length; i++) kernel[i] /= sum;
   const n = w * h;
-  const tmp = new Float32Array(3 * n);
-  const out = new Float32Array(3 * n);
+  const channels = img.length / n;
+  const tmp = new Float32Array(channels * n);
+  const out = new Float32Array(channels * n);
   const acc = new Float64Array(w);
-  for (let c = 0; c < 3; c++) {
+  for (let c = 0; c < channels; c++) {
     const o = c * n;
     // horizontal: the taps outer, each a run along the row (clamped only where it passes an edge)
     for (let y = 0; y < h; y++) {

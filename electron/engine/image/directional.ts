@@ -60,12 +60,12 @@ export function blendDirectional(img: Float32Array, unknown: Uint8Array, w: numb
   const around: Box = { x0: Math.max(0, box.x0 - 1), y0: Math.max(0, box.y0 - 1), x1: Math.min(w, box.x1 + 1), y1: Math.min(h, box.y1 + 1) };
   const ends = knownBlur(img, unknown, w, h, around);
   const sum = new Float32Array(3 * n); // [3, h, w] sums of weight x estimate
-  const weight = new Float32Array(3 * n); // [3, h, w], the same weights in each channel (the blur is planar RGB)
+  const weight = new Float32Array(n); // [h, w]
   for (const [dx, dy] of DIRECTIONS) walk(ends, unknown, w, around, dx, dy, sum, weight);
   // neighbouring runs' estimates averaged (both sums blurred alike, so this is a weighted mean of them): a
   // blob's runs change length and direction from one line to the next, and each change drew a line
   const smoothSum = gaussianBlurBox(sum, w, h, SMOOTH_SIGMA, box); // [3, bh, bw]
-  const smoothWeight = gaussianBlurBox(weight, w, h, SMOOTH_SIGMA, box);
+  const smoothWeight = gaussianBlurBox(weight, w, h, SMOOTH_SIGMA, box); // [bh, bw]
   const bw = box.x1 - box.x0;
   const bn = bw * (box.y1 - box.y0);
   for (let y = box.y0; y < box.y1; y++) {
@@ -131,7 +131,7 @@ function addRuns(img: Float32Array, unknown: Uint8Array, n: number, line: number
           const v = hasA && hasB ? a[c] + (b[c] - a[c]) * t : hasA ? a[c] : b[c];
           sum[c * n + i] += wgt * v;
         }
-        for (let c = 0; c < 3; c++) weight[c * n + i] += wgt;
+        weight[i] += wgt;
       }
     }
     s = e;
@@ -145,30 +145,43 @@ function endColour(img: Float32Array, n: number, line: number[], k: number, out:
   return true;
 }
 
-/** The known pixels' normalised blur (sigma END_SIGMA), planar [3, h, w], within `box` (elsewhere 0). */
+/**
+ * The known pixels' normalised blur (sigma END_SIGMA) at the known pixels of `box` that touch the hole
+ * (8-neighbours of it: every run's ends), planar [3, h, w]; 0 elsewhere. Computed there only: a blur of
+ * the whole box cost as much as the rest of the interpolation.
+ */
 function knownBlur(img: Float32Array, unknown: Uint8Array, w: number, h: number, box: Box): Float32Array {
   const n = w * h;
-  const masked = new Float32Array(3 * n);
-  const known = new Float32Array(3 * n);
-  for (let i = 0; i < n; i++) {
-    if (unknown[i]) continue;
-    for (let c = 0; c < 3; c++) {
-      masked[c * n + i] = img[c * n + i];
-      known[c * n + i] = 1;
-    }
-  }
-  const num = gaussianBlurBox(masked, w, h, END_SIGMA, box); // [3, bh, bw]
-  const den = gaussianBlurBox(known, w, h, END_SIGMA, box);
+  const r = Math.ceil(3 * END_SIGMA);
+  const taps = Float32Array.from({ length: 2 * r + 1 }, (_, k) => Math.exp(-((k - r) ** 2) / (2 * END_SIGMA * END_SIGMA)));
   const out = new Float32Array(3 * n);
-  const bw = box.x1 - box.x0;
-  const bn = bw * (box.y1 - box.y0);
-  for (let c = 0; c < 3; c++) {
-    for (let y = box.y0; y < box.y1; y++) {
-      for (let x = box.x0; x < box.x1; x++) {
-        const j = c * bn + (y - box.y0) * bw + x - box.x0;
-        out[c * n + y * w + x] = den[j] > 0 ? num[j] / den[j] : 0;
+  for (let y = box.y0; y < box.y1; y++) {
+    for (let x = box.x0; x < box.x1; x++) {
+      const i = y * w + x;
+      if (unknown[i] || !touchesHole(unknown, w, h, x, y)) continue;
+      let total = 0, r0 = 0, g0 = 0, b0 = 0;
+      for (let v = Math.max(0, y - r); v <= Math.min(h - 1, y + r); v++) {
+        for (let u = Math.max(0, x - r); u <= Math.min(w - 1, x + r); u++) {
+          const j = v * w + u;
+          if (unknown[j]) continue;
+          const g = taps[v - y + r] * taps[u - x + r];
+          total += g;
+          r0 += g * img[j];
+          g0 += g * img[n + j];
+          b0 += g * img[2 * n + j];
+        }
       }
+      out[i] = r0 / total;
+      out[n + i] = g0 / total;
+      out[2 * n + i] = b0 / total;
     }
   }
   return out;
+}
+
+function touchesHole(unknown: Uint8Array, w: number, h: number, x: number, y: number): boolean {
+  for (let v = Math.max(0, y - 1); v <= Math.min(h - 1, y + 1); v++) {
+    for (let u = Math.max(0, x - 1); u <= Math.min(w - 1, x + 1); u++) if (unknown[v * w + u]) return true;
+  }
+  return false;
 }
