@@ -60,7 +60,8 @@ const RING_FULL = (40 / 255) * 2;
  * Where the hole is wide, the anchoring fades in over this many pixels after the ring instead of FADE_PX:
  * the long fade is for thin scratches, and on a box or a blob it left the fill's own colours in a band 2-8
  * px inside the border, where a fill darker than a smooth sky drew a frame. On the validation photos
- * (models/default/REPORT.md) 20.63 -> 20.70 dB, every mask kind higher.
+ * (models/default/REPORT.md; directional interpolation at harmonic weight 0.5, diagonals walked) 20.63 ->
+ * 20.70 dB, every mask kind higher.
  */
 const WIDE_FADE_PX = 2;
 /** A hole is wide at a pixel when the largest distance to its border within WIDE_R px exceeds WIDE_PX. */

@@ -1,7 +1,7 @@
 /**
- * Separable Gaussian blurs of planar [C, h, w] float images (C = length / (w h): RGB, or one channel of
- * weights), edges clamped: the low frequencies that colour
- * anchoring replaces and the structure completion's guide.
+ * Separable Gaussian blurs of planar [C, h, w] float images (C = length / (w h): RGB, or one plane of
+ * weights), edges clamped: the low frequencies that colour anchoring replaces and the structure
+ * completion's guide.
  */
 import type { Box } from '../../shared/regions.js';
 
