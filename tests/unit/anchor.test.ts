@@ -58,7 +58,7 @@ describe('colour anchoring', () => {
       for (let x = 0; x < W; x++) {
         const i = y * W + x;
         mask[i] = x >= 25 && x < 55 && y >= 15 && y < 45 ? 1 : 0;
-        const v = !mask[i] ? 128 : ring(x, y) ? (x < 40 ? 200 : 136) : 128 + ((x + y) % 2 ? 20 : -20);
+        const v = !mask[i] ? 128 : ring(x, y) ? (x < 40 ? 200 : 131) : 128 + ((x + y) % 2 ? 20 : -20);
         data.set([v, v, v, 255], i * 4);
       }
     }
@@ -67,7 +67,7 @@ describe('colour anchoring', () => {
     anchorColours(img, mask, 1);
     // the pale frame: at the border's grey now (it was 72 off), the fill's checker kept on top
     for (const [x, y] of [[25, 30], [26, 22], [33, 15], [33, 16]]) expect(Math.abs(at(img, x, y)[0] - 128), `${x},${y}`).toBeLessThan(16);
-    // 8 of 255 off: the ring as the fill painted it
+    // 3 of 255 off: the ring as the fill painted it
     for (const [x, y] of [[54, 30], [53, 30], [47, 44]]) expect(at(img, x, y)[0], `${x},${y}`).toBe(before[(y * W + x) * 4]);
 
     // a stroke 12 px wide with the same pale ring: a stroke's ring disagreeing is mostly an edge crossing it,
@@ -78,6 +78,31 @@ describe('colour anchoring', () => {
     const painted = Uint8Array.from(data);
     anchorColours(img, stroke, 1);
     for (const [x, y] of [[30, 47], [30, 48]]) expect(at(img, x, y)[0], `${x},${y}`).toBe(painted[(y * W + x) * 4]);
+  });
+
+  it("corrects a ring 12 levels off on a smooth border, and keeps it on a textured one", () => {
+    // known: grey 128, flat on the left half, a +-20 checker on the right; the hole's fill is right inside
+    // and its outer 2 px are 12 levels darker all round
+    const data = new Uint8Array(W * H * 4);
+    const mask = new Uint8Array(W * H);
+    const ring = (x: number, y: number) => Math.min(x - 20, 59 - x, y - 15, 44 - y) < 2;
+    for (let y = 0; y < H; y++) {
+      for (let x = 0; x < W; x++) {
+        const i = y * W + x;
+        mask[i] = x >= 20 && x < 60 && y >= 15 && y < 45 ? 1 : 0;
+        const known = x < 40 ? 128 : 128 + ((x + y) % 2 ? 20 : -20);
+        const v = !mask[i] ? known : ring(x, y) ? 116 : 128;
+        data.set([v, v, v, 255], i * 4);
+      }
+    }
+    const img: Pixels = { width: W, height: H, data };
+    const before = Uint8Array.from(data);
+    anchorColours(img, mask, 1);
+    // a line 12 levels dark shows against a clear sky: brought to the border's grey (a fixed 20-level
+    // threshold kept it)
+    for (const [x, y] of [[20, 30], [21, 30], [28, 15], [28, 16]]) expect(Math.abs(at(img, x, y)[0] - 128), `${x},${y}`).toBeLessThan(5);
+    // in texture it is not seen, and an edge crossing there is the fill's to keep: as painted
+    for (const [x, y] of [[59, 30], [58, 30], [52, 44]]) expect(at(img, x, y)[0], `${x},${y}`).toBe(before[(y * W + x) * 4]);
   });
 
   it('carries a line that crosses a wide hole straight across it (a horizon behind a box)', () => {
