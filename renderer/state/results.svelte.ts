@@ -1,4 +1,4 @@
-import type { MethodResult, RgbaImage } from '../../electron/shared/contract';
+import { METHODS, type MethodResult, type RgbaImage } from '../../electron/shared/contract';
 import type { MaskedPatch } from '../lib/images';
 
 /**
@@ -105,7 +105,9 @@ export class ResultHistory {
 
   /**
    * Adds a method's samples; `fillKey` names the fill they belong to (its job id), so both methods of
-   * one fill share a fill number.
+   * one fill share a fill number. Within a fill the methods keep the compare view's order (METHODS),
+   * whichever finished first: the two run side by side, and a strip reordered by their timing read as a
+   * different result in the same place from one fill to the next.
    */
   add(fillKey: string, items: readonly NewEntry[]): void {
     if (!items.length) return;
@@ -114,7 +116,12 @@ export class ResultHistory {
       this.lastKey = fillKey;
     }
     const fill = this.fills;
-    this.entries = [...this.entries, ...items.map((it) => ({ ...it, id: this.nextId++, fill }))];
+    const added = items.map((it) => ({ ...it, id: this.nextId++, fill }));
+    const rank = (e: ResultEntry) => METHODS.indexOf(e.result.method);
+    // the latest fill's entries are the list's tail: those of a method after the new one's go after it
+    let at = this.entries.length;
+    while (at > 0 && this.entries[at - 1]!.fill === fill && rank(this.entries[at - 1]!) > rank(added[0]!)) at--;
+    this.entries = [...this.entries.slice(0, at), ...added, ...this.entries.slice(at)];
     this.enforceLimit();
   }
 

@@ -41,6 +41,23 @@ describe('ResultHistory (results history of the open photo)', () => {
     expect(retainedBytes(h.entries)).toBe(4 * 516);
   });
 
+  it("keeps a fill's methods in the compare view's order, whichever finished first", () => {
+    const h = new ResultHistory();
+    const of = (seed: number, method: 'vqddm' | 'transformer'): NewEntry => ({ ...sample(seed), result: { ...sample(seed).result, method } });
+    h.add('fill-1', [of(1, 'vqddm')]);
+    h.add('fill-1', [of(2, 'transformer')]);
+    h.add('fill-2', [of(3, 'transformer'), of(4, 'transformer')]); // the transformer first this time
+    h.add('fill-2', [of(5, 'vqddm'), of(6, 'vqddm')]);
+    expect(h.entries.map((e) => [e.fill, e.result.method, e.result.settings.seed])).toEqual([
+      [1, 'vqddm', 1],
+      [1, 'transformer', 2],
+      [2, 'vqddm', 5],
+      [2, 'vqddm', 6],
+      [2, 'transformer', 3],
+      [2, 'transformer', 4],
+    ]);
+  });
+
   it('drops the oldest entries\' full-size pixels first, keeps their thumbnails, and says so', () => {
     const h = new ResultHistory(3 * 516 + 100);
     h.add('a', [sample(1)]);
