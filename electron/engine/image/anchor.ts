@@ -139,12 +139,14 @@ function blurOnRing(pixels: Uint8Array, w: number, h: number, box: Box, value: (
 
 /** The ring of a hole and its blurred weights; null when the hole has no ring (no part wide enough). */
 function ringOf(distance: Float32Array, w: number, h: number, box: Box, known: Float32Array): Ring | null {
-  const pixels = widePixels(distance, w, box, RING_PX);
+  // the ring is the edge band's outer RING_PX (one max filter for both)
+  const edge = widePixels(distance, w, box, RING_PX + FADE_PX);
+  const pixels = edge.map((v, i) => (v && distance[i] <= RING_PX ? 1 : 0));
   if (!pixels.includes(1)) return null;
   return {
     pixels,
     weight: blurOnRing(pixels, w, h, box, () => 1),
-    edge: widePixels(distance, w, box, RING_PX + FADE_PX),
+    edge,
     from: ringThresholds(pixels, distance, known, w, h),
   };
 }
