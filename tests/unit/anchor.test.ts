@@ -129,6 +129,51 @@ describe('colour anchoring', () => {
     for (const x of [12, 20, 30, 40, 50, 60, 68]) expect(horizon(x), `column ${x}`).toBeLessThanOrEqual(22);
   });
 
+  it("does not carry one end's colour down a hole that leaves the region (sky down a person's body)", () => {
+    // known: bright sky above row 40; below it a dark left side and a grey right side (rows across the hole
+    // disagree). Hole: a 40 px wide column from row 40 to the region's bottom edge, filled flat grey. Its
+    // columns have one end only, the sky, which they used to carry down the whole hole at a quarter weight
+    const w = 120, h = 200;
+    const data = new Uint8Array(w * h * 4);
+    const mask = new Uint8Array(w * h);
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        const i = y * w + x;
+        mask[i] = x >= 40 && x < 80 && y >= 40 ? 1 : 0;
+        const v = mask[i] ? 128 : y < 40 ? 230 : x < 60 ? 40 : 110;
+        data.set([v, v, v, 255], i * 4);
+      }
+    }
+    anchorColours({ width: w, height: h, data }, mask, 1);
+    // deep in the hole the guide is the sides' (40 and 110 on either side: about 75 in the middle), not the
+    // sky's (with the sky carried down at a quarter weight: 101 and 96)
+    for (const y of [140, 190]) expect(data[(y * w + 60) * 4], `row ${y}`).toBeLessThan(88);
+  });
+
+  it('does not draw streaks across a wide hole from a busy border', () => {
+    // known: on each side of a 160 px wide hole that runs the region's height, bands 8 rows high of dark or
+    // bright grey, chosen at random on each side; the fill is flat grey. A row whose ends happened to agree
+    // was carried across at full weight and the rows next to it were not: in the middle of the hole the
+    // guide had bright and dark streaks (a range of 85 levels down the middle column)
+    const w = 200, h = 120, band = 8;
+    const data = new Uint8Array(w * h * 4);
+    const mask = new Uint8Array(w * h);
+    let seed = 7;
+    const coin = () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 16) & 1;
+    const bands = Array.from({ length: h / band }, () => [coin() ? 200 : 50, coin() ? 200 : 50]);
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        const i = y * w + x;
+        mask[i] = x >= 20 && x < 180 ? 1 : 0;
+        const v = mask[i] ? 128 : bands[Math.floor(y / band)][x < w / 2 ? 0 : 1];
+        data.set([v, v, v, 255], i * 4);
+      }
+    }
+    anchorColours({ width: w, height: h, data }, mask, 1);
+    const column = Array.from({ length: 40 }, (_, k) => data[((40 + k) * w + 100) * 4]);
+    expect(Math.max(...column) - Math.min(...column)).toBeLessThan(30);
+  });
+
   it('anchors a wide hole from 2 px inside its border, a thin stroke only after a longer fade', () => {
     // known: flat grey 180; the fill is dark (60) in a band 3-7 px inside the border, grey elsewhere (a frame)
     const data = new Uint8Array(W * H * 4);
