@@ -12,7 +12,7 @@
  * agree, the harmonic interpolation decides.
  */
 
-import { gaussianBlurBox } from './blur.js';
+import { gaussianBlurBox, gaussianBlurBoxHalf } from './blur.js';
 import { maskBox } from './composite.js';
 import type { Box } from '../../shared/regions.js';
 
@@ -90,8 +90,9 @@ export function blendDirectional(img: Float32Array, unknown: Uint8Array, w: numb
   // the wider average only where the hole is deeper than FAR_FROM (not in strokes and scratches)
   let deep = false;
   for (let i = 0; i < n && !deep; i++) deep = depth[i] > FAR_FROM;
-  const farSum = deep ? gaussianBlurBox(sum, w, h, FAR_SIGMA, box) : smoothSum;
-  const farWeight = deep ? gaussianBlurBox(weight, w, h, FAR_SIGMA, box) : smoothWeight;
+  // at half resolution: the sums are smooth at this scale, and the full blur cost a third of the anchoring
+  const farSum = deep ? gaussianBlurBoxHalf(sum, w, h, FAR_SIGMA, box) : smoothSum; // [3, bh, bw]
+  const farWeight = deep ? gaussianBlurBoxHalf(weight, w, h, FAR_SIGMA, box) : smoothWeight;
   const bw = box.x1 - box.x0;
   const bn = bw * (box.y1 - box.y0);
   for (let y = box.y0; y < box.y1; y++) {
