@@ -90,7 +90,7 @@ export function blendDirectional(img: Float32Array, unknown: Uint8Array, w: numb
   // the wider average only where the hole is deeper than FAR_FROM (not in strokes and scratches)
   let deep = false;
   for (let i = 0; i < n && !deep; i++) deep = depth[i] > FAR_FROM;
-  // at half resolution: the sums are smooth at this scale, and the full blur cost a third of the anchoring
+  // at half resolution: the sums are smooth at this scale, and the full blur added a third to the anchoring
   const farSum = deep ? gaussianBlurBoxHalf(sum, w, h, FAR_SIGMA, box) : smoothSum; // [3, bh, bw]
   const farWeight = deep ? gaussianBlurBoxHalf(weight, w, h, FAR_SIGMA, box) : smoothWeight;
   const bw = box.x1 - box.x0;
