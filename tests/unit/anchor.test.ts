@@ -22,6 +22,24 @@ function scene(): { img: Pixels; mask: Uint8Array } {
 
 const at = (img: Pixels, x: number, y: number) => Array.from(img.data.subarray((y * W + x) * 4, (y * W + x) * 4 + 3));
 
+/**
+ * A grey w x h region and its mask: `hole(x, y)` says which pixels are to be filled, `grey(x, y, inHole)`
+ * each pixel's level (the fill's inside the hole, the photo's outside it).
+ */
+function greyScene(w: number, h: number, hole: (x: number, y: number) => boolean, grey: (x: number, y: number, inHole: boolean) => number): { img: Pixels; mask: Uint8Array } {
+  const data = new Uint8Array(w * h * 4);
+  const mask = new Uint8Array(w * h);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const i = y * w + x;
+      mask[i] = hole(x, y) ? 1 : 0;
+      const v = grey(x, y, mask[i] === 1);
+      data.set([v, v, v, 255], i * 4);
+    }
+  }
+  return { img: { width: w, height: h, data }, mask };
+}
+
 describe('colour anchoring', () => {
   it('pulls the fill toward the border colours by the weight, keeps its detail and the known pixels', () => {
     const { img, mask } = scene();
@@ -51,18 +69,10 @@ describe('colour anchoring', () => {
   it("brings a wide hole's outer ring to the border's colour where it disagrees, and keeps a ring that agrees", () => {
     // known: flat grey; hole 30 x 30 whose fill is right inside (grey with a checker) but whose outer 2 px
     // are pale (a frame) on the left half and nearly right on the right half
-    const data = new Uint8Array(W * H * 4);
-    const mask = new Uint8Array(W * H);
     const ring = (x: number, y: number) => Math.min(x - 25, 54 - x, y - 15, 44 - y) < 2;
-    for (let y = 0; y < H; y++) {
-      for (let x = 0; x < W; x++) {
-        const i = y * W + x;
-        mask[i] = x >= 25 && x < 55 && y >= 15 && y < 45 ? 1 : 0;
-        const v = !mask[i] ? 128 : ring(x, y) ? (x < 40 ? 200 : 131) : 128 + ((x + y) % 2 ? 20 : -20);
-        data.set([v, v, v, 255], i * 4);
-      }
-    }
-    const img: Pixels = { width: W, height: H, data };
+    const { img, mask } = greyScene(W, H, (x, y) => x >= 25 && x < 55 && y >= 15 && y < 45, (x, y, inHole) =>
+      !inHole ? 128 : ring(x, y) ? (x < 40 ? 200 : 131) : 128 + ((x + y) % 2 ? 20 : -20));
+    const { data } = img;
     const before = Uint8Array.from(data);
     anchorColours(img, mask, 1);
     // the pale frame: at the border's grey now (it was 72 off), the fill's checker kept on top
@@ -83,20 +93,11 @@ describe('colour anchoring', () => {
   it("corrects a ring 12 levels off on a smooth border, and keeps it on a textured one", () => {
     // known: grey 128, flat on the left half, a +-20 checker on the right; the hole's fill is right inside
     // and its outer 2 px are 12 levels darker all round
-    const data = new Uint8Array(W * H * 4);
-    const mask = new Uint8Array(W * H);
     const ring = (x: number, y: number) => Math.min(x - 20, 59 - x, y - 15, 44 - y) < 2;
-    for (let y = 0; y < H; y++) {
-      for (let x = 0; x < W; x++) {
-        const i = y * W + x;
-        mask[i] = x >= 20 && x < 60 && y >= 15 && y < 45 ? 1 : 0;
-        const known = x < 40 ? 128 : 128 + ((x + y) % 2 ? 20 : -20);
-        const v = !mask[i] ? known : ring(x, y) ? 116 : 128;
-        data.set([v, v, v, 255], i * 4);
-      }
-    }
-    const img: Pixels = { width: W, height: H, data };
-    const before = Uint8Array.from(data);
+    const known = (x: number, y: number) => (x < 40 ? 128 : 128 + ((x + y) % 2 ? 20 : -20));
+    const { img, mask } = greyScene(W, H, (x, y) => x >= 20 && x < 60 && y >= 15 && y < 45, (x, y, inHole) =>
+      !inHole ? known(x, y) : ring(x, y) ? 116 : 128);
+    const before = Uint8Array.from(img.data);
     anchorColours(img, mask, 1);
     // a line 12 levels dark shows against a clear sky: brought to the border's grey (a fixed 20-level
     // threshold kept it)
@@ -134,17 +135,10 @@ describe('colour anchoring', () => {
     // disagree). Hole: a 40 px wide column from row 40 to the region's bottom edge, filled flat grey. Its
     // columns have one end only, the sky, which they used to carry down the whole hole at a quarter weight
     const w = 120, h = 200;
-    const data = new Uint8Array(w * h * 4);
-    const mask = new Uint8Array(w * h);
-    for (let y = 0; y < h; y++) {
-      for (let x = 0; x < w; x++) {
-        const i = y * w + x;
-        mask[i] = x >= 40 && x < 80 && y >= 40 ? 1 : 0;
-        const v = mask[i] ? 128 : y < 40 ? 230 : x < 60 ? 40 : 110;
-        data.set([v, v, v, 255], i * 4);
-      }
-    }
-    anchorColours({ width: w, height: h, data }, mask, 1);
+    const { img, mask } = greyScene(w, h, (x, y) => x >= 40 && x < 80 && y >= 40, (x, y, inHole) =>
+      inHole ? 128 : y < 40 ? 230 : x < 60 ? 40 : 110);
+    const { data } = img;
+    anchorColours(img, mask, 1);
     // deep in the hole the guide is the sides' (40 and 110 on either side: about 75 in the middle), not the
     // sky's (with the sky carried down at a quarter weight: 101 and 96)
     for (const y of [140, 190]) expect(data[(y * w + 60) * 4], `row ${y}`).toBeLessThan(88);
@@ -156,20 +150,13 @@ describe('colour anchoring', () => {
     // was carried across at full weight and the rows next to it were not: in the middle of the hole the
     // guide had bright and dark streaks (a range of 85 levels down the middle column)
     const w = 200, h = 120, band = 8;
-    const data = new Uint8Array(w * h * 4);
-    const mask = new Uint8Array(w * h);
     let seed = 7;
     const coin = () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 16) & 1;
     const bands = Array.from({ length: h / band }, () => [coin() ? 200 : 50, coin() ? 200 : 50]);
-    for (let y = 0; y < h; y++) {
-      for (let x = 0; x < w; x++) {
-        const i = y * w + x;
-        mask[i] = x >= 20 && x < 180 ? 1 : 0;
-        const v = mask[i] ? 128 : bands[Math.floor(y / band)][x < w / 2 ? 0 : 1];
-        data.set([v, v, v, 255], i * 4);
-      }
-    }
-    anchorColours({ width: w, height: h, data }, mask, 1);
+    const { img, mask } = greyScene(w, h, (x) => x >= 20 && x < 180, (x, y, inHole) =>
+      inHole ? 128 : bands[Math.floor(y / band)][x < w / 2 ? 0 : 1]);
+    const { data } = img;
+    anchorColours(img, mask, 1);
     const column = Array.from({ length: 40 }, (_, k) => data[((40 + k) * w + 100) * 4]);
     expect(Math.max(...column) - Math.min(...column)).toBeLessThan(30);
   });

@@ -80,19 +80,15 @@ export function blendDirectional(img: Float32Array, unknown: Uint8Array, w: numb
   // every run's ends lie within a pixel of the hole's box
   const around: Box = { x0: Math.max(0, box.x0 - 1), y0: Math.max(0, box.y0 - 1), x1: Math.min(w, box.x1 + 1), y1: Math.min(h, box.y1 + 1) };
   const ends = knownBlur(img, unknown, w, h, around);
-  const sum = new Float32Array(3 * n); // [3, h, w] sums of weight x estimate
-  const weight = new Float32Array(n); // [h, w]
-  for (const [dx, dy] of DIRECTIONS) walk(ends, unknown, w, around, dx, dy, sum, weight);
-  // neighbouring runs' estimates averaged (both sums blurred alike, so this is a weighted mean of them): a
-  // blob's runs change length and direction from one line to the next, and each change drew a line
-  const smoothSum = gaussianBlurBox(sum, w, h, SMOOTH_SIGMA, box); // [3, bh, bw]
-  const smoothWeight = gaussianBlurBox(weight, w, h, SMOOTH_SIGMA, box); // [bh, bw]
-  // the wider average only where the hole is deeper than FAR_FROM (not in strokes and scratches)
-  let deep = false;
-  for (let i = 0; i < n && !deep; i++) deep = depth[i] > FAR_FROM;
-  // at half resolution: the sums are smooth at this scale, and the full blur added a third to the anchoring
-  const farSum = deep ? gaussianBlurBoxHalf(sum, w, h, FAR_SIGMA, box) : smoothSum; // [3, bh, bw]
-  const farWeight = deep ? gaussianBlurBoxHalf(weight, w, h, FAR_SIGMA, box) : smoothWeight;
+  // [4, h, w]: the sums of weight x estimate (RGB), then of the weights
+  const sums = new Float32Array(4 * n);
+  for (const [dx, dy] of DIRECTIONS) walk(ends, unknown, w, around, dx, dy, sums);
+  // neighbouring runs' estimates averaged (all four planes blurred alike, so this is a weighted mean of them):
+  // a blob's runs change length and direction from one line to the next, and each change drew a line
+  const narrow = gaussianBlurBox(sums, w, h, SMOOTH_SIGMA, box); // [4, bh, bw]
+  // the wider average only where the hole is deeper than FAR_FROM (not in strokes and scratches), at half
+  // resolution: the sums are smooth at this scale, and the full blur added a third to the anchoring
+  const wide = depth.some((d) => d > FAR_FROM) ? gaussianBlurBoxHalf(sums, w, h, FAR_SIGMA, box) : narrow;
   const bw = box.x1 - box.x0;
   const bn = bw * (box.y1 - box.y0);
   for (let y = box.y0; y < box.y1; y++) {
@@ -102,17 +98,18 @@ export function blendDirectional(img: Float32Array, unknown: Uint8Array, w: numb
       const j = (y - box.y0) * bw + x - box.x0;
       const hw = HARMONIC_WEIGHT / Math.max(1, depth[i]);
       const f = Math.min(1, Math.max(0, (depth[i] - FAR_FROM) / FAR_DEPTH));
-      const total = (1 - f) * smoothWeight[j] + f * farWeight[j] + hw;
-      for (let c = 0; c < 3; c++) harmonic[c * n + i] = ((1 - f) * smoothSum[c * bn + j] + f * farSum[c * bn + j] + hw * harmonic[c * n + i]) / total;
+      const total = (1 - f) * narrow[3 * bn + j] + f * wide[3 * bn + j] + hw;
+      for (let c = 0; c < 3; c++) harmonic[c * n + i] = ((1 - f) * narrow[c * bn + j] + f * wide[c * bn + j] + hw * harmonic[c * n + i]) / total;
     }
   }
 }
 
 /**
- * Adds every run of direction (dx, dy) within `box` to the weighted sums: each pixel's linear estimate times
- * its weight. `box` holds the hole and a pixel beyond it, so every run's ends.
+ * Adds every run of direction (dx, dy) within `box` to the weighted sums `sums` [4, h, w]: each pixel's
+ * linear estimate times its weight (RGB), and the weight. `box` holds the hole and a pixel beyond it, so
+ * every run's ends.
  */
-function walk(img: Float32Array, unknown: Uint8Array, w: number, box: Box, dx: number, dy: number, sum: Float32Array, weight: Float32Array): void {
+function walk(img: Float32Array, unknown: Uint8Array, w: number, box: Box, dx: number, dy: number, sums: Float32Array): void {
   const n = unknown.length;
   const line: number[] = [];
   const inside = (x: number, y: number) => x >= box.x0 && x < box.x1 && y >= box.y0 && y < box.y1;
@@ -122,7 +119,7 @@ function walk(img: Float32Array, unknown: Uint8Array, w: number, box: Box, dx: n
       if (inside(x0 - dx, y0 - dy)) continue;
       line.length = 0;
       for (let x = x0, y = y0; inside(x, y); x += dx, y += dy) line.push(y * w + x);
-      addRuns(img, unknown, n, line, sum, weight);
+      addRuns(img, unknown, n, line, sums);
     }
   }
 }
@@ -130,7 +127,7 @@ function walk(img: Float32Array, unknown: Uint8Array, w: number, box: Box, dx: n
 const a = new Float32Array(3);
 const b = new Float32Array(3);
 
-function addRuns(img: Float32Array, unknown: Uint8Array, n: number, line: number[], sum: Float32Array, weight: Float32Array): void {
+function addRuns(img: Float32Array, unknown: Uint8Array, n: number, line: number[], sums: Float32Array): void {
   for (let s = 0; s < line.length; ) {
     if (!unknown[line[s]]) {
       s++;
@@ -156,9 +153,9 @@ function addRuns(img: Float32Array, unknown: Uint8Array, n: number, line: number
         const wgt = hasA && hasB ? agree / near : (agree / near) * Math.exp(-near / ONE_END_REACH);
         for (let c = 0; c < 3; c++) {
           const v = hasA && hasB ? a[c] + (b[c] - a[c]) * t : hasA ? a[c] : b[c];
-          sum[c * n + i] += wgt * v;
+          sums[c * n + i] += wgt * v;
         }
-        weight[i] += wgt;
+        sums[3 * n + i] += wgt;
       }
     }
     s = e;
