@@ -144,17 +144,50 @@ describe('colour anchoring', () => {
     for (const y of [140, 190]) expect(data[(y * w + 60) * 4], `row ${y}`).toBeLessThan(88);
   });
 
+  it('carries a slanted line across a wide hole (a railing behind a person brushed out)', () => {
+    // known: light grey (170) with a dark band 6 px thick that drops 12 px per 100 (darker on the left, 40,
+    // than on the right, 80, as in shade and sun); hole: a 100 x 80 box, filled flat grey. No row has the
+    // band at both ends, so rows and columns alone carried the light grey across and the band vanished (170
+    // at its centre in the middle of the hole)
+    const w = 200, h = 120;
+    const centre = (x: number) => 40 + 0.12 * x;
+    const { img, mask } = greyScene(w, h, (x, y) => x >= 50 && x < 150 && y >= 20 && y < 100, (x, y, inHole) =>
+      inHole ? 128 : Math.abs(y - centre(x)) <= 3 ? Math.round(40 + (40 * x) / w) : 170);
+    const { data } = img;
+    anchorColours(img, mask, 1);
+    for (const x of [70, 100, 130]) {
+      const y = Math.round(centre(x));
+      expect(data[(y * w + x) * 4], `band at column ${x}`).toBeLessThan(100);
+      expect(data[((y - 10) * w + x) * 4], `above it`).toBeGreaterThan(155);
+      expect(data[((y + 10) * w + x) * 4], `below it`).toBeGreaterThan(155);
+    }
+  });
+
   it('does not draw streaks across a wide hole from a busy border', () => {
-    // known: on each side of a 160 px wide hole that runs the region's height, bands 8 rows high of dark or
-    // bright grey, chosen at random on each side; the fill is flat grey. A row whose ends happened to agree
-    // was carried across at full weight and the rows next to it were not: in the middle of the hole the
-    // guide had bright and dark streaks (a range of 85 levels down the middle column)
-    const w = 200, h = 120, band = 8;
+    // known: on each side of a 160 px wide hole that runs the region's height, blocks 10 px wide and 8 high
+    // of dark or bright grey, chosen at random (two across each side: no edge runs on straight far enough
+    // outside the hole to be joined across it); the fill is flat grey. A row whose ends happened to agree
+    // was carried across at full weight and the rows next to it were not: in the middle of the hole the guide
+    // had bright and dark streaks (a range of 68 levels down the middle column)
+    const w = 200, h = 120, bw = 10, bh = 8;
     let seed = 7;
     const coin = () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 16) & 1;
-    const bands = Array.from({ length: h / band }, () => [coin() ? 200 : 50, coin() ? 200 : 50]);
+    const blocks = Array.from({ length: (h / bh) * (w / bw) }, () => (coin() ? 200 : 50));
     const { img, mask } = greyScene(w, h, (x) => x >= 20 && x < 180, (x, y, inHole) =>
-      inHole ? 128 : bands[Math.floor(y / band)][x < w / 2 ? 0 : 1]);
+      inHole ? 128 : blocks[Math.floor(y / bh) * (w / bw) + Math.floor(x / bw)]);
+    const { data } = img;
+    anchorColours(img, mask, 1);
+    const column = Array.from({ length: 40 }, (_, k) => data[((40 + k) * w + 100) * 4]);
+    expect(Math.max(...column) - Math.min(...column)).toBeLessThan(30);
+  });
+
+  it("does not join the stripes of a repeated pattern across a hole (which continues which is a guess)", () => {
+    // known: stripes 8 rows high, alternately dark and bright, on each side of a 160 px wide hole, the right
+    // side's shifted by one stripe; the fill is flat grey. Each stripe's edge lines up with two on the other
+    // side, 8 rows above and below, as well: joined, they drew slanted streaks across the hole
+    const w = 200, h = 120;
+    const { img, mask } = greyScene(w, h, (x) => x >= 20 && x < 180, (x, y, inHole) =>
+      inHole ? 128 : (Math.floor(y / 8) + (x < w / 2 ? 0 : 1)) % 2 ? 200 : 50);
     const { data } = img;
     anchorColours(img, mask, 1);
     const column = Array.from({ length: 40 }, (_, k) => data[((40 + k) * w + 100) * 4]);

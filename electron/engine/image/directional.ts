@@ -14,6 +14,7 @@
 
 import { gaussianBlurBox, gaussianBlurBoxHalf } from './blur.js';
 import { maskBox } from './composite.js';
+import { carriedLines } from './lines.js';
 import type { Box } from '../../shared/regions.js';
 
 /** Blur of the directional estimates across neighbouring runs, pixels. */
@@ -89,6 +90,8 @@ export function blendDirectional(img: Float32Array, unknown: Uint8Array, w: numb
   // the wider average only where the hole is deeper than FAR_FROM (not in strokes and scratches), at half
   // resolution: the sums are smooth at this scale, and the full blur added a third to the anchoring
   const wide = depth.some((d) => d > FAR_FROM) ? gaussianBlurBoxHalf(sums, w, h, FAR_SIGMA, box) : narrow;
+  // edges joined across the hole at any angle, sharp: neither average applies to them [4, bh, bw]
+  const lines = carriedLines(img, unknown, w, h, box);
   const bw = box.x1 - box.x0;
   const bn = bw * (box.y1 - box.y0);
   for (let y = box.y0; y < box.y1; y++) {
@@ -98,8 +101,8 @@ export function blendDirectional(img: Float32Array, unknown: Uint8Array, w: numb
       const j = (y - box.y0) * bw + x - box.x0;
       const hw = HARMONIC_WEIGHT / Math.max(1, depth[i]);
       const f = Math.min(1, Math.max(0, (depth[i] - FAR_FROM) / FAR_DEPTH));
-      const total = (1 - f) * narrow[3 * bn + j] + f * wide[3 * bn + j] + hw;
-      for (let c = 0; c < 3; c++) harmonic[c * n + i] = ((1 - f) * narrow[c * bn + j] + f * wide[c * bn + j] + hw * harmonic[c * n + i]) / total;
+      const total = (1 - f) * narrow[3 * bn + j] + f * wide[3 * bn + j] + hw + (lines ? lines[3 * bn + j] : 0);
+      for (let c = 0; c < 3; c++) harmonic[c * n + i] = ((1 - f) * narrow[c * bn + j] + f * wide[c * bn + j] + hw * harmonic[c * n + i] + (lines ? lines[c * bn + j] : 0)) / total;
     }
   }
 }
