@@ -7,11 +7,12 @@
  * same on the validation photos and drew chance agreements as streaks. Here the edges that reach the hole
  * are found on its border (the structure tensor of the known pixels: strong and oriented), and two of them
  * are joined when each points at the other along the straight segment between them, the segment runs
- * through the hole, and the colours across the edge, a profile perpendicular to it, match at its two ends
- * (Sun et al., "Image Completion with Structure Propagation", SIGGRAPH 2005, join structure curves across a
+ * through the hole, the profiles across the edge at its two ends have the same shape and it runs on
+ * straight outside the hole, and no other edge on the other side lines up as well (Sun et al., "Image Completion with Structure Propagation", SIGGRAPH 2005, join structure curves across a
  * hole; here only straight ones, found without a user). Along each joined segment the profile is
  * interpolated linearly from one end to the other, in a band of PROFILE_R px each side, as weighted
- * estimates that the directional interpolation adds to its own.
+ * estimates that the directional interpolation adds to its own. On the validation photos (84 box, blob and
+ * stroke cases, VQ-DDM, every stage; models/default/REPORT.md) 20.73 -> 20.91 dB, every mask kind higher.
  */
 import { gaussianBlurBox } from './blur.js';
 import type { Box } from '../../shared/regions.js';
@@ -34,7 +35,10 @@ const MIN_COHERENCE = 0.6;
 const MIN_ENTRY = 0.35;
 /** Of the edge pixels along the border, only the strongest within this distance is an edge's end, px. */
 const SUPPRESS_R = 4;
-/** Each end's edge direction within this angle of the segment joining them (cos of 8 degrees). */
+/**
+ * Each end's edge direction within this angle of the segment joining them (cos of 8 degrees). On the
+ * validation photos 6, 8 and 12 degrees scored 20.90, 20.91 and 20.88 dB.
+ */
 const MIN_ALIGN = Math.cos((8 * Math.PI) / 180);
 /** Segments shorter than this are left to the other interpolations, px. */
 const MIN_LENGTH = 12;
@@ -57,13 +61,15 @@ const MAX_SHIFT = 3;
 /**
  * Two ends' profiles are joined when their shapes correlate at least this much (the mean of each removed):
  * the colours themselves may differ, a railing olive in the shade at one end and orange in the sun at the
- * other, and are interpolated along the line.
+ * other, and are interpolated along the line. On the validation photos (84 cases, models/default/REPORT.md)
+ * 0.7 and 0.8 scored alike (20.91 dB); at 0.8 that railing, thinner at one end, was not joined (0.77).
  */
-const MIN_CORRELATION = 0.8;
+const MIN_CORRELATION = 0.7;
 /**
- * Weight of a line's estimate at its centre, per unit of agreement, against a row or column whose ends
+ * Weight of a line's estimate at its centre, per unit of correlation, against a row or column whose ends
  * agree fully at 1 px from the nearer one: it decides along its band deep in the hole, and the learned
- * fill and the known pixels beside the border.
+ * fill and the known pixels beside the border. 0.5, 1 and 2 scored alike on the validation photos (20.90,
+ * 20.91, 20.91 dB), as did a band of 8 px instead of 6 (20.90).
  */
 const LINE_WEIGHT = 1;
 /**
