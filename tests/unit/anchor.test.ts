@@ -163,6 +163,20 @@ describe('colour anchoring', () => {
     }
   });
 
+  it('does not join two edges that only share a shape (a white kite against the sky and a pale wisp)', () => {
+    // the slanted band of the test above, bright (240) on dark (60) on the left and faint (180) on grey (150)
+    // on the right: the shapes correlate, but no change of light turns one into the other. Joined, a bright
+    // streak crossed the hole (42 levels above the grey 10 px beside it, in its middle)
+    const w = 200, h = 120;
+    const centre = (x: number) => 40 + 0.12 * x;
+    const { img, mask } = greyScene(w, h, (x, y) => x >= 50 && x < 150 && y >= 20 && y < 100, (x, y, inHole) =>
+      inHole ? 128 : Math.abs(y - centre(x)) <= 3 ? (x < w / 2 ? 240 : 180) : x < w / 2 ? 60 : 150);
+    const { data } = img;
+    anchorColours(img, mask, 1);
+    const y = Math.round(centre(100));
+    expect(data[(y * w + 100) * 4] - data[((y + 10) * w + 100) * 4]).toBeLessThan(30);
+  });
+
   it('does not draw streaks across a wide hole from a busy border', () => {
     // known: on each side of a 160 px wide hole that runs the region's height, blocks 10 px wide and 8 high
     // of dark or bright grey, chosen at random (two across each side: no edge runs on straight far enough
