@@ -163,6 +163,21 @@ describe('colour anchoring', () => {
     }
   });
 
+  it('keeps the sky where a hole reaches up into it from a dark body below (a head brushed out)', () => {
+    // known: sky (230) above row 60, dark ground (40) below; hole: a body 160 px wide from row 60 to the
+    // region's bottom and a head 120 px wide from row 20 up in the sky, filled flat grey. The head's rows
+    // agree (sky at both ends), but the harmonic interpolation, pulled down by the dark body, kept a fifth
+    // of the say there: a grey cloud in the sky (9.9 levels under it on average over the head's upper part)
+    const w = 240, h = 160;
+    const { img, mask } = greyScene(w, h, (x, y) => (x >= 40 && x < 200 && y >= 60) || (x >= 60 && x < 180 && y >= 20 && y < 60), (x, y, inHole) =>
+      inHole ? 128 : y < 60 ? 230 : 40);
+    const { data } = img;
+    anchorColours(img, mask, 1);
+    let under = 0;
+    for (let y = 20; y < 50; y++) for (let x = 60; x < 180; x++) under += 230 - data[(y * w + x) * 4];
+    expect(under / (30 * 120)).toBeLessThan(8.5);
+  });
+
   it('does not join two edges that only share a shape (a white kite against the sky and a pale wisp)', () => {
     // the slanted band of the test above, bright (240) on dark (60) on the left and faint (180) on grey (150)
     // on the right: the shapes correlate, but no change of light turns one into the other. Joined, a bright
