@@ -93,3 +93,11 @@ export function maskBox(mask: Uint8Array, w: number, h: number): Box | null {
   }
   return x1 > x0 ? { x0, y0, x1, y1 } : null;
 }
+
+/** Whether pixel (x, y) has a set 8-neighbour in `unknown` (w x h). */
+export function touchesHole(unknown: Uint8Array, w: number, h: number, x: number, y: number): boolean {
+  for (let v = Math.max(0, y - 1); v <= Math.min(h - 1, y + 1); v++) {
+    for (let u = Math.max(0, x - 1); u <= Math.min(w - 1, x + 1); u++) if (unknown[v * w + u]) return true;
+  }
+  return false;
+}

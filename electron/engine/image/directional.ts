@@ -13,7 +13,7 @@
  */
 
 import { gaussianBlurBox, gaussianBlurBoxHalf } from './blur.js';
-import { maskBox } from './composite.js';
+import { maskBox, touchesHole } from './composite.js';
 import { carriedLines } from './lines.js';
 import type { Box } from '../../shared/regions.js';
 
@@ -218,11 +218,4 @@ function knownBlur(img: Float32Array, unknown: Uint8Array, w: number, h: number,
     }
   }
   return out;
-}
-
-function touchesHole(unknown: Uint8Array, w: number, h: number, x: number, y: number): boolean {
-  for (let v = Math.max(0, y - 1); v <= Math.min(h - 1, y + 1); v++) {
-    for (let u = Math.max(0, x - 1); u <= Math.min(w - 1, x + 1); u++) if (unknown[v * w + u]) return true;
-  }
-  return false;
 }

@@ -9,13 +9,14 @@
  * are joined when each points at the other along the straight segment between them, the segment runs
  * through the hole, the profiles across the edge at its two ends have the same shape (and one is the other
  * under some change of light), it runs on straight outside the hole, and no other edge on the other side
- * lines up as well (Sun et al., "Image Completion with Structure Propagation", SIGGRAPH 2005, join structure curves across a
- * hole; here only straight ones, found without a user). Along each joined segment the profile is
+ * lines up as well (Sun et al., "Image Completion with Structure Propagation", SIGGRAPH 2005, join
+ * structure curves across a hole; here only straight ones, found without a user). Along each joined segment the profile is
  * interpolated linearly from one end to the other, in a band of PROFILE_R px each side, as weighted
  * estimates that the directional interpolation adds to its own. On the validation photos (84 box, blob and
  * stroke cases, VQ-DDM, every stage; models/default/REPORT.md) 20.73 -> 20.91 dB, every mask kind higher.
  */
-import { gaussianBlurBox } from './blur.js';
+import { gaussianBlur } from './blur.js';
+import { touchesHole } from './composite.js';
 import type { Box } from '../../shared/regions.js';
 
 /** Blur of the known pixels that edges and profiles are read from (the photo's grain is not an edge), px. */
@@ -112,10 +113,12 @@ interface Soft {
  * `img` is planar [3, h, w] in [-1, 1] with the known pixels; `unknown` is 1 on the hole.
  */
 export function carriedLines(img: Float32Array, unknown: Uint8Array, w: number, h: number, box: Box): LineSums | null {
-  const margin = PROFILE_R + MAX_SHIFT + Math.max(PROFILE_OUT_MAX + CONTINUE_PX, TENSOR_OFFSET + TENSOR_R) + 2;
+  // every read lies within this of the box, and the blur's reach beyond it, so that the window's clamped
+  // edges are not read
+  const margin = PROFILE_R + MAX_SHIFT + Math.max(PROFILE_OUT_MAX + CONTINUE_PX, TENSOR_OFFSET + TENSOR_R) + 2 + Math.ceil(3 * SOFT_SIGMA);
   const win: Box = { x0: Math.max(0, box.x0 - margin), y0: Math.max(0, box.y0 - margin), x1: Math.min(w, box.x1 + margin), y1: Math.min(h, box.y1 + margin) };
   const soft = softKnown(img, unknown, w, h, win);
-  const ends = edgeEnds(soft, unknown, w, win);
+  const ends = edgeEnds(soft, unknown, w, h, win);
   if (ends.length < 2) return null;
   const lines = joinEnds(ends, soft, unknown, w);
   if (lines.length === 0) return null;
@@ -129,16 +132,19 @@ export function carriedLines(img: Float32Array, unknown: Uint8Array, w: number, 
 /** The known pixels blurred by SOFT_SIGMA over `win`, with the blur of their weights (a normalised blur). */
 function softKnown(img: Float32Array, unknown: Uint8Array, w: number, h: number, win: Box): Soft {
   const n = w * h;
-  const weighted = new Float32Array(4 * n);
+  const ww = win.x1 - win.x0;
+  const wn = ww * (win.y1 - win.y0);
+  const weighted = new Float32Array(4 * wn); // [4, wh, ww]
   for (let y = win.y0; y < win.y1; y++) {
     for (let x = win.x0; x < win.x1; x++) {
       const i = y * w + x;
       if (unknown[i]) continue;
-      for (let c = 0; c < 3; c++) weighted[c * n + i] = img[c * n + i];
-      weighted[3 * n + i] = 1;
+      const j = (y - win.y0) * ww + (x - win.x0);
+      for (let c = 0; c < 3; c++) weighted[c * wn + j] = img[c * n + i];
+      weighted[3 * wn + j] = 1;
     }
   }
-  return { data: gaussianBlurBox(weighted, w, h, SOFT_SIGMA, win), win };
+  return { data: gaussianBlur(weighted, ww, win.y1 - win.y0, SOFT_SIGMA), win };
 }
 
 /** Colour channel c (3: the weight) of the soft image at a window pixel (x, y), normalised. */
@@ -174,24 +180,20 @@ function gradient(soft: Soft, unknown: Uint8Array, w: number, x: number, y: numb
 }
 
 /** The known pixels touching the hole where a strong, oriented edge enters it, one per edge. */
-function edgeEnds(soft: Soft, unknown: Uint8Array, w: number, win: Box): EdgeEnd[] {
+function edgeEnds(soft: Soft, unknown: Uint8Array, w: number, h: number, win: Box): EdgeEnd[] {
   const found: EdgeEnd[] = [];
   for (let y = win.y0; y < win.y1; y++) {
     for (let x = win.x0; x < win.x1; x++) {
-      if (unknown[y * w + x]) continue;
-      // the hole's inward normal: the mean offset of the unknown pixels within NORMAL_R (none: not on the border)
-      let nx = 0, ny = 0, touches = false;
+      if (unknown[y * w + x] || !touchesHole(unknown, w, h, x, y)) continue;
+      // the hole's inward normal: the mean offset of the unknown pixels within NORMAL_R
+      let nx = 0, ny = 0;
       for (let v = Math.max(win.y0, y - NORMAL_R); v < Math.min(win.y1, y + NORMAL_R + 1); v++) {
         for (let u = Math.max(win.x0, x - NORMAL_R); u < Math.min(win.x1, x + NORMAL_R + 1); u++) {
-          if (unknown[v * w + u]) {
-            nx += u - x;
-            ny += v - y;
-            if (Math.abs(u - x) <= 1 && Math.abs(v - y) <= 1) touches = true;
-          }
+          if (unknown[v * w + u]) (nx += u - x), (ny += v - y);
         }
       }
       const nl = Math.hypot(nx, ny);
-      if (!touches || nl === 0) continue;
+      if (nl === 0) continue;
       // the structure tensor over a window outside the hole, TENSOR_OFFSET px back along the normal: a window
       // at the border sees half as many gradients, and a slanted edge's orientation came out 10 degrees off
       const cx = Math.round(x - (TENSOR_OFFSET * nx) / nl), cy = Math.round(y - (TENSOR_OFFSET * ny) / nl);
@@ -283,9 +285,10 @@ function joinEnds(ends: EdgeEnd[], soft: Soft, unknown: Uint8Array, w: number): 
   // apart is one of a repeated pattern (bands, planks, a texture's stripes): which one continues it is a
   // guess, and a wrong guess draws a streak
   const partners = new Map<EdgeEnd, Array<{ end: EdgeEnd; match: number }>>();
+  const partnersOf = (e: EdgeEnd) => partners.get(e) ?? partners.set(e, []).get(e)!;
   for (const { a, b, match } of rivals) {
-    partners.set(a, [...(partners.get(a) ?? []), { end: b, match }]);
-    partners.set(b, [...(partners.get(b) ?? []), { end: a, match }]);
+    partnersOf(a).push({ end: b, match });
+    partnersOf(b).push({ end: a, match });
   }
   const ambiguous = (e: EdgeEnd) => {
     const others = partners.get(e) ?? [];
