@@ -102,10 +102,21 @@ interface EdgeEnd {
   strength: number;
 }
 
-/** The soft known image over a window: [4, wh, ww] (RGB x weight, then the weight) and the window. */
+/**
+ * The soft known image over a window, read many times over (each border pixel's tensor window overlaps its
+ * neighbours'), so normalised once: its colours, weights and grey gradients per window pixel.
+ */
 interface Soft {
-  data: Float32Array;
   win: Box;
+  ww: number;
+  /** Colours, the blur of the known pixels over the blur of their weights (0 where no known pixel reaches): [3, wh, ww]. */
+  rgb: Float64Array;
+  /** The blur of the known pixels' weights: [wh, ww]. */
+  weight: Float32Array;
+  /** The grey's central differences [wh, ww], where `hasGradient`: inside the window with its 4 neighbours known. */
+  gx: Float64Array;
+  gy: Float64Array;
+  hasGradient: Uint8Array;
 }
 
 /**
@@ -129,12 +140,12 @@ export function carriedLines(img: Float32Array, unknown: Uint8Array, w: number, 
   return sums;
 }
 
-/** The known pixels blurred by SOFT_SIGMA over `win`, with the blur of their weights (a normalised blur). */
+/** The known pixels blurred by SOFT_SIGMA over `win`, normalised by the blur of their weights, and its grey's gradients. */
 function softKnown(img: Float32Array, unknown: Uint8Array, w: number, h: number, win: Box): Soft {
   const n = w * h;
-  const ww = win.x1 - win.x0;
-  const wn = ww * (win.y1 - win.y0);
-  const weighted = new Float32Array(4 * wn); // [4, wh, ww]
+  const ww = win.x1 - win.x0, wh = win.y1 - win.y0;
+  const wn = ww * wh;
+  const weighted = new Float32Array(4 * wn); // [4, wh, ww]: RGB x weight, then the weight
   for (let y = win.y0; y < win.y1; y++) {
     for (let x = win.x0; x < win.x1; x++) {
       const i = y * w + x;
@@ -144,16 +155,33 @@ function softKnown(img: Float32Array, unknown: Uint8Array, w: number, h: number,
       weighted[3 * wn + j] = 1;
     }
   }
-  return { data: gaussianBlur(weighted, ww, win.y1 - win.y0, SOFT_SIGMA), win };
+  const blurred = gaussianBlur(weighted, ww, wh, SOFT_SIGMA);
+  const weight = blurred.subarray(3 * wn);
+  const rgb = new Float64Array(3 * wn);
+  const grey = new Float64Array(wn);
+  for (let j = 0; j < wn; j++) {
+    const k = weight[j];
+    for (let c = 0; c < 3; c++) rgb[c * wn + j] = k > 0 ? blurred[c * wn + j] / k : 0;
+    grey[j] = (rgb[j] + rgb[wn + j] + rgb[2 * wn + j]) / 3;
+  }
+  const gx = new Float64Array(wn), gy = new Float64Array(wn);
+  const hasGradient = new Uint8Array(wn);
+  for (let y = win.y0 + 1; y < win.y1 - 1; y++) {
+    for (let x = win.x0 + 1; x < win.x1 - 1; x++) {
+      if (unknown[y * w + x - 1] || unknown[y * w + x + 1] || unknown[(y - 1) * w + x] || unknown[(y + 1) * w + x]) continue;
+      const j = (y - win.y0) * ww + (x - win.x0);
+      gx[j] = (grey[j + 1] - grey[j - 1]) / 2;
+      gy[j] = (grey[j + ww] - grey[j - ww]) / 2;
+      hasGradient[j] = 1;
+    }
+  }
+  return { win, ww, rgb, weight, gx, gy, hasGradient };
 }
 
-/** Colour channel c (3: the weight) of the soft image at a window pixel (x, y), normalised. */
+/** Colour channel c (3: the weight) of the soft image at a window pixel (x, y). */
 function softAt(soft: Soft, x: number, y: number, c: number): number {
-  const ww = soft.win.x1 - soft.win.x0;
-  const wn = ww * (soft.win.y1 - soft.win.y0);
-  const j = (y - soft.win.y0) * ww + (x - soft.win.x0);
-  const k = soft.data[3 * wn + j];
-  return c === 3 ? k : k > 0 ? soft.data[c * wn + j] / k : 0;
+  const j = (y - soft.win.y0) * soft.ww + (x - soft.win.x0);
+  return c === 3 ? soft.weight[j] : soft.rgb[c * soft.weight.length + j];
 }
 
 /** Bilinear soft colour at (x, y) into `out`; false where the point is outside the window or mostly unknown. */
@@ -168,15 +196,6 @@ function softColour(soft: Soft, x: number, y: number, out: Float32Array): boolea
   if (corner(3) < 0.9) return false;
   for (let c = 0; c < 3; c++) out[c] = corner(c);
   return true;
-}
-
-/** The soft grey's gradient at a window pixel, from central differences; null unless its 4 neighbours are known. */
-function gradient(soft: Soft, unknown: Uint8Array, w: number, x: number, y: number): [number, number] | null {
-  const { win } = soft;
-  if (x <= win.x0 || y <= win.y0 || x >= win.x1 - 1 || y >= win.y1 - 1) return null;
-  if (unknown[y * w + x - 1] || unknown[y * w + x + 1] || unknown[(y - 1) * w + x] || unknown[(y + 1) * w + x]) return null;
-  const grey = (u: number, v: number) => (softAt(soft, u, v, 0) + softAt(soft, u, v, 1) + softAt(soft, u, v, 2)) / 3;
-  return [(grey(x + 1, y) - grey(x - 1, y)) / 2, (grey(x, y + 1) - grey(x, y - 1)) / 2];
 }
 
 /** The known pixels touching the hole where a strong, oriented edge enters it, one per edge. */
@@ -198,13 +217,14 @@ function edgeEnds(soft: Soft, unknown: Uint8Array, w: number, h: number, win: Bo
       // at the border sees half as many gradients, and a slanted edge's orientation came out 10 degrees off
       const cx = Math.round(x - (TENSOR_OFFSET * nx) / nl), cy = Math.round(y - (TENSOR_OFFSET * ny) / nl);
       let jxx = 0, jxy = 0, jyy = 0, count = 0;
-      for (let v = cy - TENSOR_R; v <= cy + TENSOR_R; v++) {
-        for (let u = cx - TENSOR_R; u <= cx + TENSOR_R; u++) {
-          const g = gradient(soft, unknown, w, u, v);
-          if (!g) continue;
-          jxx += g[0] * g[0];
-          jxy += g[0] * g[1];
-          jyy += g[1] * g[1];
+      for (let v = Math.max(win.y0, cy - TENSOR_R); v <= Math.min(win.y1 - 1, cy + TENSOR_R); v++) {
+        for (let u = Math.max(win.x0, cx - TENSOR_R); u <= Math.min(win.x1 - 1, cx + TENSOR_R); u++) {
+          const j = (v - win.y0) * soft.ww + (u - win.x0);
+          if (!soft.hasGradient[j]) continue;
+          const gx = soft.gx[j], gy = soft.gy[j];
+          jxx += gx * gx;
+          jxy += gx * gy;
+          jyy += gy * gy;
           count++;
         }
       }
