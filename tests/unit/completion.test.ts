@@ -130,6 +130,27 @@ describe('structure completion from the photo, guided by the fill', () => {
     expect(blue / 144).toBeGreaterThan(0.9);
   });
 
+  it('keeps the fill\'s colours in a smooth background, where the photo has no copy of them', () => {
+    // a blurred bright spot (a bokeh highlight) under a box, the fill painting it right: no known patch is as
+    // bright as its middle, and copies of the nearest ones drew sharp-edged patches a few levels off (37
+    // levels off the truth on average over the hole's core when the copies' colours were kept there)
+    const w = 96, h = 64;
+    const data = new Uint8Array(w * h * 4);
+    const mask = new Uint8Array(w * h);
+    const truth = new Float32Array(w * h);
+    for (let i = 0; i < w * h; i++) {
+      const x = i % w, y = (i - x) / w;
+      mask[i] = x >= 30 && x < 66 && y >= 16 && y < 48 ? 1 : 0;
+      truth[i] = 70 + 90 * Math.exp(-((x - 48) ** 2 + (y - 32) ** 2) / (2 * 14 ** 2));
+      const v = Math.round(truth[i]);
+      data.set([v, Math.round(0.8 * v), Math.round(0.5 * v), 255], i * 4);
+    }
+    expect(completeStructure({ width: w, height: h, data }, mask, { seed: 1 })).toBe(true);
+    let err = 0, count = 0;
+    for (let y = 22; y < 42; y++) for (let x = 36; x < 60; x++, count++) err += Math.abs(data[(y * w + x) * 4] - truth[y * w + x]);
+    expect(err / count).toBeLessThan(3);
+  });
+
   it('changes masked pixels only, never alpha, and is deterministic per seed', () => {
     const a = scene();
     const b = scene();

@@ -88,6 +88,15 @@ const CONFIDENCE_POWERS = Float64Array.from({ length: 2 * CONFIDENCE_SPAN + 1 },
  * photos 32 kept more of the grain on strokes than 8 (detail 0.61 against 0.55) for about 10 % more time.
  */
 const REFINE_RADIUS = 32;
+/**
+ * Where the copied sources are smooth (a sky, a blurred background), their colours are no better than the
+ * guide's and their seams show: a copy a few levels off the guide's gradient drew a sharp-edged patch in a
+ * blurred background. There the result's low frequencies are the guide's, in textured areas the copies'
+ * (`busyness`): energy of the copies' detail at which each has half the say, 8-bit units squared summed
+ * over the channels (3 x 4^2: 4 levels per channel), averaged over BUSY_SIGMA px.
+ */
+const BUSY_HALF = 48;
+const BUSY_SIGMA = 4;
 /** Distance from the mask's edge, after 2 px, over which the completion fades in, pixels. */
 const FADE_PX = 4;
 
@@ -157,6 +166,7 @@ export function completeStructure(region: Pixels, mask: Uint8Array, opts: Comple
   const bw = box.x1 - box.x0;
   const low = gaussianBlurBox(est, w, h, GUIDE_SIGMA, box); // [3, bh, bw]
   const bn = low.length / 3;
+  const busy = busyness(est, guide, field, mask, w, h, box); // [bh, bw]
   const top = maxValue(region);
   for (let p = 0; p < n; p++) {
     if (!mask[p]) continue;
@@ -165,13 +175,44 @@ export function completeStructure(region: Pixels, mask: Uint8Array, opts: Comple
     const q = field[p];
     const b = (Math.floor(p / w) - box.y0) * bw + (p % w) - box.x0;
     for (let c = 0; c < 3; c++) {
-      // a source's low frequencies: the guide, the photo's own blur there (sources lie outside the hole)
-      const completed = q >= 0 ? low[c * bn + b] + est[c * n + q] - guide[c * n + q] : est[c * n + p];
+      // a source's low frequencies: the guide, the photo's own blur there (sources lie outside the hole); where
+      // the copies are smooth, their low frequencies give way to the guide's
+      const lowHere = guide[c * n + p] + busy[b] * (low[c * bn + b] - guide[c * n + p]);
+      const completed = q >= 0 ? lowHere + est[c * n + q] - guide[c * n + q] : est[c * n + p];
       const v = ((1 - f) * img[c * n + p] + f * completed) * scale;
       region.data[p * 4 + c] = v <= 0 ? 0 : v >= top ? top : Math.round(v);
     }
   }
   return true;
+}
+
+/**
+ * How busy the copies are around each hole pixel, 0..1 over the mask's box [bh, bw]: their detail's energy
+ * (|source - its blur|^2, summed over the channels, averaged over the hole's pixels nearby with a blur of
+ * BUSY_SIGMA px), as energy / (energy + BUSY_HALF).
+ */
+function busyness(est: Float32Array, guide: Float32Array, field: Int32Array, mask: Uint8Array, w: number, h: number, box: Box): Float32Array {
+  const n = w * h;
+  const planes = new Float32Array(2 * n); // [2, h, w]: the detail's energy on the hole's pixels, the hole's indicator
+  for (let y = box.y0; y < box.y1; y++) {
+    for (let x = box.x0; x < box.x1; x++) {
+      const p = y * w + x;
+      const q = field[p];
+      if (!mask[p] || q < 0) continue;
+      let e = 0;
+      for (let c = 0; c < 3; c++) e += (est[c * n + q] - guide[c * n + q]) ** 2;
+      planes[p] = e;
+      planes[n + p] = 1;
+    }
+  }
+  const blurred = gaussianBlurBox(planes, w, h, BUSY_SIGMA, box); // [2, bh, bw]
+  const bn = blurred.length / 2;
+  const out = new Float32Array(bn);
+  for (let b = 0; b < bn; b++) {
+    const e = blurred[bn + b] > 0 ? blurred[b] / blurred[bn + b] : 0;
+    out[b] = e / (e + BUSY_HALF);
+  }
+  return out;
 }
 
 function count(mask: Uint8Array): number {
