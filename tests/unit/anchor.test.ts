@@ -191,7 +191,8 @@ describe('colour anchoring', () => {
     // as above, but the sky brightens by 20 levels from left to right (smooth, as a sky at dusk): the head's
     // rows end 17 levels apart, and counted as disagreeing they handed the sky to the harmonic
     // interpolation, which the dark body pulls grey (a grey dome over the horizon): 10.6 levels under the
-    // sky on average over the head's upper part, 6.5 with the tolerance that grows on smooth ends
+    // sky on average over the head's upper part; 6.5 with the tolerance that grows on smooth ends only, 7.3
+    // with only the columns down to the region's bottom edge no longer counted as disagreeing; 2.0 with both
     const w = 360, h = 200;
     const sky = (x: number) => 210 + (20 * x) / w;
     const { img, mask } = greyScene(w, h, (x, y) => (x >= 40 && x < 320 && y >= 80) || (x >= 60 && x < 300 && y >= 20 && y < 80), (x, y, inHole) =>
@@ -200,7 +201,7 @@ describe('colour anchoring', () => {
     anchorColours(img, mask, 1);
     let under = 0;
     for (let y = 20; y < 60; y++) for (let x = 60; x < 300; x++) under += sky(x) - data[(y * w + x) * 4];
-    expect(under / (40 * 240)).toBeLessThan(8.5);
+    expect(under / (40 * 240)).toBeLessThan(4);
   });
 
   it('leaves no trace of a dark mass the fill painted into a clear sky (no outline, no rim)', () => {

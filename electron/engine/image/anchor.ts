@@ -39,7 +39,7 @@ const ANCHOR_SIGMA = 4;
  * painted into a sky above a person's head left its outline, a grey cloud with a bright rim, on the
  * interpolation's sky.
  */
-const DETAIL_TRUST = 0.4;
+const DETAIL_TRUST = 0.25;
 /**
  * The anchoring fades in from 2 px inside the mask's edge over this many pixels: in thin scratches the
  * learned fill is far better than any interpolation (38.7 dB against OpenCV Telea's 27.1 on the test

@@ -68,6 +68,16 @@ const SMOOTH_VARIANCE = 3 * ((4 / 255) * 2) ** 2;
 const ONE_END = 0.25;
 const ONE_END_REACH = 16;
 /**
+ * The harmonic interpolation's say is set by the agreement of the runs that cross the hole (two ends) only:
+ * a run with one end says nothing against the ones that cross. Counted at ONE_END, the columns down from
+ * the sky above a person's head to the photo's bottom edge gave the harmonic interpolation a third of the
+ * say in the sky beside the head, where the rows agreed sky to sky, and it greyed the sky there (it is
+ * pulled towards the dark ground below). Where no run crosses (a corner of the photo) the agreement is
+ * ONE_END's, reached smoothly as the crossing runs' blurred weight falls below NO_CROSSING (a run's weight
+ * if its ends agreed fully is 1 / its nearer end's distance, so this is a run 10 000 px long).
+ */
+const NO_CROSSING = 1e-4;
+/**
  * Weight of the harmonic interpolation against one direction whose ends agree fully, at the same distance:
  * where the directions disagree it decides. On the validation photos (84 box, blob and stroke cases, VQ-DDM,
  * every stage, diagonals walked too; models/default/REPORT.md) 0.1, 0.25 and 0.5 scored 20.65, 20.66 and
@@ -100,13 +110,14 @@ export function blendDirectional(img: Float32Array, unknown: Uint8Array, w: numb
   // every run's ends lie within a pixel of the hole's box
   const around: Box = { x0: Math.max(0, box.x0 - 1), y0: Math.max(0, box.y0 - 1), x1: Math.min(w, box.x1 + 1), y1: Math.min(h, box.y1 + 1) };
   const ends = knownBlur(img, unknown, w, h, around);
-  // [5, h, w]: the sums of weight x estimate (RGB), of the weights, and of the weights the runs would have if
-  // their ends agreed fully (so that plane 3 / plane 4 is how well the runs through a pixel agree)
-  const sums = new Float32Array(5 * n);
+  // [6, h, w]: the sums of weight x estimate (RGB) and of the weights, over all runs; and over the runs with
+  // two ends, of their weights and of the weights they would have if their ends agreed fully (so that plane
+  // 4 / plane 5 is how well the runs through a pixel that cross the hole agree)
+  const sums = new Float32Array(6 * n);
   for (const [dx, dy] of DIRECTIONS) walk(ends, unknown, w, around, dx, dy, sums);
   // neighbouring runs' estimates averaged (all four planes blurred alike, so this is a weighted mean of them):
   // a blob's runs change length and direction from one line to the next, and each change drew a line
-  const narrow = gaussianBlurBox(sums, w, h, SMOOTH_SIGMA, box); // [5, bh, bw]
+  const narrow = gaussianBlurBox(sums, w, h, SMOOTH_SIGMA, box); // [6, bh, bw]
   // the wider average only where the hole is deeper than FAR_FROM (not in strokes and scratches), at half
   // resolution: the sums are smooth at this scale, and the full blur added a third to the anchoring
   const wide = depth.some((d) => d > FAR_FROM) ? gaussianBlurBoxHalf(sums, w, h, FAR_SIGMA, box) : narrow;
@@ -121,9 +132,11 @@ export function blendDirectional(img: Float32Array, unknown: Uint8Array, w: numb
       const j = (y - box.y0) * bw + x - box.x0;
       const f = Math.min(1, Math.max(0, (depth[i] - FAR_FROM) / FAR_DEPTH));
       const weight = (1 - f) * narrow[3 * bn + j] + f * wide[3 * bn + j];
-      const possible = (1 - f) * narrow[4 * bn + j] + f * wide[4 * bn + j];
-      // the harmonic interpolation decides where the runs disagree, and gives way where they agree
-      const agreement = possible > 0 ? Math.min(1, weight / possible) : 0;
+      const crossing = (1 - f) * narrow[4 * bn + j] + f * wide[4 * bn + j];
+      const possible = (1 - f) * narrow[5 * bn + j] + f * wide[5 * bn + j];
+      // the harmonic interpolation decides where the runs that cross the hole disagree, and gives way where
+      // they agree; where none crosses it, they count as ONE_END's agreement
+      const agreement = Math.min(1, (crossing + ONE_END * NO_CROSSING) / (possible + NO_CROSSING));
       const hw = (HARMONIC_WEIGHT / Math.max(1, depth[i])) * (1 - agreement);
       const total = weight + hw + (lines ? lines[3 * bn + j] : 0);
       for (let c = 0; c < 3; c++) harmonic[c * n + i] = ((1 - f) * narrow[c * bn + j] + f * wide[c * bn + j] + hw * harmonic[c * n + i] + (lines ? lines[c * bn + j] : 0)) / total;
@@ -132,9 +145,9 @@ export function blendDirectional(img: Float32Array, unknown: Uint8Array, w: numb
 }
 
 /**
- * Adds every run of direction (dx, dy) within `box` to the weighted sums `sums` [5, h, w]: each pixel's
- * linear estimate times its weight (RGB), the weight, and the weight the run would have if its ends agreed
- * fully. `box` holds the hole and a pixel beyond it, so every run's ends.
+ * Adds every run of direction (dx, dy) within `box` to the weighted sums `sums` [6, h, w]: each pixel's
+ * linear estimate times its weight (RGB) and the weight; for a run with two ends, the weight again and the
+ * weight it would have if its ends agreed fully. `box` holds the hole and a pixel beyond it, so every run's ends.
  */
 function walk(img: Float32Array, unknown: Uint8Array, w: number, box: Box, dx: number, dy: number, sums: Float32Array): void {
   const n = unknown.length;
@@ -186,7 +199,10 @@ function addRuns(img: Float32Array, unknown: Uint8Array, n: number, line: number
           sums[c * n + i] += wgt * v;
         }
         sums[3 * n + i] += wgt;
-        sums[4 * n + i] += full;
+        if (hasA && hasB) {
+          sums[4 * n + i] += wgt;
+          sums[5 * n + i] += full;
+        }
       }
     }
     s = e;
