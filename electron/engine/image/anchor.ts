@@ -247,17 +247,14 @@ export class ColourAnchor {
         let f = weight * Math.min(1, Math.max(0, (this.distance[i] - RING_PX) / (ring?.edge[i] ? WIDE_FADE_PX : FADE_PX)));
         let from = low;
         if (ring?.pixels[i]) {
-          let disagreement = 0;
-          for (let c = 0; c < 3; c++) disagreement = Math.max(disagreement, Math.abs(near[c * bn + j] - this.interp[c * n + i]));
+          const disagreement = this.gap(near, bn, j, i);
           // corrected from `from` on, in full at twice it
           f = weight * Math.min(1, Math.max(0, (disagreement - ring.from[i]) / ring.from[i]));
           from = near;
         } else if (ring?.edge[i] && f < weight) {
           // the short fade after the ring: a fill far off the border's colours is not faded in (half of a
           // dark mass painted into a sky drew a dark line round the hole, 3 px inside its edge)
-          let disagreement = 0;
-          for (let c = 0; c < 3; c++) disagreement = Math.max(disagreement, Math.abs(low[c * bn + j] - this.interp[c * n + i]));
-          f = Math.max(f, weight * Math.min(1, Math.max(0, (disagreement - RING_FROM) / RING_FROM)));
+          f = Math.max(f, weight * Math.min(1, Math.max(0, (this.gap(low, bn, j, i) - RING_FROM) / RING_FROM)));
         }
         if (f === 0) continue;
         // the fill's own detail (img - from) is kept as far as its colours agree with the interpolation's
@@ -271,6 +268,14 @@ export class ColourAnchor {
         }
       }
     }
+  }
+
+  /** The largest channel difference between `lowFreq` [3, bh, bw] at box pixel j and the interpolation at pixel i. */
+  private gap(lowFreq: Float32Array, bn: number, j: number, i: number): number {
+    const n = this.distance.length;
+    let most = 0;
+    for (let c = 0; c < 3; c++) most = Math.max(most, Math.abs(lowFreq[c * bn + j] - this.interp[c * n + i]));
+    return most;
   }
 }
 

@@ -115,7 +115,7 @@ export function blendDirectional(img: Float32Array, unknown: Uint8Array, w: numb
   // 4 / plane 5 is how well the runs through a pixel that cross the hole agree)
   const sums = new Float32Array(6 * n);
   for (const [dx, dy] of DIRECTIONS) walk(ends, unknown, w, around, dx, dy, sums);
-  // neighbouring runs' estimates averaged (all four planes blurred alike, so this is a weighted mean of them):
+  // neighbouring runs' estimates averaged (all planes blurred alike, so this is a weighted mean of them):
   // a blob's runs change length and direction from one line to the next, and each change drew a line
   const narrow = gaussianBlurBox(sums, w, h, SMOOTH_SIGMA, box); // [6, bh, bw]
   // the wider average only where the hole is deeper than FAR_FROM (not in strokes and scratches), at half
