@@ -243,18 +243,20 @@ export class ColourAnchor {
         const i = y * w + x;
         if (!mask[i]) continue;
         const j = (y - box.y0) * bw + (x - box.x0);
-        // inside the ring (f = 0 there) the fill's own low frequencies are `near`'s, outside it `low`'s
         let f = weight * Math.min(1, Math.max(0, (this.distance[i] - RING_PX) / (ring?.edge[i] ? WIDE_FADE_PX : FADE_PX)));
         let from = low;
-        if (ring?.pixels[i]) {
-          const disagreement = this.gap(near, bn, j, i);
-          // corrected from `from` on, in full at twice it
-          f = weight * Math.min(1, Math.max(0, (disagreement - ring.from[i]) / ring.from[i]));
-          from = near;
-        } else if (ring?.edge[i] && f < weight) {
-          // the short fade after the ring: a fill far off the border's colours is not faded in (half of a
-          // dark mass painted into a sky drew a dark line round the hole, 3 px inside its edge)
-          f = Math.max(f, weight * Math.min(1, Math.max(0, (this.gap(low, bn, j, i) - RING_FROM) / RING_FROM)));
+        if (ring?.edge[i]) {
+          // on a wide hole's edge band (the ring, where the fade is 0, and the short fade after it) a fill whose
+          // low frequencies are far off the interpolation is corrected whatever the fade: a wrong-coloured ring
+          // showed as a frame, and half of a dark mass painted into a sky, 3 px in, as a dark line round the
+          // hole. On the ring its own low frequencies are `near`'s and the threshold its border's contrast's.
+          const onRing = ring.pixels[i] === 1;
+          if (onRing) from = near;
+          const threshold = onRing ? ring.from[i] : RING_FROM;
+          let disagreement = 0;
+          for (let c = 0; c < 3; c++) disagreement = Math.max(disagreement, Math.abs(from[c * bn + j] - this.interp[c * n + i]));
+          // corrected from the threshold on, in full at twice it
+          f = Math.max(f, weight * Math.min(1, Math.max(0, (disagreement - threshold) / threshold)));
         }
         if (f === 0) continue;
         // the fill's own detail (img - from) is kept as far as its colours agree with the interpolation's
@@ -268,14 +270,6 @@ export class ColourAnchor {
         }
       }
     }
-  }
-
-  /** The largest channel difference between `lowFreq` [3, bh, bw] at box pixel j and the interpolation at pixel i. */
-  private gap(lowFreq: Float32Array, bn: number, j: number, i: number): number {
-    const n = this.distance.length;
-    let most = 0;
-    for (let c = 0; c < 3; c++) most = Math.max(most, Math.abs(lowFreq[c * bn + j] - this.interp[c * n + i]));
-    return most;
   }
 }
 
