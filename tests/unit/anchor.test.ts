@@ -219,6 +219,24 @@ describe('colour anchoring', () => {
     expect(worst).toBeLessThan(12);
   });
 
+  it('leaves no outline of a hole in a clear sky where the fill is a little off it near the edge', () => {
+    // sky (230) round a 60 x 50 box; the fill: 8 levels darker per pixel into the hole, down to 36 (a decoder's
+    // bluish sky). The short fade after the ring, judged against the fixed RING_FROM (20 levels), kept half
+    // of the fill 3 px inside the edge: an outline round the box (a brushed-out head in the app)
+    const w = 120, h = 90;
+    const depth = (x: number, y: number) => Math.min(x - 30, 89 - x, y - 20, 69 - y) + 1;
+    const { img, mask } = greyScene(w, h, (x, y) => x >= 30 && x < 90 && y >= 20 && y < 70, (x, y, inHole) =>
+      !inHole ? 230 : 230 - Math.min(36, 8 * depth(x, y)));
+    const { data } = img;
+    anchorColours(img, mask, 1);
+    // the band 3 px inside the edge, away from the corners (where the ramp's two sides meet): 13 levels dark
+    // before, under 3 now
+    let worst = 0;
+    for (let x = 40; x < 80; x++) for (const y of [22, 67]) worst = Math.max(worst, Math.abs(230 - data[(y * w + x) * 4]));
+    for (let y = 30; y < 60; y++) for (const x of [32, 87]) worst = Math.max(worst, Math.abs(230 - data[(y * w + x) * 4]));
+    expect(worst).toBeLessThan(4);
+  });
+
   it('does not join two edges that only share a shape (a white kite against the sky and a pale wisp)', () => {
     // the slanted band of the test above, bright (240) on dark (60) on the left and faint (180) on grey (150)
     // on the right: the shapes correlate, but no change of light turns one into the other. Joined, a bright
