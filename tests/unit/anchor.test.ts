@@ -139,6 +139,28 @@ describe('colour anchoring', () => {
     for (const x of [12, 20, 30, 40, 50, 60, 68]) expect(horizon(x), `column ${x}`).toBeLessThanOrEqual(22);
   });
 
+  it('keeps the sky out of the ground below a carried horizon where the ground differs from side to side', () => {
+    // known: a pale sky above row 40; below it dark green left of column 80 and brown right of it; hole: an
+    // 80 x 52 box from row 24. The horizon is joined across the hole (lines.ts); the ground's rows disagree
+    // end to end, so the harmonic interpolation decides below it, and the sky over the box's top edge
+    // diffused under the horizon: the blue rose to 126 (of the ground's 40, the sky's 240) 8 px and more
+    // under it; 63 with the horizon held (the wide average of the rows' estimates still reaches 11 px under)
+    const w = 160, h = 100;
+    const data = new Uint8Array(w * h * 4);
+    const mask = new Uint8Array(w * h);
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        const i = y * w + x;
+        mask[i] = x >= 40 && x < 120 && y >= 24 && y < 76 ? 1 : 0;
+        data.set([...(mask[i] ? [128, 128, 128] : y < 40 ? [170, 200, 240] : x < 80 ? [60, 110, 40] : [120, 100, 40]), 255], i * 4);
+      }
+    }
+    anchorColours({ width: w, height: h, data }, mask, 1);
+    let worst = 0;
+    for (let y = 48; y < 76; y++) for (let x = 40; x < 120; x++) worst = Math.max(worst, data[(y * w + x) * 4 + 2]);
+    expect(worst).toBeLessThan(75);
+  });
+
   it("does not carry one end's colour down a hole that leaves the region (sky down a person's body)", () => {
     // known: bright sky above row 40; below it a dark left side and a grey right side (rows across the hole
     // disagree). Hole: a 40 px wide column from row 40 to the region's bottom edge, filled flat grey. Its

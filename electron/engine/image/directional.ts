@@ -15,8 +15,14 @@
 import { gaussianBlurBox, gaussianBlurBoxHalf } from './blur.js';
 import { maskBox, touchesHole } from './composite.js';
 import { carriedLines } from './lines.js';
+import { harmonicFill } from './laplace.js';
 import type { Box } from '../../shared/regions.js';
 
+/**
+ * A joined edge's band is held fixed in the harmonic interpolation where its weight (the match of its two
+ * ends x its fall-off across the band) reaches this: its core, 2-3 px each side of the edge.
+ */
+const LINE_HOLD = 0.5;
 /** Blur of the directional estimates across neighbouring runs, pixels. */
 const SMOOTH_SIGMA = 3;
 /**
@@ -125,6 +131,7 @@ export function blendDirectional(img: Float32Array, unknown: Uint8Array, w: numb
   const lines = carriedLines(img, unknown, w, h, box);
   const bw = box.x1 - box.x0;
   const bn = bw * (box.y1 - box.y0);
+  if (lines) holdLines(harmonic, lines, unknown, w, h, box);
   for (let y = box.y0; y < box.y1; y++) {
     for (let x = box.x0; x < box.x1; x++) {
       const i = y * w + x;
@@ -142,6 +149,34 @@ export function blendDirectional(img: Float32Array, unknown: Uint8Array, w: numb
       for (let c = 0; c < 3; c++) harmonic[c * n + i] = ((1 - f) * narrow[c * bn + j] + f * wide[c * bn + j] + hw * harmonic[c * n + i] + (lines ? lines[c * bn + j] : 0)) / total;
     }
   }
+}
+
+/**
+ * Solves the harmonic interpolation again with the joined edges' cores held at their profiles (the hole's
+ * pixels where a line's weight reaches LINE_HOLD): a carried edge parts what lies on its two sides, and the
+ * border's colours no longer diffuse across it. Without it the sky above a carried horizon pulled the
+ * canyon below it pale where the canyon's rows disagreed (a person brushed out of a canyon photo: a light
+ * grey haze under the horizon, in the guide and in every fill that follows it). `lines` is carriedLines'
+ * [4, bh, bw] over `box`.
+ */
+function holdLines(harmonic: Float32Array, lines: Float32Array, unknown: Uint8Array, w: number, h: number, box: Box): void {
+  const n = w * h;
+  const bw = box.x1 - box.x0;
+  const bn = bw * (box.y1 - box.y0);
+  const free = unknown.slice();
+  let held = 0;
+  for (let y = box.y0; y < box.y1; y++) {
+    for (let x = box.x0; x < box.x1; x++) {
+      const i = y * w + x;
+      const j = (y - box.y0) * bw + x - box.x0;
+      const weight = lines[3 * bn + j];
+      if (!unknown[i] || weight < LINE_HOLD) continue;
+      free[i] = 0;
+      held++;
+      for (let c = 0; c < 3; c++) harmonic[c * n + i] = lines[c * bn + j] / weight;
+    }
+  }
+  if (held > 0) harmonicFill(harmonic, 3, free, w, h);
 }
 
 /**
