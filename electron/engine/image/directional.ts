@@ -106,7 +106,8 @@ const END_SIGMA = 2;
 
 /**
  * Blends the directional interpolation into `harmonic` (planar [3, h, w], the hole's pixels the harmonic
- * interpolation of `img`'s known ones) in place. `img` is planar [3, h, w] with the known pixels; `unknown`
+ * interpolation of `img`'s known ones; solved again with the carried edges held where any, `holdLines`) in
+ * place. `img` is planar [3, h, w] with the known pixels; `unknown`
  * is 1 on the hole; `depth` each pixel's distance to the nearest known pixel.
  */
 export function blendDirectional(img: Float32Array, unknown: Uint8Array, w: number, h: number, harmonic: Float32Array, depth: Float32Array): void {
