@@ -9,8 +9,7 @@
  * within a few pixels of the edge; the photo-texture stage adds the photo's grain on top. Off, the method's
  * own colours are seen as they are.
  */
-import { harmonicFill } from './laplace.js';
-import { blendDirectional } from './directional.js';
+import { interpolateHole } from './directional.js';
 import { chamferDistance, maskBox } from './composite.js';
 import type { Box } from '../../shared/regions.js';
 import { maxValue, type Pixels } from './pixels.js';
@@ -220,10 +219,9 @@ export class ColourAnchor {
   static of(region: Pixels, mask: Uint8Array): ColourAnchor | null {
     const { width: w, height: h } = region;
     const known = toPlanar(region);
-    const interp = known.slice();
-    if (!harmonicFill(interp, 3, mask, w, h)) return null;
     const distance = chamferDistance(mask, w, h);
-    blendDirectional(known, mask, w, h, interp, distance);
+    const interp = interpolateHole(known, mask, w, h, distance);
+    if (!interp) return null;
     const box = maskBox(mask, w, h);
     return new ColourAnchor(interp, distance, box, box ? ringOf(distance, w, h, box, known) : null);
   }

@@ -105,15 +105,20 @@ const HARMONIC_WEIGHT = 0.25;
 const END_SIGMA = 2;
 
 /**
- * Blends the directional interpolation into `harmonic` (planar [3, h, w], the hole's pixels the harmonic
- * interpolation of `img`'s known ones; solved again with the carried edges held where any, `holdLines`) in
- * place. `img` is planar [3, h, w] with the known pixels; `unknown`
- * is 1 on the hole; `depth` each pixel's distance to the nearest known pixel.
+ * The border's interpolation over the hole, planar [3, h, w] (the known pixels as in `img`): the harmonic
+ * interpolation of the known pixels, with the joined edges' cores held (`heldCores`), blended with the
+ * directional one. `img` is planar [3, h, w] with the known pixels; `unknown` is 1 on the hole; `depth` each
+ * pixel's distance to the nearest known pixel. null when no pixel is known.
  */
-export function blendDirectional(img: Float32Array, unknown: Uint8Array, w: number, h: number, harmonic: Float32Array, depth: Float32Array): void {
+export function interpolateHole(img: Float32Array, unknown: Uint8Array, w: number, h: number, depth: Float32Array): Float32Array | null {
+  if (!unknown.includes(0)) return null;
   const n = w * h;
+  const out = img.slice();
   const box = maskBox(unknown, w, h);
-  if (!box) return;
+  if (!box) return out;
+  // edges joined across the hole at any angle, sharp: neither average below applies to them [4, bh, bw]
+  const lines = carriedLines(img, unknown, w, h, box);
+  harmonicFill(out, 3, lines ? heldCores(out, lines, unknown, w, box) : unknown, w, h);
   // every run's ends lie within a pixel of the hole's box
   const around: Box = { x0: Math.max(0, box.x0 - 1), y0: Math.max(0, box.y0 - 1), x1: Math.min(w, box.x1 + 1), y1: Math.min(h, box.y1 + 1) };
   const ends = knownBlur(img, unknown, w, h, around);
@@ -128,11 +133,8 @@ export function blendDirectional(img: Float32Array, unknown: Uint8Array, w: numb
   // the wider average only where the hole is deeper than FAR_FROM (not in strokes and scratches), at half
   // resolution: the sums are smooth at this scale, and the full blur added a third to the anchoring
   const wide = depth.some((d) => d > FAR_FROM) ? gaussianBlurBoxHalf(sums, w, h, FAR_SIGMA, box) : narrow;
-  // edges joined across the hole at any angle, sharp: neither average applies to them [4, bh, bw]
-  const lines = carriedLines(img, unknown, w, h, box);
   const bw = box.x1 - box.x0;
   const bn = bw * (box.y1 - box.y0);
-  if (lines) holdLines(harmonic, lines, unknown, w, h, box);
   for (let y = box.y0; y < box.y1; y++) {
     for (let x = box.x0; x < box.x1; x++) {
       const i = y * w + x;
@@ -147,25 +149,25 @@ export function blendDirectional(img: Float32Array, unknown: Uint8Array, w: numb
       const agreement = Math.min(1, (crossing + ONE_END * NO_CROSSING) / (possible + NO_CROSSING));
       const hw = (HARMONIC_WEIGHT / Math.max(1, depth[i])) * (1 - agreement);
       const total = weight + hw + (lines ? lines[3 * bn + j] : 0);
-      for (let c = 0; c < 3; c++) harmonic[c * n + i] = ((1 - f) * narrow[c * bn + j] + f * wide[c * bn + j] + hw * harmonic[c * n + i] + (lines ? lines[c * bn + j] : 0)) / total;
+      for (let c = 0; c < 3; c++) out[c * n + i] = ((1 - f) * narrow[c * bn + j] + f * wide[c * bn + j] + hw * out[c * n + i] + (lines ? lines[c * bn + j] : 0)) / total;
     }
   }
+  return out;
 }
 
 /**
- * Solves the harmonic interpolation again with the joined edges' cores held at their profiles (the hole's
- * pixels where a line's weight reaches LINE_HOLD): a carried edge parts what lies on its two sides, and the
- * border's colours no longer diffuse across it. Without it the sky above a carried horizon pulled the
- * canyon below it pale where the canyon's rows disagreed (a person brushed out of a canyon photo: a light
- * grey haze under the horizon, in the guide and in every fill that follows it). `lines` is carriedLines'
- * [4, bh, bw] over `box`.
+ * Holds the joined edges' cores (the hole's pixels where a line's weight reaches LINE_HOLD) at their profiles
+ * in `out` and returns the hole without them: the harmonic interpolation solved on it does not cross a
+ * carried edge, and the border's colours no longer diffuse from one side of it to the other. Without it the
+ * sky above a carried horizon pulled the canyon below it pale where the canyon's rows disagreed (a person
+ * brushed out of a canyon photo: a light grey haze under the horizon, in the guide and in every fill that
+ * follows it). `lines` is carriedLines' [4, bh, bw] over `box`.
  */
-function holdLines(harmonic: Float32Array, lines: Float32Array, unknown: Uint8Array, w: number, h: number, box: Box): void {
-  const n = w * h;
+function heldCores(out: Float32Array, lines: Float32Array, unknown: Uint8Array, w: number, box: Box): Uint8Array {
+  const n = unknown.length;
   const bw = box.x1 - box.x0;
   const bn = bw * (box.y1 - box.y0);
   const free = unknown.slice();
-  let held = 0;
   for (let y = box.y0; y < box.y1; y++) {
     for (let x = box.x0; x < box.x1; x++) {
       const i = y * w + x;
@@ -173,11 +175,10 @@ function holdLines(harmonic: Float32Array, lines: Float32Array, unknown: Uint8Ar
       const weight = lines[3 * bn + j];
       if (!unknown[i] || weight < LINE_HOLD) continue;
       free[i] = 0;
-      held++;
-      for (let c = 0; c < 3; c++) harmonic[c * n + i] = lines[c * bn + j] / weight;
+      for (let c = 0; c < 3; c++) out[c * n + i] = lines[c * bn + j] / weight;
     }
   }
-  if (held > 0) harmonicFill(harmonic, 3, free, w, h);
+  return free;
 }
 
 /**
