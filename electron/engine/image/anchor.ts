@@ -65,8 +65,9 @@ const RING_FROM = (20 / 255) * 2;
 /**
  * Where the border is smooth the ring is corrected from a smaller disagreement: RING_CONTRAST x the local
  * standard deviation of the known pixels' grey (within RING_CONTRAST_R px), but not under RING_FLOOR (2 of
- * 255; 4 before: the ring of a brushed-out head stayed 3-5 levels under a clear sky). A 1-2 px line 10-20 levels darker than a clear sky showed as a frame; in texture the same step is
- * not seen, and an edge crossing the border is the fill's to keep. On the validation photos
+ * 255; at 4 the ring of a brushed-out head stayed 3-5 levels under a clear sky). A 1-2 px line 10-20 levels
+ * darker than a clear sky showed as a frame; in texture the same step is not seen, and an edge crossing the
+ * border is the fill's to keep. On the validation photos
  * (models/default/REPORT.md) the seam across the mask's edge fell from 0.0238 to 0.0230 (boxes 0.0233 to
  * 0.0218) at the same PSNR (20.72 dB) and SSIM (0.594 -> 0.593). The short fade after the ring has the same
  * threshold (it had RING_FROM: a 1-px outline of a brushed-out head 5-8 levels under a clear sky, 3 px
