@@ -7,37 +7,35 @@ const H = 60;
 
 /** Known: red left half, blue right half. Hole: a wrong green with a 1-px checker (the fill's own detail). */
 function scene(): { img: Pixels; mask: Uint8Array } {
-  const data = new Uint8Array(W * H * 4);
-  const mask = new Uint8Array(W * H);
-  for (let y = 0; y < H; y++) {
-    for (let x = 0; x < W; x++) {
-      const i = y * W + x;
-      mask[i] = x >= 20 && x < 60 && y >= 15 && y < 45 ? 1 : 0;
-      const rgb = mask[i] ? [40, 200 + ((x + y) % 2 ? 20 : -20), 40] : x < W / 2 ? [220, 30, 30] : [30, 30, 220];
-      data.set([...rgb, 255], i * 4);
-    }
-  }
-  return { img: { width: W, height: H, data }, mask };
+  return colourScene(W, H, (x, y) => x >= 20 && x < 60 && y >= 15 && y < 45, (x, y, inHole) =>
+    inHole ? [40, 200 + ((x + y) % 2 ? 20 : -20), 40] : x < W / 2 ? [220, 30, 30] : [30, 30, 220]);
 }
 
 const at = (img: Pixels, x: number, y: number) => Array.from(img.data.subarray((y * W + x) * 4, (y * W + x) * 4 + 3));
 
 /**
- * A grey w x h region and its mask: `hole(x, y)` says which pixels are to be filled, `grey(x, y, inHole)`
- * each pixel's level (the fill's inside the hole, the photo's outside it).
+ * A w x h region and its mask: `hole(x, y)` says which pixels are to be filled, `rgb(x, y, inHole)` each
+ * pixel's colour (the fill's inside the hole, the photo's outside it).
  */
-function greyScene(w: number, h: number, hole: (x: number, y: number) => boolean, grey: (x: number, y: number, inHole: boolean) => number): { img: Pixels; mask: Uint8Array } {
+function colourScene(w: number, h: number, hole: (x: number, y: number) => boolean, rgb: (x: number, y: number, inHole: boolean) => number[]): { img: Pixels; mask: Uint8Array } {
   const data = new Uint8Array(w * h * 4);
   const mask = new Uint8Array(w * h);
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       const i = y * w + x;
       mask[i] = hole(x, y) ? 1 : 0;
-      const v = grey(x, y, mask[i] === 1);
-      data.set([v, v, v, 255], i * 4);
+      data.set([...rgb(x, y, mask[i] === 1), 255], i * 4);
     }
   }
   return { img: { width: w, height: h, data }, mask };
+}
+
+/** `colourScene` in grey: `grey(x, y, inHole)` each pixel's level. */
+function greyScene(w: number, h: number, hole: (x: number, y: number) => boolean, grey: (x: number, y: number, inHole: boolean) => number): { img: Pixels; mask: Uint8Array } {
+  return colourScene(w, h, hole, (x, y, inHole) => {
+    const v = grey(x, y, inHole);
+    return [v, v, v];
+  });
 }
 
 describe('colour anchoring', () => {
@@ -118,16 +116,8 @@ describe('colour anchoring', () => {
   it('carries a line that crosses a wide hole straight across it (a horizon behind a box)', () => {
     // known: sky (blue) above row 20, field (green) below; hole: a 64 x 44 box from row 8, so the horizon
     // crosses its upper part; the fill is a flat wrong grey
-    const data = new Uint8Array(W * H * 4);
-    const mask = new Uint8Array(W * H);
-    for (let y = 0; y < H; y++) {
-      for (let x = 0; x < W; x++) {
-        const i = y * W + x;
-        mask[i] = x >= 8 && x < 72 && y >= 8 && y < 52 ? 1 : 0;
-        data.set([...(mask[i] ? [128, 128, 128] : y < 20 ? [40, 90, 230] : [60, 170, 50]), 255], i * 4);
-      }
-    }
-    const img: Pixels = { width: W, height: H, data };
+    const { img, mask } = colourScene(W, H, (x, y) => x >= 8 && x < 72 && y >= 8 && y < 52, (x, y, inHole) =>
+      inHole ? [128, 128, 128] : y < 20 ? [40, 90, 230] : [60, 170, 50]);
     anchorColours(img, mask, 1);
     // the horizon in each column: the first row of the box where green passes blue. It stays at row 20-21
     // across the box; the harmonic interpolation alone, pulled by the box's field-coloured bottom edge, bent
@@ -146,16 +136,10 @@ describe('colour anchoring', () => {
     // diffused under the horizon: the blue rose to 126 (of the ground's 40, the sky's 240) 8 px and more
     // under it; 63 with the horizon held (the wide average of the rows' estimates still reaches 11 px under)
     const w = 160, h = 100;
-    const data = new Uint8Array(w * h * 4);
-    const mask = new Uint8Array(w * h);
-    for (let y = 0; y < h; y++) {
-      for (let x = 0; x < w; x++) {
-        const i = y * w + x;
-        mask[i] = x >= 40 && x < 120 && y >= 24 && y < 76 ? 1 : 0;
-        data.set([...(mask[i] ? [128, 128, 128] : y < 40 ? [170, 200, 240] : x < 80 ? [60, 110, 40] : [120, 100, 40]), 255], i * 4);
-      }
-    }
-    anchorColours({ width: w, height: h, data }, mask, 1);
+    const { img, mask } = colourScene(w, h, (x, y) => x >= 40 && x < 120 && y >= 24 && y < 76, (x, y, inHole) =>
+      inHole ? [128, 128, 128] : y < 40 ? [170, 200, 240] : x < 80 ? [60, 110, 40] : [120, 100, 40]);
+    const { data } = img;
+    anchorColours(img, mask, 1);
     let worst = 0;
     for (let y = 48; y < 76; y++) for (let x = 40; x < 120; x++) worst = Math.max(worst, data[(y * w + x) * 4 + 2]);
     expect(worst).toBeLessThan(75);
