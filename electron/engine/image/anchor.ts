@@ -248,11 +248,11 @@ export class ColourAnchor {
         const j = (y - box.y0) * bw + (x - box.x0);
         let f = weight * Math.min(1, Math.max(0, (this.distance[i] - RING_PX) / (ring?.edge[i] ? WIDE_FADE_PX : FADE_PX)));
         let from = low;
-        if (ring?.edge[i]) {
-          // on a wide hole's edge band (the ring, where the fade is 0, and the short fade after it) a fill whose
-          // low frequencies are far off the interpolation is corrected whatever the fade: a wrong-coloured ring
-          // showed as a frame, and half of a dark mass painted into a sky, 3 px in, as a dark line round the
-          // hole. On the ring its own low frequencies are `near`'s; the threshold is its border's contrast's
+        if (ring?.edge[i] && f < weight) {
+          // on a wide hole's edge band (the ring, where the fade is 0, and the short fade after it; past the
+          // fade f is full already) a fill whose low frequencies are far off the interpolation is corrected
+          // whatever the fade: a wrong-coloured ring showed as a frame, and half of a dark mass painted into a
+          // sky, 3 px in, as a dark line round the hole. On the ring its own low frequencies are `near`'s; the threshold is its border's contrast's
           // on the whole band: a fill 16 levels bluer than a clear sky, half faded in 3 px inside the edge
           // under the fixed RING_FROM, drew a 1-px outline of a brushed-out head.
           const onRing = ring.pixels[i] === 1;
