@@ -55,13 +55,27 @@ describe('colour anchoring', () => {
     for (let i = 0; i < W * H; i++) if (!mask[i]) for (let c = 0; c < 4; c++) expect(img.data[i * 4 + c]).toBe(before[i * 4 + c]);
   });
 
-  it("keeps the fill's own detail where its colours agree with the border's", () => {
-    // the hole filled with the border's own grey (120) and a 1-px checker of +-20 on it
-    const { img, mask } = greyScene(W, H, (x, y) => x >= 20 && x < 60 && y >= 15 && y < 45, (x, y, inHole) =>
-      inHole ? 120 + ((x + y) % 2 ? 20 : -20) : 120);
+  it("keeps the fill's own detail where its colours agree with the border's and the border has such detail", () => {
+    // the photo: grey 120 with a 1-px checker of +-20; the hole filled with the same (the fill's own detail)
+    const { img, mask } = greyScene(W, H, (x, y) => x >= 20 && x < 60 && y >= 15 && y < 45, (x, y) => 120 + ((x + y) % 2 ? 20 : -20));
     anchorColours(img, mask, 1);
     // the checker (finer than the blur) survives: neighbours still differ by ~40
     expect(Math.abs(at(img, 40, 30)[0] - at(img, 41, 30)[0])).toBeGreaterThan(30);
+  });
+
+  it("drops detail a fill paints into a clear sky even where its broad colours are the sky's (a pale wisp)", () => {
+    // sky (200) round a 100 x 60 box; the fill: the sky with a 2-px bright arc (250), the rim of a mass the
+    // models painted there: blurred, it is within a few levels of the sky, so its detail was kept (a wisp
+    // 40 levels over the sky); the border has no detail to carry in
+    const w = 160, h = 120;
+    const arc = (x: number, y: number) => Math.abs(Math.hypot(x - 80, y - 75) - 30) < 1 && y < 70;
+    const { img, mask } = greyScene(w, h, (x, y) => x >= 30 && x < 130 && y >= 30 && y < 90, (x, y, inHole) =>
+      inHole && arc(x, y) ? 250 : 200);
+    const { data } = img;
+    anchorColours(img, mask, 1);
+    let worst = 0;
+    for (let y = 30; y < 90; y++) for (let x = 30; x < 130; x++) worst = Math.max(worst, Math.abs(200 - data[(y * w + x) * 4]));
+    expect(worst).toBeLessThan(4);
   });
 
   it('leaves thin scratches as the learned fill painted them', () => {

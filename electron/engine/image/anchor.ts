@@ -10,6 +10,7 @@
  * own colours are seen as they are.
  */
 import { interpolateHole } from './directional.js';
+import { borderDetail, detailShare, type BorderDetail } from './detailCap.js';
 import { chamferDistance, maskBox } from './composite.js';
 import type { Box } from '../../shared/regions.js';
 import { maxValue, type Pixels } from './pixels.js';
@@ -36,7 +37,8 @@ const ANCHOR_SIGMA = 4;
  * interpolation|^2 / DETAIL_TRUST^2) ([-1, 1] units, summed over the channels): where the fill painted
  * something else than the border continues, its detail is that other thing's. A dark mass the models
  * painted into a sky above a person's head left its outline, a grey cloud with a bright rim, on the
- * interpolation's sky.
+ * interpolation's sky. Nor is more of it kept than the photo's own detail round the hole allows
+ * (detailCap.ts): where the mass's blurred colours came close to the sky's, its rim stayed as a pale wisp.
  */
 const DETAIL_TRUST = 0.25;
 /**
@@ -214,6 +216,7 @@ export class ColourAnchor {
     readonly distance: Float32Array, // chamfer distance to the nearest known pixel [h, w]
     private readonly box: Box | null, // the mask's set pixels; null: none
     private readonly ring: Ring | null, // the outer ring of the hole's wide parts; null: none
+    private readonly detail: BorderDetail | null, // the photo's detail round the hole (detailCap.ts); null: none
   ) {}
 
   /** null when no pixel of the region is known. */
@@ -224,7 +227,8 @@ export class ColourAnchor {
     const interp = interpolateHole(known, mask, w, h, distance);
     if (!interp) return null;
     const box = maskBox(mask, w, h);
-    return new ColourAnchor(interp, distance, box, box ? ringOf(distance, w, h, box, known) : null);
+    if (!box) return new ColourAnchor(interp, distance, null, null, null);
+    return new ColourAnchor(interp, distance, box, ringOf(distance, w, h, box, known), borderDetail(known, mask, w, h, box, ANCHOR_SIGMA));
   }
 
   /** Anchors the masked pixels of `region` (RGBA, 8 or 16 bits; `mask`, the one given to `of`, 1 = filled) in place. */
@@ -241,6 +245,8 @@ export class ColourAnchor {
     const near = ring ? ringMean(img, w, h, box, ring) : low;
     const bw = box.x1 - box.x0;
     const bn = bw * (box.y1 - box.y0);
+    // the share of the fill's own detail its amplitude leaves (detailCap.ts)
+    const share = this.detail ? detailShare(this.detail, img, low, mask, w, h, box) : null;
     for (let y = box.y0; y < box.y1; y++) {
       for (let x = box.x0; x < box.x1; x++) {
         const i = y * w + x;
@@ -267,7 +273,7 @@ export class ColourAnchor {
         // the fill's own detail (img - from) is kept as far as its colours agree with the interpolation's
         let off = 0;
         for (let c = 0; c < 3; c++) off += (from[c * bn + j] - this.interp[c * n + i]) ** 2;
-        const lost = 1 - Math.exp(-off / DETAIL_TRUST ** 2);
+        const lost = 1 - Math.exp(-off / DETAIL_TRUST ** 2) * (share ? share(x, y) : 1);
         for (let c = 0; c < 3; c++) {
           const v = img[c * n + i] + f * (this.interp[c * n + i] - from[c * bn + j] - lost * (img[c * n + i] - from[c * bn + j]));
           const q = ((v + 1) / 2) * top;
@@ -276,6 +282,7 @@ export class ColourAnchor {
       }
     }
   }
+
 }
 
 /** Planar RGB in [-1, 1] (the Laplace solver's tolerance is in these units) [3, h, w]. */
