@@ -6,7 +6,7 @@ import { ApiError, type FillSettings, type FillStage, type JobStage, type MaskIm
 import { cosineSchedule, type Schedule } from './math/schedule.js';
 import type { PackModels } from './ort/models.js';
 import { borderError, harmonicBlend, unknownAtModelScale } from './image/blend.js';
-import { compositeTile, featherWeights } from './image/composite.js';
+import { compositeTile, pasteWeights } from './image/composite.js';
 import { allocLike, cropPixels, pastePixels, type Pixels } from './image/pixels.js';
 import { chooseGrid, tileClaims, type Box, type Region, type Tile } from '../shared/regions.js';
 import { cropToModelInput, decodedToRgb } from './image/resample.js';
@@ -79,6 +79,8 @@ interface PlannedTile {
   G: number;
   /** 1 for the tile's pixels this tile fills [size * size]. */
   mask: Uint8Array;
+  /** 1 for the tile's masked pixels an earlier tile of the region filled [size * size]: its paste feathers into them. */
+  earlier: Uint8Array;
   /** 1 for latent cells regenerated [G * G]. */
   unknown: Uint8Array;
   /** True when an earlier tile of the same region changed pixels this tile sees. */
@@ -101,7 +103,8 @@ function scheduleOf(models: PackModels): Schedule {
  * Tiles in fill order with their pixel and latent masks (independent of the samples). A tile samples and
  * pastes every masked pixel of its crop not yet filled, but marks filled only those in its claim
  * (`tileClaims`): the next tile fills the rest of the overlap again, seeing the earlier fill as context,
- * and its paste feathers into that fill across the cut, so no seam shows where a crop ended.
+ * and its paste feathers into that fill across the cut, so no seam shows where a crop ended (and nowhere
+ * else: `pasteWeights`).
  */
 export function planTiles(mask: MaskImage, regions: Region[], downsample: number, grids: number[]): PlannedTile[] {
   const remaining = new Uint8Array(mask.width * mask.height);
@@ -113,19 +116,23 @@ export function planTiles(mask: MaskImage, regions: Region[], downsample: number
       const G = chooseGrid(tile.size, downsample, grids);
       const claim = claims[k]!;
       const tileMask = new Uint8Array(tile.size * tile.size);
+      const earlier = new Uint8Array(tile.size * tile.size);
       const filled: number[] = [];
       for (let y = 0; y < tile.size; y++) {
         for (let x = 0; x < tile.size; x++) {
           const px = tile.x + x;
           const py = tile.y + y;
           const i = py * mask.width + px;
-          if (!remaining[i]) continue;
+          if (!remaining[i]) {
+            if (mask.data[i] >= 128) earlier[y * tile.size + x] = 1;
+            continue;
+          }
           tileMask[y * tile.size + x] = 1;
           if (px >= claim.x0 && px < claim.x1 && py >= claim.y0 && py < claim.y1) filled.push(i);
         }
       }
       for (const i of filled) remaining[i] = 0;
-      if (filled.length) planned.push({ region: r, tile, G, mask: tileMask, unknown: cellsOf(tileMask, tile.size, G), seesEarlierFill: k > 0 });
+      if (filled.length) planned.push({ region: r, tile, G, mask: tileMask, earlier, unknown: cellsOf(tileMask, tile.size, G), seesEarlierFill: k > 0 });
     });
   });
   return planned;
@@ -207,7 +214,7 @@ async function sampleTile(ctx: FillContext, planned: PlannedTile, tileIndex: num
 async function pasteTile(ctx: FillContext, planned: PlannedTile, S: number, inputs: Float32Array, distinct: number, decoded: Float32Array): Promise<void> {
   const { tile, region } = planned;
   const box = ctx.regions[region].box;
-  const weights = featherWeights(planned.mask, tile.size, Math.min(16, Math.max(1, Math.round((2 * tile.size) / S))));
+  const weights = pasteWeights(planned.mask, planned.earlier, tile.size, Math.min(16, Math.max(1, Math.round((2 * tile.size) / S))));
   // Pixels whose model-scale value mixes in masked ones (Lanczos reaches 3 pixels when downscaling).
   const unknownS = unknownAtModelScale(planned.mask, tile.size, S, tile.size > S ? 3 : 1);
   for (let b = 0; b < ctx.seeds.length; b++) {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { chooseGrid, componentBoxes, fillWindow, planRegions, tileClaims, tilesFor, type Box } from '../../electron/shared/regions.js';
 import { planTiles } from '../../electron/engine/pipeline.js';
-import { compositeTile, featherWeights } from '../../electron/engine/image/composite.js';
+import { compositeTile, pasteWeights } from '../../electron/engine/image/composite.js';
 
 function maskWith(width: number, height: number, rects: [number, number, number, number][]) {
   const data = new Uint8Array(width * height);
@@ -113,14 +113,23 @@ describe('crop planning', () => {
 });
 
 describe('compositing', () => {
-  it('feathers only inside the mask and reaches full weight in the interior', () => {
+  it("pastes a tile's fill whole up to the mask's edge, and feathers only into an earlier tile's fill", () => {
     const size = 20;
-    const m = new Uint8Array(size * size);
-    for (let y = 5; y < 15; y++) for (let x = 5; x < 15; x++) m[y * size + x] = 1;
-    const w = featherWeights(m, size, 2);
-    expect(w[0]).toBe(0);
-    expect(w[5 * size + 5]).toBeCloseTo(1 / 3, 5);
-    expect(w[10 * size + 10]).toBe(1);
+    const fills = new Uint8Array(size * size);
+    for (let y = 5; y < 15; y++) for (let x = 5; x < 15; x++) fills[y * size + x] = 1;
+    // alone: every pixel it fills at full weight, the ones beside the known pixels too
+    const alone = pasteWeights(fills, new Uint8Array(size * size), size, 2);
+    expect(alone[0]).toBe(0);
+    expect(alone[5 * size + 5]).toBe(1);
+    expect(alone[10 * size + 10]).toBe(1);
+    // an earlier tile filled the columns left of x = 5: the paste fades in from them over radius + 1 px
+    const earlier = new Uint8Array(size * size);
+    for (let y = 5; y < 15; y++) for (let x = 0; x < 5; x++) earlier[y * size + x] = 1;
+    const after = pasteWeights(fills, earlier, size, 2);
+    expect(after[10 * size + 5]).toBeCloseTo(1 / 3, 5);
+    expect(after[10 * size + 6]).toBeCloseTo(2 / 3, 5);
+    expect(after[10 * size + 8]).toBe(1);
+    expect(after[10 * size + 14]).toBe(1);
   });
 
   it('changes only masked pixels and never alpha', () => {

@@ -1,6 +1,6 @@
 /**
- * Pasting a tile's fill into the image: only masked pixels change, blended with a feather on the inside
- * of the mask's edge; alpha is never touched.
+ * Pasting a tile's fill into the image: only masked pixels change, each replaced whole except across the
+ * cut into an earlier tile's fill, where the two are feathered; alpha is never touched.
  */
 import type { Box } from '../../shared/regions.js';
 import { maxValue, type Pixels } from './pixels.js';
@@ -48,19 +48,25 @@ export function chamferDistance(mask: Uint8Array, w: number, h: number): Float32
 }
 
 /**
- * Blend weights for a size x size tile: 0 outside the mask; inside, min(1, d / (radius + 1)) where d is the
- * chamfer distance (in pixels) to the nearest unmasked pixel of the tile. The tile's border does not count
- * as unmasked, so a mask that reaches the crop edge is not feathered there.
+ * Paste weights for a size x size tile: 0 off `fills` (1 = a pixel this tile fills); on it min(1, d /
+ * (radius + 1)), d the chamfer distance to the nearest pixel of `earlier` (1 = filled by an earlier tile of
+ * the region, whose fill the target holds there): a tile feathers into the earlier fill across the cut
+ * between their claims, and pastes whole everywhere else, up to the mask's edge. What lies under the mask
+ * is never blended in: it is what the user asked to replace. (A feather there, a few px inside the mask's
+ * edge, brought a brushed-out tripod leg back as a ghost and mixed the truth into every scored fill; the
+ * fill meets the known pixels through the harmonic blend at the model's scale and the refinement stages.)
  */
-export function featherWeights(tileMask: Uint8Array, size: number, radius: number): Float32Array {
-  const d = chamferDistance(tileMask, size, size);
-  for (let i = 0; i < d.length; i++) d[i] = d[i] === 0 ? 0 : Math.min(1, d[i] / (radius + 1));
-  return d;
+export function pasteWeights(fills: Uint8Array, earlier: Uint8Array, size: number, radius: number): Float32Array {
+  const d = chamferDistance(earlier.map((v) => 1 - v), size, size); // 1e9 everywhere when nothing is earlier
+  const w = new Float32Array(size * size);
+  for (let i = 0; i < w.length; i++) if (fills[i]) w[i] = Math.min(1, d[i] / (radius + 1));
+  return w;
 }
 
 /**
- * Blends `fill` (size x size RGB, 8-bit) into `target` where weights > 0. The tile's top-left corner is at
- * (tileX, tileY) in target coordinates (target may be a patch buffer offset from the image origin).
+ * Blends `fill` (size x size RGB, 8-bit) into `target` where weights > 0 (`pasteWeights`). The tile's
+ * top-left corner is at (tileX, tileY) in target coordinates (target may be a patch buffer offset from the
+ * image origin).
  */
 export function compositeTile(target: Pixels, tileX: number, tileY: number, size: number, fill: Uint8Array, weights: Float32Array): void {
   const scale = maxValue(target) / 255;
