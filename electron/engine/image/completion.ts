@@ -12,8 +12,9 @@
  * The learned fill decides what goes where: it is the starting estimate at the coarsest level, and every
  * match also pays for how far the source's blurred colours are from the fill's (the guide), so a piece is
  * only copied where the fill says that kind of content belongs (Yang et al., CVPR 2017, refine a network's
- * coarse prediction in the same spirit). Pixels the learned fill already gets right keep it: the completion
- * fades in over FADE_PX pixels from the mask's edge after 2 px, so thin scratches keep the learned fill.
+ * coarse prediction in the same spirit). The completion fades in over FADE_PX pixels from the mask's edge
+ * after 2 px, so thin scratches keep the anchored fill: there the interpolation of the border is the better
+ * estimate.
  * Everything is in typed arrays; the buffer is the region's patch (photo pixels with the fill pasted in).
  */
 import { Rng } from '../math/rng.js';
