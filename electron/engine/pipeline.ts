@@ -79,8 +79,10 @@ interface PlannedTile {
   G: number;
   /** 1 for the tile's pixels this tile fills [size * size]. */
   mask: Uint8Array;
-  /** 1 for the tile's masked pixels an earlier tile of the region filled [size * size]: its paste feathers into them. */
+  /** 1 for the tile's masked pixels an earlier tile of the region claimed [size * size]: its paste feathers into them. */
   earlier: Uint8Array;
+  /** 1 for the pixels this tile fills that an earlier tile pasted its fill over [size * size] (`pasteWeights`). */
+  refills: Uint8Array;
   /** 1 for latent cells regenerated [G * G]. */
   unknown: Uint8Array;
   /** True when an earlier tile of the same region changed pixels this tile sees. */
@@ -108,6 +110,7 @@ function scheduleOf(models: PackModels): Schedule {
  */
 export function planTiles(mask: MaskImage, regions: Region[], downsample: number, grids: number[]): PlannedTile[] {
   const remaining = new Uint8Array(mask.width * mask.height);
+  const pasted = new Uint8Array(mask.width * mask.height); // 1 where an earlier tile pasted its fill
   for (let i = 0; i < remaining.length; i++) remaining[i] = mask.data[i] >= 128 ? 1 : 0;
   const planned: PlannedTile[] = [];
   regions.forEach((region, r) => {
@@ -117,6 +120,7 @@ export function planTiles(mask: MaskImage, regions: Region[], downsample: number
       const claim = claims[k]!;
       const tileMask = new Uint8Array(tile.size * tile.size);
       const earlier = new Uint8Array(tile.size * tile.size);
+      const refills = new Uint8Array(tile.size * tile.size);
       const filled: number[] = [];
       for (let y = 0; y < tile.size; y++) {
         for (let x = 0; x < tile.size; x++) {
@@ -128,11 +132,14 @@ export function planTiles(mask: MaskImage, regions: Region[], downsample: number
             continue;
           }
           tileMask[y * tile.size + x] = 1;
+          refills[y * tile.size + x] = pasted[i];
           if (px >= claim.x0 && px < claim.x1 && py >= claim.y0 && py < claim.y1) filled.push(i);
         }
       }
       for (const i of filled) remaining[i] = 0;
-      if (filled.length) planned.push({ region: r, tile, G, mask: tileMask, earlier, unknown: cellsOf(tileMask, tile.size, G), seesEarlierFill: k > 0 });
+      if (!filled.length) return;
+      for (let y = 0; y < tile.size; y++) for (let x = 0; x < tile.size; x++) if (tileMask[y * tile.size + x]) pasted[(tile.y + y) * mask.width + tile.x + x] = 1;
+      planned.push({ region: r, tile, G, mask: tileMask, earlier, refills, unknown: cellsOf(tileMask, tile.size, G), seesEarlierFill: k > 0 });
     });
   });
   return planned;
@@ -214,7 +221,7 @@ async function sampleTile(ctx: FillContext, planned: PlannedTile, tileIndex: num
 async function pasteTile(ctx: FillContext, planned: PlannedTile, S: number, inputs: Float32Array, distinct: number, decoded: Float32Array): Promise<void> {
   const { tile, region } = planned;
   const box = ctx.regions[region].box;
-  const weights = pasteWeights(planned.mask, planned.earlier, tile.size, Math.min(16, Math.max(1, Math.round((2 * tile.size) / S))));
+  const weights = pasteWeights(planned.mask, planned.refills, planned.earlier, tile.size, Math.min(16, Math.max(1, Math.round((2 * tile.size) / S))));
   // Pixels whose model-scale value mixes in masked ones (Lanczos reaches 3 pixels when downscaling).
   const unknownS = unknownAtModelScale(planned.mask, tile.size, S, tile.size > S ? 3 : 1);
   for (let b = 0; b < ctx.seeds.length; b++) {

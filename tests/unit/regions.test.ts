@@ -118,18 +118,23 @@ describe('compositing', () => {
     const fills = new Uint8Array(size * size);
     for (let y = 5; y < 15; y++) for (let x = 5; x < 15; x++) fills[y * size + x] = 1;
     // alone: every pixel it fills at full weight, the ones beside the known pixels too
-    const alone = pasteWeights(fills, new Uint8Array(size * size), size, 2);
+    const none = new Uint8Array(size * size);
+    const alone = pasteWeights(fills, none, none, size, 2);
     expect(alone[0]).toBe(0);
     expect(alone[5 * size + 5]).toBe(1);
     expect(alone[10 * size + 10]).toBe(1);
-    // an earlier tile filled the columns left of x = 5: the paste fades in from them over radius + 1 px
+    // an earlier tile claimed the columns left of x = 5 and pasted its fill over this one's pixels too: the
+    // paste fades in from the cut over radius + 1 px
     const earlier = new Uint8Array(size * size);
     for (let y = 5; y < 15; y++) for (let x = 0; x < 5; x++) earlier[y * size + x] = 1;
-    const after = pasteWeights(fills, earlier, size, 2);
+    const after = pasteWeights(fills, fills, earlier, size, 2);
     expect(after[10 * size + 5]).toBeCloseTo(1 / 3, 5);
     expect(after[10 * size + 6]).toBeCloseTo(2 / 3, 5);
     expect(after[10 * size + 8]).toBe(1);
     expect(after[10 * size + 14]).toBe(1);
+    // where the earlier tile did not paste (tiles that only touch), the target still holds the photo: whole
+    const touching = pasteWeights(fills, none, earlier, size, 2);
+    expect(touching[10 * size + 5]).toBe(1);
   });
 
   it('changes only masked pixels and never alpha', () => {

@@ -48,18 +48,19 @@ export function chamferDistance(mask: Uint8Array, w: number, h: number): Float32
 }
 
 /**
- * Paste weights for a size x size tile: 0 off `fills` (1 = a pixel this tile fills); on it min(1, d /
- * (radius + 1)), d the chamfer distance to the nearest pixel of `earlier` (1 = filled by an earlier tile of
- * the region, whose fill the target holds there): a tile feathers into the earlier fill across the cut
- * between their claims, and pastes whole everywhere else, up to the mask's edge. What lies under the mask
- * is never blended in: it is what the user asked to replace. (A feather there, a few px inside the mask's
- * edge, brought a brushed-out tripod leg back as a ghost and mixed the truth into every scored fill; the
- * fill meets the known pixels through the harmonic blend at the model's scale and the refinement stages.)
+ * Paste weights for a size x size tile: 0 off `fills` (1 = a pixel this tile fills); 1 on it, except where
+ * `refills` (1 = the target holds an earlier tile's fill there): min(1, d / (radius + 1)), d the chamfer
+ * distance to the nearest pixel of `earlier` (1 = claimed by an earlier tile of the region). A tile feathers
+ * into the earlier fill across the cut between their claims and pastes whole everywhere else, up to the
+ * mask's edge. What lies under the mask is never blended in: it is what the user asked to replace. (A
+ * feather there, a few px inside the mask's edge, brought a brushed-out tripod leg back as a ghost and mixed
+ * the truth into every scored fill; the fill meets the known pixels through the harmonic blend at the
+ * model's scale and the refinement stages.)
  */
-export function pasteWeights(fills: Uint8Array, earlier: Uint8Array, size: number, radius: number): Float32Array {
+export function pasteWeights(fills: Uint8Array, refills: Uint8Array, earlier: Uint8Array, size: number, radius: number): Float32Array {
   const d = chamferDistance(earlier.map((v) => 1 - v), size, size); // 1e9 everywhere when nothing is earlier
   const w = new Float32Array(size * size);
-  for (let i = 0; i < w.length; i++) if (fills[i]) w[i] = Math.min(1, d[i] / (radius + 1));
+  for (let i = 0; i < w.length; i++) if (fills[i]) w[i] = refills[i] ? Math.min(1, d[i] / (radius + 1)) : 1;
   return w;
 }
 
