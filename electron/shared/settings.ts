@@ -53,7 +53,7 @@ export interface StageField {
 export const STAGE_FIELDS = {
   guidedDecoder: { default: true, label: 'Sharp decoder', flag: 'no-guided', help: "decode with the pack's guided decoder, which sees the known pixels, at the photo's own scale" },
   detailPass: { default: false, label: 'Detail pass', flag: 'detail', help: "re-sample the fill's codes at the photo's own scale (one code per 4x4 pixels) from a partly noised start, with the diffusion prior" },
-  anchorColours: { default: true, label: 'Colour anchoring', flag: 'no-anchor', help: "replace the fill's broad colours by a smooth continuation of the colours around it, keeping its fine detail" },
+  anchorColours: { default: true, label: 'Colour anchoring', flag: 'no-anchor', help: "replace the fill's broad colours by a smooth continuation of the colours around it, keeping its fine detail only deep in wide holes" },
   photoTexture: { default: true, label: 'Photo texture', flag: 'no-texture', help: "the hole rebuilt from pieces of the photo's own known pixels, placed by the fill: structure and grain" },
 } as const satisfies Record<string, StageField>;
 
