@@ -90,6 +90,19 @@ describe('colour anchoring', () => {
     }
   });
 
+  it('keeps an edge sharp where it crosses a thin scratch (the harmonic interpolation alone there)', () => {
+    // a dark left half (40) and a bright right half (220) with a hard step at x = 40; a 3 px scratch across
+    // it, filled with grey. The runs' blurred ends and the averaging of neighbouring runs, which a wide
+    // hole needs, smeared the step over the scratch (3 px from it: 43 levels off; the harmonic alone 11-15)
+    const { img, mask } = greyScene(W, H, (x, y) => x >= 5 && x < 75 && y >= 29 && y < 32, (x, y, inHole) =>
+      inHole ? 128 : x < 40 ? 40 : 220);
+    anchorColours(img, mask, 1);
+    for (const y of [29, 30, 31]) {
+      expect(Math.abs(at(img, 37, y)[0] - 40), `37,${y}`).toBeLessThan(20);
+      expect(Math.abs(at(img, 42, y)[0] - 220), `42,${y}`).toBeLessThan(20);
+    }
+  });
+
   it("anchors a wide hole's edge band whatever the fill painted there, and keeps the fill's detail only deep in it", () => {
     // the photo: grey 128 with a +-20 checker; the hole (30 x 30): a pale frame (200) in its outer 2 px, the
     // checker inside (the fill's own detail)
