@@ -73,8 +73,9 @@ export class ColourAnchor {
     const interp = interpolateHole(known, mask, w, h, distance);
     if (!interp) return null;
     const box = maskBox(mask, w, h);
-    if (!box) return new ColourAnchor(interp, distance, null, null);
-    return new ColourAnchor(interp, distance, box, borderDetail(known, mask, w, h, box, ANCHOR_SIGMA));
+    // the border's detail is needed only where a fill's detail may be kept: DETAIL_FROM px into the hole
+    const deep = box !== null && distance.some((d) => d >= DETAIL_FROM);
+    return new ColourAnchor(interp, distance, box, deep ? borderDetail(known, mask, w, h, box, ANCHOR_SIGMA) : null);
   }
 
   /** Anchors the masked pixels of `region` (RGBA, 8 or 16 bits; `mask`, the one given to `of`, 1 = filled) in place. */

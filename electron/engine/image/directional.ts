@@ -128,6 +128,10 @@ export function interpolateHole(img: Float32Array, unknown: Uint8Array, w: numbe
   // edges joined across the hole at any angle, sharp: neither average below applies to them [4, bh, bw]
   const lines = carriedLines(img, unknown, w, h, box);
   harmonicFill(out, 3, lines ? heldCores(out, lines, unknown, w, box) : unknown, w, h);
+  const bw = box.x1 - box.x0;
+  const width = holeWidth(depth, w, box);
+  // a scratch throughout: the harmonic interpolation's, without walking the runs
+  if (!width.some((v, j) => v > THIN_PX && unknown[(box.y0 + Math.floor(j / bw)) * w + box.x0 + (j % bw)])) return out;
   // every run's ends lie within a pixel of the hole's box
   const around: Box = { x0: Math.max(0, box.x0 - 1), y0: Math.max(0, box.y0 - 1), x1: Math.min(w, box.x1 + 1), y1: Math.min(h, box.y1 + 1) };
   const ends = knownBlur(img, unknown, w, h, around);
@@ -142,9 +146,7 @@ export function interpolateHole(img: Float32Array, unknown: Uint8Array, w: numbe
   // the wider average only where the hole is deeper than FAR_FROM (not in strokes and scratches), at half
   // resolution: the sums are smooth at this scale, and the full blur added a third to the anchoring
   const wide = depth.some((d) => d > FAR_FROM) ? gaussianBlurBoxHalf(sums, w, h, FAR_SIGMA, box) : narrow;
-  const bw = box.x1 - box.x0;
   const bn = bw * (box.y1 - box.y0);
-  const width = holeWidth(depth, w, box);
   for (let y = box.y0; y < box.y1; y++) {
     for (let x = box.x0; x < box.x1; x++) {
       const i = y * w + x;
