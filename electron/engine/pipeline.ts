@@ -5,7 +5,7 @@
 import { ApiError, type FillSettings, type FillStage, type JobStage, type MaskImage, type Method, type StageTimings } from '../shared/contract.js';
 import { cosineSchedule, type Schedule } from './math/schedule.js';
 import type { PackModels } from './ort/models.js';
-import { borderError, harmonicBlend, unknownAtModelScale } from './image/blend.js';
+import { blendIntoTile, borderError, unknownAtModelScale } from './image/blend.js';
 import { compositeTile, pasteWeights } from './image/composite.js';
 import { allocLike, cropPixels, pastePixels, type Pixels } from './image/pixels.js';
 import { chooseGrid, tileClaims, type Box, type Region, type Tile } from '../shared/regions.js';
@@ -179,17 +179,20 @@ interface FillContext {
   timings: StageTimings;
 }
 
-/** Model inputs for a tile [distinct, 3, S, S]: one per sample, or one shared when no earlier tile changed what it sees. */
-async function tileInputs(ctx: FillContext, planned: PlannedTile, S: number): Promise<{ inputs: Float32Array; distinct: number }> {
+/** What a tile sees for sample b: the photo's pixels under it, with the sample's fill of earlier tiles. */
+function tileCrop(ctx: FillContext, planned: PlannedTile, b: number): Pixels {
   const { tile, region } = planned;
   const box = ctx.regions[region].box;
+  const crop = cropPixels(ctx.image, tile.x, tile.y, tile.size, tile.size);
+  pastePixels(crop, ctx.patches[b][region], box.x0 - tile.x, box.y0 - tile.y);
+  return crop;
+}
+
+/** Model inputs for a tile [distinct, 3, S, S]: one per sample, or one shared when no earlier tile changed what it sees. */
+async function tileInputs(ctx: FillContext, planned: PlannedTile, S: number): Promise<{ inputs: Float32Array; distinct: number }> {
   const distinct = planned.seesEarlierFill ? ctx.seeds.length : 1;
   const inputs = new Float32Array(distinct * 3 * S * S);
-  for (let b = 0; b < distinct; b++) {
-    const crop = cropPixels(ctx.image, tile.x, tile.y, tile.size, tile.size);
-    pastePixels(crop, ctx.patches[b][region], box.x0 - tile.x, box.y0 - tile.y);
-    inputs.set(await cropToModelInput(crop, planned.mask, S), b * 3 * S * S);
-  }
+  for (let b = 0; b < distinct; b++) inputs.set(await cropToModelInput(tileCrop(ctx, planned, b), planned.mask, S), b * 3 * S * S);
   return { inputs, distinct };
 }
 
@@ -217,25 +220,28 @@ async function sampleTile(ctx: FillContext, planned: PlannedTile, tileIndex: num
   }
 }
 
-/** Decoded images [B, 3, S, S] -> blended, resized back, pasted into each sample's patch (masked pixels only). */
-async function pasteTile(ctx: FillContext, planned: PlannedTile, S: number, inputs: Float32Array, distinct: number, decoded: Float32Array): Promise<void> {
+/**
+ * Decoded images [B, 3, S, S] -> resized to the tile, blended into what lies around the hole, pasted into
+ * each sample's patch (masked pixels only). `distinct`: 1 when every sample's tile sees the same pixels.
+ */
+async function pasteTile(ctx: FillContext, planned: PlannedTile, S: number, distinct: number, decoded: Float32Array): Promise<void> {
   const { tile, region } = planned;
   const box = ctx.regions[region].box;
   const weights = pasteWeights(planned.mask, planned.refills, planned.earlier, tile.size, Math.min(16, Math.max(1, Math.round((2 * tile.size) / S))));
-  // Pixels whose model-scale value mixes in masked ones (Lanczos reaches 3 pixels when downscaling).
-  const unknownS = unknownAtModelScale(planned.mask, tile.size, S, tile.size > S ? 3 : 1);
+  let crop: Pixels | null = null;
   for (let b = 0; b < ctx.seeds.length; b++) {
-    const blended = harmonicBlend(inputs, (distinct === 1 ? 0 : b) * 3 * S * S, decoded, b * 3 * S * S, unknownS, S);
-    const rgb = await decodedToRgb(blended, 0, S, tile.size);
+    const rgb = await decodedToRgb(decoded, b * 3 * S * S, S, tile.size);
+    if (!crop || distinct > 1) crop = tileCrop(ctx, planned, b);
+    blendIntoTile(rgb, crop, planned.mask, tile.size);
     compositeTile(ctx.patches[b][region], tile.x - box.x0, tile.y - box.y0, tile.size, rgb, weights);
   }
 }
 
 /**
  * The guided decoder's pass over a tile: the codes decoded at the tile's own scale (side D, capped), seeing
- * the tile's known pixels. Returns what pasteTile blends: decoded [B, 3, D, D] and the inputs at D.
+ * the tile's known pixels. Returns what pasteTile blends: decoded [B, 3, D, D].
  */
-async function decodeGuided(ctx: FillContext, planned: PlannedTile, codes: Int32Array): Promise<{ decoded: Float32Array; inputs: Float32Array; distinct: number; D: number }> {
+async function decodeGuided(ctx: FillContext, planned: PlannedTile, codes: Int32Array): Promise<{ decoded: Float32Array; distinct: number; D: number }> {
   const B = ctx.seeds.length;
   const S = planned.G * ctx.models.pack.manifest.downsample;
   const D = guidedSide(planned.tile.size, S);
@@ -248,7 +254,7 @@ async function decodeGuided(ctx: FillContext, planned: PlannedTile, codes: Int32
   const images = distinct === B ? inputs : new Float32Array(B * 3 * n);
   if (images !== inputs) for (let b = 0; b < B; b++) images.set(inputs, b * 3 * n);
   const decoded = await ctx.models.decodeGuided(codes, B, planned.G, images, masks, D);
-  return { decoded, inputs, distinct, D };
+  return { decoded, distinct, D };
 }
 
 /**
@@ -282,7 +288,7 @@ async function detailTile(ctx: FillContext, planned: PlannedTile, tileIndex: num
   let next = await generator.next();
   for (; !next.done; next = await generator.next()) checkAbort(ctx.opts.signal);
   const decoded = await models.decode(next.value, B, G);
-  await pasteTile(ctx, planned, D, inputs, B, decoded);
+  await pasteTile(ctx, planned, D, B, decoded);
   return true;
 }
 
@@ -422,10 +428,10 @@ async function modelStages(ctx: FillContext, tiles: PlannedTile[], stages: FillS
         });
       }
       if (guided) return decodeGuided(ctx, planned, codes);
-      return { decoded: plain ?? (await models.decode(codes, B, planned.G)), inputs, distinct, D: S };
+      return { decoded: plain ?? (await models.decode(codes, B, planned.G)), distinct, D: S };
     });
     opts.onProgress?.('compositing', ti, tiles.length);
-    await stage('composite', () => pasteTile(ctx, planned, out.D, out.inputs, out.distinct, out.decoded));
+    await stage('composite', () => pasteTile(ctx, planned, out.D, out.distinct, out.decoded));
   }
   if (settings.detailPass) {
     const t0 = performance.now();

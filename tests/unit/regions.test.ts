@@ -155,43 +155,48 @@ describe('compositing', () => {
   });
 });
 
-describe('harmonic blending', () => {
-  it('removes a constant colour offset of the decoder and interpolates inside the mask', async () => {
-    const { harmonicBlend, unknownAtModelScale } = await import('../../electron/engine/image/blend.js');
-    const S = 16;
-    const original = new Float32Array(3 * S * S).fill(0.2);
-    const decoded = new Float32Array(3 * S * S).fill(-0.1); // the decoder got every colour 0.3 too dark
-    const tileMask = new Uint8Array(S * S);
-    for (let y = 5; y < 11; y++) for (let x = 5; x < 11; x++) tileMask[y * S + x] = 1;
-    const unknown = unknownAtModelScale(tileMask, S, S, 1);
-    expect(unknown[4 * S + 5]).toBe(1); // grown by one pixel
-    expect(unknown[0]).toBe(0);
-    const out = harmonicBlend(original, 0, decoded, 0, unknown, S);
-    for (let i = 0; i < out.length; i++) expect(out[i]).toBeCloseTo(0.2, 3);
+describe('blending a fill into its tile (at the photo\'s scale)', () => {
+  /** A size x size tile of one colour (8-bit RGBA), a 6 x 6 hole in it, and a fill of another colour. */
+  function tile(size: number, colour: number, fillColour: number) {
+    const crop = { width: size, height: size, data: new Uint8Array(size * size * 4).fill(colour) };
+    const mask = new Uint8Array(size * size);
+    for (let y = 5; y < 11; y++) for (let x = 5; x < 11; x++) mask[y * size + x] = 1;
+    return { crop, mask, fill: new Uint8Array(size * size * 3).fill(fillColour) };
+  }
+
+  it('removes the fill\'s colour offset from the pixels round the hole and keeps its own texture', async () => {
+    const { blendIntoTile } = await import('../../electron/engine/image/blend.js');
+    const size = 16;
+    const { crop, mask, fill } = tile(size, 100, 60); // the decode came out 40 levels too dark
+    for (let i = 0; i < size * size; i++) if (mask[i]) fill[i * 3] += (i % 2) * 20; // and with a texture of its own
+    blendIntoTile(fill, crop, mask, size);
+    for (let i = 0; i < size * size; i++) {
+      if (!mask[i]) expect(fill[i * 3 + 1]).toBe(60); // outside the hole nothing is touched (it is never pasted)
+      else {
+        expect(fill[i * 3]).toBe(100 + (i % 2) * 20);
+        expect(fill[i * 3 + 2]).toBe(100);
+      }
+    }
   });
 
-  it('interpolates a gradient of the error linearly between its boundaries', async () => {
-    const { harmonicBlend } = await import('../../electron/engine/image/blend.js');
-    const S = 8;
-    const original = new Float32Array(3 * S * S);
-    for (let c = 0; c < 3; c++) for (let y = 0; y < S; y++) for (let x = 0; x < S; x++) original[c * S * S + y * S + x] = x / 10;
-    const unknown = new Uint8Array(S * S);
-    for (let y = 0; y < S; y++) for (let x = 2; x < 6; x++) unknown[y * S + x] = 1;
-    const out = harmonicBlend(original, 0, new Float32Array(3 * S * S), 0, unknown, S, 1e-6);
-    expect(out[3 * S + 3]).toBeCloseTo(0.3, 3);
-    expect(out[3 * S + 4]).toBeCloseTo(0.4, 3);
+  it('interpolates the error harmonically: a ramp round the hole continues straight through it', async () => {
+    const { blendIntoTile } = await import('../../electron/engine/image/blend.js');
+    const size = 16;
+    const { crop, mask, fill } = tile(size, 0, 0);
+    for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) crop.data.fill(10 * x, (y * size + x) * 4, (y * size + x) * 4 + 3);
+    blendIntoTile(fill, crop, mask, size);
+    for (const x of [5, 7, 10]) expect(Math.abs(fill[(8 * size + x) * 3] - 10 * x)).toBeLessThanOrEqual(1);
   });
 
-  it('solves a large hole (coarse-to-fine start) to the harmonic solution', async () => {
-    const { harmonicBlend } = await import('../../electron/engine/image/blend.js');
-    const S = 200;
-    const original = new Float32Array(3 * S * S);
-    // a bilinear-free harmonic function: x^2 - y^2 (its Laplacian is 0), scaled to [-1, 1]
-    const f = (x: number, y: number) => ((x - 100) ** 2 - (y - 100) ** 2) / 1e4;
-    for (let c = 0; c < 3; c++) for (let y = 0; y < S; y++) for (let x = 0; x < S; x++) original[c * S * S + y * S + x] = f(x, y);
-    const unknown = new Uint8Array(S * S);
-    for (let y = 30; y < 170; y++) for (let x = 20; x < 180; x++) unknown[y * S + x] = 1;
-    const out = harmonicBlend(original, 0, new Float32Array(3 * S * S), 0, unknown, S);
-    for (const [x, y] of [[100, 100], [60, 80], [150, 140]]) expect(Math.abs(out[y * S + x] - f(x, y))).toBeLessThan(2e-3);
+  it('reads a 16-bit tile at its own depth and leaves a fill without a hole as it is', async () => {
+    const { blendIntoTile } = await import('../../electron/engine/image/blend.js');
+    const size = 16;
+    const { mask, fill } = tile(size, 0, 60);
+    const deep = { width: size, height: size, data: new Uint16Array(size * size * 4).fill(100 * 257) };
+    blendIntoTile(fill, deep, mask, size);
+    expect(fill[(8 * size + 8) * 3]).toBe(100);
+    const untouched = new Uint8Array(size * size * 3).fill(60);
+    blendIntoTile(untouched, deep, new Uint8Array(size * size), size);
+    expect(untouched.every((v) => v === 60)).toBe(true);
   });
 });

@@ -54,8 +54,8 @@ export function chamferDistance(mask: Uint8Array, w: number, h: number): Float32
  * into the earlier fill across the cut between their claims and pastes whole everywhere else, up to the
  * mask's edge. What lies under the mask is never blended in: it is what the user asked to replace. (A
  * feather there, a few px inside the mask's edge, brought a brushed-out tripod leg back as a ghost and mixed
- * the truth into every scored fill; the fill meets the known pixels through the harmonic blend at the
- * model's scale and the refinement stages.)
+ * the truth into every scored fill; the fill meets the known pixels through the harmonic blend (blend.ts)
+ * and the refinement stages.)
  */
 export function pasteWeights(fills: Uint8Array, refills: Uint8Array, earlier: Uint8Array, size: number, radius: number): Float32Array {
   const d = chamferDistance(earlier.map((v) => 1 - v), size, size); // 1e9 everywhere when nothing is earlier
