@@ -107,6 +107,30 @@ describe('structure completion from the photo, guided by the fill', () => {
     expect(ratio).toBeLessThan(1.4);
   });
 
+  it('copies grain as strong as the hole\'s surroundings, not smooth pieces of the same colour from elsewhere', () => {
+    // Grey grass on the left, the same grey smooth on the right; the hole, in the grass, filled flat (as a
+    // blurry learned fill is). Its flat estimate matches the smooth side's patches best: without the
+    // grain's amplitude in the match the core came out flat (0 of the grass's variance; 0.74 with it).
+    const rng = new Rng(3);
+    const data = new Uint8Array(W * H * 4);
+    const mask = new Uint8Array(W * H);
+    const hole = (x: number, y: number) => x >= 14 && x < 34 && y >= 22 && y < 42;
+    for (let y = 0; y < H; y++) {
+      for (let x = 0; x < W; x++) {
+        const i = y * W + x;
+        mask[i] = hole(x, y) ? 1 : 0;
+        const v = hole(x, y) || x >= W / 2 ? 128 : 128 + Math.round((rng.uniform() - 0.5) * 80);
+        data.fill(v, i * 4, i * 4 + 3);
+        data[i * 4 + 3] = 255;
+      }
+    }
+    const img = { width: W, height: H, data };
+    completeStructure(img, mask, { seed: 1 });
+    const grass = (x: number, y: number) => x >= 2 && x < 44 && !hole(x, y) && (y < 18 || y >= 46);
+    const core = (x: number, y: number) => x >= 20 && x < 28 && y >= 28 && y < 36;
+    expect(laplaceVar(img, core) / laplaceVar(img, grass)).toBeGreaterThan(0.5);
+  });
+
   it('follows the learned fill where it paints an object the border does not show', () => {
     // grainy red everywhere but a blue square far from the hole; the fill paints blue in the hole's middle
     const w = 128, h = 96;
