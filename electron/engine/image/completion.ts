@@ -112,11 +112,12 @@ const BUSY_SIGMA = 4;
  * grass (brushing a tripod out of a lawn, the sources' grain was 8 levels RMS against the lawn's 17.7 round
  * the strokes) and smudges in textured holes. One-sided, and at the finest level only, so a structure
  * stronger than the border's grain (a band, a pattern seen at the coarse levels) is never the worse match.
- * On the validation photos (84 box, blob and stroke cases, VQ-DDM, every stage; models/default/REPORT.md),
- * at 0 / 4 / 16 / 64: detail median box 0.63 / 0.73 / 0.95 / 1.33, blob 0.79 / 0.83 / 0.94 / 1.15,
- * strokes 0.51 / 0.55 / 0.68 / 0.91 (the photos' own about 0.95), masked PSNR box 19.08 / 19.06 / 19.02 /
- * 18.96 dB, SSIM box 0.504 / 0.500 / 0.494 / 0.484, blob 0.557 / 0.553 / 0.541 / 0.528, strokes 0.700 /
- * 0.697 / 0.693 / 0.687. 16: the fills' grain as strong as the photos' own, for a hundredth of SSIM.
+ * On the validation photos (84 box, blob and stroke cases, VQ-DDM, every stage; models/default/REPORT.md;
+ * the amplitude then interpolated itself, not its log, and the completion faded in from 2 px over 4), at
+ * 0 / 4 / 16 / 64: detail median box 0.63 / 0.73 / 0.95 / 1.33, blob 0.79 / 0.83 / 0.94 / 1.15, strokes
+ * 0.51 / 0.55 / 0.68 / 0.91 (the photos' own about 0.95), masked PSNR box 19.08 / 19.06 / 19.02 / 18.96 dB,
+ * SSIM box 0.504 / 0.500 / 0.494 / 0.484, blob 0.557 / 0.553 / 0.541 / 0.528, strokes 0.700 / 0.697 /
+ * 0.693 / 0.687. 16: the fills' grain as strong as the photos' own, for a hundredth of SSIM.
  */
 const ENERGY_WEIGHT = 16;
 /** The grain's amplitude is averaged over this many px round a pixel. */
@@ -261,7 +262,9 @@ function busyness(est: Float32Array, guide: Float32Array, field: Int32Array, mas
 /**
  * The grain's local amplitude round each pixel [h, w], 8-bit units: the geometric mean (GRAIN_FLOOR) of
  * |estimate - guide| (over the channels) on the known pixels within about ENERGY_SIGMA px, and in the hole
- * the harmonic interpolation of that from its border.
+ * the harmonic interpolation of its log from the border: a grainy object along part of the border (a
+ * shirt, a poster beside a smooth wall) spread its grain over the wall when the amplitude itself was
+ * interpolated, and grainy copies were drawn across the wall.
  */
 function amplitude(level: Level): Float32Array {
   const { w, h, est, guide, mask } = level;
@@ -276,8 +279,9 @@ function amplitude(level: Level): Float32Array {
   }
   const b = gaussianBlur(planes, w, h, ENERGY_SIGMA);
   const amp = new Float32Array(n);
-  for (let i = 0; i < n; i++) amp[i] = !mask[i] && b[n + i] > 0 ? Math.exp(b[i] / b[n + i]) - GRAIN_FLOOR : 0;
-  harmonicFill(amp, 1, mask, w, h, 0.05); // to a twentieth of a level
+  for (let i = 0; i < n; i++) amp[i] = !mask[i] && b[n + i] > 0 ? b[i] / b[n + i] : 0;
+  harmonicFill(amp, 1, mask, w, h, 0.005); // in the log: a two-hundredth, half a percent of the amplitude
+  for (let i = 0; i < n; i++) amp[i] = Math.exp(amp[i]) - GRAIN_FLOOR;
   return amp;
 }
 
