@@ -146,8 +146,6 @@ interface Level {
   est: Float32Array;
   guide: Float32Array;
   mask: Uint8Array;
-  /** The grain's local amplitude [h, w] at the finest level (ENERGY_WEIGHT), empty at the others. */
-  amp: Float32Array;
 }
 
 /**
@@ -162,16 +160,13 @@ export function completeStructure(region: Pixels, mask: Uint8Array, opts: Comple
   const img = new Float32Array(3 * n); // planar RGB [3, h, w]
   for (let i = 0; i < n; i++) for (let c = 0; c < 3; c++) img[c * n + i] = region.data[i * 4 + c] / scale;
 
-  const levels: Level[] = [{ w, h, est: img.slice(), guide: new Float32Array(0), mask, amp: new Float32Array(0) }];
+  const levels: Level[] = [{ w, h, est: img.slice(), guide: new Float32Array(0), mask }];
   for (;;) {
     const top = levels[levels.length - 1];
     if (count(top.mask) <= COARSEST_HOLE || top.w < 2 * MIN_SIDE || top.h < 2 * MIN_SIDE) break;
     levels.push(halve(top));
   }
-  for (const level of levels) {
-    level.guide = gaussianBlur(level.est, level.w, level.h, GUIDE_SIGMA);
-    if (level === levels[0]) level.amp = amplitude(level);
-  }
+  for (const level of levels) level.guide = gaussianBlur(level.est, level.w, level.h, GUIDE_SIGMA);
 
   const dist = opts.distance ?? chamferDistance(mask, w, h); // level 0's depth into the hole
   const rng = new Rng(opts.seed);
@@ -185,7 +180,9 @@ export function completeStructure(region: Pixels, mask: Uint8Array, opts: Comple
       coarser = null;
       continue;
     }
-    const search = new PatchSearch(level, sources, l === 0 ? dist : chamferDistance(level.mask, level.w, level.h), 2 ** l, rng);
+    const search = l === 0
+      ? new PatchSearch(level, sources, dist, 1, rng, amplitude(level))
+      : new PatchSearch(level, sources, chamferDistance(level.mask, level.w, level.h), 2 ** l, rng, null);
     const init = field && coarser ? upsampleField(field, coarser.w, coarser.h, level.w, level.h) : null;
     if (init) {
       search.seed(init);
@@ -307,7 +304,7 @@ function halve(level: Level): Level {
       }
     }
   }
-  return { w: w2, h: h2, est: e2, guide: new Float32Array(0), mask: m2, amp: new Float32Array(0) };
+  return { w: w2, h: h2, est: e2, guide: new Float32Array(0), mask: m2 };
 }
 
 /** Centres whose whole 7x7 patch lies inside the buffer and outside the hole (a summed-area table of the mask). */
@@ -378,8 +375,11 @@ class PatchSearch {
   private readonly sum: Float32Array;
   private readonly weight: Float32Array;
 
-  /** `depth`: each pixel's chamfer distance into the level's hole; `pixel`: the photo's pixels per level pixel. */
-  constructor(private readonly level: Level, private readonly sources: Int32Array, depth: Float32Array, pixel: number, private readonly rng: Rng) {
+  /**
+   * `depth`: each pixel's chamfer distance into the level's hole; `pixel`: the photo's pixels per level pixel;
+   * `amp`: the grain's amplitude (`amplitude`), at the finest level only, else null.
+   */
+  constructor(private readonly level: Level, private readonly sources: Int32Array, depth: Float32Array, pixel: number, private readonly rng: Rng, private readonly amp: Float32Array | null) {
     const { w, h, mask } = level;
     const n = w * h;
     this.isSource = new Uint8Array(n);
@@ -450,8 +450,8 @@ class PatchSearch {
       }
     }
     // a source smoother than the grain expected at the target (finest level only; the cheap terms first)
-    const amp = this.level.amp;
-    const da = amp.length ? Math.max(0, amp[this.targets[t]] - amp[q]) : 0;
+    const amp = this.amp;
+    const da = amp ? Math.max(0, amp[this.targets[t]] - amp[q]) : 0;
     let s = this.guideWeight[t] * g + ENERGY_WEIGHT * SIDE * SIDE * da * da;
     if (s >= limit) return s;
     for (let c = 0; c < 3; c++) {
