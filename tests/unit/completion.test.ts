@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { completeStructure } from '../../electron/engine/image/completion.js';
 import type { Pixels } from '../../electron/engine/image/pixels.js';
 import { Rng } from '../../electron/engine/math/rng.js';
+import { greyScene } from './scenes.js';
 
 const W = 96;
 const H = 64;
@@ -73,19 +74,9 @@ function band(): { img: Pixels; truth: Uint8Array; mask: Uint8Array } {
  * A W x H grey (128) scene with grain (uniform +-40, seeded) where `grainy` says, and a hole where `hole`
  * says, filled flat with the grey, as a blurry learned fill paints it.
  */
-function greyScene(seed: number, hole: (x: number, y: number) => boolean, grainy: (x: number, y: number) => boolean): { img: Pixels; mask: Uint8Array } {
+function grainScene(seed: number, hole: (x: number, y: number) => boolean, grainy: (x: number, y: number) => boolean): { img: Pixels; mask: Uint8Array } {
   const rng = new Rng(seed);
-  const data = new Uint8Array(W * H * 4);
-  const mask = new Uint8Array(W * H);
-  for (let y = 0; y < H; y++) {
-    for (let x = 0; x < W; x++) {
-      const i = y * W + x;
-      mask[i] = hole(x, y) ? 1 : 0;
-      data.fill(mask[i] || !grainy(x, y) ? 128 : 128 + Math.round((rng.uniform() - 0.5) * 80), i * 4, i * 4 + 3);
-      data[i * 4 + 3] = 255;
-    }
-  }
-  return { img: { width: W, height: H, data }, mask };
+  return greyScene(W, H, hole, (x, y, inHole) => (inHole || !grainy(x, y) ? 128 : 128 + Math.round((rng.uniform() - 0.5) * 80)));
 }
 
 describe('structure completion from the photo, guided by the fill', () => {
@@ -131,7 +122,7 @@ describe('structure completion from the photo, guided by the fill', () => {
     // blurry learned fill is). Its flat estimate matches the smooth side's patches best: without the
     // grain's amplitude in the match the core came out flat (0 of the grass's variance; 0.91 with it).
     const hole = (x: number, y: number) => x >= 14 && x < 34 && y >= 22 && y < 42;
-    const { img, mask } = greyScene(3, hole, (x) => x < W / 2);
+    const { img, mask } = grainScene(3, hole, (x) => x < W / 2);
     completeStructure(img, mask, { seed: 1 });
     const grass = (x: number, y: number) => x >= 2 && x < 44 && !hole(x, y) && (y < 18 || y >= 46);
     const core = (x: number, y: number) => x >= 20 && x < 28 && y >= 28 && y < 36;
@@ -141,7 +132,7 @@ describe('structure completion from the photo, guided by the fill', () => {
   it('brings the grain to within a few px of a brush stroke\'s edges, so no smooth streak is left', () => {
     // a 10 px stroke across grey grass, filled flat. From 2 px over 4, the pixels 2-4 px inside the edges
     // kept half or more of the flat fill and the stroke read as a smooth streak (0.19 of the grass's variance; 0.81 now).
-    const { img, mask } = greyScene(5, (x, y) => y >= 27 && y < 37 && x >= 8 && x < W - 8, () => true);
+    const { img, mask } = grainScene(5, (x, y) => y >= 27 && y < 37 && x >= 8 && x < W - 8, () => true);
     completeStructure(img, mask, { seed: 1 });
     // the rows 2-4 px inside the stroke's edges, away from its ends, against the grass above and below it
     const band = (x: number, y: number) => x >= 20 && x < W - 20 && (y === 29 || y === 30 || y === 33 || y === 34);
