@@ -25,18 +25,27 @@ from .common import config_from, load_onnx_weights
 from .export import export_diffusion, export_transformer
 
 
+def load_diffusion(pack: str) -> DF.UNet:
+    """The pack's diffusion prior as a PyTorch module (schedule from the manifest, the default architecture's
+    widths, weights from the ONNX)."""
+    man = json.load(open(os.path.join(pack, "manifest.json")))
+    s = man["diffusion"]["schedule"]
+    dc = DF.DiffConfig(K=man["latent"]["codebook_size"], T=man["diffusion"]["T"], sched_s=s["s"],
+                       alpha_clip_min=s["alpha_clip_min"], sqrt_alpha=s["sqrt_alpha"])
+    unet = DF.UNet(dc)
+    load_onnx_weights(unet, os.path.join(pack, "diffusion.onnx"), export_diffusion)
+    return unet.eval()
+
+
 def load_priors(pack: str) -> tuple[DF.UNet, TF.GPT]:
     """The pack's two priors as PyTorch modules (architecture from the manifest, weights from the ONNX)."""
     man = json.load(open(os.path.join(pack, "manifest.json")))
-    K = man["latent"]["codebook_size"]
-    s = man["diffusion"]["schedule"]
-    dc = DF.DiffConfig(K=K, T=man["diffusion"]["T"], sched_s=s["s"], alpha_clip_min=s["alpha_clip_min"], sqrt_alpha=s["sqrt_alpha"])
     t = man["transformer"]
-    gc = config_from(TF.GPTConfig, {"K": K, "grid": man["latent"]["grid"], "layers": t["layers"], "heads": t["heads"], "head_dim": t["head_dim"]})
-    unet, gpt = DF.UNet(dc), TF.GPT(gc)
-    load_onnx_weights(unet, os.path.join(pack, "diffusion.onnx"), export_diffusion)
+    gc = config_from(TF.GPTConfig, {"K": man["latent"]["codebook_size"], "grid": man["latent"]["grid"],
+                                    "layers": t["layers"], "heads": t["heads"], "head_dim": t["head_dim"]})
+    gpt = TF.GPT(gc)
     load_onnx_weights(gpt, os.path.join(pack, "transformer.onnx"), export_transformer)
-    return unet.eval(), gpt.eval()
+    return load_diffusion(pack), gpt.eval()
 
 
 @torch.no_grad()

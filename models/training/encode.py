@@ -14,9 +14,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 from . import data as D
-from .common import RUNS, load_fp16_model, parse_config, pick_device, setup_threads
+from .common import HERE, RUNS, load_fp16_model, parse_config, pick_device, setup_threads
 from .vqgan import VQConfig, VQGAN
 
 
@@ -34,8 +35,20 @@ class EncodeConfig:
     images: str = ""
 
 
+# the VQ-GAN whose encoder and codebook the default pack's priors were trained on
+SHIPPED_VQ = os.path.join(HERE, "checkpoints", "vqgan_refit_fp16.pt")
+
+
 def load_vq(path, dev="cpu") -> VQGAN:
     return load_fp16_model(path, VQConfig, VQGAN, device=dev)
+
+
+@torch.no_grad()
+def encode_known(vq: VQGAN, x, m):
+    """Codes as the engine has them before a fill: x [B, 3, P, P], mask m [B, 1, P, P] (1 = hole) -> the codes
+    of x with its masked pixels mean-filled [B, P/4, P/4] and the unknown cells (touched by the mask)."""
+    mean = (x * (1 - m)).sum((2, 3), keepdim=True) / (1 - m).sum((2, 3), keepdim=True).clamp_min(1)
+    return vq.encode(torch.where(m > 0, mean.expand_as(x), x)), F.max_pool2d(m, 4)[:, 0] > 0
 
 
 @torch.no_grad()

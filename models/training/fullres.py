@@ -27,8 +27,7 @@ from PIL import Image
 from . import data as D
 from . import masks as MK
 from .common import RUNS
-from .encode import load_vq
-from .guided import SHIPPED_VQ
+from .encode import SHIPPED_VQ, load_vq
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 CLI = os.path.join(ROOT, "bin", "vqddm.js")

@@ -19,13 +19,15 @@ chance (hinge loss 2.0) while costing 40 % of each step.
 Training crops: S in `sizes` at scale 1-3x of photos loaded at up to 1280 px, codes from the crop resized to 4G
 px: the known cells encode the mean-filled crop, as the engine does, the unknown ones the true crop (with
 --code_noise, up to that share of them swapped for codes from elsewhere in the crop, the kind of error a
-prior makes; tried at 0.5, it filled worse in the engine).
+prior makes; tried at 0.5, it filled worse in the engine), or with --prior_pack the hole's codes a fill has: drawn by
+that pack's diffusion prior at its default steps and truncation, from the known cells' codes.
 Trained by the common loop (models/training/loop.py): the learning rate follows steps (cosine over `steps`),
 so a run split over sessions follows one schedule; data-parallel under torchrun (models/training/dist.py),
 `batch` per process.
 """
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import asdict, dataclass
 
@@ -36,12 +38,13 @@ import torch.nn.functional as F
 
 from . import data as D
 from . import masks as M
-from .common import HERE, RUNS, fp16_state, n_params, parse_config
-from .encode import load_vq
+from . import schedule as SC
+from .compare_priors import load_diffusion
+from .common import RUNS, fp16_state, n_params, parse_config
+from .encode import SHIPPED_VQ, encode_known, load_vq
 from .loop import TrainLoop
+from .prior_codes import inpaint_codes
 from .vqgan import VQConfig, VQGAN, Decoder, ResBlock, gan_optimizers
-
-SHIPPED_VQ = os.path.join(HERE, "checkpoints", "vqgan_refit_fp16.pt")
 
 
 @dataclass
@@ -58,6 +61,8 @@ class GuidedConfig:
     w_hole: float = 1.0               # extra L1 inside the hole
     code_noise: float = 0.0           # up to this share of the hole's codes swapped for others of the crop
                                       # (0.5 was tried and filled worse in the engine: models/default/REPORT.md)
+    prior_pack: str = ""              # a pack whose diffusion prior samples the hole's codes, as a fill has them
+                                      # (its default steps and truncation); "": the true codes
     w_fft: float = 0.5
     w_gan: float = 0.0                # adversarial terms (off: see the module's docstring)
     w_fm: float = 0.0
@@ -167,17 +172,26 @@ def fft_mag_l1(a, b):
     return (fa - fb).abs().mean()
 
 
-@torch.no_grad()
-def encode_known(vq: VQGAN, x, m):
-    """Codes as the engine has them before a fill: x [B, 3, P, P], mask m [B, 1, P, P] (1 = hole) -> the codes
-    of x with its masked pixels mean-filled [B, P/4, P/4] and the unknown cells (touched by the mask)."""
-    mean = (x * (1 - m)).sum((2, 3), keepdim=True) / (1 - m).sum((2, 3), keepdim=True).clamp_min(1)
-    return vq.encode(torch.where(m > 0, mean.expand_as(x), x)), F.max_pool2d(m, 4)[:, 0] > 0
+class HolePrior:
+    """A pack's diffusion prior sampling a hole's codes as the engine's VQ-DDM does at the pack's defaults
+    (masked reverse diffusion, its default steps and truncation): the codes a fill hands the decoder."""
+
+    def __init__(self, pack: str, seed: int, dev):
+        man = json.load(open(os.path.join(pack, "manifest.json")))["diffusion"]
+        self.unet = load_diffusion(pack).to(dev)
+        self.abar = SC.alpha_bars(self.unet.cfg.T, self.unet.cfg.sched())
+        self.steps, self.truncation = int(man["default_steps"]), float(man.get("default_truncation", 1.0))
+        self.gen = torch.Generator(device=dev).manual_seed(seed)
+
+    def __call__(self, known, unknown):  # [B, G, G] codes, [B, G, G] bool -> [B, G, G]
+        return inpaint_codes(self.unet, self.abar, known, unknown, self.steps, self.gen, self.truncation)
 
 
 @torch.no_grad()
-def make_batch(vq: VQGAN, ps: D.PhotoSet, rng: np.random.Generator, c: GuidedConfig, S: int, G: int, dev):
-    """x [B, 3, S, S], mask [B, 1, S, S], codes [B, G, G] as the engine would hand them to the decoder."""
+def make_batch(vq: VQGAN, ps: D.PhotoSet, rng: np.random.Generator, c: GuidedConfig, S: int, G: int, dev,
+               prior: HolePrior | None = None):
+    """x [B, 3, S, S], mask [B, 1, S, S], codes [B, G, G] as the engine would hand them to the decoder: the
+    hole's codes drawn by `prior`, or without one the true codes (optionally swapped, `code_noise`)."""
     lo, hi = (float(v) for v in c.scales.split(","))
     x = ps.batch(rng, c.batch, S, scales=(lo, hi)).to(dev)
     ms = [M.random_mask(rng, S, S, area=(0.05, 0.35)) for _ in range(c.batch)]
@@ -186,6 +200,8 @@ def make_batch(vq: VQGAN, ps: D.PhotoSet, rng: np.random.Generator, c: GuidedCon
     x_low = F.interpolate(x, size=(P, P), mode="bilinear", antialias=True, align_corners=False) if P != S else x
     m_low = F.interpolate(mask, size=(P, P), mode="area") if P != S else mask
     known_codes, unknown = encode_known(vq, x_low, m_low)
+    if prior is not None:
+        return x, mask, prior(known_codes, unknown)
     true_codes = vq.encode(x_low)  # [B, G, G]
     codes = torch.where(unknown, true_codes, known_codes)
     if c.code_noise > 0:
@@ -230,7 +246,8 @@ def train(c: GuidedConfig, log_every: int = 25):
     if loop.ddp.main:
         va = D.PhotoSet(rows, "val", c.max_side)
         vrng = np.random.default_rng(1234)
-        val = [make_batch(vq, va, vrng, c, S, G, dev) for S in sizes for G in grids if 4 * G <= S]
+        vprior = HolePrior(c.prior_pack, 1234, dev) if c.prior_pack else None
+        val = [make_batch(vq, va, vrng, c, S, G, dev, vprior) for S in sizes for G in grids if 4 * G <= S]
     gd = GuidedDecoder.from_vq(vq).to(dev)
     disc = MultiScaleDisc(c.disc_ch).to(dev)
     for p in gd.dec.parameters():  # the plain decoder stays as shipped: only the refinement learns
@@ -241,13 +258,14 @@ def train(c: GuidedConfig, log_every: int = 25):
     loop.say(f"guided decoder {n_params(gd) / 1e6:.2f}M params (refiner {n_params(gd.refine) / 1e6:.2f}M), "
              f"disc {n_params(disc) / 1e6:.2f}M, {len(tr)} train photos, device {dev}, {loop.ddp.world} process(es)")
     rng = np.random.default_rng(loop.data_seed)
+    prior = HolePrior(c.prior_pack, loop.data_seed, dev) if c.prior_pack else None
     adversarial = c.w_gan > 0 or c.w_fm > 0
 
     def step(i):
         pick = np.random.default_rng(c.seed * 7919 + i)  # the same on every rank: one step, one S and G
         S = int(pick.choice(sizes))
         G = int(pick.choice([g for g in grids if 4 * g <= S]))
-        x, mask, codes = make_batch(vq, tr, rng, c, S, G, dev)
+        x, mask, codes = make_batch(vq, tr, rng, c, S, G, dev, prior)
         y = gd(codes, x, mask)
         comp = x * (1 - mask) + y * mask
         l1 = (y - x).abs().mean()

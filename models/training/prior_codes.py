@@ -25,9 +25,8 @@ import torch.nn.functional as F
 from . import data as D
 from . import masks as M
 from . import schedule as SC
-from .compare_priors import load_priors
-from .encode import load_vq
-from .guided import SHIPPED_VQ, encode_known
+from .compare_priors import load_diffusion
+from .encode import SHIPPED_VQ, encode_known, load_vq
 
 
 def time_sequence(T: int, steps: int) -> list[int]:
@@ -50,23 +49,36 @@ def skip_posterior_weights(log_p0, zt, abar_t: float, abar_s: float):
 def draw_skip_posterior(log_p0, zt, abar_t: float, abar_s: float, gen: torch.Generator):
     """z_s ~ p(z_s | z_t) -> [B, H, W] (Gumbel-max over the weights' logs)."""
     w = skip_posterior_weights(log_p0, zt, abar_t, abar_s)
-    u = torch.rand(w.shape, generator=gen).clamp_min(1e-30)
+    u = torch.rand(w.shape, generator=gen, device=w.device).clamp_min(1e-30)
     return (w.clamp_min(1e-30).log() - torch.log(-torch.log(u))).argmax(1)
 
 
+def truncate(log_p0, r: float):
+    """As the engine's truncation (temperLogP0): per cell, the most likely classes in turn while the mass kept
+    so far is under r, renormalised; the rest -inf. log_p0 [B, K, H, W] (normalised) -> the same shape."""
+    if r >= 1:
+        return log_p0
+    srt, order = log_p0.sort(1, descending=True)
+    before = srt.exp().cumsum(1) - srt.exp()  # mass of the classes ahead of each
+    kept = torch.zeros_like(log_p0, dtype=torch.bool).scatter(1, order, before < r)
+    out = log_p0.masked_fill(~kept, float("-inf"))
+    return out - out.logsumexp(1, keepdim=True)
+
+
 @torch.no_grad()
-def inpaint_codes(unet, abar: np.ndarray, known, unknown, steps: int, gen: torch.Generator):
-    """Masked reverse diffusion: known [B, G, G] codes, unknown [B, G, G] bool -> codes [B, G, G]."""
+def inpaint_codes(unet, abar: np.ndarray, known, unknown, steps: int, gen: torch.Generator, truncation: float = 1.0):
+    """Masked reverse diffusion: known [B, G, G] codes, unknown [B, G, G] bool -> codes [B, G, G]; truncation
+    r < 1 samples each step's p(z_0 | z_t) truncated to mass r, as the engine does at its default."""
     K, T = unet.cfg.K, len(abar) - 1
     times = time_sequence(T, steps)
 
     def renoise(s):  # known cells ~ q(z_s | z_0)
-        keep = torch.rand(known.shape, generator=gen) < abar[s]
-        return torch.where(keep, known, torch.randint(0, K, known.shape, generator=gen))
+        keep = torch.rand(known.shape, generator=gen, device=known.device) < abar[s]
+        return torch.where(keep, known, torch.randint(0, K, known.shape, generator=gen, device=known.device))
 
-    z = torch.where(unknown, torch.randint(0, K, known.shape, generator=gen), renoise(T))
+    z = torch.where(unknown, torch.randint(0, K, known.shape, generator=gen, device=known.device), renoise(T))
     for t, s in zip(times[:-1], times[1:]):
-        log_p0 = unet(z, torch.full((z.shape[0],), t, dtype=torch.long))  # [B, K, G, G]
+        log_p0 = truncate(unet(z, torch.full((z.shape[0],), t, dtype=torch.long, device=z.device)), truncation)  # [B, K, G, G]
         drawn = draw_skip_posterior(log_p0, z, float(abar[t]), float(abar[s]), gen)
         z = torch.where(unknown, drawn, known if s == 0 else renoise(s))
     return z
@@ -84,7 +96,7 @@ def make_pool(pack: str, vq_path: str, n: int, sizes=(64, 96, 128), scales=(1.0,
               batch: int = 8, seed: int = 0, split: str = "train", max_side: int = 2400) -> dict:
     """{S: {"x": uint8 [N, 3, S, S], "codes": int16 [N, S/4, S/4], "unknown": bool [N, S/4, S/4]}}:
     about n crops in all, spread over the sizes."""
-    unet, _ = load_priors(pack)
+    unet = load_diffusion(pack)
     vq = load_vq(vq_path).eval()
     dc = unet.cfg
     abar = SC.alpha_bars(dc.T, dc.sched())

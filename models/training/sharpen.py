@@ -32,8 +32,8 @@ import torch.nn.functional as F
 
 from . import data as D
 from .common import RUNS, fp16_state, n_params, parse_config
-from .encode import load_vq
-from .guided import SHIPPED_VQ, fft_mag_l1
+from .encode import SHIPPED_VQ, load_vq
+from .guided import fft_mag_l1
 from .loop import TrainLoop
 from .vqgan import PatchDisc, adaptive_weight, gan_optimizers
 

@@ -43,3 +43,12 @@ def test_inpaint_keeps_known_codes_and_fills_unknown_cells_from_the_model():
     z = PC.inpaint_codes(Certain(K, 7), abar, known, unknown, steps=5, gen=torch.Generator().manual_seed(2))
     assert torch.equal(z[~unknown], known[~unknown])
     assert (z[unknown] == 7).all()
+
+
+def test_truncation_keeps_the_most_likely_classes_up_to_the_mass_and_renormalises():
+    p = torch.tensor([0.1, 0.5, 0.05, 0.3, 0.05])
+    log_p0 = p.log().view(1, 5, 1, 1)
+    kept = PC.truncate(log_p0, 0.7)[0, :, 0, 0].exp()  # 0.5, then 0.3 (0.5 < 0.7 before it), then stop at 0.8
+    assert torch.allclose(kept, torch.tensor([0.0, 0.625, 0.0, 0.375, 0.0]))
+    assert torch.allclose(PC.truncate(log_p0, 0.5)[0, :, 0, 0].exp(), torch.tensor([0.0, 1.0, 0.0, 0.0, 0.0]))
+    assert torch.equal(PC.truncate(log_p0, 1.0), log_p0)

@@ -157,10 +157,19 @@ def test_guided_decoder_trains_resumes_and_matches_onnx(pipeline, photo_dir, tmp
                threads=1, out=str(tmp_path / "guided"), images=photo_dir, max_side=320, disc_ch=8, code_noise=0.5)
     GD.train(GD.GuidedConfig(**cfg))
     assert torch.load(tmp_path / "guided" / "ckpt.pt")["step"] == 3
-    GD.train(GD.GuidedConfig(**{**cfg, "steps": 4, "w_gan": 0.1, "w_fm": 1.0, "r1_every": 1}))  # resumes, one adversarial step
+    vq, unet, gpt = EX.load_models(cfg["vq"], str(w / "diffusion" / "diffusion_fp16.pt"), str(w / "transformer" / "transformer_fp16.pt"))
+    # a pack's prior is read back in the default architecture (load_diffusion: the manifest does not carry widths),
+    # with weights off their initial values (identical initializers would be merged in the ONNX)
+    prior = DF.UNet(DF.DiffConfig(K=K, T=10)).eval()
+    with torch.no_grad():
+        for p in prior.parameters():
+            p.add_(0.01 * torch.randn_like(p))
+    EX.export_pack(str(tmp_path / "plain"), vq, prior, gpt, name="t", description="t")
+    # resumes with the hole's codes drawn by that pack's diffusion prior, one adversarial step
+    GD.train(GD.GuidedConfig(**{**cfg, "steps": 4, "w_gan": 0.1, "w_fm": 1.0, "r1_every": 1,
+                                "code_noise": 0.0, "prior_pack": str(tmp_path / "plain")}))
     assert torch.load(tmp_path / "guided" / "ckpt.pt")["step"] == 4
     gd = EX.load_guided(str(tmp_path / "guided" / "guided_fp16.pt"))
-    vq, unet, gpt = EX.load_models(cfg["vq"], str(w / "diffusion" / "diffusion_fp16.pt"), str(w / "transformer" / "transformer_fp16.pt"))
     m = EX.export_pack(str(tmp_path / "pack"), vq, unet, gpt, name="t", description="t", guided=gd)
     assert [e["name"] for e in m["files"]["guided_decoder"]["inputs"]] == ["codes", "known", "mask"]
     g = torch.Generator().manual_seed(1)
