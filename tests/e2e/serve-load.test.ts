@@ -28,6 +28,13 @@ const LEVEL_LIMIT_MB = 8;
 const CONNECTIONS = 50;
 const PHOTO_W = 4032, PHOTO_H = 3024;
 const PHOTO_FILLS = 40;
+/**
+ * The 12 MP run's resident size is sampled every 5 fills and its growth taken between the means of the
+ * first three samples after warm-up (fills 10-20) and the last three (30-40): one sample swings by tens of
+ * MB with where the allocator's arenas stand (a clean CI run measured +58 MB from fill 10 to 40, its rerun
+ * -11 MB), a leak of 2.5 MB a fill still crosses the limit.
+ */
+const PHOTO_EVERY = 5;
 
 /** The request the page sends for a photo and its mask (renderer/lib/fillRequest.ts): the window the fill reads, framed in the photo. */
 function pageRequest(image: RgbaImage, mask: MaskImage, settings: FillSettings, imageSize: number): FillRequest {
@@ -96,16 +103,19 @@ describe('serve bridge under load', () => {
         sent += req.image.data.length + req.mask.data.length;
         expect(await a.call('fill', [req, `p${i}`])).toMatchObject({ ok: true });
         expect((await a.ended(`p${i}`, 120_000)).stage).toBe('finished');
-        if (i === WARM_UP || i % 10 === 0) samples.push({ fills: i, rssMb: Math.round(await rssMb(d.pid)) });
+        if (i >= WARM_UP && i % PHOTO_EVERY === 0) samples.push({ fills: i, rssMb: Math.round(await rssMb(d.pid)) });
       }
       a.ws.close();
-      const at = (n: number) => samples.find((x) => x.fills === n)!.rssMb;
+      const mean = (xs: typeof samples) => Math.round(xs.reduce((t, x) => t + x.rssMb, 0) / xs.length);
+      const warm = mean(samples.slice(0, 3));
+      const end = mean(samples.slice(-3));
       figures.photoMemory = {
         pack: 'default', width: PHOTO_W, height: PHOTO_H, hole: '300x200', methods: ['vqddm', 'transformer'], steps: DEFAULT_SETTINGS.steps, fills: PHOTO_FILLS, warmUp: WARM_UP,
-        mbSentPerFill: Math.round(sent / PHOTO_FILLS / 1e5) / 10, startMb: Math.round(start), warmMb: at(WARM_UP), endMb: at(PHOTO_FILLS), growthMb: at(PHOTO_FILLS) - at(WARM_UP),
+        mbSentPerFill: Math.round(sent / PHOTO_FILLS / 1e5) / 10, startMb: Math.round(start), warmMb: warm, endMb: end, growthMb: end - warm,
         peakMb: Math.max(...samples.map((x) => x.rssMb)), limitMb: GROWTH_LIMIT_MB, seconds: Math.round((Date.now() - t0) / 1000), samples,
       };
-      expect(at(PHOTO_FILLS) - at(WARM_UP)).toBeLessThan(GROWTH_LIMIT_MB);
+      expect(samples.map((x) => x.fills)).toEqual([10, 15, 20, 25, 30, 35, 40]);
+      expect(end - warm).toBeLessThan(GROWTH_LIMIT_MB);
     } finally {
       await d.stop();
     }
