@@ -110,6 +110,7 @@ export async function inpaintCommand(argv: string[]): Promise<void> {
     temperature: number('temperature') ?? NUMBER_FIELDS.temperature.default,
     truncation: number('truncation'),
     topK: number('topK'),
+    textureStrength: number('textureStrength') ?? NUMBER_FIELDS.textureStrength.default,
     guidedDecoder: stage('guidedDecoder'),
     detailPass: stage('detailPass'),
     anchorColours: stage('anchorColours'),

@@ -10,12 +10,17 @@ export const METHOD_LABEL: Record<string, string> = { vqddm: 'VQ-DDM', transform
 
 const STAGE_LABEL: Record<FillStage, string> = { coarse: 'coarse fill', 'guided-decoder': 'sharp decoder', 'detail-pass': 'detail pass', 'colour-anchor': 'colour anchoring', 'photo-texture': 'photo texture' };
 
-/** Which refinement stages made a result, e.g. "coarse fill + sharp decoder + photo texture". */
-export function describeStages(r: { stages: readonly FillStage[] }): string {
-  return r.stages.length === 1 ? 'coarse fill only (refinement off)' : r.stages.map((s) => STAGE_LABEL[s]).join(' + ');
+/**
+ * Which refinement stages made a result, e.g. "coarse fill + sharp decoder + photo texture at 0.8" (the
+ * texture's strength where the settings give one under 1; results saved before the setting have none).
+ */
+export function describeStages(r: { stages: readonly FillStage[]; settings?: Partial<Pick<FillSettings, 'textureStrength'>> }): string {
+  const strength = r.settings?.textureStrength;
+  const label = (s: FillStage) => (s === 'photo-texture' && strength !== undefined && strength < 1 ? `${STAGE_LABEL[s]} at ${strength}` : STAGE_LABEL[s]);
+  return r.stages.length === 1 ? 'coarse fill only (refinement off)' : r.stages.map(label).join(' + ');
 }
 
-type ShownSettings = Pick<FillSettings, 'steps' | 'truncation' | 'topK' | 'temperature' | 'seed'>;
+type ShownSettings = Pick<FillSettings, 'steps' | 'truncation' | 'topK' | 'temperature' | 'seed'> & Partial<Pick<FillSettings, 'textureStrength'>>;
 
 export function describeSettings(r: { method: Method; settings: ShownSettings }): string {
   const s = r.settings;
@@ -94,6 +99,6 @@ export function inputLabels(width: number, height: number): [SheetLabel, SheetLa
  */
 export function resultLabel(r: { method: Method; settings: ShownSettings; stages?: readonly FillStage[]; totalMs: number }, sample?: { k: number; n: number }): SheetLabel {
   const name = METHOD_LABEL[r.method] ?? r.method;
-  const parts = [`${(r.totalMs / 1000).toFixed(2)} s`, describeSettings(r), ...(r.stages ? [describeStages({ stages: r.stages })] : [])];
+  const parts = [`${(r.totalMs / 1000).toFixed(2)} s`, describeSettings(r), ...(r.stages ? [describeStages({ stages: r.stages, settings: r.settings })] : [])];
   return { title: sample && sample.n > 1 ? `${name} #${sample.k}` : name, sub: parts.join(' · ') };
 }

@@ -359,17 +359,20 @@ describe.skipIf(skipWithoutChromium())('editor journeys (Chromium, serve mode)',
     const bestOf = page.getByRole('spinbutton', { name: 'Best of (candidates per sample)' });
     expect([await bestOf.getAttribute('min'), await bestOf.getAttribute('max'), await bestOf.inputValue()]).toEqual(['1', '8', '1']);
     await expect.poll(() => page.getByRole('checkbox', { name: 'Detail pass' }).isChecked()).toBe(false);
+    const strength = page.getByRole('spinbutton', { name: 'Texture strength' });
+    expect([await strength.getAttribute('min'), await strength.getAttribute('max'), await strength.inputValue()]).toEqual(['0', '1', '0.8']);
     await ed.brush([[0.3, 0.4], [0.55, 0.5]]);
     await page.getByRole('button', { name: 'Fill', exact: true }).click();
     await page.getByTestId('panel-transformer').waitFor({ timeout: 120_000 });
     for (const m of ['vqddm', 'transformer']) {
-      await expect.poll(() => page.getByTestId(`stages-${m}`).textContent()).toBe('coarse fill + sharp decoder + colour anchoring + photo texture');
+      await expect.poll(() => page.getByTestId(`stages-${m}`).textContent()).toBe('coarse fill + sharp decoder + colour anchoring + photo texture at 0.8');
     }
     await ed.shot('13-refined');
     await page.getByRole('button', { name: 'Close compare' }).click();
     await page.getByRole('checkbox', { name: 'Sharp decoder' }).uncheck();
     await page.getByRole('checkbox', { name: 'Colour anchoring' }).uncheck();
     await page.getByRole('checkbox', { name: 'Photo texture' }).uncheck();
+    expect(await strength.isDisabled()).toBe(true);
     await page.getByRole('button', { name: 'Fill', exact: true }).click();
     await page.getByTestId('panel-transformer').waitFor({ timeout: 120_000 });
     for (const m of ['vqddm', 'transformer']) {

@@ -132,6 +132,33 @@ describe('vqddm CLI', () => {
     expect(changedInside(rawPixels, refinedPixels, MASK), 'masked pixels that differ with the stages on').toBeGreaterThan(maskedPixels(MASK) / 2);
   });
 
+  it('lays the photo texture on at --texture-strength: none at 0 (the fill with it off), part of it between', async () => {
+    const out = (name: string) => join(tmp.dir, `${name}.png`);
+    const common = ['inpaint', '--image', PHOTO, '--mask', maskPath, '--steps', '3', '--seed', '9', '--pack', TINY_PACK, '--method', 'vqddm', '--json', '--overwrite'];
+    const run = (name: string, ...flags: string[]) => {
+      const r = vqddm(...common, '--out', out(name), ...flags);
+      expect(r.stderr).toBe('');
+      return JSON.parse(r.stdout) as { settings: { textureStrength: number }; timings: { vqddm: { stages: string[] } } };
+    };
+    const none = run('strength0', '--texture-strength', '0');
+    expect(none.settings.textureStrength).toBe(0);
+    expect(none.timings.vqddm.stages).not.toContain('photo-texture');
+    run('textureOff', '--no-texture');
+    const half = run('strength05', '--texture-strength', '0.5');
+    expect(half.timings.vqddm.stages).toContain('photo-texture');
+    run('strength1', '--texture-strength', '1');
+    const [s0, off, s05, s1] = await Promise.all(['strength0', 'textureOff', 'strength05', 'strength1'].map((n) => pixelsOf(out(n))));
+    expect(changedInside(s0, off, MASK)).toBe(0);
+    // halfway: every masked pixel within a level of the midpoint of the two ends (the same copies, seed 9)
+    let worst = 0;
+    for (let i = 0; i < MASK.data.length; i++) {
+      if (MASK.data[i] < 128) continue;
+      for (let c = 0; c < 3; c++) worst = Math.max(worst, Math.abs(s05.data[i * 4 + c] - (off.data[i * 4 + c] + s1.data[i * 4 + c]) / 2));
+    }
+    expect(worst).toBeLessThanOrEqual(1);
+    expect(changedInside(s05, s1, MASK), 'masked pixels that differ from the full texture').toBeGreaterThan(maskedPixels(MASK) / 4);
+  });
+
   it("samples with the pack's own defaults for what is not given, and with what is given", () => {
     const copy = copyOfTinyPack();
     try {
@@ -222,6 +249,7 @@ describe('vqddm CLI', () => {
       ['output folder missing', () => ['--out', join(tmp.dir, 'nope', 'out.png')], /the output folder .*nope does not exist/],
       ['a device instead of a file', () => ['--image', '/dev/zero'], /the image \/dev\/zero is not a regular file/],
       ['negative steps', () => ['--steps', '-1'], /steps must be an integer from 1 to \d+ .*got -1/],
+      ['texture strength out of range', () => ['--texture-strength', '1.5'], /texture-strength must be a number from 0 to 1, got 1\.5/],
     ];
     beforeAll(async () => {
       writeFileSync(join(tmp.dir, 'text.png'), 'this is text');

@@ -14,7 +14,7 @@ beforeAll(async () => {
   request = {
     image: { width: image.width, height: image.height, data: image.data as Uint8Array },
     mask: rectMask(image.width, image.height, 100, 70, 30, 24),
-    settings: { methods: ['vqddm', 'transformer'], steps: 5, samples: 2, bestOf: 1, seed: 3, temperature: 1, truncation: 1, topK: 50, guidedDecoder: true, detailPass: false, anchorColours: true, photoTexture: true },
+    settings: { methods: ['vqddm', 'transformer'], steps: 5, samples: 2, bestOf: 1, seed: 3, temperature: 1, truncation: 1, topK: 50, textureStrength: 1, guidedDecoder: true, detailPass: false, anchorColours: true, photoTexture: true },
   };
 });
 afterAll(() => service.dispose());

@@ -117,6 +117,29 @@ describe('structure completion from the photo, guided by the fill', () => {
     expect(ratio).toBeLessThan(1.4);
   });
 
+  it('lays a share of the completion over the fill at a strength under 1, and none at 0', () => {
+    const { img: given, mask } = scene();
+    const full = { ...given, data: given.data.slice() };
+    completeStructure(full, mask, { seed: 1 });
+    const at = (strength: number) => {
+      const img = { ...given, data: given.data.slice() };
+      completeStructure(img, mask, { seed: 1, strength });
+      return img;
+    };
+    expect(Array.from(at(0).data)).toEqual(Array.from(given.data));
+    // the same copies, each pixel 0.6 of the way from the fill to the full completion (rounding aside)
+    const part = at(0.6);
+    let worst = 0;
+    for (let i = 0; i < mask.length; i++) {
+      if (!mask[i]) continue;
+      for (let c = 0; c < 3; c++) worst = Math.max(worst, Math.abs(part.data[i * 4 + c] - (given.data[i * 4 + c] + 0.6 * (full.data[i * 4 + c] - given.data[i * 4 + c]))));
+    }
+    expect(worst).toBeLessThanOrEqual(1);
+    const grain = laplaceVar(part, holeLeft) / laplaceVar(full, holeLeft);
+    expect(grain).toBeGreaterThan(0.25);
+    expect(grain).toBeLessThan(0.5);
+  });
+
   it('copies grain as strong as the hole\'s surroundings, not smooth pieces of the same colour from elsewhere', () => {
     // Grey grass on the left, the same grey smooth on the right; the hole, in the grass, filled flat (as a
     // blurry learned fill is). Its flat estimate matches the smooth side's patches best: without the

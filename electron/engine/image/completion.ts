@@ -29,6 +29,8 @@ export interface CompletionOptions {
   seed: number;
   /** Each pixel's chamfer distance to the nearest unmasked one, when the caller has it already. */
   distance?: Float32Array;
+  /** The share of the completion laid over the region's pixels, 0..1 (1 when not given): a weaker grain. */
+  strength?: number;
 }
 
 /** Patch radius: 7x7 patches. */
@@ -209,9 +211,10 @@ export function completeStructure(region: Pixels, mask: Uint8Array, opts: Comple
   const bn = low.length / 3;
   const busy = busyness(est, guide, field, mask, w, h, box); // [bh, bw]
   const top = maxValue(region);
+  const strength = opts.strength ?? 1;
   for (let p = 0; p < n; p++) {
     if (!mask[p]) continue;
-    const f = Math.min(1, Math.max(0, (dist[p] - FADE_FROM) / FADE_PX));
+    const f = strength * Math.min(1, Math.max(0, (dist[p] - FADE_FROM) / FADE_PX));
     if (f === 0) continue;
     const q = field[p];
     const b = (Math.floor(p / w) - box.y0) * bw + (p % w) - box.x0;

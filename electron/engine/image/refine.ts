@@ -18,6 +18,8 @@ export interface RefineJob {
   seeds: number[];
   anchor: boolean;
   texture: boolean;
+  /** How much of the photo texture goes over the anchored fill, 0..1 (`textureStrength`). */
+  textureStrength: number;
 }
 
 export interface RefineResult {
@@ -41,7 +43,7 @@ export function refineRegion(job: RefineJob): RefineResult {
     anchor?.apply(work, mask);
     anchorMs += performance.now() - t0;
     t0 = performance.now();
-    if (job.texture) textured = completeStructure(work, mask, { seed: seeds[b], distance: anchor?.distance }) || textured;
+    if (job.texture) textured = completeStructure(work, mask, { seed: seeds[b], distance: anchor?.distance, strength: job.textureStrength }) || textured;
     textureMs += performance.now() - t0;
   });
   return { anchored: anchor !== null, textured, anchorMs, textureMs };
