@@ -342,7 +342,7 @@ async function refineRegions(ctx: FillContext, mask: MaskImage, timings: StageTi
           pastePixels(work, patches[b][k], r.box.x0 - around.x0, r.box.y0 - around.y0);
           return work;
         });
-        return { around: crop(), mask: maskInBox(mask, around), works, seeds: tileSeeds(seeds, k), anchor: settings.anchorColours, texture: settings.photoTexture && settings.textureStrength > 0, textureStrength: settings.textureStrength };
+        return { around: crop(), mask: maskInBox(mask, around), works, seeds: tileSeeds(seeds, k), anchor: settings.anchorColours, texture: settings.photoTexture ? settings.textureStrength : 0 };
       };
       const result = await refinePool.run((around.x1 - around.x0) * (around.y1 - around.y0), job, opts.signal);
       works.forEach((work, b) => {

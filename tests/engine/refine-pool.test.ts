@@ -40,7 +40,7 @@ function job(large = false): RefineJob {
     for (let i = 0; i < mask.length; i++) if (mask[i]) work.data.fill(128, i * 4, i * 4 + 3);
     return work;
   });
-  return { around, mask, works, seeds: [7, 8], anchor: true, texture: true, textureStrength: 1 };
+  return { around, mask, works, seeds: [7, 8], anchor: true, texture: 1 };
 }
 
 /** Runs a job on a pool, its area as its pixels. */

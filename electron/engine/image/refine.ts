@@ -17,9 +17,8 @@ export interface RefineJob {
   /** The completion's seed for each sample. */
   seeds: number[];
   anchor: boolean;
-  texture: boolean;
-  /** How much of the photo texture goes over the anchored fill, 0..1 (`textureStrength`). */
-  textureStrength: number;
+  /** How much of the photo texture goes over the anchored fill, 0..1 (`textureStrength`); 0: the stage does not run. */
+  texture: number;
 }
 
 export interface RefineResult {
@@ -43,7 +42,7 @@ export function refineRegion(job: RefineJob): RefineResult {
     anchor?.apply(work, mask);
     anchorMs += performance.now() - t0;
     t0 = performance.now();
-    if (job.texture) textured = completeStructure(work, mask, { seed: seeds[b], distance: anchor?.distance, strength: job.textureStrength }) || textured;
+    if (job.texture > 0) textured = completeStructure(work, mask, { seed: seeds[b], distance: anchor?.distance, strength: job.texture }) || textured;
     textureMs += performance.now() - t0;
   });
   return { anchored: anchor !== null, textured, anchorMs, textureMs };
