@@ -464,13 +464,14 @@ export async function fillMethod(
   const patches = seeds.map(() => regions.map((r) => cropPixels(image, r.box.x0, r.box.y0, r.box.x1 - r.box.x0, r.box.y1 - r.box.y0)));
   const ctx: FillContext = { models, image, settings, method, opts, seeds, patches, regions, timings };
   // The model stages of concurrent fills (the methods of a compare fill) take turns on the device (and on
-  // its clocks); the refinement after them runs on the refinement workers, beside the next method's turn.
-  const { started, sampleCalls, modelRun } = await models.turns.run(async () => {
+  // its clocks); the refinement after them runs on the refinement workers, beside the next method's turn,
+  // which holds a core meanwhile.
+  const { started, sampleCalls, modelRun } = await models.turns.run(() => refinePool.holdingCore(async () => {
     const started = performance.now();
     models.resetClock();
     const sampleCalls = await modelStages(ctx, tiles, stages);
     return { started, sampleCalls, modelRun: models.modelMs };
-  });
+  }));
   if (settings.anchorColours || settings.photoTexture) {
     opts.onProgress?.('texturing', 0, regions.length);
     stages.push(...(await refineRegions(ctx, mask, timings)));

@@ -66,7 +66,10 @@ describe('refinement workers', () => {
     // the calling thread's own work ran before the refinement came back
     expect(ticked).toBe(true);
     expect(pool.threaded).toBe(true);
-    expect({ ...there, anchorMs: 0, textureMs: 0 }).toEqual({ ...here, anchorMs: 0, textureMs: 0 });
+    expect({ ...there, anchorMs: 0, textureMs: 0, parallelRounds: 0 }).toEqual({ ...here, anchorMs: 0, textureMs: 0, parallelRounds: 0 });
+    // the worker's patch search ran its bands on two threads (a core was free), the calling thread's one after the other
+    expect(there.parallelRounds).toBeGreaterThan(0);
+    expect(here.parallelRounds).toBe(0);
     expect(here.anchored && here.textured).toBe(true);
     threaded.works.forEach((w, b) => expect(Buffer.from(w.data).equals(Buffer.from(inline.works[b].data))).toBe(true));
     // and the fill changed the hole (two seeds: two different completions)
@@ -93,6 +96,26 @@ describe('refinement workers', () => {
     const again = job();
     await refine(pool, again);
     expect(Buffer.from(again.works[1].data).equals(Buffer.from(reference.works[1].data))).toBe(true);
+  });
+
+  it('runs a search on a helper thread only while a core is free, and gets back the one a canceled search held', async () => {
+    const pool = new RefinePool(script, 2);
+    const controller = new AbortController();
+    const large = refine(pool, job(true), controller.signal);
+    // canceled while its search runs on both cores (its own and its helper's)
+    while (pool.freeCores > 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    controller.abort();
+    await expect(large).rejects.toThrow('canceled');
+    expect(pool.freeCores).toBe(2);
+    // alone on the pool, a job's search runs on two threads; beside a model stage holding a core, on one
+    expect((await refine(pool, job())).parallelRounds).toBeGreaterThan(0);
+    let release = () => {};
+    const held = pool.holdingCore(() => new Promise<void>((resolve) => (release = resolve)));
+    expect(pool.freeCores).toBe(1);
+    expect((await refine(pool, job())).parallelRounds).toBe(0);
+    release();
+    await held;
+    expect(pool.freeCores).toBe(2);
   });
 
   it('refines side by side only what fits in its pixel budget, building each job when it can run', async () => {

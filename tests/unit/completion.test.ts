@@ -254,6 +254,21 @@ describe('structure completion from the photo, guided by the fill', () => {
     expect(varOf(210, 210, 40) / varOf(80, 210, 40)).toBeGreaterThan(0.5);
   });
 
+  it('carries a structure into a hole at the region\'s edge, out to the edge itself', () => {
+    // horizontal bands 4 px high; a hole along the left edge, filled flat. The patches over the edge's
+    // columns reach past the region and read its nearest pixels instead.
+    const truth = (y: number) => (Math.floor(y / 4) % 2 ? 60 : 190);
+    const hole = (x: number, y: number) => x < 24 && y >= 16 && y < 48;
+    const { img, mask } = greyScene(W, H, hole, (x, y, inHole) => (inHole ? 125 : truth(y)));
+    expect(completeStructure(img, mask, { seed: 3 })).toBe(true);
+    // the columns at the edge, away from the hole's top and bottom rims
+    let right = 0, all = 0;
+    for (let y = 20; y < 44; y++) {
+      for (let x = 0; x < 3; x++, all++) right += Math.abs(img.data[(y * W + x) * 4] - truth(y)) < 40 ? 1 : 0;
+    }
+    expect(right / all).toBeGreaterThan(0.9);
+  });
+
   it('works at 16 bits', () => {
     const { img, mask } = scene(16);
     expect(completeStructure(img, mask, { seed: 1 })).toBe(true);

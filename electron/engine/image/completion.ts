@@ -24,6 +24,7 @@ import { maxValue, type Pixels } from './pixels.js';
 import type { Box } from '../../shared/regions.js';
 import { gaussianBlur, gaussianBlurBox } from './blur.js';
 import { harmonicFill } from './laplace.js';
+import { PatchSearch, serialBands, upsampleField, validSources, type BandRunner, type Level } from './patchSearch.js';
 
 export interface CompletionOptions {
   seed: number;
@@ -31,13 +32,10 @@ export interface CompletionOptions {
   distance?: Float32Array;
   /** The share of the completion laid over the region's pixels, 0..1 (1 when not given): a weaker grain. */
   strength?: number;
+  /** Runs the patch search's bands (patchSearch.ts): one after the other here when not given. */
+  bands?: BandRunner;
 }
 
-/** Patch radius: 7x7 patches. */
-const R = 3;
-const SIDE = 2 * R + 1;
-/** The guide is compared on a 4x4 lattice of the patch: it is blurred, so it loses little. */
-const LATTICE = [-3, -1, 1, 3];
 /**
  * Blur of the guide at every level, pixels; at the finest level also the split between the voted estimate's
  * low frequencies and the matched source's detail.
@@ -60,6 +58,7 @@ const GUIDE_WEIGHT = 4.5;
 const GUIDE_WEIGHT_DEEP = 9;
 const DEEP_FROM = 8;
 const DEEP_SPAN = 16;
+const guideWeight = (depthPx: number) => GUIDE_WEIGHT + Math.min(1, Math.max(0, (depthPx - DEEP_FROM) / DEEP_SPAN)) * (GUIDE_WEIGHT_DEEP - GUIDE_WEIGHT);
 /**
  * The pyramid halves until the hole has at most this many pixels (or the level gets too small): there a
  * 7x7 patch spans a good part of the hole, so a structure that enters it is matched whole.
@@ -76,18 +75,6 @@ const ROUNDS_FINEST = 1;
  * estimate fills in round by round).
  */
 const EXACT_PAIRS = 300_000;
-/**
- * A patch's vote counts CONFIDENCE_BASE^-d, d its centre's distance into the hole (Wexler et al.'s
- * confidence): what is seen at the hole's edge is carried in, rather than the interior's guesses averaged.
- * Only the ratios between the patches over one pixel matter, so a vote for pixel i is weighted
- * CONFIDENCE_BASE^-(d_centre - d_i), which stays within CONFIDENCE_BASE^+-5 (centres lie within 3 px):
- * 2^-d itself underflowed to 0 in float32 beyond 149 px into a hole, and there no vote was counted (the
- * middle of a 700 x 500 box kept the smooth guide, a sharp-edged rectangle).
- */
-const CONFIDENCE_BASE = 2;
-/** CONFIDENCE_BASE^k for whole k in [-CONFIDENCE_SPAN, CONFIDENCE_SPAN], at k + CONFIDENCE_SPAN. */
-const CONFIDENCE_SPAN = 8;
-const CONFIDENCE_POWERS = Float64Array.from({ length: 2 * CONFIDENCE_SPAN + 1 }, (_, k) => CONFIDENCE_BASE ** (k - CONFIDENCE_SPAN));
 /**
  * Random search radius at a level that starts from a coarser level's matches, pixels: on the validation
  * photos 32 kept more of the grain on strokes than 8 (detail 0.61 against 0.55) for about 10 % more time.
@@ -106,22 +93,6 @@ const REFINE_RADIUS = 32;
  */
 const BUSY_HALF = 2000;
 const BUSY_SIGMA = 4;
-/**
- * At the finest level a match also pays ENERGY_WEIGHT * 49 * max(0, amp(target) - amp(source))^2 (8-bit
- * units): amp is the grain's local amplitude (`amplitude`), measured round each known pixel and interpolated
- * into the hole from its border. Why: the hole's estimate is smooth (the anchored fill, then votes that
- * average copies), so its patches match smooth sources best, and the copies drew smooth streaks through
- * grass (brushing a tripod out of a lawn, the sources' grain was 8 levels RMS against the lawn's 17.7 round
- * the strokes) and smudges in textured holes. One-sided, and at the finest level only, so a structure
- * stronger than the border's grain (a band, a pattern seen at the coarse levels) is never the worse match.
- * On the validation photos (84 box, blob and stroke cases, VQ-DDM, every stage; models/default/REPORT.md;
- * the amplitude then interpolated itself, not its log, and the completion faded in from 2 px over 4), at
- * 0 / 4 / 16 / 64: detail median box 0.63 / 0.73 / 0.95 / 1.33, blob 0.79 / 0.83 / 0.94 / 1.15, strokes
- * 0.51 / 0.55 / 0.68 / 0.91 (the photos' own about 0.95), masked PSNR box 19.08 / 19.06 / 19.02 / 18.96 dB,
- * SSIM box 0.504 / 0.500 / 0.494 / 0.484, blob 0.557 / 0.553 / 0.541 / 0.528, strokes 0.700 / 0.697 /
- * 0.693 / 0.687. 16: the fills' grain as strong as the photos' own, for a hundredth of SSIM.
- */
-const ENERGY_WEIGHT = 16;
 /** The grain's amplitude is averaged over this many px round a pixel. */
 const ENERGY_SIGMA = 3;
 /**
@@ -141,14 +112,6 @@ const GRAIN_FLOOR = 2;
 const FADE_FROM = 1;
 const FADE_PX = 3;
 
-/** One level of the pyramid: the current estimate (planar RGB [3, h, w]), its guide and the hole. */
-interface Level {
-  w: number;
-  h: number;
-  est: Float32Array;
-  guide: Float32Array;
-  mask: Uint8Array;
-}
 
 /**
  * Completes the masked pixels of `region` (RGBA, 8 or 16 bits) in place. `mask` is 1 for the filled pixels
@@ -172,6 +135,7 @@ export function completeStructure(region: Pixels, mask: Uint8Array, opts: Comple
 
   const dist = opts.distance ?? chamferDistance(mask, w, h); // level 0's depth into the hole
   const rng = new Rng(opts.seed);
+  const runner = opts.bands ?? serialBands;
   let field: Int32Array | null = null;
   let coarser: Level | null = null;
   for (let l = levels.length - 1; l >= 0; l--) {
@@ -183,8 +147,8 @@ export function completeStructure(region: Pixels, mask: Uint8Array, opts: Comple
       continue;
     }
     const search = l === 0
-      ? new PatchSearch(level, sources, dist, 1, rng, amplitude(level))
-      : new PatchSearch(level, sources, chamferDistance(level.mask, level.w, level.h), 2 ** l, rng, null);
+      ? new PatchSearch(level, sources, dist, 1, guideWeight, rng, amplitude(level), runner)
+      : new PatchSearch(level, sources, chamferDistance(level.mask, level.w, level.h), 2 ** l, guideWeight, rng, null, runner);
     const init = field && coarser ? upsampleField(field, coarser.w, coarser.h, level.w, level.h) : null;
     if (init) {
       search.seed(init);
@@ -308,245 +272,4 @@ function halve(level: Level): Level {
     }
   }
   return { w: w2, h: h2, est: e2, guide: new Float32Array(0), mask: m2 };
-}
-
-/** Centres whose whole 7x7 patch lies inside the buffer and outside the hole (a summed-area table of the mask). */
-function validSources(mask: Uint8Array, w: number, h: number): Int32Array {
-  const sat = new Int32Array((w + 1) * (h + 1));
-  for (let y = 0; y < h; y++) {
-    let row = 0;
-    for (let x = 0; x < w; x++) {
-      row += mask[y * w + x] ? 1 : 0;
-      sat[(y + 1) * (w + 1) + x + 1] = sat[y * (w + 1) + x + 1] + row;
-    }
-  }
-  const out: number[] = [];
-  for (let y = R; y < h - R; y++) {
-    for (let x = R; x < w - R; x++) {
-      const x0 = x - R, x1 = x + R + 1, y0 = y - R, y1 = y + R + 1;
-      const masked = sat[y1 * (w + 1) + x1] - sat[y0 * (w + 1) + x1] - sat[y1 * (w + 1) + x0] + sat[y0 * (w + 1) + x0];
-      if (masked === 0) out.push(y * w + x);
-    }
-  }
-  return Int32Array.from(out);
-}
-
-/** A coarse field's matches at twice the resolution: each pixel keeps its offset within its 2x2 block. */
-function upsampleField(coarse: Int32Array, w2: number, h2: number, w: number, h: number): Int32Array {
-  const out = new Int32Array(w * h).fill(-1);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      const q = coarse[Math.min(h2 - 1, y >> 1) * w2 + Math.min(w2 - 1, x >> 1)];
-      if (q < 0) continue;
-      const qx = 2 * (q % w2) + (x & 1);
-      const qy = 2 * Math.floor(q / w2) + (y & 1);
-      if (qx < w && qy < h) out[y * w + x] = qy * w + qx;
-    }
-  }
-  return out;
-}
-
-/**
- * The nearest-neighbour field of one level: for every patch centre within R of the hole (a target; its patch
- * overlaps the hole), the centre of a fully known source patch, found by PatchMatch, minimising
- *   |est(target patch) - est(source patch)|^2 over the 7x7 patch
- *   + w(target) * |guide(target) - guide(source)|^2 over a 4x4 lattice of it
- *   + ENERGY_WEIGHT * 49 * max(0, amp(target) - amp(source))^2 at the finest level
- * (w: GUIDE_WEIGHT, rising to GUIDE_WEIGHT_DEEP deep in the hole),
- * where the target's known pixels are the photo's and its hole pixels the current estimate.
- */
-class PatchSearch {
-  readonly field: Int32Array;
-  private readonly targets: Int32Array;
-  /** Each target's 49 patch pixels, clamped at the buffer's edge: [targets, 49]. */
-  private readonly patch: Int32Array;
-  private readonly best: Float32Array;
-  private readonly isSource: Uint8Array;
-  private readonly offsets: Int32Array;
-  private readonly lattice: Int32Array;
-  private readonly latticeK: Int32Array;
-  /**
-   * Each target's depth d split for the vote's relative weights: whole = floor(d), and
-   * CONFIDENCE_BASE^(d - whole) (`up`) and its inverse (`down`).
-   */
-  private readonly whole: Int32Array;
-  /** Each target's guide weight (GUIDE_WEIGHT, GUIDE_WEIGHT_DEEP deep in the hole) [targets]. */
-  private readonly guideWeight: Float32Array;
-  private readonly up: Float32Array;
-  private readonly down: Float32Array;
-  /** The vote's running sums [3, h, w] and weights [h, w], reused by every vote of the level. */
-  private readonly sum: Float32Array;
-  private readonly weight: Float32Array;
-
-  /**
-   * `depth`: each pixel's chamfer distance into the level's hole; `pixel`: the photo's pixels per level pixel;
-   * `amp`: the grain's amplitude (`amplitude`), at the finest level only, else null.
-   */
-  constructor(private readonly level: Level, private readonly sources: Int32Array, depth: Float32Array, pixel: number, private readonly rng: Rng, private readonly amp: Float32Array | null) {
-    const { w, h, mask } = level;
-    const n = w * h;
-    this.isSource = new Uint8Array(n);
-    for (const q of sources) this.isSource[q] = 1;
-    // targets: the hole dilated by R (a box), so every patch that overlaps the hole
-    const near = new Uint8Array(n);
-    for (let y = 0; y < h; y++) {
-      for (let x = 0; x < w; x++) {
-        if (!mask[y * w + x]) continue;
-        for (let yy = Math.max(0, y - R); yy <= Math.min(h - 1, y + R); yy++) near.fill(1, yy * w + Math.max(0, x - R), yy * w + Math.min(w - 1, x + R) + 1);
-      }
-    }
-    const list: number[] = [];
-    for (let i = 0; i < n; i++) if (near[i]) list.push(i);
-    this.targets = Int32Array.from(list);
-    this.offsets = new Int32Array(SIDE * SIDE);
-    for (let dy = -R, k = 0; dy <= R; dy++) for (let dx = -R; dx <= R; dx++, k++) this.offsets[k] = dy * w + dx;
-    const lat: number[] = [], latK: number[] = [];
-    for (const dy of LATTICE) for (const dx of LATTICE) { lat.push(dy * w + dx); latK.push((dy + R) * SIDE + dx + R); }
-    this.lattice = Int32Array.from(lat);
-    this.latticeK = Int32Array.from(latK);
-    this.patch = new Int32Array(this.targets.length * SIDE * SIDE);
-    this.targets.forEach((p, t) => {
-      const px = p % w, py = (p - px) / w;
-      for (let dy = -R, k = 0; dy <= R; dy++) {
-        const yy = Math.min(h - 1, Math.max(0, py + dy));
-        for (let dx = -R; dx <= R; dx++, k++) this.patch[t * SIDE * SIDE + k] = yy * w + Math.min(w - 1, Math.max(0, px + dx));
-      }
-    });
-    this.field = new Int32Array(n).fill(-1);
-    for (const p of this.targets) this.field[p] = sources[rng.int(sources.length)];
-    this.best = new Float32Array(this.targets.length);
-    this.whole = new Int32Array(n);
-    this.up = new Float32Array(n);
-    this.down = new Float32Array(n);
-    for (const p of this.targets) {
-      const k = Math.floor(depth[p]);
-      this.whole[p] = k;
-      this.up[p] = CONFIDENCE_BASE ** (depth[p] - k);
-      this.down[p] = 1 / this.up[p];
-    }
-    this.guideWeight = Float32Array.from(this.targets, (p) => {
-      const f = Math.min(1, Math.max(0, (depth[p] * pixel - DEEP_FROM) / DEEP_SPAN));
-      return GUIDE_WEIGHT + f * (GUIDE_WEIGHT_DEEP - GUIDE_WEIGHT);
-    });
-    this.sum = new Float32Array(3 * n);
-    this.weight = new Float32Array(n);
-  }
-
-  /** Starts from another field where it names a valid source. */
-  seed(init: Int32Array): void {
-    for (const p of this.targets) if (init[p] >= 0 && this.isSource[init[p]]) this.field[p] = init[p];
-  }
-
-  private distance(t: number, q: number, limit: number): number {
-    const { est, guide, w, h } = this.level;
-    const n = w * h;
-    const base = t * SIDE * SIDE;
-    let g = 0;
-    // The guide's 48 samples first: they are cheap and rule out most candidates, so fewer reach the 147 of the
-    // patch's own colours. A partial sum only grows, so stopping once it passes the limit chooses what the
-    // whole sum would.
-    for (let c = 0; c < 3; c++) {
-      const o = c * n;
-      for (let k = 0; k < this.lattice.length; k++) {
-        const d = guide[o + this.patch[base + this.latticeK[k]]] - guide[o + q + this.lattice[k]];
-        g += d * d;
-      }
-    }
-    // a source smoother than the grain expected at the target (finest level only; the cheap terms first)
-    const amp = this.amp;
-    const da = amp ? Math.max(0, amp[this.targets[t]] - amp[q]) : 0;
-    let s = this.guideWeight[t] * g + ENERGY_WEIGHT * SIDE * SIDE * da * da;
-    if (s >= limit) return s;
-    for (let c = 0; c < 3; c++) {
-      const o = c * n;
-      for (let k = 0; k < SIDE * SIDE; k++) {
-        const d = est[o + this.patch[base + k]] - est[o + q + this.offsets[k]];
-        s += d * d;
-      }
-      if (s >= limit) return s;
-    }
-    return s;
-  }
-
-  private tryCandidate(t: number, p: number, q: number): void {
-    if (q < 0 || q >= this.isSource.length || !this.isSource[q] || q === this.field[p]) return;
-    const d = this.distance(t, q, this.best[t]);
-    if (d < this.best[t]) {
-      this.best[t] = d;
-      this.field[p] = q;
-    }
-  }
-
-  /** The exact nearest source of every target (affordable at the coarse levels, where PatchMatch can miss rare structures). */
-  exhaustive(): void {
-    const { targets, field } = this;
-    for (let t = 0; t < targets.length; t++) {
-      const p = targets[t];
-      this.best[t] = this.distance(t, field[p], Infinity);
-      for (const q of this.sources) this.tryCandidate(t, p, q);
-    }
-  }
-
-  get pairs(): number {
-    return this.targets.length * this.sources.length;
-  }
-
-  /** One PatchMatch sweep (Barnes et al. 2009): propagation from the neighbours scanned before, then random search. */
-  sweep(forward: boolean, maxRadius: number): void {
-    const { w, h } = this.level;
-    const n = w * h;
-    const { targets, field, rng } = this;
-    const step = forward ? 1 : -1;
-    for (let k = 0; k < targets.length; k++) {
-      const t = forward ? k : targets.length - 1 - k;
-      const p = targets[t];
-      this.best[t] = this.distance(t, field[p], Infinity); // the estimate changed since the last sweep
-      const x = p % w;
-      if (x - step >= 0 && x - step < w && field[p - step] >= 0) this.tryCandidate(t, p, field[p - step] + step);
-      const up = p - step * w;
-      if (up >= 0 && up < n && field[up] >= 0) this.tryCandidate(t, p, field[up] + step * w);
-      for (let r = maxRadius; r >= 1; r >>= 1) {
-        const q = field[p];
-        const qx = (q % w) + Math.round((rng.uniform() * 2 - 1) * r);
-        const qy = Math.floor(q / w) + Math.round((rng.uniform() * 2 - 1) * r);
-        if (qx >= 0 && qx < w && qy >= 0 && qy < h) this.tryCandidate(t, p, qy * w + qx);
-      }
-      this.tryCandidate(t, p, this.sources[rng.int(this.sources.length)]);
-    }
-  }
-
-  /** Every hole pixel becomes the mean of what the matches of the patches over it copy there, each weighted by its confidence. */
-  vote(): void {
-    const { est, mask, w, h } = this.level;
-    const n = w * h;
-    const { sum, weight, whole, up } = this;
-    sum.fill(0);
-    weight.fill(0);
-    for (const p of this.targets) {
-      const q = this.field[p];
-      const down = this.down[p];
-      const kp = whole[p] - CONFIDENCE_SPAN;
-      const px = p % w, py = (p - px) / w;
-      for (let dy = -R; dy <= R; dy++) {
-        const y = py + dy;
-        if (y < 0 || y >= h) continue;
-        for (let dx = -R; dx <= R; dx++) {
-          const x = px + dx;
-          if (x < 0 || x >= w) continue;
-          const i = y * w + x;
-          if (!mask[i]) continue;
-          // CONFIDENCE_BASE^-(d_p - d_i) (i is a target too: the hole lies within the targets)
-          const k = Math.min(2 * CONFIDENCE_SPAN, Math.max(0, whole[i] - kp));
-          const a = down * up[i] * CONFIDENCE_POWERS[k];
-          const s = q + dy * w + dx;
-          for (let c = 0; c < 3; c++) sum[c * n + i] += a * est[c * n + s];
-          weight[i] += a;
-        }
-      }
-    }
-    for (let i = 0; i < n; i++) {
-      if (!mask[i] || weight[i] === 0) continue;
-      for (let c = 0; c < 3; c++) est[c * n + i] = sum[c * n + i] / weight[i];
-    }
-  }
 }

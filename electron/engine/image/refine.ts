@@ -6,6 +6,7 @@
 import { ColourAnchor } from './anchor.js';
 import { completeStructure } from './completion.js';
 import type { Pixels } from './pixels.js';
+import { serialBands, type BandRunner } from './patchSearch.js';
 
 export interface RefineJob {
   /** The photo over the area the region's crops saw: its known pixels are the anchor's boundary and the completion's sources. */
@@ -27,9 +28,12 @@ export interface RefineResult {
   /** Milliseconds in each stage. */
   anchorMs: number;
   textureMs: number;
+  /** Rounds of the photo texture's patch search whose bands ran side by side on two threads. */
+  parallelRounds: number;
 }
 
-export function refineRegion(job: RefineJob): RefineResult {
+/** `bands`: what runs the patch search's bands (a worker's helper thread, or one after the other here). */
+export function refineRegion(job: RefineJob, bands: BandRunner = serialBands): RefineResult {
   const { around, mask, works, seeds } = job;
   let t0 = performance.now();
   // The interpolation of the known pixels is the same for every sample: computed once per region.
@@ -37,13 +41,14 @@ export function refineRegion(job: RefineJob): RefineResult {
   let anchorMs = performance.now() - t0;
   let textureMs = 0;
   let textured = false;
+  const rounds = bands.parallelRounds;
   works.forEach((work, b) => {
     t0 = performance.now();
     anchor?.apply(work, mask);
     anchorMs += performance.now() - t0;
     t0 = performance.now();
-    if (job.texture > 0) textured = completeStructure(work, mask, { seed: seeds[b], distance: anchor?.distance, strength: job.texture }) || textured;
+    if (job.texture > 0) textured = completeStructure(work, mask, { seed: seeds[b], distance: anchor?.distance, strength: job.texture, bands }) || textured;
     textureMs += performance.now() - t0;
   });
-  return { anchored: anchor !== null, textured, anchorMs, textureMs };
+  return { anchored: anchor !== null, textured, anchorMs, textureMs, parallelRounds: bands.parallelRounds - rounds };
 }

@@ -1,10 +1,15 @@
 /**
  * Entry of a refinement worker thread (bundled beside each engine bundle as refine-worker.mjs): refines the
  * regions it is sent, one at a time, and sends the refined pixels back (their buffers transferred, not copied).
+ * Started in the `bands` role, the same script is a worker's helper thread for the photo texture's search
+ * (jobs/bandThreads.ts).
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
+import { HelperBands, serveBands, type BandHelperData } from '../jobs/bandThreads.js';
+import type { RefineWorkerData } from '../jobs/refinePool.js';
+import { serialBands, type BandRunner } from './patchSearch.js';
 import { refineRegion, type RefineJob } from './refine.js';
 
 // A full collection after each job: V8 collects a worker's dead typed arrays (a region's planar copies,
@@ -16,12 +21,19 @@ const gc: unknown = runInNewContext('gc');
 const collect = typeof gc === 'function' ? (gc as () => void) : () => undefined;
 const port = parentPort;
 if (!port) throw new Error('refine-worker.mjs runs as a worker thread');
-port.on('message', (job: RefineJob) => {
+const data = workerData as RefineWorkerData | BandHelperData | undefined;
+if (data && 'role' in data) serveBands(port, data);
+else {
+  const bands = data ? new HelperBands(new URL(import.meta.url), data.free, data.helping) : serialBands;
+  port.on('message', (job: RefineJob) => refine(port, job, bands));
+}
+
+function refine(port: NonNullable<typeof parentPort>, job: RefineJob, bands: BandRunner): void {
   try {
-    const result = refineRegion(job);
+    const result = refineRegion(job, bands);
     port.postMessage({ result, works: job.works }, job.works.map((w) => w.data.buffer as ArrayBuffer));
   } catch (err) {
     port.postMessage({ error: err instanceof Error ? err.stack ?? err.message : String(err) });
   }
   collect();
-});
+}

@@ -38,6 +38,12 @@ const PIXEL_BUDGET = 8_000_000;
 
 type Reply = { result: RefineResult; works: Pixels[] } | { error: string };
 
+/** What a refinement worker is started with (workerData): the pool's free cores, and its own helper's claim on one (jobs/bandThreads.ts). */
+export interface RefineWorkerData {
+  free: Int32Array;
+  helping: Int32Array;
+}
+
 export class RefinePool {
   private readonly idle: Worker[] = [];
   /** Workers that have answered a job: a failure of any other is taken as workers not starting here. */
@@ -49,6 +55,13 @@ export class RefinePool {
   private readonly waitingForRoom: (() => void)[] = [];
   /** The most pixels refined at once (for tests and the reliability report). */
   peakPixels = 0;
+  /**
+   * Cores that no job refines on, shared with the workers: each job holds one, and a worker's helper thread
+   * takes one more when it is free. Its size when nothing runs.
+   */
+  private readonly free = new Int32Array(new SharedArrayBuffer(4));
+  /** Each worker's flag: its helper holds one of the free cores. */
+  private readonly helping = new WeakMap<Worker, Int32Array>();
 
   constructor(
     /** The worker script, or null to run every job in the calling thread. */
@@ -57,12 +70,18 @@ export class RefinePool {
     readonly pixelBudget: number = PIXEL_BUDGET,
   ) {
     this.workers = new Limiter(size);
+    this.free[0] = size;
   }
 
   /** The pool of the running bundle: its refine-worker.mjs, one worker per core up to MAX_WORKERS. */
   static forThisBundle(): RefinePool {
     const script = new URL('./refine-worker.mjs', import.meta.url);
     return new RefinePool(existsSync(fileURLToPath(script)) ? script : null, Math.max(1, Math.min(MAX_WORKERS, availableParallelism())));
+  }
+
+  /** Cores that nothing refines on and no model stage holds (can be below 0 while more run than there are cores). */
+  get freeCores(): number {
+    return Atomics.load(this.free, 0);
   }
 
   get threaded(): boolean {
@@ -85,6 +104,19 @@ export class RefinePool {
     }
   }
 
+  /**
+   * Runs `work`, the model stages of a fill (which keep every core busy), holding one of the free cores: a
+   * worker refining the other method's fill meanwhile runs its search without a helper thread.
+   */
+  async holdingCore<T>(work: () => Promise<T>): Promise<T> {
+    Atomics.sub(this.free, 0, 1);
+    try {
+      return await work();
+    } finally {
+      Atomics.add(this.free, 0, 1);
+    }
+  }
+
   /** Waits for room under the pixel budget (a job larger than all of it waits until nothing runs). */
   private async admit(pixels: number, signal?: AbortSignal): Promise<void> {
     for (;;) {
@@ -102,6 +134,7 @@ export class RefinePool {
     const worker = this.acquire();
     if (!worker) return refineRegion(job);
     let reusable = false;
+    Atomics.sub(this.free, 0, 1);
     try {
       let reply: Reply;
       try {
@@ -117,6 +150,7 @@ export class RefinePool {
       reply.works.forEach((w, b) => job.works[b].data.set(w.data));
       return reply.result;
     } finally {
+      Atomics.add(this.free, 0, 1);
       this.release(worker, reusable);
     }
   }
@@ -134,19 +168,30 @@ export class RefinePool {
     const idle = this.idle.pop();
     if (idle || !this.script) return idle ?? null;
     try {
-      return new Worker(this.script, { resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
+      const helping = new Int32Array(new SharedArrayBuffer(4));
+      const workerData: RefineWorkerData = { free: this.free, helping };
+      const worker = new Worker(this.script, { workerData, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
+      this.helping.set(worker, helping);
+      return worker;
     } catch {
       this.cannotStart();
       return null;
     }
   }
 
-  /** A worker that answered goes back idle; one that failed or was canceled is ended. */
+  /**
+   * A worker that answered goes back idle; one that failed or was canceled is ended, and a core its helper
+   * held mid-round is free again.
+   */
   private release(worker: Worker, reusable: boolean): void {
     if (reusable) {
       worker.unref(); // an idle worker does not keep the process alive
       this.idle.push(worker);
-    } else void worker.terminate();
+      return;
+    }
+    void worker.terminate();
+    const helping = this.helping.get(worker);
+    if (helping && Atomics.exchange(helping, 0, 0)) Atomics.add(this.free, 0, 1);
   }
 
   /** Sends the job (the works' buffers are copied: the caller keeps its own) and waits for the reply. */
