@@ -183,7 +183,7 @@ export const serialBands: BandRunner = {
 export function runBand(s: SearchArrays, task: BandTask, b: number): void {
   const t0 = Math.floor((b * s.targets.length) / BANDS);
   const t1 = Math.floor(((b + 1) * s.targets.length) / BANDS);
-  if (task.kind === 'exhaustive') exhaustive(s, t0, t1);
+  if (task.kind === 'exhaustive') exhaustive(s, b);
   else if (task.kind === 'sweep') sweep(s, t0, t1, task.forward, task.radius, new Rng(task.seeds[b]));
   else vote(s, t0, t1);
 }
@@ -237,10 +237,15 @@ function tryCandidate(s: SearchArrays, t: number, p: number, q: number): void {
   }
 }
 
-/** The exact nearest source of targets [t0, t1) (affordable at the coarse levels, where PatchMatch can miss rare structures). */
-function exhaustive(s: SearchArrays, t0: number, t1: number): void {
+/**
+ * The exact nearest source of every BANDS-th target from b (affordable at the coarse levels, where PatchMatch
+ * can miss rare structures). The targets are independent here, so the bands interleave: a run of targets
+ * that are cheap to rule out (early exits in `distance`) is shared between them, and neither waits long for
+ * the other (contiguous halves took 131 ms apart on a 1 MP photo's 10 % box).
+ */
+function exhaustive(s: SearchArrays, b: number): void {
   const { targets, field, sources } = s;
-  for (let t = t0; t < t1; t++) {
+  for (let t = b; t < targets.length; t += BANDS) {
     const p = targets[t];
     s.best[t] = distance(s, t, field[p], Infinity);
     for (let k = 0; k < sources.length; k++) tryCandidate(s, t, p, sources[k]);

@@ -24,8 +24,11 @@ if (!port) throw new Error('refine-worker.mjs runs as a worker thread');
 const data = workerData as RefineWorkerData | BandHelperData | undefined;
 if (data && 'role' in data) serveBands(port, data);
 else {
-  const bands = data ? new HelperBands(new URL(import.meta.url), data.free, data.helping) : serialBands;
-  port.on('message', (job: RefineJob) => refine(port, job, bands));
+  const helped = data && data.cores > 1 ? new HelperBands(new URL(import.meta.url), data.free, data.helping) : null;
+  port.on('message', (job: RefineJob) => {
+    if (job.texture > 0) helped?.prepare();
+    refine(port, job, helped ?? serialBands);
+  });
 }
 
 function refine(port: NonNullable<typeof parentPort>, job: RefineJob, bands: BandRunner): void {

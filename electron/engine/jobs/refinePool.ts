@@ -42,6 +42,8 @@ type Reply = { result: RefineResult; works: Pixels[] } | { error: string };
 export interface RefineWorkerData {
   free: Int32Array;
   helping: Int32Array;
+  /** The pool's size: with one core there is never one free for a helper. */
+  cores: number;
 }
 
 export class RefinePool {
@@ -169,7 +171,7 @@ export class RefinePool {
     if (idle || !this.script) return idle ?? null;
     try {
       const helping = new Int32Array(new SharedArrayBuffer(4));
-      const workerData: RefineWorkerData = { free: this.free, helping };
+      const workerData: RefineWorkerData = { free: this.free, helping, cores: this.size };
       const worker = new Worker(this.script, { workerData, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
       this.helping.set(worker, helping);
       return worker;
