@@ -49,6 +49,12 @@ const CONFIDENCE_POWERS = Float64Array.from({ length: 2 * CONFIDENCE_SPAN + 1 },
 const ENERGY_WEIGHT = 16;
 /** Bands a round of the search is cut into (a whole number, independent of the threads that run them). */
 export const BANDS = 2;
+/**
+ * Fewest targets for which a search hands its bands to the runner's threads (smaller ones run theirs one
+ * after the other here): a round's hand-over costs a few hundred microseconds, a few thousand targets' work,
+ * and a helper's memory wandered with the small shared arrays of 1000 tiny fills.
+ */
+export const MIN_SHARED_TARGETS = 4096;
 
 /** One level of the pyramid: the current estimate (planar RGB [3, h, w]), its guide and the hole. */
 export interface Level {
@@ -109,9 +115,9 @@ const shared: Alloc = {
   bytes: (n) => new Uint8Array(new SharedArrayBuffer(n)),
 };
 
-/** `a` on memory the runner's threads share (itself when it needs none, or is there already). */
-export function sharedWith<T extends Float32Array | Int32Array | Uint8Array>(runner: BandRunner, a: T): T {
-  if (!runner.shares || a.buffer instanceof SharedArrayBuffer) return a;
+/** `a` on shared memory when `share` (itself when not, or when it is there already). */
+function sharedIf<T extends Float32Array | Int32Array | Uint8Array>(share: boolean, a: T): T {
+  if (!share || a.buffer instanceof SharedArrayBuffer) return a;
   const out = new (a.constructor as new (buffer: SharedArrayBuffer) => T)(new SharedArrayBuffer(a.byteLength));
   out.set(a as never);
   return out;
@@ -334,6 +340,7 @@ function vote(s: SearchArrays, t0: number, t1: number): void {
  */
 export class PatchSearch {
   private readonly s: SearchArrays;
+  private readonly runner: BandRunner;
 
   /**
    * `depth`: each pixel's chamfer distance into the level's hole; `pixel`: the photo's pixels per level pixel;
@@ -348,15 +355,10 @@ export class PatchSearch {
     guideWeight: (depthPx: number) => number,
     private readonly rng: Rng,
     amp: Float32Array | null,
-    private readonly runner: BandRunner,
+    runner: BandRunner,
   ) {
     const { w, h, mask } = level;
     const n = w * h;
-    const alloc = runner.shares ? shared : local;
-    level.est = sharedWith(runner, level.est);
-    level.guide = sharedWith(runner, level.guide);
-    const isSource = alloc.bytes(n);
-    for (const q of sources) isSource[q] = 1;
     // targets: the hole dilated by R (a box), so every patch that overlaps the hole
     const near = new Uint8Array(n);
     for (let y = 0; y < h; y++) {
@@ -367,6 +369,13 @@ export class PatchSearch {
     }
     let count = 0;
     for (let i = 0; i < n; i++) count += near[i];
+    this.runner = runner.shares && count >= MIN_SHARED_TARGETS ? runner : serialBands;
+    const share = this.runner.shares;
+    const alloc = share ? shared : local;
+    level.est = sharedIf(share, level.est);
+    level.guide = sharedIf(share, level.guide);
+    const isSource = alloc.bytes(n);
+    for (const q of sources) isSource[q] = 1;
     const targets = alloc.ints(count);
     for (let i = 0, t = 0; i < n; i++) if (near[i]) targets[t++] = i;
     const offsets = alloc.ints(SIDE * SIDE);
@@ -398,8 +407,8 @@ export class PatchSearch {
     const weights = alloc.floats(targets.length);
     targets.forEach((p, t) => (weights[t] = guideWeight(depth[p] * pixel)));
     this.s = {
-      w, h, est: level.est, guide: level.guide, mask: sharedWith(runner, level.mask), amp: amp ? sharedWith(runner, amp) : alloc.floats(0),
-      targets, sources: sharedWith(runner, sources), isSource, offsets, lattice, edgeRow, clamped, guideWeight: weights,
+      w, h, est: level.est, guide: level.guide, mask: sharedIf(share, level.mask), amp: amp ? sharedIf(share, amp) : alloc.floats(0),
+      targets, sources: sharedIf(share, sources), isSource, offsets, lattice, edgeRow, clamped, guideWeight: weights,
       field, before: alloc.ints(n), best: alloc.floats(targets.length), whole, down,
     };
   }

@@ -9,7 +9,7 @@ import { runInNewContext } from 'node:vm';
 import { parentPort, workerData } from 'node:worker_threads';
 import { HelperBands, serveBands, type BandHelperData } from '../jobs/bandThreads.js';
 import type { RefineWorkerData } from '../jobs/refinePool.js';
-import { serialBands, type BandRunner } from './patchSearch.js';
+import { MIN_SHARED_TARGETS, serialBands, type BandRunner } from './patchSearch.js';
 import { refineRegion, type RefineJob } from './refine.js';
 
 // A full collection after each job: V8 collects a worker's dead typed arrays (a region's planar copies,
@@ -22,12 +22,13 @@ const collect = typeof gc === 'function' ? (gc as () => void) : () => undefined;
 const port = parentPort;
 if (!port) throw new Error('refine-worker.mjs runs as a worker thread');
 const data = workerData as RefineWorkerData | BandHelperData | undefined;
-if (data && 'role' in data) serveBands(port, data);
+if (data && 'role' in data) serveBands(port, data, collect);
 else {
   const helped = data && data.cores > 1 ? new HelperBands(new URL(import.meta.url), data.free, data.helping) : null;
   port.on('message', (job: RefineJob) => {
-    if (job.texture > 0) helped?.prepare();
+    if (job.texture > 0 && holePixels(job.mask) >= MIN_SHARED_TARGETS) helped?.prepare();
     refine(port, job, helped ?? serialBands);
+    helped?.collect();
   });
 }
 
@@ -39,4 +40,10 @@ function refine(port: NonNullable<typeof parentPort>, job: RefineJob, bands: Ban
     port.postMessage({ error: err instanceof Error ? err.stack ?? err.message : String(err) });
   }
   collect();
+}
+
+function holePixels(mask: Uint8Array): number {
+  let k = 0;
+  for (let i = 0; i < mask.length; i++) k += mask[i];
+  return k;
 }

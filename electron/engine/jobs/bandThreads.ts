@@ -9,6 +9,7 @@
  * (allowed off the main thread), and reads a failure's message with receiveMessageOnPort.
  */
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import { YOUNG_GENERATION_MB } from './threadLimits.js';
 import { BANDS, runBand, serialBands, type BandRunner, type BandTask, type SearchArrays } from '../image/patchSearch.js';
 
 /** The helper's state word: a band handed over, done, or failed (its message on the port). */
@@ -22,6 +23,8 @@ const FAILED = 2;
  */
 const WAIT_FACTOR = 20;
 const WAIT_FLOOR_MS = 10_000;
+/** The message that has the helper collect its garbage. */
+const COLLECT = 'collect';
 
 /** What the helper thread is started with (workerData). */
 export interface BandHelperData {
@@ -82,6 +85,14 @@ export class HelperBands implements BandRunner {
   }
 
   /**
+   * Has the helper collect its garbage (after a job): it holds the job's shared arrays through the messages
+   * it was sent until its own heap is collected, which a heap as small as its own seldom is.
+   */
+  collect(): void {
+    this.helper?.thread.postMessage(COLLECT);
+  }
+
+  /**
    * Starts the helper thread ahead of the first round, so that its start (loading the script: about 130 ms of
    * the first round's wait on a 1 MP photo, when it started there) overlaps the colour anchoring.
    */
@@ -93,7 +104,7 @@ export class HelperBands implements BandRunner {
     if (this.helper) return this.helper;
     const { port1, port2 } = new MessageChannel();
     const workerData: BandHelperData = { role: 'bands', state: this.state, port: port2 };
-    const thread = new Worker(this.script, { workerData, transferList: [port2] });
+    const thread = new Worker(this.script, { workerData, transferList: [port2], resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
     thread.unref(); // it ends with its worker
     this.helper = { thread, port: port1 };
     return this.helper;
@@ -109,9 +120,11 @@ function takeCore(free: Int32Array): boolean {
   }
 }
 
-/** The helper thread's side: runs each band it is handed and says when it is done. */
-export function serveBands(parent: MessagePort, data: BandHelperData): void {
-  parent.on('message', ({ s, task, band }: BandMessage) => {
+/** The helper thread's side: runs each band it is handed and says when it is done; `collect`: a full collection. */
+export function serveBands(parent: MessagePort, data: BandHelperData, collect: () => void): void {
+  parent.on('message', (message: BandMessage | typeof COLLECT) => {
+    if (message === COLLECT) return collect();
+    const { s, task, band } = message;
     let outcome = DONE;
     try {
       runBand(s, task, band);

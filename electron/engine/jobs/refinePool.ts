@@ -15,19 +15,12 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { ApiError } from '../../shared/contract.js';
 import { Limiter } from './limiter.js';
+import { YOUNG_GENERATION_MB } from './threadLimits.js';
 import { refineRegion, type RefineJob, type RefineResult } from '../image/refine.js';
 import type { Pixels } from '../image/pixels.js';
 
 /** Most workers: each holds its region's buffers (tens of MB on a large hole). */
 const MAX_WORKERS = 4;
-/**
- * A worker's young generation, MB. With V8's default, each idle worker kept a young generation as full as its
- * last job left it, and the serve process's resident size wandered by 10 MB over 500 small fills (its load
- * test's bound is 8); at 8 MB it stays level (202 MB at fill 500 and at 1000), and the refinement is no
- * slower: its pixels live in typed arrays, outside V8's heap (a 30 % hole of a 1280x960 photo, both
- * methods: 6.9 s against 7.2 s with the default).
- */
-const YOUNG_GENERATION_MB = 8;
 /**
  * Most pixels (of the regions' areas) refined at once; a larger region is refined alone. A region's
  * refinement holds well over 100 bytes per pixel of its area (planar float copies, the pyramid, the patch
