@@ -190,9 +190,10 @@ if (load?.photoMemory) {
     '`service.fill`, 2026-12-02): 8 MB a fill measured +151 MB and failed, 4 MB a fill +49 MB and passed (the 80 MB kept partly',
     'fills memory the arenas already hold). This run catches photo-sized leaks (a 12 MP frame is 48 MB); small per-fill leaks',
     'are the 1000-fill run\'s to catch (2.5 MB a fill there: +465 MB at fill 200, failed).',
-    'About 115 MB of this resident size is the refinement worker threads (one per core; electron/engine/jobs/refinePool.ts), each',
-    'with its own heap and allocator arenas: before them this case stayed at 354-364 MB; each worker collects its garbage after',
-    'each job (without that, 529-535 MB).',
+    'About 145 MB of this resident size is the refinement worker threads (one per core; electron/engine/jobs/refinePool.ts) and',
+    'their helper threads for the photo texture\'s search (jobs/bandThreads.ts), each with its own heap and allocator arenas:',
+    'before the workers this case stayed at 354-364 MB, with the workers and before the helpers at 473-479 MB (2026-12-02); each',
+    'worker and helper collects its garbage after each job (without that, the workers alone stood at 529-535 MB).',
     '',
   );
 } else out('Memory with the default pack on a photo: no record.', '');

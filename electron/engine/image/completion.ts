@@ -13,7 +13,8 @@
  * match also pays for how far the source's blurred colours are from the fill's (the guide), so a piece is
  * only copied where the fill says that kind of content belongs (Yang et al., CVPR 2017, refine a network's
  * coarse prediction in the same spirit). At the finest level a copy must also carry grain at least as
- * strong as the hole's surroundings suggest (ENERGY_WEIGHT), or the smooth estimate draws smooth copies.
+ * strong as the hole's surroundings suggest (ENERGY_WEIGHT, patchSearch.ts), or the smooth estimate draws
+ * smooth copies.
  * The completion fades in over FADE_PX pixels from FADE_FROM px inside the mask's edge, so thin scratches
  * mostly keep the anchored fill: there the interpolation of the border is the better estimate.
  * Everything is in typed arrays; the buffer is the region's patch (photo pixels with the fill pasted in).
