@@ -93,11 +93,13 @@ export class HelperBands implements BandRunner {
   }
 
   /**
-   * Starts the helper thread ahead of the first round, so that its start (loading the script: about 130 ms of
-   * the first round's wait on a 1 MP photo, when it started there) overlaps the colour anchoring.
+   * Starts the helper thread ahead of the first round while a core is free, so that its start (loading the
+   * script: about 130 ms of the first round's wait on a 1 MP photo, when it started there) overlaps the
+   * colour anchoring. With no core free (the other method's model stage holds it) it starts at the first
+   * round that gets one, not beside that model stage.
    */
   prepare(): void {
-    this.helperThread();
+    if (Atomics.load(this.free, 0) > 0) this.helperThread();
   }
 
   private helperThread(): { thread: Worker; port: MessagePort } {
