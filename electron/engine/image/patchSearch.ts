@@ -3,12 +3,14 @@
  * its pyramid, found by PatchMatch (Barnes et al. 2009) or exhaustively, and the vote that turns the field
  * into the level's estimate.
  *
- * A round of the search runs in BANDS bands: the targets in scan order, cut into BANDS runs of equal length.
- * A band propagates matches within itself; a neighbour in another band is read as it stood when the round
- * began (`before`), and each band draws from a random stream of its own. So the bands can run side by side on
- * as many threads (jobs/bandThreads.ts) and find the same field, bit for bit, as when they run one after the
- * other in the calling thread (`serialBands`). Everything a band reads or writes is a typed array in
- * `SearchArrays`, on shared memory when a runner asks for it (`BandRunner.shares`).
+ * A round of the search runs in BANDS bands. A PatchMatch sweep's are the targets in scan order, cut into
+ * BANDS runs of equal length: a band propagates matches within itself, reads a neighbour in another band as
+ * it stood when the round began (`before`), and draws from a random stream of its own. An exhaustive round's
+ * bands interleave the targets, and the vote's are runs again; in both each target (pixel) is its own. So
+ * the bands can run side by side on as many threads (jobs/bandThreads.ts) and find the same field, bit for
+ * bit, as when they run one after the other in the calling thread (`serialBands`). Everything a band reads
+ * or writes is a typed array in `SearchArrays`, on shared memory when a runner asks for it
+ * (`BandRunner.shares`).
  */
 import { Rng } from '../math/rng.js';
 
@@ -101,8 +103,8 @@ export function upsampleField(coarse: Int32Array, w2: number, h2: number, w: num
   return out;
 }
 
-/** Makes the typed arrays a search shares with the threads that run its bands. */
-export interface Alloc {
+/** Makes a search's typed arrays: on the calling thread's memory, or on memory its runner's threads share. */
+interface Alloc {
   floats(n: number): Float32Array;
   ints(n: number): Int32Array;
   bytes(n: number): Uint8Array;
