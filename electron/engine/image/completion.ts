@@ -20,7 +20,7 @@
  * Everything is in typed arrays; the buffer is the region's patch (photo pixels with the fill pasted in).
  */
 import { Rng } from '../math/rng.js';
-import { chamferDistance, maskBox } from './composite.js';
+import { chamferDistance, maskBox, maskCount } from './composite.js';
 import { maxValue, type Pixels } from './pixels.js';
 import type { Box } from '../../shared/regions.js';
 import { gaussianBlur, gaussianBlurBox } from './blur.js';
@@ -129,7 +129,7 @@ export function completeStructure(region: Pixels, mask: Uint8Array, opts: Comple
   const levels: Level[] = [{ w, h, est: img.slice(), guide: new Float32Array(0), mask }];
   for (;;) {
     const top = levels[levels.length - 1];
-    if (count(top.mask) <= COARSEST_HOLE || top.w < 2 * MIN_SIDE || top.h < 2 * MIN_SIDE) break;
+    if (maskCount(top.mask) <= COARSEST_HOLE || top.w < 2 * MIN_SIDE || top.h < 2 * MIN_SIDE) break;
     levels.push(halve(top));
   }
   for (const level of levels) level.guide = gaussianBlur(level.est, level.w, level.h, GUIDE_SIGMA);
@@ -248,12 +248,6 @@ function amplitude(level: Level): Float32Array {
   harmonicFill(amp, 1, mask, w, h, 0.005); // in the log: a two-hundredth, half a percent of the amplitude
   for (let i = 0; i < n; i++) amp[i] = Math.exp(amp[i]) - GRAIN_FLOOR;
   return amp;
-}
-
-function count(mask: Uint8Array): number {
-  let k = 0;
-  for (let i = 0; i < mask.length; i++) k += mask[i];
-  return k;
 }
 
 /** 2x2 box-averaged estimate; a coarse pixel is in the hole when any of its four is. */

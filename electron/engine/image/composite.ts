@@ -86,6 +86,13 @@ export function compositeTile(target: Pixels, tileX: number, tileY: number, size
   }
 }
 
+/** How many of a 0/1 mask's pixels are set. */
+export function maskCount(mask: Uint8Array): number {
+  let k = 0;
+  for (let i = 0; i < mask.length; i++) k += mask[i];
+  return k;
+}
+
 /** The bounding box [x0, x1) x [y0, y1) of the mask's set pixels, or null when none is set. */
 export function maskBox(mask: Uint8Array, w: number, h: number): Box | null {
   let x0 = w, y0 = h, x1 = 0, y1 = 0;

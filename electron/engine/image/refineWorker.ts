@@ -9,6 +9,7 @@ import { runInNewContext } from 'node:vm';
 import { parentPort, workerData } from 'node:worker_threads';
 import { HelperBands, serveBands, type BandHelperData } from '../jobs/bandThreads.js';
 import type { RefineWorkerData } from '../jobs/refinePool.js';
+import { maskCount } from './composite.js';
 import { MIN_SHARED_TARGETS, serialBands, type BandRunner } from './patchSearch.js';
 import { refineRegion, type RefineJob } from './refine.js';
 
@@ -26,7 +27,7 @@ if (data && 'role' in data) serveBands(port, data, collect);
 else {
   const helped = data && data.cores > 1 ? new HelperBands(new URL(import.meta.url), data.free, data.helping) : null;
   port.on('message', (job: RefineJob) => {
-    if (job.texture > 0 && holePixels(job.mask) >= MIN_SHARED_TARGETS) helped?.prepare();
+    if (job.texture > 0 && maskCount(job.mask) >= MIN_SHARED_TARGETS) helped?.prepare();
     refine(port, job, helped ?? serialBands);
     helped?.collect();
   });
@@ -40,10 +41,4 @@ function refine(port: NonNullable<typeof parentPort>, job: RefineJob, bands: Ban
     port.postMessage({ error: err instanceof Error ? err.stack ?? err.message : String(err) });
   }
   collect();
-}
-
-function holePixels(mask: Uint8Array): number {
-  let k = 0;
-  for (let i = 0; i < mask.length; i++) k += mask[i];
-  return k;
 }
