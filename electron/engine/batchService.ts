@@ -29,6 +29,7 @@ import { FolderScope } from './batch/folders.js';
 import { appendPick, exportPicks, readPicks } from './batch/picks.js';
 import type { Engine } from './engine.js';
 import type { FillOptions, PipelineOutput } from './pipeline.js';
+import type { RegionBases } from './regionBases.js';
 
 /** What sharp calls each format a photo may join a batch in, by its extension (shared/batch.ts). */
 const ADDED_PHOTO_FORMAT: Record<(typeof ADDED_PHOTO_EXTENSIONS)[number], string> = { png: 'png', jpg: 'jpeg', jpeg: 'jpeg', webp: 'webp', tif: 'tiff', tiff: 'tiff', avif: 'heif', gif: 'gif' };
@@ -287,8 +288,8 @@ export class BatchService {
   private async loop(live: Live, opened: OpenRun, tag: string): Promise<void> {
     const o = live.options;
     const engine = this.o.engine();
-    const run = async (plan: Parameters<Engine['run']>[0], method: Method, opts: FillOptions = {}): Promise<PipelineOutput> =>
-      this.o.exclusive((signal) => engine.run(plan, method, { ...opts, signal: opts.signal ? AbortSignal.any([opts.signal, signal]) : signal }));
+    const run = async (plan: Parameters<Engine['run']>[0], method: Method, opts: FillOptions = {}, bases?: RegionBases): Promise<PipelineOutput> =>
+      this.o.exclusive((signal) => engine.run(plan, method, { ...opts, signal: opts.signal ? AbortSignal.any([opts.signal, signal]) : signal }, bases));
     try {
       const result = await runBatch(
         {

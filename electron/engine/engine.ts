@@ -11,6 +11,7 @@ import { PackModels } from './ort/models.js';
 import type { Device } from './ort/providers.js';
 import { loadPack, releasePack, type LoadOptions } from './packs/load.js';
 import { fillMethod, type FillOptions, type PipelineOutput } from './pipeline.js';
+import { RegionBases } from './regionBases.js';
 
 /**
  * Most crops one fill may need: each costs a model pass or more (0.1-0.5 s here), so a long thin mask over a
@@ -104,25 +105,30 @@ export class Engine {
     return { image, mask, settings, regions };
   }
 
-  /** Runs one method of a planned fill (`plan` checked it). */
-  async run(plan: FillPlan, method: Method, opts: FillOptions = {}): Promise<PipelineOutput> {
-    return fillMethod(this.models, plan.image, plan.mask, plan.settings, method, opts, plan.regions);
+  /** Runs one method of a planned fill (`plan` checked it); `bases`: anchor bases shared with its other methods. */
+  async run(plan: FillPlan, method: Method, opts: FillOptions = {}, bases?: RegionBases): Promise<PipelineOutput> {
+    return fillMethod(this.models, plan.image, plan.mask, plan.settings, method, opts, plan.regions, bases);
   }
 
   /**
    * Runs several methods of a planned fill at once, calling `onDone` with each one's output as it finishes:
    * their model stages take turns on the device while each one's refinement runs on the refinement workers,
-   * so the methods of a compare fill overlap. Settles only when every method has stopped; then rejects with
-   * the first failure, if any (the others are aborted).
+   * so the methods of a compare fill overlap, and compute colour anchoring's basis once for all of them.
+   * Settles only when every method has stopped; then rejects with the first failure, if any (the others are
+   * aborted).
    */
   async runEach(plan: FillPlan, methods: readonly Method[], optsOf: (method: Method) => FillOptions, onDone: (method: Method, out: PipelineOutput) => void): Promise<void> {
     const failed = new AbortController();
     const errors: unknown[] = []; // in the order they came: the first is the cause, the others' cancellation follows it
+    const runs = methods.map((method) => {
+      const opts = optsOf(method);
+      return { method, opts: { ...opts, signal: opts.signal ? AbortSignal.any([opts.signal, failed.signal]) : failed.signal } };
+    });
+    const bases = runs.length > 1 ? new RegionBases(runs.map((r) => r.opts.signal)) : undefined;
     await Promise.all(
-      methods.map(async (method) => {
-        const opts = optsOf(method);
+      runs.map(async ({ method, opts }) => {
         try {
-          onDone(method, await this.run(plan, method, { ...opts, signal: opts.signal ? AbortSignal.any([opts.signal, failed.signal]) : failed.signal }));
+          onDone(method, await this.run(plan, method, opts, bases));
         } catch (err) {
           errors.push(err);
           failed.abort();

@@ -6,11 +6,12 @@ import { ApiError, type FillSettings, type FillStage, type JobStage, type MaskIm
 import { cosineSchedule, type Schedule } from './math/schedule.js';
 import type { PackModels } from './ort/models.js';
 import { blendIntoTile, borderError, unknownAtModelScale } from './image/blend.js';
-import { compositeTile, pasteWeights } from './image/composite.js';
+import { compositeTile, maskInBox, pasteWeights } from './image/composite.js';
 import { allocLike, cropPixels, pastePixels, type Pixels } from './image/pixels.js';
-import { chooseGrid, tileClaims, type Box, type Region, type Tile } from '../shared/regions.js';
+import { chooseGrid, regionArea, tileClaims, type Box, type Region, type Tile } from '../shared/regions.js';
 import { cropToModelInput, decodedToRgb } from './image/resample.js';
 import { refinePool } from './jobs/refinePool.js';
+import { RegionBases } from './regionBases.js';
 import type { RefineJob } from './image/refine.js';
 import { sampleVqddm } from './samplers/vqddm.js';
 import { sampleTransformer } from './samplers/transformer.js';
@@ -177,6 +178,8 @@ interface FillContext {
   patches: Pixels[][];
   regions: Region[];
   timings: StageTimings;
+  /** Called once the model stages make no more model calls: what the refinement needs can be computed then. */
+  onModelsDone: () => void;
 }
 
 /** What a tile sees for sample b: the photo's pixels under it, with the sample's fill of earlier tiles. */
@@ -313,28 +316,22 @@ function pickCandidates(decoded: Float32Array, inputs: Float32Array, distinct: n
   });
 }
 
-function unionOfTiles(tiles: Tile[]): Box {
-  return {
-    x0: Math.min(...tiles.map((t) => t.x)),
-    y0: Math.min(...tiles.map((t) => t.y)),
-    x1: Math.max(...tiles.map((t) => t.x + t.size)),
-    y1: Math.max(...tiles.map((t) => t.y + t.size)),
-  };
-}
-
 /**
  * The pixel-space refinement stages (colour anchoring, then photo texture: the hole completed from pieces of
  * the photo, guided by the fill), per region for every sample, over the area the region's crops saw: the
  * photo's known pixels there are the anchor's boundary and the completion's sources. The regions are
- * refined side by side on the refinement workers (jobs/refinePool.ts). Returns the stages that ran.
+ * refined side by side on the refinement workers (jobs/refinePool.ts), each from its anchor basis in `bases`
+ * when given. Returns the stages that ran.
  */
-async function refineRegions(ctx: FillContext, mask: MaskImage, timings: StageTimings): Promise<FillStage[]> {
+async function refineRegions(ctx: FillContext, mask: MaskImage, timings: StageTimings, bases: RegionBases | undefined): Promise<FillStage[]> {
   const { settings, regions, patches, seeds, image, opts } = ctx;
   let finished = 0;
   const results = await Promise.all(
     regions.map(async (r, k) => {
-      const around = unionOfTiles(r.tiles);
+      const around = regionArea(r);
       const crop = () => cropPixels(image, around.x0, around.y0, around.x1 - around.x0, around.y1 - around.y0);
+      const prepared = settings.anchorColours && bases ? await bases.take(k) : null;
+      if (prepared) timings.anchor += prepared.ms;
       let works: Pixels[] = [];
       const job = (): RefineJob => {
         works = seeds.map((_, b) => {
@@ -342,7 +339,7 @@ async function refineRegions(ctx: FillContext, mask: MaskImage, timings: StageTi
           pastePixels(work, patches[b][k], r.box.x0 - around.x0, r.box.y0 - around.y0);
           return work;
         });
-        return { around: crop(), mask: maskInBox(mask, around), works, seeds: tileSeeds(seeds, k), anchor: settings.anchorColours, texture: settings.photoTexture ? settings.textureStrength : 0 };
+        return { around: crop(), mask: maskInBox(mask, around), works, seeds: tileSeeds(seeds, k), anchor: settings.anchorColours, basis: prepared?.basis, texture: settings.photoTexture ? settings.textureStrength : 0 };
       };
       const result = await refinePool.run((around.x1 - around.x0) * (around.y1 - around.y0), job, opts.signal);
       works.forEach((work, b) => {
@@ -362,15 +359,6 @@ async function refineRegions(ctx: FillContext, mask: MaskImage, timings: StageTi
   const anchored = results.some((r) => r.anchored);
   const textured = results.some((r) => r.textured);
   return [...(anchored ? (['colour-anchor'] as const) : []), ...(textured ? (['photo-texture'] as const) : [])];
-}
-
-/** 1 where the mask is set, for the pixels of `box` (row-major, box-sized). */
-function maskInBox(mask: MaskImage, box: Box): Uint8Array {
-  const w = box.x1 - box.x0;
-  const h = box.y1 - box.y0;
-  const out = new Uint8Array(w * h);
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) out[y * w + x] = mask.data[(box.y0 + y) * mask.width + box.x0 + x] >= 128 ? 1 : 0;
-  return out;
 }
 
 /**
@@ -431,6 +419,7 @@ async function modelStages(ctx: FillContext, tiles: PlannedTile[], stages: FillS
       return { decoded: plain ?? (await models.decode(codes, B, planned.G)), distinct, D: S };
     });
     opts.onProgress?.('compositing', ti, tiles.length);
+    if (ti === tiles.length - 1 && !settings.detailPass) ctx.onModelsDone();
     await stage('composite', () => pasteTile(ctx, planned, out.D, out.distinct, out.decoded));
   }
   if (settings.detailPass) {
@@ -441,6 +430,7 @@ async function modelStages(ctx: FillContext, tiles: PlannedTile[], stages: FillS
       detailed = (await detailTile(ctx, tiles[ti], ti)) || detailed;
     }
     timings.detail = performance.now() - t0;
+    ctx.onModelsDone();
     if (detailed) stages.push('detail-pass');
   }
   return sampleCalls;
@@ -455,6 +445,8 @@ export async function fillMethod(
   opts: FillOptions,
   /** The mask's regions and their crops (planRegions, as Engine.validate planned them). */
   regions: Region[],
+  /** The regions' anchor bases, shared with the other methods of the same fill; computed in the refinement when not given. */
+  bases?: RegionBases,
 ): Promise<PipelineOutput> {
   const m = models.pack.manifest;
   const seeds = sampleSeeds(settings.seed, settings.samples);
@@ -462,7 +454,10 @@ export async function fillMethod(
   const stages: FillStage[] = settings.guidedDecoder && models.hasGuidedDecoder ? ['coarse', 'guided-decoder'] : ['coarse'];
   const tiles = planTiles(mask, regions, m.downsample, m.grids);
   const patches = seeds.map(() => regions.map((r) => cropPixels(image, r.box.x0, r.box.y0, r.box.x1 - r.box.x0, r.box.y1 - r.box.y0)));
-  const ctx: FillContext = { models, image, settings, method, opts, seeds, patches, regions, timings };
+  const startBases = (): void => {
+    if (settings.anchorColours) bases?.start(image, mask, regions);
+  };
+  const ctx: FillContext = { models, image, settings, method, opts, seeds, patches, regions, timings, onModelsDone: startBases };
   // The model stages of concurrent fills (the methods of a compare fill) take turns on the device (and on
   // its clocks); the refinement after them runs on the refinement workers, beside the next method's turn,
   // which holds a core meanwhile.
@@ -474,7 +469,7 @@ export async function fillMethod(
   }));
   if (settings.anchorColours || settings.photoTexture) {
     opts.onProgress?.('texturing', 0, regions.length);
-    stages.push(...(await refineRegions(ctx, mask, timings)));
+    stages.push(...(await refineRegions(ctx, mask, timings, bases)));
   }
 
   timings.total = performance.now() - started;

@@ -28,6 +28,17 @@ export interface Region {
   tiles: Tile[];
 }
 
+/** The area a region's crops cover together (the union's bounding box of its tiles). */
+export function regionArea(region: Region): Box {
+  const { tiles } = region;
+  return {
+    x0: Math.min(...tiles.map((t) => t.x)),
+    y0: Math.min(...tiles.map((t) => t.y)),
+    x1: Math.max(...tiles.map((t) => t.x + t.size)),
+    y1: Math.max(...tiles.map((t) => t.y + t.size)),
+  };
+}
+
 export interface CropOptions {
   /** Crop side = longest bbox side * context, so the mask has context on every side. */
   context: number;

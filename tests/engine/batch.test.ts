@@ -9,8 +9,8 @@ import { createHash } from 'node:crypto';
 import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { MaskImage } from '../../electron/shared/contract.js';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { MaskImage, Method } from '../../electron/shared/contract.js';
 import { decodeImage, decodeMask } from '../../electron/engine/image/codec.js';
 import { writeDurably } from '../../electron/cli/batch/durable.js';
 import { Progress } from '../../electron/cli/batch/progress.js';
@@ -20,6 +20,7 @@ import { runBatch, type RunContext } from '../../electron/cli/batch/run.js';
 import { openRun, prepareOut } from '../../electron/cli/batch/session.js';
 import { settingsFromOptions } from '../../electron/cli/batch/settingsArgs.js';
 import { Engine } from '../../electron/engine/engine.js';
+import { refinePool } from '../../electron/engine/jobs/refinePool.js';
 import type { Pixels } from '../../electron/engine/image/pixels.js';
 import { changedOutside, PHOTO, rectMask, ROOT, tempDir, TINY_PACK } from './helpers.js';
 
@@ -807,6 +808,47 @@ describe('the batch runner', () => {
       expect(nth(pipelined, 'plan', 3)).toBeLessThan(nth(pipelined, 'ran', 2));
       expect(await order(false)).toEqual(['plan', 'run', 'ran', 'plan', 'run', 'ran', 'plan', 'run', 'ran']);
     } finally {
+      await engine.dispose();
+    }
+  });
+
+  it("computes an item's colour anchoring basis once for both its fills, to the pixels each method's own run gives", async () => {
+    const { images, masks } = photosWithMasks(2);
+    const engine = await Engine.open(TINY_PACK, 'cpu');
+    const prepare = vi.spyOn(refinePool, 'prepareBasis');
+    try {
+      /** The files a batch of `methods` writes, by name, and how many bases it computed ahead. */
+      const batch = async (methods: Method[]): Promise<{ files: Map<string, Buffer>; bases: number }> => {
+        const out = folder('out');
+        const o: BatchOptions = {
+          images, masks, pair: 'stem', out, recursive: false, methods, settings: { ...settingsFromOptions({}), steps: 2 }, format: null, quality: null,
+          masksOut: false, sheets: false, inPlaceSuffix: null, reference: null, shard: { k: 1, n: 1 }, dryRun: false, retryFailed: false, json: false, report: null, pack: TINY_PACK, device: 'cpu',
+        };
+        const items = (await pairPhotos({ images, masks, pair: 'stem', recursive: false, skip: [], inPlaceSuffix: null })).items;
+        const tag = await prepareOut(o, items);
+        const run = await openRun(engine, o, items, tag);
+        const ctx: RunContext = {
+          engine, settings: run.settings, out, quality: null, reference: null, log: run.log, state: run.state, tag, shard: '1/1', appVersion: 'test',
+          progress: { working: () => undefined, itemFinished: () => undefined },
+        };
+        const before = prepare.mock.calls.length;
+        const result = await runBatch(ctx, run.plans);
+        await run.log.close();
+        expect([...result.outcomes.values()]).toEqual(['done', 'done']);
+        const files = new Map(readdirSync(out).filter((f) => /\.(vqddm|transformer)\./.test(f)).map((f) => [f, readFileSync(join(out, f))]));
+        return { files, bases: prepare.mock.calls.length - before };
+      };
+      const both = await batch(['vqddm', 'transformer']);
+      expect(both.bases).toBe(2);
+      expect(both.files.size).toBe(4);
+      for (const method of ['vqddm', 'transformer'] as const) {
+        const alone = await batch([method]);
+        expect(alone.bases).toBe(0);
+        expect(alone.files.size).toBe(2);
+        for (const [name, data] of alone.files) expect(data.equals(both.files.get(name)!)).toBe(true);
+      }
+    } finally {
+      prepare.mockRestore();
       await engine.dispose();
     }
   });

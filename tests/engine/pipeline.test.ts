@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Engine } from '../../electron/engine/engine.js';
 import type { Pixels } from '../../electron/engine/image/pixels.js';
 import { applyPatches, type PipelineOutput } from '../../electron/engine/pipeline.js';
+import { refinePool } from '../../electron/engine/jobs/refinePool.js';
 import { changedOutside, photo, rectMask, TINY_PACK } from './helpers.js';
 
 let engine: Engine;
@@ -140,6 +141,30 @@ describe('fill pipeline', () => {
     });
     await expect(run).rejects.toMatchObject({ code: 'CANCELED' });
     expect(seen).toEqual([1, 2, 3]);
+  });
+
+  it('a compare fill computes colour anchoring\'s basis once per region for both methods, to the pixels each method alone gives', async () => {
+    // two regions: a box and a stroke far from it
+    const m = rectMask(image.width, image.height, 10, 10, 20, 16);
+    for (let y = 160; y < 165; y++) for (let x = 180; x < 236; x++) m.data[y * m.width + x] = 255;
+    const settings = engine.settings({ methods: ['vqddm', 'transformer'], steps: 4, seed: 9 });
+    const alone = new Map<string, Pixels>();
+    for (const method of ['vqddm', 'transformer'] as const) alone.set(method, applyPatches(image, (await engine.fill(image, m, settings, method)).samples[0].patches));
+    const plan = engine.plan(image, m, settings);
+    expect(plan.regions.length).toBe(2);
+    const prepare = vi.spyOn(refinePool, 'prepareBasis');
+    try {
+      const together = new Map<string, Pixels>();
+      await engine.runEach(plan, ['vqddm', 'transformer'], () => ({}), (method, out) => together.set(method, applyPatches(image, out.samples[0].patches)));
+      expect(prepare).toHaveBeenCalledTimes(2);
+      for (const method of ['vqddm', 'transformer']) expect(Buffer.from(together.get(method)!.data).equals(Buffer.from(alone.get(method)!.data))).toBe(true);
+      // without anchoring none is computed, and one method computes its own in its refinement job
+      await engine.runEach(engine.plan(image, m, { ...settings, anchorColours: false }), ['vqddm', 'transformer'], () => ({}), () => {});
+      await engine.runEach(engine.plan(image, m, { ...settings, methods: ['vqddm'] }), ['vqddm'], () => ({}), () => {});
+      expect(prepare).toHaveBeenCalledTimes(2);
+    } finally {
+      prepare.mockRestore();
+    }
   });
 
   it('fills a full mask (unconditional generation)', async () => {

@@ -7,11 +7,12 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ApiError } from '../../electron/shared/contract.js';
 import { cropPixels, pastePixels, type Pixels } from '../../electron/engine/image/pixels.js';
 import type { RefineJob } from '../../electron/engine/image/refine.js';
 import { RefinePool } from '../../electron/engine/jobs/refinePool.js';
+import { RegionBases } from '../../electron/engine/regionBases.js';
 import { photo, ROOT, tempDir } from './helpers.js';
 
 let image: Pixels;
@@ -74,6 +75,53 @@ describe('refinement workers', () => {
     threaded.works.forEach((w, b) => expect(Buffer.from(w.data).equals(Buffer.from(inline.works[b].data))).toBe(true));
     // and the fill changed the hole (two seeds: two different completions)
     expect(Buffer.from(inline.works[0].data).equals(Buffer.from(inline.works[1].data))).toBe(false);
+  });
+
+  it('computes an anchor basis on a worker once for two methods, to the pixels a refinement computing its own gives', async () => {
+    const reference = job();
+    await refine(new RefinePool(null, 1), reference);
+    const pool = new RefinePool(script, 2);
+    const area = { width: reference.around.width, height: reference.around.height, data: new Uint8Array(reference.mask.length) };
+    reference.mask.forEach((v, i) => (area.data[i] = v * 255));
+    const region = { box: { x0: 55, y0: 45, x1: 145, y1: 115 }, tiles: [{ x: 0, y: 0, size: 160 }, { x: 40, y: 0, size: 160 }] };
+    // two users (the methods of a compare fill): one computation, each refinement moving its basis to its worker
+    const bases = new RegionBases([undefined, undefined], pool);
+    const prepare = vi.spyOn(pool, 'prepareBasis');
+    bases.start(reference.around, area, [region]);
+    bases.start(reference.around, area, [region]);
+    expect(prepare).toHaveBeenCalledTimes(1);
+    const jobs = [job(), job()];
+    for (const j of jobs) {
+      const { basis, ms } = await bases.take(0);
+      expect(basis).not.toBeNull();
+      await refine(pool, { ...j, basis });
+      j.works.forEach((w, b) => expect(Buffer.from(w.data).equals(Buffer.from(reference.works[b].data))).toBe(true));
+      expect(ms > 0).toBe(j === jobs[0]); // its time counts once, for the first
+    }
+    expect(prepare).toHaveBeenCalledTimes(1);
+  });
+
+  it('goes on computing a basis while one of its users is canceled, and stops it when every user is', async () => {
+    const pool = new RefinePool(script, 2);
+    const j = job(true);
+    const area = { width: j.around.width, height: j.around.height, data: Uint8Array.from(j.mask, (v) => v * 255) };
+    const region = { box: { x0: 100, y0: 80, x1: 400, y1: 300 }, tiles: [{ x: 0, y: 0, size: 384 }, { x: 128, y: 0, size: 384 }] };
+    const [a, b] = [new AbortController(), new AbortController()];
+    const shared = new RegionBases([a.signal, b.signal], pool);
+    shared.start(j.around, area, [region]);
+    a.abort();
+    expect((await shared.take(0)).basis).not.toBeNull();
+    const stopped = new RegionBases([a.signal, b.signal], pool);
+    const c = new AbortController();
+    const both = new RegionBases([a.signal, c.signal], pool);
+    both.start(j.around, area, [region]);
+    c.abort();
+    await expect(both.take(0)).rejects.toThrow('canceled');
+    // its worker was ended and its core given back
+    expect(pool.freeCores).toBe(2);
+    b.abort();
+    stopped.start(j.around, area, [region]);
+    await expect(stopped.take(0)).rejects.toThrow('canceled');
   });
 
   it('refines jobs side by side, and a cancel ends a running refinement at once and leaves the pool working', async () => {

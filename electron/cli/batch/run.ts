@@ -13,6 +13,7 @@ import { decodeImage } from '../../engine/image/codec.js';
 import type { Pixels } from '../../engine/image/pixels.js';
 import type { Engine, FillPlan } from '../../engine/engine.js';
 import { applyPatches } from '../../engine/pipeline.js';
+import { RegionBases } from '../../engine/regionBases.js';
 import { describeWriteError, isFatalWriteError, writeDurably } from './durable.js';
 import { encodeResult, outputQuality, readSourceMeta, type SourceMeta } from './encode.js';
 import { decodeReference, findReference, MaskReader, readInput, sha256 } from './inspect.js';
@@ -151,8 +152,11 @@ function sheetOf(ctx: RunContext, work: ItemPlan, p: Prepared): Promise<Buffer> 
   return itemSheet({ out: ctx.out, settings: ctx.settings, state: ctx.state, trace }, work, { image: p.image.pixels, mask: p.mask, source: p.source });
 }
 
-/** Runs one unit of a prepared item: its fill (or mask export, or sheet), files, metrics. Returns the done line's extra fields. */
-async function runUnit(ctx: RunContext, work: ItemPlan, unit: UnitPlan, p: Prepared): Promise<Partial<RecordLine>> {
+/**
+ * Runs one unit of a prepared item: its fill (or mask export, or sheet), files, metrics. Returns the done
+ * line's extra fields. `bases`: colour anchoring's bases, shared by the item's fills.
+ */
+async function runUnit(ctx: RunContext, work: ItemPlan, unit: UnitPlan, p: Prepared, bases?: RegionBases): Promise<Partial<RecordLine>> {
   const t0 = performance.now();
   if (unit.task === 'mask' || unit.task === 'sheet') {
     const data = unit.task === 'mask' ? await maskPng(p.mask) : await sheetOf(ctx, work, p);
@@ -164,7 +168,7 @@ async function runUnit(ctx: RunContext, work: ItemPlan, unit: UnitPlan, p: Prepa
   const result = await ctx.engine.run(p.plan, method, {
     signal: ctx.signal,
     onProgress: ctx.onStep && ((stage, step, total) => ctx.onStep!(work.item.key, method, stage, step, total)),
-  });
+  }, bases);
   const tFill = performance.now();
   const quality = outputQuality(ctx.quality, work.format, p.source);
   const files: { rel: string; data: Buffer }[] = [];
@@ -234,7 +238,11 @@ export async function runBatch(ctx: RunContext, plans: ItemPlan[]): Promise<RunR
       next = pipelined && i + 1 < todo.length ? prepare(ctx, masks, todo[i + 1]) : null;
       const messages: string[] = [];
       let failed = false;
-      for (const unit of work.units.filter((u) => u.action === 'run')) {
+      const toRun = work.units.filter((u) => u.action === 'run');
+      // the item's fills (one per method) compute colour anchoring's basis once (engine/regionBases.ts)
+      const fills = toRun.filter((u) => u.task !== 'mask' && u.task !== 'sheet').length;
+      const bases = fills > 1 ? new RegionBases(Array.from({ length: fills }, () => ctx.signal)) : undefined;
+      for (const unit of toRun) {
         if (!prep.ok) {
           await record(work, unit, 'failed', prep.sha, { error: prep.error.toShape() });
           failures.push({ item: work.item.key, method: unit.task, message: prep.error.message });
@@ -244,7 +252,7 @@ export async function runBatch(ctx: RunContext, plans: ItemPlan[]): Promise<RunR
         ctx.progress.working(`${work.item.key} (${unit.task})`);
         await record(work, unit, 'started', prep.p.sha);
         try {
-          const extra = await runUnit(ctx, work, unit, prep.p);
+          const extra = await runUnit(ctx, work, unit, prep.p, bases);
           await record(work, unit, 'done', prep.p.sha, extra);
           if (unit.task !== 'mask' && unit.task !== 'sheet') messages.push(`${unit.task} ${((extra.ms?.fill ?? 0) / 1000).toFixed(2)} s`);
         } catch (err) {

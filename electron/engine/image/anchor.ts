@@ -53,36 +53,56 @@ const DETAIL_TRUST = 0.25;
  */
 const DETAIL_FROM = 8;
 /**
- * What anchoring needs besides the fill: the interpolation of the region's known pixels, each
- * pixel's distance to them and the mask's bounding box. They depend on the known pixels and the mask only,
- * so a region computes them once for all its samples.
+ * What anchoring needs besides the fill: the interpolation of the region's known pixels, each pixel's
+ * distance to them, the mask's bounding box and the photo's detail round the hole. They depend on the known
+ * pixels and the mask only, so a region computes them once for all its samples, and the methods of a compare
+ * fill once for both (regionBases.ts): plain typed arrays, which move between threads without a copy.
  */
+export interface AnchorBasis {
+  interp: Float32Array; // planar RGB [3, h, w] in [-1, 1]
+  distance: Float32Array; // chamfer distance to the nearest known pixel [h, w]
+  box: Box | null; // the mask's set pixels; null: none
+  detail: BorderDetail | null; // the photo's detail round the hole (detailCap.ts); null: none
+}
+
+/** The basis of anchoring `region` under `mask` (1 = to fill); null when no pixel of the region is known. */
+export function anchorBasis(region: Pixels, mask: Uint8Array): AnchorBasis | null {
+  const { width: w, height: h } = region;
+  const known = toPlanar(region);
+  const distance = chamferDistance(mask, w, h);
+  const interp = interpolateHole(known, mask, w, h, distance);
+  if (!interp) return null;
+  const box = maskBox(mask, w, h);
+  // the border's detail is needed only where a fill's detail may be kept: DETAIL_FROM px into the hole
+  const deep = box !== null && distance.some((d) => d >= DETAIL_FROM);
+  return { interp, distance, box, detail: deep ? borderDetail(known, mask, w, h, box, ANCHOR_SIGMA) : null };
+}
+
+/** The buffers of a basis, for a transfer list. */
+export function basisBuffers(basis: AnchorBasis | null): ArrayBuffer[] {
+  if (!basis) return [];
+  return [basis.interp, basis.distance, ...(basis.detail ? [basis.detail.amplitude] : [])].map((a) => a.buffer as ArrayBuffer);
+}
+
+/** Colour anchoring of one region's samples, from its basis. */
 export class ColourAnchor {
-  private constructor(
-    private readonly interp: Float32Array, // planar RGB [3, h, w] in [-1, 1]
-    readonly distance: Float32Array, // chamfer distance to the nearest known pixel [h, w]
-    private readonly box: Box | null, // the mask's set pixels; null: none
-    private readonly detail: BorderDetail | null, // the photo's detail round the hole (detailCap.ts); null: none
-  ) {}
+  constructor(private readonly basis: AnchorBasis) {}
 
   /** null when no pixel of the region is known. */
   static of(region: Pixels, mask: Uint8Array): ColourAnchor | null {
-    const { width: w, height: h } = region;
-    const known = toPlanar(region);
-    const distance = chamferDistance(mask, w, h);
-    const interp = interpolateHole(known, mask, w, h, distance);
-    if (!interp) return null;
-    const box = maskBox(mask, w, h);
-    // the border's detail is needed only where a fill's detail may be kept: DETAIL_FROM px into the hole
-    const deep = box !== null && distance.some((d) => d >= DETAIL_FROM);
-    return new ColourAnchor(interp, distance, box, deep ? borderDetail(known, mask, w, h, box, ANCHOR_SIGMA) : null);
+    const basis = anchorBasis(region, mask);
+    return basis && new ColourAnchor(basis);
+  }
+
+  get distance(): Float32Array {
+    return this.basis.distance;
   }
 
   /** Anchors the masked pixels of `region` (RGBA, 8 or 16 bits; `mask`, the one given to `of`, 1 = filled) in place. */
   apply(region: Pixels, mask: Uint8Array, weight = ANCHOR_WEIGHT): void {
     const { width: w, height: h } = region;
     const n = w * h;
-    const box = this.box;
+    const { box, interp, distance, detail } = this.basis;
     if (!box) return;
     const top = maxValue(region);
     const img = toPlanar(region);
@@ -91,7 +111,7 @@ export class ColourAnchor {
     const bw = box.x1 - box.x0;
     const bn = bw * (box.y1 - box.y0);
     // the share of the fill's own detail its amplitude leaves (detailCap.ts)
-    const share = this.detail ? detailShare(this.detail, img, low, mask, w, h, box) : null;
+    const share = detail ? detailShare(detail, img, low, mask, w, h, box) : null;
     for (let y = box.y0; y < box.y1; y++) {
       for (let x = box.x0; x < box.x1; x++) {
         const i = y * w + x;
@@ -100,13 +120,13 @@ export class ColourAnchor {
         // the fill's own detail (img - low) is kept deep in the hole, as far as its colours agree with the
         // interpolation's and its amplitude with the photo's
         let kept = 0;
-        if (this.distance[i] >= DETAIL_FROM) {
+        if (distance[i] >= DETAIL_FROM) {
           let off = 0;
-          for (let c = 0; c < 3; c++) off += (low[c * bn + j] - this.interp[c * n + i]) ** 2;
+          for (let c = 0; c < 3; c++) off += (low[c * bn + j] - interp[c * n + i]) ** 2;
           kept = Math.exp(-off / DETAIL_TRUST ** 2) * (share ? share(x, y) : 1);
         }
         for (let c = 0; c < 3; c++) {
-          const v = img[c * n + i] + weight * (this.interp[c * n + i] - low[c * bn + j] - (1 - kept) * (img[c * n + i] - low[c * bn + j]));
+          const v = img[c * n + i] + weight * (interp[c * n + i] - low[c * bn + j] - (1 - kept) * (img[c * n + i] - low[c * bn + j]));
           const q = ((v + 1) / 2) * top;
           region.data[i * 4 + c] = q <= 0 ? 0 : q >= top ? top : Math.round(q);
         }

@@ -2,6 +2,7 @@
  * Pasting a tile's fill into the image: only masked pixels change, each replaced whole except across the
  * cut into an earlier tile's fill, where the two are feathered; alpha is never touched.
  */
+import type { MaskImage } from '../../shared/contract.js';
 import type { Box } from '../../shared/regions.js';
 import { maxValue, type Pixels } from './pixels.js';
 
@@ -114,4 +115,13 @@ export function touchesHole(unknown: Uint8Array, w: number, h: number, x: number
     for (let u = Math.max(0, x - 1); u <= Math.min(w - 1, x + 1); u++) if (unknown[v * w + u]) return true;
   }
   return false;
+}
+
+/** 1 where the mask is set (128 and above), for the pixels of `box` (row-major, box-sized). */
+export function maskInBox(mask: MaskImage, box: Box): Uint8Array {
+  const w = box.x1 - box.x0;
+  const h = box.y1 - box.y0;
+  const out = new Uint8Array(w * h);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) out[y * w + x] = mask.data[(box.y0 + y) * mask.width + box.x0 + x] >= 128 ? 1 : 0;
+  return out;
 }

@@ -3,7 +3,7 @@
  * sample at once: a pure function of its inputs, so it runs the same in a worker thread (refineWorker.ts,
  * through jobs/refinePool.ts) as in the calling thread.
  */
-import { ColourAnchor } from './anchor.js';
+import { anchorBasis, ColourAnchor, type AnchorBasis } from './anchor.js';
 import { completeStructure } from './completion.js';
 import type { Pixels } from './pixels.js';
 import { serialBands, type BandRunner } from './patchSearch.js';
@@ -18,6 +18,11 @@ export interface RefineJob {
   /** The completion's seed for each sample. */
   seeds: number[];
   anchor: boolean;
+  /**
+   * The anchor's basis when the fill prepared it while its models ran (`anchorBasis` of `around` and `mask`);
+   * computed here when absent.
+   */
+  basis?: AnchorBasis | null;
   /** How much of the photo texture goes over the anchored fill, 0..1 (`textureStrength`); 0: the stage does not run. */
   texture: number;
 }
@@ -25,7 +30,7 @@ export interface RefineJob {
 export interface RefineResult {
   anchored: boolean;
   textured: boolean;
-  /** Milliseconds in each stage. */
+  /** Milliseconds in each stage (the anchor's basis included when computed here). */
   anchorMs: number;
   textureMs: number;
   /** Rounds of the photo texture's patch search whose bands ran side by side on two threads. */
@@ -37,7 +42,8 @@ export function refineRegion(job: RefineJob, bands: BandRunner = serialBands): R
   const { around, mask, works, seeds } = job;
   let t0 = performance.now();
   // The interpolation of the known pixels is the same for every sample: computed once per region.
-  const anchor = job.anchor ? ColourAnchor.of(around, mask) : null;
+  const basis = !job.anchor ? null : job.basis !== undefined ? job.basis : anchorBasis(around, mask);
+  const anchor = basis && new ColourAnchor(basis);
   let anchorMs = performance.now() - t0;
   let textureMs = 0;
   let textured = false;

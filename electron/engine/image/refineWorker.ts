@@ -1,6 +1,7 @@
 /**
  * Entry of a refinement worker thread (bundled beside each engine bundle as refine-worker.mjs): refines the
- * regions it is sent, one at a time, and sends the refined pixels back (their buffers transferred, not copied).
+ * regions it is sent, one at a time, and sends the refined pixels back (their buffers transferred, not copied);
+ * or computes a region's anchor basis ahead of its refinement, and sends it back the same way.
  * Started in the `bands` role, the same script is a worker's helper thread for the photo texture's search
  * (jobs/bandThreads.ts).
  */
@@ -8,10 +9,11 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { parentPort, workerData } from 'node:worker_threads';
 import { HelperBands, serveBands, type BandHelperData } from '../jobs/bandThreads.js';
-import type { RefineWorkerData } from '../jobs/refinePool.js';
+import type { RefineWorkerData, WorkerTask } from '../jobs/refinePool.js';
+import { anchorBasis, basisBuffers } from './anchor.js';
 import { maskCount } from './composite.js';
-import { MIN_SHARED_TARGETS, serialBands, type BandRunner } from './patchSearch.js';
-import { refineRegion, type RefineJob } from './refine.js';
+import { MIN_SHARED_TARGETS, serialBands } from './patchSearch.js';
+import { refineRegion } from './refine.js';
 
 // A full collection after each job: V8 collects a worker's dead typed arrays (a region's planar copies,
 // pyramid and patch lists: tens of MB) only under its own heap pressure, so idle workers kept them. With it
@@ -26,17 +28,27 @@ const data = workerData as RefineWorkerData | BandHelperData | undefined;
 if (data && 'role' in data) serveBands(port, data, collect);
 else {
   const helped = data && data.cores > 1 ? new HelperBands(new URL(import.meta.url), data.free, data.helping) : null;
-  port.on('message', (job: RefineJob) => {
+  port.on('message', (task: WorkerTask) => {
+    if ('basis' in task) {
+      const { around, mask } = task.basis;
+      return answer(port, () => {
+        const t0 = performance.now();
+        const basis = anchorBasis(around, mask);
+        return [{ basis, ms: performance.now() - t0 }, basisBuffers(basis)];
+      });
+    }
+    const job = task.refine;
     if (job.texture > 0 && maskCount(job.mask) >= MIN_SHARED_TARGETS) helped?.prepare();
-    refine(port, job, helped ?? serialBands);
+    const bands = helped ?? serialBands;
+    answer(port, () => [{ result: refineRegion(job, bands), works: job.works }, job.works.map((w) => w.data.buffer as ArrayBuffer)]);
     helped?.collect();
   });
 }
 
-function refine(port: NonNullable<typeof parentPort>, job: RefineJob, bands: BandRunner): void {
+/** Sends the reply `make` returns (the buffers listed transferred), or the error it threw; then collects. */
+function answer(port: NonNullable<typeof parentPort>, make: () => [object, ArrayBuffer[]]): void {
   try {
-    const result = refineRegion(job, bands);
-    port.postMessage({ result, works: job.works }, job.works.map((w) => w.data.buffer as ArrayBuffer));
+    port.postMessage(...make());
   } catch (err) {
     port.postMessage({ error: err instanceof Error ? err.stack ?? err.message : String(err) });
   }

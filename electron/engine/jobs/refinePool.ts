@@ -17,6 +17,7 @@ import { ApiError } from '../../shared/contract.js';
 import { Limiter } from './limiter.js';
 import { YOUNG_GENERATION_MB } from './threadLimits.js';
 import { refineRegion, type RefineJob, type RefineResult } from '../image/refine.js';
+import { anchorBasis, basisBuffers, type AnchorBasis } from '../image/anchor.js';
 import type { Pixels } from '../image/pixels.js';
 
 /** Most workers: each holds its region's buffers (tens of MB on a large hole). */
@@ -29,7 +30,29 @@ const MAX_WORKERS = 4;
  */
 const PIXEL_BUDGET = 8_000_000;
 
-type Reply = { result: RefineResult; works: Pixels[] } | { error: string };
+/** The known pixels and mask of a region whose anchor basis is computed ahead of its refinement. */
+export interface BasisJob {
+  around: Pixels;
+  mask: Uint8Array;
+}
+
+/** An anchor basis and the milliseconds it took. */
+export interface PreparedBasis {
+  basis: AnchorBasis | null;
+  ms: number;
+}
+
+/** What a worker is sent: a region to refine, or one whose anchor basis to compute. */
+export type WorkerTask = { refine: RefineJob } | { basis: BasisJob };
+type Reply = { result: RefineResult; works: Pixels[] } | PreparedBasis | { error: string };
+
+/** A task for a worker: its buffers moved there (`transfer`), what its reply gives (`take`), and the same in the calling thread where workers do not start (`here`; `sent`: after a worker that failed to start was sent the task). */
+interface WorkerCall<T> {
+  task: WorkerTask;
+  transfer: ArrayBuffer[];
+  here: (sent: boolean) => T;
+  take: (reply: Exclude<Reply, { error: string }>) => T;
+}
 
 /** What a refinement worker is started with (workerData): the pool's free cores, and its own helper's claim on one (jobs/bandThreads.ts). */
 export interface RefineWorkerData {
@@ -88,15 +111,37 @@ export class RefinePool {
    * `build` makes the job then (its buffers are allocated only when it can run), and its `works` are refined
    * in place (their pixels copied back from the worker).
    */
-  async run(pixels: number, build: () => RefineJob, signal?: AbortSignal): Promise<RefineResult> {
-    await this.admit(pixels, signal);
-    try {
+  run(pixels: number, build: () => RefineJob, signal?: AbortSignal): Promise<RefineResult> {
+    return this.admitted(pixels, signal, () => {
       const job = build();
-      return this.script ? await this.workers.run(() => this.refine(job, signal)) : refineRegion(job);
-    } finally {
-      this.activePixels -= pixels;
-      this.waitingForRoom.splice(0).forEach((wake) => wake());
-    }
+      // a basis computed ahead moves to the worker; one that a failed worker took is computed here again
+      const here = (sent: boolean) => refineRegion(sent ? { ...job, basis: undefined } : job);
+      const take = (reply: Exclude<Reply, { error: string }>): RefineResult => {
+        if (!('works' in reply)) throw new Error('a refinement worker answered a refinement with no pixels');
+        reply.works.forEach((w, b) => job.works[b].data.set(w.data));
+        return reply.result;
+      };
+      return this.onWorker({ task: { refine: job }, transfer: basisBuffers(job.basis ?? null), here, take }, signal);
+    });
+  }
+
+  /**
+   * Computes the anchor basis of one region of `pixels` pixels (colour anchoring's interpolation of its known
+   * pixels, anchor.ts), under the same pixel budget: the methods of a compare fill share it (regionBases.ts).
+   */
+  prepareBasis(pixels: number, build: () => BasisJob, signal?: AbortSignal): Promise<PreparedBasis> {
+    return this.admitted(pixels, signal, () => {
+      const job = build();
+      const here = (): PreparedBasis => {
+        const t0 = performance.now();
+        return { basis: anchorBasis(job.around, job.mask), ms: performance.now() - t0 };
+      };
+      const take = (reply: Exclude<Reply, { error: string }>): PreparedBasis => {
+        if (!('basis' in reply)) throw new Error('a refinement worker answered an anchor basis with no basis');
+        return reply;
+      };
+      return this.onWorker({ task: { basis: job }, transfer: [], here, take }, signal);
+    });
   }
 
   /**
@@ -112,6 +157,17 @@ export class RefinePool {
     }
   }
 
+  /** Runs `work` once there is room for `pixels` pixels under the pixel budget. */
+  private async admitted<T>(pixels: number, signal: AbortSignal | undefined, work: () => Promise<T>): Promise<T> {
+    await this.admit(pixels, signal);
+    try {
+      return await work();
+    } finally {
+      this.activePixels -= pixels;
+      this.waitingForRoom.splice(0).forEach((wake) => wake());
+    }
+  }
+
   /** Waits for room under the pixel budget (a job larger than all of it waits until nothing runs). */
   private async admit(pixels: number, signal?: AbortSignal): Promise<void> {
     for (;;) {
@@ -123,27 +179,30 @@ export class RefinePool {
     this.peakPixels = Math.max(this.peakPixels, this.activePixels);
   }
 
-  /** Refines a job on an idle or new worker (the `workers` limiter keeps them at most `size`). */
-  private async refine(job: RefineJob, signal?: AbortSignal): Promise<RefineResult> {
+  /** Runs a call's task on an idle or new worker (the `workers` limiter keeps them at most `size`), or `here`. */
+  private async onWorker<T>(call: WorkerCall<T>, signal: AbortSignal | undefined): Promise<T> {
+    return this.script ? this.workers.run(() => this.exchangeOnWorker(call, signal)) : call.here(false);
+  }
+
+  private async exchangeOnWorker<T>({ task, transfer, here, take }: WorkerCall<T>, signal: AbortSignal | undefined): Promise<T> {
     if (signal?.aborted) throw canceled();
     const worker = this.acquire();
-    if (!worker) return refineRegion(job);
+    if (!worker) return here(false);
     let reusable = false;
     Atomics.sub(this.free, 0, 1);
     try {
       let reply: Reply;
       try {
-        reply = await this.exchange(worker, job, signal);
+        reply = await this.exchange(worker, task, transfer, signal);
       } catch (err) {
         if (signal?.aborted || this.proven.has(worker)) throw err;
         this.cannotStart();
-        return refineRegion(job);
+        return here(true);
       }
       reusable = true;
       this.proven.add(worker);
       if ('error' in reply) throw new ApiError('ENGINE_FAILURE', `the refinement stages failed: ${reply.error}`);
-      reply.works.forEach((w, b) => job.works[b].data.set(w.data));
-      return reply.result;
+      return take(reply);
     } finally {
       Atomics.add(this.free, 0, 1);
       this.release(worker, reusable);
@@ -189,8 +248,8 @@ export class RefinePool {
     if (helping && Atomics.exchange(helping, 0, 0)) Atomics.add(this.free, 0, 1);
   }
 
-  /** Sends the job (the works' buffers are copied: the caller keeps its own) and waits for the reply. */
-  private exchange(worker: Worker, job: RefineJob, signal?: AbortSignal): Promise<Reply> {
+  /** Sends the task (copied, but for the `transfer` buffers: the caller keeps its works) and waits for the reply. */
+  private exchange(worker: Worker, task: WorkerTask, transfer: ArrayBuffer[], signal?: AbortSignal): Promise<Reply> {
     worker.ref(); // a busy worker keeps the process alive until it answers
     return new Promise<Reply>((resolve, reject) => {
       if (signal?.aborted) return reject(canceled()); // while it waited for a worker
@@ -220,7 +279,8 @@ export class RefinePool {
       worker.on('error', onError);
       worker.on('exit', onExit);
       signal?.addEventListener('abort', onAbort, { once: true });
-      worker.postMessage(job);
+      // a detached buffer in the list (one moved elsewhere before) has Node drop the message without a word
+      worker.postMessage(task, transfer.filter((buffer) => buffer.byteLength > 0));
     });
   }
 }
