@@ -179,7 +179,7 @@ export function benchMarkdown(r: Results, command: string): string {
 function methodOrderSection(rows: MethodOrderRow[]): string[] {
   const [serial, together] = rows;
   const verdict =
-    `Together, the transformer's model stages run while VQ-DDM's refinement runs on a worker thread, and the two refinements on two: ` +
+    `Together, the transformer's model stages run while VQ-DDM's refinement runs on a worker thread, the two refinements on two, and colour anchoring's interpolation of the border is computed once for both: ` +
     `both results ${ms(together.both_ms)} ms against ${ms(serial.both_ms)} one after the other (${(serial.both_ms / together.both_ms).toFixed(2)}x), ` +
     `the first ${ms(together.first_ms)} against ${ms(serial.first_ms)}.`;
   return [
