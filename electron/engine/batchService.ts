@@ -28,8 +28,6 @@ import { batchInfoOf, openRun, prepareOut, type OpenRun } from '../cli/batch/ses
 import { FolderScope } from './batch/folders.js';
 import { appendPick, exportPicks, readPicks } from './batch/picks.js';
 import type { Engine } from './engine.js';
-import type { FillOptions, PipelineOutput } from './pipeline.js';
-import type { RegionBases } from './regionBases.js';
 
 /** What sharp calls each format a photo may join a batch in, by its extension (shared/batch.ts). */
 const ADDED_PHOTO_FORMAT: Record<(typeof ADDED_PHOTO_EXTENSIONS)[number], string> = { png: 'png', jpg: 'jpeg', jpeg: 'jpeg', webp: 'webp', tif: 'tiff', tiff: 'tiff', avif: 'heif', gif: 'gif' };
@@ -288,12 +286,12 @@ export class BatchService {
   private async loop(live: Live, opened: OpenRun, tag: string): Promise<void> {
     const o = live.options;
     const engine = this.o.engine();
-    const run = async (plan: Parameters<Engine['run']>[0], method: Method, opts: FillOptions = {}, bases?: RegionBases): Promise<PipelineOutput> =>
-      this.o.exclusive((signal) => engine.run(plan, method, { ...opts, signal: opts.signal ? AbortSignal.any([opts.signal, signal]) : signal }, bases));
     try {
       const result = await runBatch(
         {
-          engine: { plan: (...a) => engine.plan(...a), run, manifest: engine.manifest },
+          engine: { plan: (...a) => engine.plan(...a), run: (...a) => engine.run(...a), manifest: engine.manifest },
+          // an item's fills are one job of the engine's queue: they take turns with the editor's fills as one
+          together: (run) => this.o.exclusive((signal) => run(signal)),
           settings: opened.settings,
           out: o.out,
           quality: null,

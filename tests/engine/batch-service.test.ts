@@ -180,6 +180,8 @@ describe('the app\'s batch: preview, run, pause, stop, resume, picks', () => {
     const steps = events.filter((e) => e.kind === 'step');
     expect(steps.some((e) => e.run.current?.stage === 'sampling' && e.run.current.method === 'vqddm' && e.run.current.total === 2)).toBe(true);
     expect(steps.some((e) => e.run.current?.method === 'transformer')).toBe(true);
+    // an item's two fills ran side by side (one job of the engine's queue)
+    expect(events.some((e) => e.kind === 'item' && e.item.units.filter((u) => u.state === 'running').length === 2)).toBe(true);
     const final = await service.batchStatus();
     expect(final.items.map((i) => i.state)).toEqual(['done', 'failed', 'done']);
     expect(final.items[1]!.error).toMatch(/no mask/);

@@ -448,10 +448,13 @@ describe('vqddm batch: nothing lost, nothing stops the run', () => {
     expect(vqddm(args(out)).status).toBe(0);
     // The state a kill leaves just after the rename: the file is there, the record says only "started".
     const lines = readFileSync(join(out, 'batch.jsonl'), 'utf8').trimEnd().split('\n');
-    expect(JSON.parse(lines[lines.length - 1])).toMatchObject({ item: 'p5.jpg', method: 'transformer', status: 'done' });
+    // (the last item's two fills run side by side: either may have finished last)
+    const last = JSON.parse(lines[lines.length - 1]) as Line;
+    expect(last).toMatchObject({ item: 'p5.jpg', status: 'done' });
+    const file = `p5.${last.method}.jpg`;
     writeFileSync(join(out, 'batch.jsonl'), `${lines.slice(0, -1).join('\n')}\n`);
-    writeFileSync(join(out, 'p5.transformer.jpg'), readFileSync(join(clean, 'p5.transformer.jpg')).subarray(0, 100)); // and torn, too
-    writeFileSync(join(out, '.p5.transformer.jpg.vqddm-s1of1-0123abcd.tmp'), 'a killed write');
+    writeFileSync(join(out, file), readFileSync(join(clean, file)).subarray(0, 100)); // and torn, too
+    writeFileSync(join(out, `.${file}.vqddm-s1of1-0123abcd.tmp`), 'a killed write');
     writeFileSync(join(out, '.p4.vqddm.jpg.vqddm-s2of2-0123abcd.tmp'), "another shard's write in progress");
     const r = vqddm([...args(out), '--json']);
     expect(r.stderr).not.toMatch(/error/);
@@ -807,6 +810,65 @@ describe('the batch runner', () => {
       expect(nth(pipelined, 'plan', 2)).toBeLessThan(nth(pipelined, 'ran', 1));
       expect(nth(pipelined, 'plan', 3)).toBeLessThan(nth(pipelined, 'ran', 2));
       expect(await order(false)).toEqual(['plan', 'run', 'ran', 'plan', 'run', 'ran', 'plan', 'run', 'ran']);
+    } finally {
+      await engine.dispose();
+    }
+  });
+
+  it("runs an item's fills side by side, as one piece of work when the caller joins them (the app: one job of its queue)", async () => {
+    const { images, masks } = photosWithMasks(2);
+    const engine = await Engine.open(TINY_PACK, 'cpu');
+    try {
+      const out = folder('out');
+      const o: BatchOptions = {
+        images, masks, pair: 'stem', out, recursive: false, methods: ['vqddm', 'transformer'], settings: { ...settingsFromOptions({}), steps: 2 }, format: null, quality: null,
+        masksOut: true, sheets: true, inPlaceSuffix: null, reference: null, shard: { k: 1, n: 1 }, dryRun: false, retryFailed: false, json: false, report: null, pack: TINY_PACK, device: 'cpu',
+      };
+      const items = (await pairPhotos({ images, masks, pair: 'stem', recursive: false, skip: [], inPlaceSuffix: null })).items;
+      const tag = await prepareOut(o, items);
+      const run = await openRun(engine, o, items, tag);
+      const events: string[] = [];
+      const stop = new AbortController();
+      const spy: RunContext['engine'] = {
+        manifest: engine.manifest,
+        plan: (...a) => engine.plan(...a),
+        run: async (plan, method, opts, bases) => {
+          events.push(`run ${method}`);
+          // each fill is stopped by the joined work's signal
+          expect(opts?.signal).toBe(stop.signal);
+          const result = await engine.run(plan, method, opts, bases);
+          events.push(`ran ${method}`);
+          return result;
+        },
+      };
+      const ctx: RunContext = {
+        engine: spy, settings: run.settings, out, quality: null, reference: null, log: run.log, state: run.state, tag, shard: '1/1', appVersion: 'test',
+        progress: { working: () => undefined, itemFinished: () => undefined },
+        together: async (work) => {
+          events.push('together');
+          const result = await work(stop.signal);
+          events.push('apart');
+          return result;
+        },
+      };
+      const result = await runBatch(ctx, run.plans);
+      await run.log.close();
+      expect([...result.outcomes.values()]).toEqual(['done', 'done']);
+      // per item: joined, both fills started before either finished (in either order), parted
+      expect(events.length).toBe(2 * 6);
+      for (const at of [0, 6]) {
+        expect(events[at]).toBe('together');
+        expect(events.slice(at + 1, at + 3).sort()).toEqual(['run transformer', 'run vqddm']);
+        expect(events.slice(at + 3, at + 5).sort()).toEqual(['ran transformer', 'ran vqddm']);
+        expect(events[at + 5]).toBe('apart');
+      }
+      // the mask's export first, the sheet of the fills last, each unit's record in order
+      const lines = recordOf(out).filter((l) => l.item === items[0].key);
+      const said = lines.map((l) => `${l.method} ${l.status}`);
+      expect(said.slice(0, 2)).toEqual(['mask started', 'mask done']);
+      expect(said.slice(2, 4).sort()).toEqual(['transformer started', 'vqddm started']);
+      expect(said.slice(4, 6).sort()).toEqual(['transformer done', 'vqddm done']);
+      expect(said.slice(6)).toEqual(['sheet started', 'sheet done']);
     } finally {
       await engine.dispose();
     }

@@ -50,6 +50,11 @@ export interface RunContext {
   beforeItem?: () => Promise<boolean>;
   /** false: an item is read, decoded and planned only once the one before is finished (default true). */
   pipeline?: boolean;
+  /**
+   * Runs an item's fills, which run side by side, as one piece of work (the app: one job of its queue, whose
+   * signal then stops them too); without it they just run.
+   */
+  together?: <T>(run: (signal?: AbortSignal) => Promise<T>) => Promise<T>;
 }
 
 export interface RunResult {
@@ -152,11 +157,15 @@ function sheetOf(ctx: RunContext, work: ItemPlan, p: Prepared): Promise<Buffer> 
   return itemSheet({ out: ctx.out, settings: ctx.settings, state: ctx.state, trace }, work, { image: p.image.pixels, mask: p.mask, source: p.source });
 }
 
+/** A unit that fills (one per method), not the mask's export or the sheet. */
+const isFill = (unit: UnitPlan): boolean => unit.task !== 'mask' && unit.task !== 'sheet';
+
 /**
  * Runs one unit of a prepared item: its fill (or mask export, or sheet), files, metrics. Returns the done
- * line's extra fields. `bases`: colour anchoring's bases, shared by the item's fills.
+ * line's extra fields. `bases`: colour anchoring's bases, shared by the item's fills; `signal`: the fills'
+ * job's (`RunContext.together`).
  */
-async function runUnit(ctx: RunContext, work: ItemPlan, unit: UnitPlan, p: Prepared, bases?: RegionBases): Promise<Partial<RecordLine>> {
+async function runUnit(ctx: RunContext, work: ItemPlan, unit: UnitPlan, p: Prepared, bases?: RegionBases, signal?: AbortSignal): Promise<Partial<RecordLine>> {
   const t0 = performance.now();
   if (unit.task === 'mask' || unit.task === 'sheet') {
     const data = unit.task === 'mask' ? await maskPng(p.mask) : await sheetOf(ctx, work, p);
@@ -166,7 +175,7 @@ async function runUnit(ctx: RunContext, work: ItemPlan, unit: UnitPlan, p: Prepa
   }
   const method = unit.task as Method;
   const result = await ctx.engine.run(p.plan, method, {
-    signal: ctx.signal,
+    signal: ctx.signal && signal ? AbortSignal.any([ctx.signal, signal]) : (ctx.signal ?? signal),
     onProgress: ctx.onStep && ((stage, step, total) => ctx.onStep!(work.item.key, method, stage, step, total)),
   }, bases);
   const tFill = performance.now();
@@ -236,35 +245,52 @@ export async function runBatch(ctx: RunContext, plans: ItemPlan[]): Promise<RunR
       const prep = await (next ?? prepare(ctx, masks, work));
       // The next photo is read, decoded and planned while this one samples.
       next = pipelined && i + 1 < todo.length ? prepare(ctx, masks, todo[i + 1]) : null;
-      const messages: string[] = [];
+      const notes = new Map<UnitPlan, string>(); // what each unit's run says on screen
       let failed = false;
-      const toRun = work.units.filter((u) => u.action === 'run');
-      // the item's fills (one per method) compute colour anchoring's basis once (engine/regionBases.ts)
-      const fills = toRun.filter((u) => u.task !== 'mask' && u.task !== 'sheet').length;
-      const bases = fills > 1 ? new RegionBases(Array.from({ length: fills }, () => ctx.signal)) : undefined;
-      for (const unit of toRun) {
+      // One unit: recorded started, then done or failed; a write failure or a stop is thrown on.
+      const runOne = async (unit: UnitPlan, bases?: RegionBases, signal?: AbortSignal): Promise<void> => {
         if (!prep.ok) {
           await record(work, unit, 'failed', prep.sha, { error: prep.error.toShape() });
           failures.push({ item: work.item.key, method: unit.task, message: prep.error.message });
           failed = true;
-          continue;
+          return;
         }
-        ctx.progress.working(`${work.item.key} (${unit.task})`);
         await record(work, unit, 'started', prep.p.sha);
         try {
-          const extra = await runUnit(ctx, work, unit, prep.p, bases);
+          const extra = await runUnit(ctx, work, unit, prep.p, bases, signal);
           await record(work, unit, 'done', prep.p.sha, extra);
-          if (unit.task !== 'mask' && unit.task !== 'sheet') messages.push(`${unit.task} ${((extra.ms?.fill ?? 0) / 1000).toFixed(2)} s`);
+          if (isFill(unit)) notes.set(unit, `${unit.task} ${((extra.ms?.fill ?? 0) / 1000).toFixed(2)} s`);
         } catch (err) {
           if (err instanceof WriteFailure) throw err;
           if (ctx.signal?.aborted) throw new Stopped();
           const error = asApiError(err);
           await record(work, unit, 'failed', prep.p.sha, { error: error.toShape() });
           failures.push({ item: work.item.key, method: unit.task, message: error.message });
-          messages.push(`${unit.task} failed: ${error.message}`);
+          notes.set(unit, `${unit.task} failed: ${error.message}`);
           failed = true;
         }
+      };
+      const toRun = work.units.filter((u) => u.action === 'run');
+      const fills = toRun.filter(isFill);
+      // The mask first, then the fills side by side (as the app's compare fill runs them: one method's model
+      // stages while the other's refinement runs, colour anchoring's basis computed once), the sheet of them last.
+      for (const unit of toRun.filter((u) => u.task === 'mask')) {
+        ctx.progress.working(`${work.item.key} (${unit.task})`);
+        await runOne(unit);
       }
+      if (fills.length) {
+        ctx.progress.working(`${work.item.key} (${fills.map((u) => u.task).join(', ')})`);
+        const bases = prep.ok && fills.length > 1 ? new RegionBases(fills.map(() => ctx.signal)) : undefined;
+        const together = ctx.together ?? ((run) => run());
+        const settled = await together((signal) => Promise.allSettled(fills.map((unit) => runOne(unit, bases, signal))));
+        const fatal = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+        if (fatal) throw fatal.reason;
+      }
+      for (const unit of toRun.filter((u) => u.task === 'sheet')) {
+        ctx.progress.working(`${work.item.key} (${unit.task})`);
+        await runOne(unit);
+      }
+      const messages = toRun.flatMap((u) => notes.get(u) ?? []);
       if (!prep.ok) messages.push(prep.error.message);
       outcomes.set(work.item.key, failed ? 'failed' : 'done');
       ctx.progress.itemFinished(work.item.key, !failed, messages.join(', '));
