@@ -163,7 +163,7 @@ const isFill = (unit: UnitPlan): boolean => unit.task !== 'mask' && unit.task !=
 /**
  * Runs one unit of a prepared item: its fill (or mask export, or sheet), files, metrics. Returns the done
  * line's extra fields. `bases`: colour anchoring's bases, shared by the item's fills; `signal`: the fills'
- * job's (`RunContext.together`).
+ * (the run's, and their job's: `RunContext.together`).
  */
 async function runUnit(ctx: RunContext, work: ItemPlan, unit: UnitPlan, p: Prepared, bases?: RegionBases, signal?: AbortSignal): Promise<Partial<RecordLine>> {
   const t0 = performance.now();
@@ -175,7 +175,7 @@ async function runUnit(ctx: RunContext, work: ItemPlan, unit: UnitPlan, p: Prepa
   }
   const method = unit.task as Method;
   const result = await ctx.engine.run(p.plan, method, {
-    signal: ctx.signal && signal ? AbortSignal.any([ctx.signal, signal]) : (ctx.signal ?? signal),
+    signal: signal ?? ctx.signal,
     onProgress: ctx.onStep && ((stage, step, total) => ctx.onStep!(work.item.key, method, stage, step, total)),
   }, bases);
   const tFill = performance.now();
@@ -274,22 +274,25 @@ export async function runBatch(ctx: RunContext, plans: ItemPlan[]): Promise<RunR
       const fills = toRun.filter(isFill);
       // The mask first, then the fills side by side (as the app's compare fill runs them: one method's model
       // stages while the other's refinement runs, colour anchoring's basis computed once), the sheet of them last.
-      for (const unit of toRun.filter((u) => u.task === 'mask')) {
-        ctx.progress.working(`${work.item.key} (${unit.task})`);
-        await runOne(unit);
-      }
+      const alone = async (task: string) => {
+        for (const unit of toRun.filter((u) => u.task === task)) {
+          ctx.progress.working(`${work.item.key} (${unit.task})`);
+          await runOne(unit);
+        }
+      };
+      await alone('mask');
       if (fills.length) {
         ctx.progress.working(`${work.item.key} (${fills.map((u) => u.task).join(', ')})`);
-        const bases = prep.ok && fills.length > 1 ? new RegionBases(fills.map(() => ctx.signal)) : undefined;
         const together = ctx.together ?? ((run) => run());
-        const settled = await together((signal) => Promise.allSettled(fills.map((unit) => runOne(unit, bases, signal))));
+        const settled = await together((joined) => {
+          const signal = ctx.signal && joined ? AbortSignal.any([ctx.signal, joined]) : (ctx.signal ?? joined);
+          const bases = prep.ok && fills.length > 1 ? new RegionBases(fills.map(() => signal)) : undefined;
+          return Promise.allSettled(fills.map((unit) => runOne(unit, bases, signal)));
+        });
         const fatal = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
         if (fatal) throw fatal.reason;
       }
-      for (const unit of toRun.filter((u) => u.task === 'sheet')) {
-        ctx.progress.working(`${work.item.key} (${unit.task})`);
-        await runOne(unit);
-      }
+      await alone('sheet');
       const messages = toRun.flatMap((u) => notes.get(u) ?? []);
       if (!prep.ok) messages.push(prep.error.message);
       outcomes.set(work.item.key, failed ? 'failed' : 'done');
