@@ -15,7 +15,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { ApiError, type Method } from '../shared/contract.js';
-import type { ADDED_PHOTO_EXTENSIONS, BatchAction, BatchAddRequest, BatchAdded, BatchEvent, BatchItem, BatchPreview, BatchRun, BatchSpec, BatchStatus, BatchUnit, FolderListing, PicksExport, Thumbnail, UnitState } from '../shared/batch.js';
+import type { ADDED_PHOTO_EXTENSIONS, BatchAction, BatchAddRequest, BatchAdded, BatchEvent, BatchItem, BatchPreview, BatchRun, FillProgress, BatchSpec, BatchStatus, BatchUnit, FolderListing, PicksExport, Thumbnail, UnitState } from '../shared/batch.js';
 import { inspectPairs } from '../cli/batch/dryRun.js';
 import { writeDurably } from '../cli/batch/durable.js';
 import { orientedSize } from '../cli/batch/inspect.js';
@@ -39,6 +39,15 @@ export interface BatchServiceOptions {
   exclusive: <T>(work: (signal: AbortSignal) => Promise<T>) => Promise<T>;
   /** The folder every batch path must lie in (serve: the home folder); null: any (the desktop). */
   root: string | null;
+}
+
+/** Puts a fill's progress into the run's item in progress (that item's, from its first fill). */
+function setFill(run: BatchRun, fill: FillProgress & { item: string }): void {
+  const { item, ...progress } = fill;
+  if (run.current?.item !== item) run.current = { item, fills: [] };
+  const at = run.current.fills.findIndex((f) => f.method === progress.method);
+  if (at < 0) run.current.fills.push(progress);
+  else run.current.fills[at] = progress;
 }
 
 /** The CLI's option names in its messages, as the Batch view calls them. */
@@ -253,7 +262,7 @@ export class BatchService {
     const r = live.run;
     r.elapsedMs = elapsed;
     r.estimateMs = r.finished > 0 && ACTIVE.has(r.status) ? (elapsed / r.finished) * (r.total - r.finished) : null;
-    return { ...r, current: r.current && { ...r.current } };
+    return { ...r, current: r.current && { item: r.current.item, fills: r.current.fills.map((f) => ({ ...f })) } };
   }
 
   private itemEvent(live: Live, item: BatchItem): void {
@@ -267,9 +276,12 @@ export class BatchService {
     const item = live.items.get(line.item);
     const unit = item?.units.find((u) => u.method === line.method);
     if (!item || !unit) return;
+    if (line.status !== 'started' && live.run.current?.item === item.key) {
+      live.run.current.fills = live.run.current.fills.filter((f) => f.method !== unit.method);
+    }
     if (line.status === 'started') {
       unit.state = 'running';
-      live.run.current = { item: item.key, method: unit.method, stage: 'encoding', step: 0, total: 0 };
+      setFill(live.run, { item: item.key, method: unit.method, stage: 'encoding', step: 0, total: 0 });
     } else if (line.status === 'done') {
       unit.state = 'done';
       unit.outputs = line.outputs.map((rel) => absolute(out, rel));
@@ -313,8 +325,8 @@ export class BatchService {
           },
           signal: live.controller.signal,
           onStep: (item, method, stage, step, total) => {
-            const changed = live.run.current?.stage !== stage || live.run.current.item !== item || live.run.current.method !== method;
-            live.run.current = { item, method, stage, step, total };
+            const changed = live.run.current?.item !== item || live.run.current.fills.find((f) => f.method === method)?.stage !== stage;
+            setFill(live.run, { item, method, stage, step, total });
             const now = performance.now();
             if (!changed && now - live.lastStep < 100 && step !== total) return;
             live.lastStep = now;

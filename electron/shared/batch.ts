@@ -188,10 +188,18 @@ export interface BatchRun {
   elapsedMs: number;
   /** Working time still needed, from the time per finished item; null before the first. */
   estimateMs: number | null;
-  /** The fill in progress. */
-  current: { item: string; method: Method; stage: JobStage; step: number; total: number } | null;
+  /** The item in progress, and its fills in progress (an item's fills, one per method, run side by side). */
+  current: { item: string; fills: FillProgress[] } | null;
   /** Why the run stopped, or what it ended with. */
   message: string | null;
+}
+
+/** A fill in progress: its method, and its stage and step there. */
+export interface FillProgress {
+  method: Method;
+  stage: JobStage;
+  step: number;
+  total: number;
 }
 
 /** What `batchStatus` and `batchStart` return: the run (null before the first) and its items. */

@@ -7,7 +7,7 @@
  * in a browser the view lists the serving machine's folders (`listFolder`, inside the home folder).
  */
 import { SvelteMap } from 'svelte/reactivity';
-import { ADDED_PHOTO_EXTENSIONS, type BatchEvent, type BatchItem, type BatchPreview, type BatchRun, type BatchSpec, type FolderListing, type PairRule, type PicksExport } from '../../electron/shared/batch';
+import { ADDED_PHOTO_EXTENSIONS, type BatchEvent, type BatchItem, type BatchPreview, type BatchRun, type BatchSpec, type FillProgress, type FolderListing, type PairRule, type PicksExport } from '../../electron/shared/batch';
 import type { FillSettings, Method, RgbaImage } from '../../electron/shared/contract';
 import type { Api } from '../../electron/shared/host';
 import { METHODS, NUMBER_FIELDS, STAGE_FIELDS, type NumberSetting, type StageSetting } from '../../electron/shared/settings';
@@ -139,12 +139,24 @@ export class BatchState {
     return Math.max(0, this.run.estimateMs - (moving ? this.now - this.runAt : 0));
   }
 
-  /** Finished items of this run plus the fill in progress, as a fraction of the run. */
+  /**
+   * Finished items of this run plus the item in progress's share (its finished fills, and the sampling of
+   * each fill in progress: an item's fills run side by side), as a fraction of the run.
+   */
   get fraction(): number {
     const r = this.run;
     if (!r || r.total === 0) return r ? 1 : 0;
     const c = r.current;
-    const part = c && c.stage === 'sampling' && c.total > 0 ? (c.step / c.total) * ((this.methodIndex(c.method) + 1) / this.runMethods.length) : 0;
+    let part = 0;
+    if (c) {
+      const units = this.items.find((i) => i.key === c.item)?.units ?? [];
+      for (const m of this.runMethods) {
+        const f = this.fillOf(c.item, m);
+        if (f) part += f.stage === 'sampling' && f.total > 0 ? f.step / f.total : 0;
+        else if (units.some((u) => u.method === m && u.state === 'done')) part += 1;
+      }
+      part /= this.runMethods.length;
+    }
     return Math.min(1, (r.finished + part) / r.total);
   }
 
@@ -152,8 +164,10 @@ export class BatchState {
     return this.run?.spec.settings.methods ?? this.methods;
   }
 
-  private methodIndex(m: Method): number {
-    return Math.max(0, this.runMethods.indexOf(m));
+  /** The progress of item `key`'s fill by `method`, while it runs. */
+  fillOf(key: string, method: Method): FillProgress | undefined {
+    const c = this.run?.current;
+    return c?.item === key ? c.fills.find((f) => f.method === method) : undefined;
   }
 
   get picked(): number {

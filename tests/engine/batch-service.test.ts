@@ -178,10 +178,11 @@ describe('the app\'s batch: preview, run, pause, stop, resume, picks', () => {
     expect(run).toMatchObject({ status: 'finished', total: 3, finished: 3, failed: 1, current: null });
     expect(run.message).toMatch(/2 items done, 1 failed/);
     const steps = events.filter((e) => e.kind === 'step');
-    expect(steps.some((e) => e.run.current?.stage === 'sampling' && e.run.current.method === 'vqddm' && e.run.current.total === 2)).toBe(true);
-    expect(steps.some((e) => e.run.current?.method === 'transformer')).toBe(true);
-    // an item's two fills ran side by side (one job of the engine's queue)
+    expect(steps.some((e) => e.run.current?.fills.some((f) => f.stage === 'sampling' && f.method === 'vqddm' && f.total === 2))).toBe(true);
+    expect(steps.some((e) => e.run.current?.fills.some((f) => f.method === 'transformer'))).toBe(true);
+    // an item's two fills ran side by side (one job of the engine's queue), each with its own progress
     expect(events.some((e) => e.kind === 'item' && e.item.units.filter((u) => u.state === 'running').length === 2)).toBe(true);
+    expect(steps.some((e) => e.run.current?.fills.map((f) => f.method).sort().join() === 'transformer,vqddm')).toBe(true);
     const final = await service.batchStatus();
     expect(final.items.map((i) => i.state)).toEqual(['done', 'failed', 'done']);
     expect(final.items[1]!.error).toMatch(/no mask/);

@@ -40,7 +40,7 @@ function fakeApi(over: Partial<Record<string, (...a: never[]) => unknown>> = {})
 
 const run = (over: Partial<BatchRun> = {}): BatchRun => ({
   id: 1, spec: { images: '/p', masks: '/m', pair: 'stem', recursive: false, out: '/o', format: null, settings: { ...DEFAULT_SETTINGS } } satisfies BatchSpec, out: '/home/u/o', retryFailed: false, status: 'running', total: 4, finished: 1, failed: 0, earlier: 0,
-  elapsedMs: 2000, estimateMs: 6000, current: { item: 'b.png', method: 'vqddm', stage: 'sampling', step: 5, total: 10 }, message: null, ...over,
+  elapsedMs: 2000, estimateMs: 6000, current: { item: 'b.png', fills: [{ method: 'vqddm', stage: 'sampling', step: 5, total: 10 }] }, message: null, ...over,
 });
 
 describe('BatchState', () => {
@@ -66,7 +66,8 @@ describe('BatchState', () => {
   });
 
   it('folds events into the run and its items; progress counts the fill in progress; elapsed moves between events', async () => {
-    const { api, emit } = fakeApi({ batchStart: () => ({ run: run({ finished: 0, current: null }), items: [item('a.png', { state: 'waiting' }), item('b.png', { state: 'waiting' })] }) });
+    const waiting = (key: string) => item(key, { state: 'waiting', units: item(key).units.map((u) => ({ ...u, state: 'waiting', outputs: [], fillMs: null })) });
+    const { api, emit } = fakeApi({ batchStart: () => ({ run: run({ finished: 0, current: null }), items: [waiting('a.png'), waiting('b.png')] }) });
     const b = new BatchState(api, () => batchSettings(DEFAULT_SETTINGS));
     await b.init();
     [b.images, b.masks, b.out] = ['/p', '/m', '/o'];
@@ -78,6 +79,14 @@ describe('BatchState', () => {
     emit({ kind: 'step', run: run() });
     // 1 of 4 items, and half of the first of two methods of the second: (1 + 0.5 * 1/2) / 4
     expect(b.fraction).toBeCloseTo(1.25 / 4);
+    // its two fills side by side, each its own share; then the first done
+    emit({ kind: 'step', run: run({ current: { item: 'b.png', fills: [{ method: 'vqddm', stage: 'sampling', step: 5, total: 10 }, { method: 'transformer', stage: 'sampling', step: 2, total: 8 }] } }) });
+    expect(b.fraction).toBeCloseTo((1 + (0.5 + 0.25) / 2) / 4);
+    expect(b.fillOf('b.png', 'transformer')).toMatchObject({ step: 2, total: 8 });
+    expect(b.fillOf('a.png', 'transformer')).toBeUndefined();
+    emit({ kind: 'item', run: run(), item: { ...waiting('b.png'), units: [{ ...item('b.png').units[0]! }, { ...item('b.png').units[1]!, state: 'running', outputs: [], fillMs: null }] } });
+    emit({ kind: 'step', run: run({ current: { item: 'b.png', fills: [{ method: 'transformer', stage: 'sampling', step: 4, total: 8 }] } }) });
+    expect(b.fraction).toBeCloseTo((1 + (1 + 0.5) / 2) / 4);
     b.now += 1500;
     expect(b.elapsedMs).toBeCloseTo(3500);
     expect(b.estimateMs).toBeCloseTo(4500);

@@ -19,8 +19,8 @@ export interface RefineJob {
   seeds: number[];
   anchor: boolean;
   /**
-   * The anchor's basis when the fill prepared it while its models ran (`anchorBasis` of `around` and `mask`);
-   * computed here when absent.
+   * The anchor's basis when it was computed ahead, once for the methods of a compare fill (`anchorBasis` of
+   * `around` and `mask`; engine/regionBases.ts); computed here when absent.
    */
   basis?: AnchorBasis | null;
   /** How much of the photo texture goes over the anchored fill, 0..1 (`textureStrength`); 0: the stage does not run. */
