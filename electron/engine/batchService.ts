@@ -41,13 +41,10 @@ export interface BatchServiceOptions {
   root: string | null;
 }
 
-/** Puts a fill's progress into the run's item in progress (that item's, from its first fill). */
-function setFill(run: BatchRun, fill: FillProgress & { item: string }): void {
-  const { item, ...progress } = fill;
+/** Puts a fill's progress into the run's item in progress (a new item's from its first fill). */
+function setFill(run: BatchRun, item: string, progress: FillProgress): void {
   if (run.current?.item !== item) run.current = { item, fills: [] };
-  const at = run.current.fills.findIndex((f) => f.method === progress.method);
-  if (at < 0) run.current.fills.push(progress);
-  else run.current.fills[at] = progress;
+  run.current.fills = [...run.current.fills.filter((f) => f.method !== progress.method), progress];
 }
 
 /** The CLI's option names in its messages, as the Batch view calls them. */
@@ -281,7 +278,7 @@ export class BatchService {
     }
     if (line.status === 'started') {
       unit.state = 'running';
-      setFill(live.run, { item: item.key, method: unit.method, stage: 'encoding', step: 0, total: 0 });
+      setFill(live.run, item.key, { method: unit.method, stage: 'encoding', step: 0, total: 0 });
     } else if (line.status === 'done') {
       unit.state = 'done';
       unit.outputs = line.outputs.map((rel) => absolute(out, rel));
@@ -326,7 +323,7 @@ export class BatchService {
           signal: live.controller.signal,
           onStep: (item, method, stage, step, total) => {
             const changed = live.run.current?.item !== item || live.run.current.fills.find((f) => f.method === method)?.stage !== stage;
-            setFill(live.run, { item, method, stage, step, total });
+            setFill(live.run, item, { method, stage, step, total });
             const now = performance.now();
             if (!changed && now - live.lastStep < 100 && step !== total) return;
             live.lastStep = now;

@@ -124,7 +124,7 @@ export class Engine {
       const opts = optsOf(method);
       return { method, opts: { ...opts, signal: opts.signal ? AbortSignal.any([opts.signal, failed.signal]) : failed.signal } };
     });
-    const bases = runs.length > 1 ? new RegionBases(runs.map((r) => r.opts.signal)) : undefined;
+    const bases = RegionBases.forMethods(plan.settings, runs.map((r) => r.opts.signal));
     await Promise.all(
       runs.map(async ({ method, opts }) => {
         try {

@@ -330,7 +330,7 @@ async function refineRegions(ctx: FillContext, mask: MaskImage, timings: StageTi
     regions.map(async (r, k) => {
       const around = regionArea(r);
       const crop = () => cropPixels(image, around.x0, around.y0, around.x1 - around.x0, around.y1 - around.y0);
-      const prepared = settings.anchorColours && bases ? await bases.take(k) : null;
+      const prepared = bases ? await bases.take(k) : null;
       if (prepared) timings.anchor += prepared.ms;
       let works: Pixels[] = [];
       const job = (): RefineJob => {
@@ -445,7 +445,7 @@ export async function fillMethod(
   opts: FillOptions,
   /** The mask's regions and their crops (planRegions, as Engine.validate planned them). */
   regions: Region[],
-  /** The regions' anchor bases, shared with the other methods of the same fill; computed in the refinement when not given. */
+  /** The regions' anchor bases, shared with the other methods of the same fill (`RegionBases.forMethods`); computed in the refinement when not given. */
   bases?: RegionBases,
 ): Promise<PipelineOutput> {
   const m = models.pack.manifest;
@@ -454,10 +454,7 @@ export async function fillMethod(
   const stages: FillStage[] = settings.guidedDecoder && models.hasGuidedDecoder ? ['coarse', 'guided-decoder'] : ['coarse'];
   const tiles = planTiles(mask, regions, m.downsample, m.grids);
   const patches = seeds.map(() => regions.map((r) => cropPixels(image, r.box.x0, r.box.y0, r.box.x1 - r.box.x0, r.box.y1 - r.box.y0)));
-  const startBases = (): void => {
-    if (settings.anchorColours) bases?.start(image, mask, regions);
-  };
-  const ctx: FillContext = { models, image, settings, method, opts, seeds, patches, regions, timings, onModelsDone: startBases };
+  const ctx: FillContext = { models, image, settings, method, opts, seeds, patches, regions, timings, onModelsDone: () => bases?.start(image, mask, regions) };
   // The model stages of concurrent fills (the methods of a compare fill) take turns on the device (and on
   // its clocks); the refinement after them runs on the refinement workers, beside the next method's turn,
   // which holds a core meanwhile.

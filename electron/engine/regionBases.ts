@@ -8,13 +8,22 @@
  * (onnxruntime's workers spin on both cores while they run), and the texture search that followed it in a
  * new worker was some 200 ms slower.
  */
-import type { MaskImage } from '../shared/contract.js';
+import type { FillSettings, MaskImage } from '../shared/contract.js';
 import { regionArea, type Region } from '../shared/regions.js';
 import { maskInBox } from './image/composite.js';
 import { cropPixels, type Pixels } from './image/pixels.js';
-import { refinePool, type PreparedBasis, type RefinePool } from './jobs/refinePool.js';
+import type { PreparedBasis } from './image/anchor.js';
+import { refinePool, type RefinePool } from './jobs/refinePool.js';
 
 export class RegionBases {
+  /**
+   * The bases for the methods of one fill, one signal each: none when there is one method (it computes its
+   * own in its refinement) or when `settings` do not anchor colours.
+   */
+  static forMethods(settings: Pick<FillSettings, 'anchorColours'>, signals: readonly (AbortSignal | undefined)[]): RegionBases | undefined {
+    return settings.anchorColours && signals.length > 1 ? new RegionBases(signals) : undefined;
+  }
+
   private bases: Promise<PreparedBasis>[] | null = null;
   /** How many of the users have taken each region's basis. */
   private readonly taken: number[] = [];

@@ -286,7 +286,7 @@ export async function runBatch(ctx: RunContext, plans: ItemPlan[]): Promise<RunR
         const together = ctx.together ?? ((run) => run());
         const settled = await together((joined) => {
           const signal = ctx.signal && joined ? AbortSignal.any([ctx.signal, joined]) : (ctx.signal ?? joined);
-          const bases = prep.ok && fills.length > 1 ? new RegionBases(fills.map(() => signal)) : undefined;
+          const bases = prep.ok ? RegionBases.forMethods(prep.p.plan.settings, fills.map(() => signal)) : undefined;
           return Promise.allSettled(fills.map((unit) => runOne(unit, bases, signal)));
         });
         const fatal = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');

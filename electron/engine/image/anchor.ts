@@ -78,6 +78,19 @@ export function anchorBasis(region: Pixels, mask: Uint8Array): AnchorBasis | nul
   return { interp, distance, box, detail: deep ? borderDetail(known, mask, w, h, box, ANCHOR_SIGMA) : null };
 }
 
+/** An anchor basis and the milliseconds it took. */
+export interface PreparedBasis {
+  basis: AnchorBasis | null;
+  ms: number;
+}
+
+/** `anchorBasis`, timed. */
+export function timedAnchorBasis(region: Pixels, mask: Uint8Array): PreparedBasis {
+  const t0 = performance.now();
+  const basis = anchorBasis(region, mask);
+  return { basis, ms: performance.now() - t0 };
+}
+
 /** The buffers of a basis, for a transfer list. */
 export function basisBuffers(basis: AnchorBasis | null): ArrayBuffer[] {
   if (!basis) return [];

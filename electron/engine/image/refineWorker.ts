@@ -10,7 +10,7 @@ import { runInNewContext } from 'node:vm';
 import { parentPort, workerData } from 'node:worker_threads';
 import { HelperBands, serveBands, type BandHelperData } from '../jobs/bandThreads.js';
 import type { RefineWorkerData, WorkerTask } from '../jobs/refinePool.js';
-import { anchorBasis, basisBuffers } from './anchor.js';
+import { basisBuffers, timedAnchorBasis } from './anchor.js';
 import { maskCount } from './composite.js';
 import { MIN_SHARED_TARGETS, serialBands } from './patchSearch.js';
 import { refineRegion } from './refine.js';
@@ -32,9 +32,8 @@ else {
     if ('basis' in task) {
       const { around, mask } = task.basis;
       return answer(port, () => {
-        const t0 = performance.now();
-        const basis = anchorBasis(around, mask);
-        return [{ basis, ms: performance.now() - t0 }, basisBuffers(basis)];
+        const prepared = timedAnchorBasis(around, mask);
+        return [prepared, basisBuffers(prepared.basis)];
       });
     }
     const job = task.refine;

@@ -17,7 +17,7 @@ import { ApiError } from '../../shared/contract.js';
 import { Limiter } from './limiter.js';
 import { YOUNG_GENERATION_MB } from './threadLimits.js';
 import { refineRegion, type RefineJob, type RefineResult } from '../image/refine.js';
-import { anchorBasis, basisBuffers, type AnchorBasis } from '../image/anchor.js';
+import { basisBuffers, timedAnchorBasis, type PreparedBasis } from '../image/anchor.js';
 import type { Pixels } from '../image/pixels.js';
 
 /** Most workers: each holds its region's buffers (tens of MB on a large hole). */
@@ -36,22 +36,21 @@ export interface BasisJob {
   mask: Uint8Array;
 }
 
-/** An anchor basis and the milliseconds it took. */
-export interface PreparedBasis {
-  basis: AnchorBasis | null;
-  ms: number;
-}
-
 /** What a worker is sent: a region to refine, or one whose anchor basis to compute. */
 export type WorkerTask = { refine: RefineJob } | { basis: BasisJob };
-type Reply = { result: RefineResult; works: Pixels[] } | PreparedBasis | { error: string };
+type RefineReply = { result: RefineResult; works: Pixels[] };
+type Reply = RefineReply | PreparedBasis | { error: string };
 
-/** A task for a worker: its buffers moved there (`transfer`), what its reply gives (`take`), and the same in the calling thread where workers do not start (`here`; `sent`: after a worker that failed to start was sent the task). */
-interface WorkerCall<T> {
+/**
+ * A task for a worker: its buffers moved there (`transfer`), what its answer (`R`) gives (`take`), and the
+ * same in the calling thread where workers do not start (`here`; `sent`: after a worker that failed to start
+ * was sent the task).
+ */
+interface WorkerCall<R, T> {
   task: WorkerTask;
   transfer: ArrayBuffer[];
   here: (sent: boolean) => T;
-  take: (reply: Exclude<Reply, { error: string }>) => T;
+  take: (reply: R) => T;
 }
 
 /** What a refinement worker is started with (workerData): the pool's free cores, and its own helper's claim on one (jobs/bandThreads.ts). */
@@ -116,8 +115,7 @@ export class RefinePool {
       const job = build();
       // a basis computed ahead moves to the worker; one that a failed worker took is computed here again
       const here = (sent: boolean) => refineRegion(sent ? { ...job, basis: undefined } : job);
-      const take = (reply: Exclude<Reply, { error: string }>): RefineResult => {
-        if (!('works' in reply)) throw new Error('a refinement worker answered a refinement with no pixels');
+      const take = (reply: RefineReply): RefineResult => {
         reply.works.forEach((w, b) => job.works[b].data.set(w.data));
         return reply.result;
       };
@@ -132,15 +130,8 @@ export class RefinePool {
   prepareBasis(pixels: number, build: () => BasisJob, signal?: AbortSignal): Promise<PreparedBasis> {
     return this.admitted(pixels, signal, () => {
       const job = build();
-      const here = (): PreparedBasis => {
-        const t0 = performance.now();
-        return { basis: anchorBasis(job.around, job.mask), ms: performance.now() - t0 };
-      };
-      const take = (reply: Exclude<Reply, { error: string }>): PreparedBasis => {
-        if (!('basis' in reply)) throw new Error('a refinement worker answered an anchor basis with no basis');
-        return reply;
-      };
-      return this.onWorker({ task: { basis: job }, transfer: [], here, take }, signal);
+      const here = () => timedAnchorBasis(job.around, job.mask);
+      return this.onWorker({ task: { basis: job }, transfer: [], here, take: (reply: PreparedBasis) => reply }, signal);
     });
   }
 
@@ -180,11 +171,11 @@ export class RefinePool {
   }
 
   /** Runs a call's task on an idle or new worker (the `workers` limiter keeps them at most `size`), or `here`. */
-  private async onWorker<T>(call: WorkerCall<T>, signal: AbortSignal | undefined): Promise<T> {
+  private async onWorker<R, T>(call: WorkerCall<R, T>, signal: AbortSignal | undefined): Promise<T> {
     return this.script ? this.workers.run(() => this.exchangeOnWorker(call, signal)) : call.here(false);
   }
 
-  private async exchangeOnWorker<T>({ task, transfer, here, take }: WorkerCall<T>, signal: AbortSignal | undefined): Promise<T> {
+  private async exchangeOnWorker<R, T>({ task, transfer, here, take }: WorkerCall<R, T>, signal: AbortSignal | undefined): Promise<T> {
     if (signal?.aborted) throw canceled();
     const worker = this.acquire();
     if (!worker) return here(false);
@@ -202,7 +193,8 @@ export class RefinePool {
       reusable = true;
       this.proven.add(worker);
       if ('error' in reply) throw new ApiError('ENGINE_FAILURE', `the refinement stages failed: ${reply.error}`);
-      return take(reply);
+      // a worker answers a task with its kind of reply (refineWorker.ts)
+      return take(reply as R);
     } finally {
       Atomics.add(this.free, 0, 1);
       this.release(worker, reusable);
