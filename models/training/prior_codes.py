@@ -9,7 +9,7 @@ The sharper decoder (`sharpen.py`) turned exactly those into ring-shaped texture
 term also sees the decodes of prior-filled holes.
 
 The hole's codes are sampled as the engine's `sampleVqddm` samples them (electron/engine/samplers/vqddm.ts):
-the known cells re-noised from their code by q(z_s | z_0) at each step, the unknown cells drawn from
+the known cells held at their codes at every step, the unknown cells drawn from
 p(z_s | z_t) = sum_z0 p(z_0 | z_t) q(z_s | z_t, z_0) over the evenly skipped time sequence. The crop is
 mean-filled under the mask before encoding, as the engine does, and a cell is unknown when the mask touches it.
 """
@@ -72,15 +72,11 @@ def inpaint_codes(unet, abar: np.ndarray, known, unknown, steps: int, gen: torch
     K, T = unet.cfg.K, len(abar) - 1
     times = time_sequence(T, steps)
 
-    def renoise(s):  # known cells ~ q(z_s | z_0)
-        keep = torch.rand(known.shape, generator=gen, device=known.device) < abar[s]
-        return torch.where(keep, known, torch.randint(0, K, known.shape, generator=gen, device=known.device))
-
-    z = torch.where(unknown, torch.randint(0, K, known.shape, generator=gen, device=known.device), renoise(T))
+    z = torch.where(unknown, torch.randint(0, K, known.shape, generator=gen, device=known.device), known)
     for t, s in zip(times[:-1], times[1:]):
         log_p0 = truncate(unet(z, torch.full((z.shape[0],), t, dtype=torch.long, device=z.device)), truncation)  # [B, K, G, G]
         drawn = draw_skip_posterior(log_p0, z, float(abar[t]), float(abar[s]), gen)
-        z = torch.where(unknown, drawn, known if s == 0 else renoise(s))
+        z = torch.where(unknown, drawn, known)  # known cells hold their codes, as in the engine
     return z
 
 

@@ -1,8 +1,14 @@
 /**
  * VQ-DDM masked reverse diffusion (docs/METHOD.md, "Masked inpainting"). Unknown cells start uniform and follow
- * the model's p(z_s | z_t); known cells are re-noised from their true code by q(z_s | z_0) at every step and
- * are exactly their code at the end. An async generator: it yields once per model call so the caller can
- * report progress and cancel between calls.
+ * the model's p(z_s | z_t); known cells hold their true code at every step. An async generator: it yields
+ * once per model call so the caller can report progress and cancel between calls.
+ *
+ * Why the known cells are not re-noised by q(z_s | z_0) (RePaint's way, and this sampler's until measured):
+ * under uniform transitions a cell that kept its code is an ordinary state of z_t at any t, so clean context
+ * is an input the network knows how to read, whereas re-noised context is nearly all noise in the first
+ * steps (abar_T ~ 0.001), where the hole's layout is decided, and a large hole's layout then ignores its
+ * surroundings. On the 84 validation cases (models/default/REPORT.md, "Known cells held") the raw fills
+ * gained 1.2 dB (boxes 1.8, blobs 1.6, strokes 0.1) at no cost in time.
  */
 import { drawPosterior, temperLogP0 } from '../math/posterior.js';
 import { Rng } from '../math/rng.js';
@@ -44,12 +50,12 @@ export async function* sampleVqddm(denoise: Denoiser, job: VqddmJob): AsyncGener
   const start = job.from?.t ?? schedule.T;
   const times = timeSequence(start, job.steps);
   const z = new Int32Array(B * cells);
-  // z_start: unknown cells uniform (or from q(z_t | the given codes)); known cells from q(z_t | z_0).
+  // z_start: unknown cells uniform (or from q(z_t | the given codes)); known cells their codes.
   for (let b = 0; b < B; b++) {
     const rng = rngs[b];
     for (let c = 0; c < cells; c++) {
       const i = b * cells + c;
-      if (!unknown[c]) z[i] = renoise(known[i], schedule.abar[start], K, rng);
+      if (!unknown[c]) z[i] = known[i];
       else z[i] = job.from ? renoise(job.from.codes[i], schedule.abar[start], K, rng) : rng.int(K);
     }
   }
@@ -67,14 +73,11 @@ export async function* sampleVqddm(denoise: Denoiser, job: VqddmJob): AsyncGener
     for (let b = 0; b < B; b++) {
       const rng = rngs[b];
       for (let c = 0; c < cells; c++) {
+        if (!unknown[c]) continue; // a known cell keeps its code
         const i = b * cells + c;
-        if (unknown[c]) {
-          z[i] = plain
-            ? drawPosterior(logP0, i * K, K, z[i], abarT, abarS, rng.uniform(), post)
-            : drawPosterior(temperLogP0(logP0, i * K, K, job.temperature, job.truncation, tempered, scratch), 0, K, z[i], abarT, abarS, rng.uniform(), post);
-        } else {
-          z[i] = s === 0 ? known[i] : renoise(known[i], abarS, K, rng);
-        }
+        z[i] = plain
+          ? drawPosterior(logP0, i * K, K, z[i], abarT, abarS, rng.uniform(), post)
+          : drawPosterior(temperLogP0(logP0, i * K, K, job.temperature, job.truncation, tempered, scratch), 0, K, z[i], abarT, abarS, rng.uniform(), post);
       }
     }
     yield { step: n + 1, total: job.steps };

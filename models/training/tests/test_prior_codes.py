@@ -45,6 +45,25 @@ def test_inpaint_keeps_known_codes_and_fills_unknown_cells_from_the_model():
     assert (z[unknown] == 7).all()
 
 
+def test_inpaint_shows_the_model_the_known_codes_at_every_step_as_the_engine_does():
+    K, G = 16, 6
+    abar = torch.linspace(1.0, 0.0, 21).numpy()
+    known = torch.randint(0, K, (2, G, G), generator=torch.Generator().manual_seed(1))
+    unknown = torch.zeros(2, G, G, dtype=torch.bool)
+    unknown[:, 2:4, 1:5] = True
+    seen = []
+
+    class Recording(Certain):
+        def forward(self, z, t):
+            seen.append(z.clone())
+            return super().forward(z, t)
+
+    PC.inpaint_codes(Recording(K, 7), abar, known, unknown, steps=5, gen=torch.Generator().manual_seed(2))
+    assert len(seen) == 5
+    for z in seen:
+        assert torch.equal(z[~unknown], known[~unknown])
+
+
 def test_truncation_keeps_the_most_likely_classes_up_to_the_mass_and_renormalises():
     p = torch.tensor([0.1, 0.5, 0.05, 0.3, 0.05])
     log_p0 = p.log().view(1, 5, 1, 1)
