@@ -224,7 +224,11 @@ def report_section(F: dict, R: dict) -> str:
     for k, v in F["methods"].items():
         lines.append(f"| {names[k]} | {v['psnr_db']:.2f} | {v['ssim']:.3f} | {v['content_psnr_db']:.2f} | "
                      f"{fmt(v['detail'])} / {fmt(v['detail_pooled'])} | {v['seam']:.4f} | {v['ms_per_fill']:.0f} |")
-    lines += ["", "Per mask kind, PSNR dB / SSIM / content PSNR dB / detail (median):", "",
+    lines += ["", "ms per fill: a learned method's engine total with both methods filling together (`--method both`, as "
+              "the app fills), so each includes time the other took from the cores, and VQ-DDM's, which starts first, the "
+              "models' first calls in a new process; OpenCV's, its own call. The speed "
+              "figures are docs/BENCHMARKS.md's.",
+              "", "Per mask kind, PSNR dB / SSIM / content PSNR dB / detail (median):", "",
               "| method | " + " | ".join(MK.KINDS) + " |", "|---|" + "---|" * len(MK.KINDS)]
     for k, pk in F["per_kind"].items():
         lines.append(f"| {k} | " + " | ".join(f"{pk[kind]['psnr_db']:.2f} / {pk[kind]['ssim']:.3f} / "
